@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktstr top-level build.
+#   make            build kmod/ktstr.ko and build/ktstr (run `make deps` first)
+#   make deps       install the Debian packages and fetch the test kernel
+#   make run        deps + build + the main demo in a QEMU guest
+#   make test       deps + build + host unit tests + in-guest tests
+#   make dkms-install   install the module on this host with DKMS
+#
+# The test kernel (Debian 6.12: image and headers) is unpacked into
+# $(KTSTR_CACHE), outside the source tree; nothing is installed in /boot.
+
+KTSTR_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ktstr
+export KTSTR_CACHE
+KDIR ?= $(KTSTR_CACHE)/kernels/default/build
+VERSION := 0.1.0
+
+BUILD := build
+CC ?= gcc
+PKGS := hwloc libnl-genl-3.0 jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
+	  -Iinclude/uapi -Iuser/include $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lm -lpthread
+
+LIB_SRCS := $(sort $(wildcard user/lib/*.c))
+CMD_SRCS := $(sort $(wildcard user/cmd/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/%.o)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+GUEST_SRCS := $(sort $(wildcard tests/guest/*.c))
+GUEST_BINS := $(GUEST_SRCS:tests/guest/%.c=$(BUILD)/tests/guest/%)
+
+.PHONY: all user kmod deps run test tests clean dkms-install check-kdir
+all: kmod user
+
+user: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/libktstr.so
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libktstr.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libktstr.so: $(LIB_OBJS)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+
+$(BUILD)/ktstr: $(CMD_OBJS) $(BUILD)/libktstr.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libktstr.a $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libktstr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ikmod -o $@ $< $(BUILD)/libktstr.a $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/guest/%: tests/guest/%.c $(BUILD)/libktstr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libktstr.a $(LDLIBS)
+
+tests: $(UNIT_BINS) $(GUEST_BINS)
+
+check-kdir:
+	@test -f $(KDIR)/Makefile || { echo "ktstr: no kernel headers at $(KDIR): run 'make deps' or set KDIR" >&2; exit 1; }
+
+kmod: check-kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+deps:
+	scripts/deps.sh
+
+run: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+test: deps
+	$(MAKE) all tests
+	tests/run.sh
+
+dkms-install:
+	scripts/dkms-install.sh $(VERSION)
+
+clean:
+	rm -rf $(BUILD)
+	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

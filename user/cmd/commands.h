@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The ktstr subcommands: each lives in user/cmd/cmd_<name>.c. */
+#ifndef KTSTR_CMD_COMMANDS_H
+#define KTSTR_CMD_COMMANDS_H
+
+int cmd_vm(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+
+#endif

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ktstr: entry point; dispatches to the subcommand named by argv[1]. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "vm",   cmd_vm,   "boot a kernel in QEMU with ktstr.ko and run a command" },
+	{ "stat", cmd_stat, "run a command tracked by ktstr.ko, print per-task numbers" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ktstr COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'ktstr COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "ktstr: unknown command '%s' (see 'ktstr --help')\n", argv[1]);
+	return 2;
+}
