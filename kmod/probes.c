@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * probes.c - the scheduler tracepoint probes of ktstr.ko.
+ *
+ * The sched tracepoints are not exported to modules, so they are found by
+ * name with for_each_kernel_tracepoint() and attached with
+ * tracepoint_probe_register(). Each probe's prototype is checked against
+ * the kernel's TP_PROTO at build time (the sizeof() operand is never
+ * evaluated, so no unexported symbol is referenced).
+ *
+ * Probe context: preemption off, and for switch/wakeup/migrate an rq lock
+ * held with IRQs off; sched_process_free runs from an RCU callback. So a
+ * probe never sleeps, allocates, prints or wakes anyone up directly.
+ *
+ * Time edges come from the scheduler itself where it keeps them
+ * (se.sum_exec_runtime, sched_info.run_delay/last_queued, se.exec_start),
+ * so run and wait agree with /proc/<pid>/schedstat by construction; the
+ * probe's own monotonic clock only stamps events and drives the watchdog.
+ */
+#include <linux/tracepoint.h>
+#include <linux/sched/task.h>
+#include <linux/build_bug.h>
+#include <trace/events/sched.h>
+#include <trace/events/cgroup.h>
+#include "ktstr.h"
+
+#ifdef KTSTR_SWITCH_HAS_PREV_STATE
+#define KTSTR_SWITCH_PROTO	bool preempt, struct task_struct *prev, \
+				struct task_struct *next, unsigned int prev_state
+#else
+#define KTSTR_SWITCH_PROTO	bool preempt, struct task_struct *prev, \
+				struct task_struct *next
+#endif
+
+static inline void hit(enum ktstr_hit h)
+{
+	this_cpu_inc(ktstr_cpu_pcpu->hits[h]);
+}
+
+static void ktstr_cpu_busy(struct ktstr_cpu *c, struct task_struct *prev,
+			   struct task_struct *next, u64 *now)
+{
+	bool prev_idle = is_idle_task(prev), next_idle = is_idle_task(next);
+
+	if (prev_idle == next_idle) {
+		if (c->busy < 0)
+			c->busy = !prev_idle;
+		return;
+	}
+	*now = ktstr_now();
+	if (next_idle) {
+		if (c->busy)
+			c->busy_ns += *now - c->busy_since;
+		c->busy = 0;
+	} else {
+		c->busy = 1;
+		c->busy_since = *now;
+	}
+}
+
+static void ktstr_switch_out(struct ktstr_task *t, struct task_struct *p, bool runnable,
+			     int cpu, u64 now, struct ktstr_cpu *c)
+{
+	u64 sum, delta = 0;
+	bool voluntary;
+
+	raw_spin_lock(&t->lock);
+	if (unlikely(t->task != p))
+		goto out;
+	sum = READ_ONCE(p->se.sum_exec_runtime);
+	if (sum > t->sum_exec_mark)
+		delta = sum - t->sum_exec_mark;
+	t->sum_exec_mark = sum;
+	/*
+	 * __schedule() has already bumped nvcsw or nivcsw for this switch:
+	 * which one moved is the kernel's own classification (a blocking
+	 * task with a signal pending counts as voluntary yet stays runnable).
+	 */
+	voluntary = p->nvcsw != t->nvcsw_seen;
+	t->nvcsw_seen = p->nvcsw;
+	ktstr_acct_switch_out(&t->acct, now, delta, voluntary, runnable, cpu);
+	c->tracked_run_ns += delta;
+out:
+	raw_spin_unlock(&t->lock);
+}
+
+static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu, u64 now,
+			    struct ktstr_cpu *c)
+{
+	u64 wait;
+
+	raw_spin_lock(&t->lock);
+	if (unlikely(t->task != p))
+		goto out;
+#ifdef CONFIG_SCHED_INFO
+	wait = ktstr_wait_from_sched_info(READ_ONCE(p->sched_info.run_delay),
+					  READ_ONCE(p->sched_info.last_queued),
+					  READ_ONCE(p->se.exec_start), &t->run_delay_mark);
+#else
+	wait = ktstr_acct_cur_wait(&t->acct, now);
+#endif
+	t->sum_exec_mark = READ_ONCE(p->se.sum_exec_runtime);
+	if (cpu < KTSTR_MAX_CPUS && !__test_and_set_bit(cpu, t->cpus))
+		t->nr_cpus++;
+	if (wait > c->max_wait_ns) {
+		c->max_wait_ns = wait;
+		c->max_wait_pid = t->pid;
+	}
+	if (ktstr_acct_switch_in(&t->acct, now, wait, cpu))
+		ktstr_event_push(KTSTR_EV_STARVE_END, t, cpu, now, wait, t->acct.wait_start);
+out:
+	raw_spin_unlock(&t->lock);
+}
+
+static void ktstr_probe_switch(void *data, KTSTR_SWITCH_PROTO)
+{
+	struct ktstr_cpu *c = this_cpu_ptr(ktstr_cpu_pcpu);
+	int cpu = smp_processor_id();
+	struct ktstr_task *tp, *tn;
+	bool runnable;
+	u64 now = 0;
+
+	c->nr_switches++;
+	ktstr_cpu_busy(c, prev, next, &now);
+	tp = ktstr_table_find(prev);
+	tn = ktstr_table_find(next);
+	if (likely(!tp && !tn))
+		return;
+	if (!now)
+		now = ktstr_now();
+	hit(KTSTR_HIT_SWITCH);
+#ifdef KTSTR_SWITCH_HAS_PREV_STATE
+	runnable = preempt || prev_state == TASK_RUNNING;
+#else
+	runnable = preempt || task_is_running(prev);
+#endif
+	if (tp)
+		ktstr_switch_out(tp, prev, runnable, cpu, now, c);
+	if (tn)
+		ktstr_switch_in(tn, next, cpu, now, c);
+}
+
+static void ktstr_wakeup_common(struct task_struct *p, enum ktstr_hit h)
+{
+	struct ktstr_task *t = ktstr_table_find(p);
+	unsigned long flags;
+
+	if (likely(!t))
+		return;
+	hit(h);
+	raw_spin_lock_irqsave(&t->lock, flags);
+	if (t->task == p)
+		ktstr_acct_wakeup(&t->acct, ktstr_now(), task_cpu(p));
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+}
+
+static void ktstr_probe_wakeup(void *data, struct task_struct *p)
+{
+	ktstr_wakeup_common(p, KTSTR_HIT_WAKEUP);
+}
+
+static void ktstr_probe_wakeup_new(void *data, struct task_struct *p)
+{
+	ktstr_wakeup_common(p, KTSTR_HIT_WAKEUP_NEW);
+}
+
+static void ktstr_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
+{
+	struct ktstr_task *t = ktstr_table_find(p);
+	unsigned long flags;
+
+	if (likely(!t))
+		return;
+	hit(KTSTR_HIT_MIGRATE);
+	raw_spin_lock_irqsave(&t->lock, flags);
+	if (t->task == p)
+		ktstr_acct_migrate(&t->acct, task_cpu(p), dest_cpu);
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+}
+
+static void ktstr_probe_fork(void *data, struct task_struct *parent, struct task_struct *child)
+{
+	struct ktstr_task *t = ktstr_table_find(parent);
+	bool follow = t && READ_ONCE(t->follow);
+
+	if (!follow && !ktstr_should_track_child(parent, child))
+		return;
+	hit(KTSTR_HIT_FORK);
+	ktstr_table_insert(child, follow, true);
+}
+
+static void ktstr_probe_exit(void *data, struct task_struct *p)
+{
+	struct ktstr_task *t = ktstr_table_find(p);
+	unsigned long flags;
+
+	if (likely(!t))
+		return;
+	hit(KTSTR_HIT_EXIT);
+	raw_spin_lock_irqsave(&t->lock, flags);
+	if (t->task == p) {
+		ktstr_acct_exit(&t->acct, ktstr_now(), p->exit_code);
+		memcpy(t->comm, p->comm, TASK_COMM_LEN);
+		t->comm[TASK_COMM_LEN - 1] = '\0';
+	}
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+}
+
+static void ktstr_probe_free(void *data, struct task_struct *p)
+{
+	if (likely(!ktstr_table_find(p)))
+		return;
+	hit(KTSTR_HIT_FREE);
+	ktstr_table_retire(p, KTSTR_TASK_FREED);
+}
+
+/*
+ * cgroup_attach_task fires once per migration with the leader; with
+ * @threadgroup the whole process moved.
+ */
+static void ktstr_probe_attach(void *data, struct cgroup *dst, const char *path,
+			       struct task_struct *task, bool threadgroup)
+{
+	struct cgroup *root = READ_ONCE(ktstr_sess.cgrp);
+	struct task_struct *t;
+
+	if (!root || !cgroup_is_descendant(dst, root))
+		return;
+	hit(KTSTR_HIT_ATTACH);
+	if (!threadgroup) {
+		ktstr_table_insert(task, false, false);
+		return;
+	}
+	rcu_read_lock();
+	for_each_thread(task, t)
+		ktstr_table_insert(t, false, false);
+	rcu_read_unlock();
+}
+
+static_assert(sizeof(register_trace_sched_switch(ktstr_probe_switch, NULL)) == sizeof(int));
+static_assert(sizeof(register_trace_sched_wakeup(ktstr_probe_wakeup, NULL)) == sizeof(int));
+static_assert(sizeof(register_trace_sched_wakeup_new(ktstr_probe_wakeup_new, NULL)) ==
+	      sizeof(int));
+static_assert(sizeof(register_trace_sched_migrate_task(ktstr_probe_migrate, NULL)) ==
+	      sizeof(int));
+static_assert(sizeof(register_trace_sched_process_fork(ktstr_probe_fork, NULL)) == sizeof(int));
+static_assert(sizeof(register_trace_sched_process_exit(ktstr_probe_exit, NULL)) == sizeof(int));
+static_assert(sizeof(register_trace_sched_process_free(ktstr_probe_free, NULL)) == sizeof(int));
+static_assert(sizeof(register_trace_cgroup_attach_task(ktstr_probe_attach, NULL)) ==
+	      sizeof(int));
+
+struct ktstr_tp {
+	const char *name;
+	void *probe;
+	bool optional;
+	struct tracepoint *tp;
+	bool attached;
+};
+
+/*
+ * Attach order matters: fork and free first, so that no tracked task can
+ * be created or freed unseen once the others fire.
+ */
+static struct ktstr_tp ktstr_tps[] = {
+	{ "sched_process_free",	ktstr_probe_free },
+	{ "sched_process_fork",	ktstr_probe_fork },
+	{ "sched_process_exit",	ktstr_probe_exit },
+	{ "sched_wakeup",	ktstr_probe_wakeup },
+	{ "sched_wakeup_new",	ktstr_probe_wakeup_new },
+	{ "sched_migrate_task",	ktstr_probe_migrate },
+	{ "sched_switch",	ktstr_probe_switch },
+	{ "cgroup_attach_task",	ktstr_probe_attach, true },
+};
+
+static void ktstr_tp_match(struct tracepoint *tp, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ktstr_tps); i++)
+		if (!strcmp(tp->name, ktstr_tps[i].name))
+			ktstr_tps[i].tp = tp;
+}
+
+/**
+ * ktstr_probes_lookup() - find the tracepoints by name
+ *
+ * Return: 0, or -ENOENT if a required tracepoint does not exist.
+ */
+int ktstr_probes_lookup(void)
+{
+	unsigned int i;
+
+	for_each_kernel_tracepoint(ktstr_tp_match, NULL);
+	for (i = 0; i < ARRAY_SIZE(ktstr_tps); i++) {
+		if (ktstr_tps[i].tp || ktstr_tps[i].optional)
+			continue;
+		pr_err("ktstr: tracepoint %s not found\n", ktstr_tps[i].name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+bool ktstr_probes_have_attach(void)
+{
+	return ktstr_tps[ARRAY_SIZE(ktstr_tps) - 1].tp;
+}
+
+/**
+ * ktstr_probes_detach() - unregister every attached probe and wait until
+ * no probe runs any more. Process context.
+ */
+void ktstr_probes_detach(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(ktstr_tps) - 1; i >= 0; i--) {
+		if (!ktstr_tps[i].attached)
+			continue;
+		WARN_ON_ONCE(tracepoint_probe_unregister(ktstr_tps[i].tp, ktstr_tps[i].probe,
+							 NULL));
+		ktstr_tps[i].attached = false;
+	}
+	tracepoint_synchronize_unregister();
+}
+
+/**
+ * ktstr_probes_attach() - register the probes. Process context (sleeps).
+ *
+ * Return: 0, or the error of the first registration that failed (the ones
+ * done before it are undone).
+ */
+int ktstr_probes_attach(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(ktstr_tps); i++) {
+		if (!ktstr_tps[i].tp)
+			continue;
+		ret = tracepoint_probe_register(ktstr_tps[i].tp, ktstr_tps[i].probe, NULL);
+		if (ret) {
+			pr_err("ktstr: cannot attach to %s: %d\n", ktstr_tps[i].name, ret);
+			ktstr_probes_detach();
+			return ret;
+		}
+		ktstr_tps[i].attached = true;
+	}
+	return 0;
+}
