@@ -2,9 +2,8 @@
 /*
  * dev.c - /dev/ktstr, the userspace interface of ktstr.ko.
  *
- * A misc device, mode 0600; open and every ioctl also require
- * CAP_SYS_ADMIN (ioctls check the opener's credentials, so a descriptor
- * handed to a less privileged process is of no use to it). The last close
+ * A misc device, mode 0600; open, read and every ioctl also require
+ * CAP_SYS_ADMIN, of the opener and of the caller. The last close
  * ends the session, so a crashed runner leaves no probe attached.
  *
  * Snapshots copy records in small batches: a record is copied under its
@@ -25,9 +24,14 @@
 
 static unsigned int ktstr_open_count;	/* under ktstr_sess.lock */
 
+/*
+ * Both the opener and the caller must be privileged: a descriptor leaked
+ * to (or inherited by) an unprivileged process is of no use to it, and an
+ * unprivileged opener cannot hand a privileged process a confused fd.
+ */
 static bool ktstr_allowed(struct file *file)
 {
-	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) && capable(CAP_SYS_ADMIN);
 }
 
 /*
@@ -242,7 +246,7 @@ static long ktstr_ioc_stats(void __user *argp)
 	st.events_lost = ktstr_events_lost();
 	st.events_queued = ktstr_events_queued();
 	st.starve_threshold_ns = ktstr_sess.starve_threshold_ns;
-	st.scan_interval_ns = ktstr_sess.scan_interval_ns;
+	st.scan_interval_ns = ktstr_scan_period();
 	st.nr_scans = ktstr_watchdog_scans();
 	st.active = ktstr_sess.active;
 	for_each_possible_cpu(cpu)

@@ -168,6 +168,7 @@ __poll_t ktstr_events_poll(struct file *file, struct poll_table_struct *wait);
 u64 ktstr_events_lost(void);
 u64 ktstr_events_queued(void);
 u64 ktstr_watchdog_scans(void);
+u64 ktstr_scan_period(void);
 
 /* dev.c */
 int ktstr_dev_init(void);

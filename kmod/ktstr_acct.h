@@ -264,6 +264,27 @@ static inline bool ktstr_acct_check_starving(struct ktstr_acct *a, u64 now, u64 
 }
 
 /**
+ * ktstr_acct_late_starving() - a wait that ends past the threshold unseen
+ * @a:		accounting, still RUNNABLE (before ktstr_acct_switch_in())
+ * @wait:	the wait that ends now
+ * @threshold:	starvation threshold
+ *
+ * The watchdog scan can miss an episode that began and ended between two
+ * scans; the switch-in catches it so no episode goes unreported.
+ *
+ * Return: true if the episode must be reported now (BEGIN, then END).
+ */
+static inline bool ktstr_acct_late_starving(struct ktstr_acct *a, u64 wait, u64 threshold)
+{
+	if (a->state != KTSTR_STATE_RUNNABLE || (a->flags & KTSTR_TASK_STARVING) ||
+	    wait < threshold)
+		return false;
+	a->flags |= KTSTR_TASK_STARVING;
+	a->nr_starvations++;
+	return true;
+}
+
+/**
  * ktstr_wait_from_sched_info() - the wait that ends at a switch-in
  * @run_delay:	the task's sched_info.run_delay now
  * @last_queued: its sched_info.last_queued now (0 if not queued)

@@ -106,6 +106,9 @@ static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu
 		c->max_wait_ns = wait;
 		c->max_wait_pid = t->pid;
 	}
+	if (ktstr_acct_late_starving(&t->acct, wait, READ_ONCE(ktstr_sess.starve_threshold_ns)))
+		ktstr_event_push(KTSTR_EV_STARVE_BEGIN, t, t->acct.wait_cpu, now, wait,
+				 t->acct.wait_start);
 	if (ktstr_acct_switch_in(&t->acct, now, wait, cpu))
 		ktstr_event_push(KTSTR_EV_STARVE_END, t, cpu, now, wait, t->acct.wait_start);
 out:

@@ -12,7 +12,7 @@
  * probes holding an rq lock, which must not wake anyone up directly:
  * readers are woken from an irq_work, as the ftrace ring buffer does.
  */
-#include <linux/workqueue.h>
+#include <linux/timer.h>
 #include <linux/irq_work.h>
 #include <linux/wait.h>
 #include <linux/slab.h>
@@ -40,8 +40,8 @@ static struct {
 static DECLARE_WAIT_QUEUE_HEAD(ring_wq);
 static struct irq_work ring_wake_work;
 
-static struct delayed_work scan_work;
-static bool scan_running;	/* under ktstr_sess.lock */
+static struct timer_list scan_timer;
+static bool scan_running;	/* written under ktstr_sess.lock */
 static atomic64_t nr_scans;
 
 static void ktstr_ring_wake(struct irq_work *w)
@@ -179,7 +179,13 @@ __poll_t ktstr_events_poll(struct file *file, struct poll_table_struct *wait)
 	return ktstr_events_queued() ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
-static u64 ktstr_scan_period(void)
+/**
+ * ktstr_scan_period() - the watchdog period in use
+ *
+ * Return: the configured period, or a quarter of the threshold clamped to
+ * 10 ms .. 1 s.
+ */
+u64 ktstr_scan_period(void)
 {
 	u64 scan = READ_ONCE(ktstr_sess.scan_interval_ns);
 
@@ -189,7 +195,20 @@ static u64 ktstr_scan_period(void)
 		       KTSTR_SCAN_MIN_NS, KTSTR_SCAN_MAX_NS);
 }
 
-static void ktstr_scan(struct work_struct *work)
+static void ktstr_scan_arm(void)
+{
+	mod_timer(&scan_timer, jiffies + max_t(unsigned long, 1,
+					       nsecs_to_jiffies(ktstr_scan_period())));
+}
+
+/*
+ * The scan runs from a timer (softirq), not a kworker: a kworker waits in
+ * the very runqueues it should watch, so an RT hog on every CPU would
+ * silence it. Runnable tasks are picked out without locks first (a stale
+ * read only delays a report to the next scan), then confirmed under the
+ * record's lock, so a scan costs a few nanoseconds per record.
+ */
+static void ktstr_scan(struct timer_list *timer)
 {
 	u64 thr = READ_ONCE(ktstr_sess.starve_threshold_ns);
 	u32 i, n = ktstr_table_used();
@@ -199,19 +218,18 @@ static void ktstr_scan(struct work_struct *work)
 		struct ktstr_task *t = ktstr_table_at(i);
 		unsigned long flags;
 
-		if (!READ_ONCE(t->task))
+		if (!READ_ONCE(t->task) || READ_ONCE(t->acct.state) != KTSTR_STATE_RUNNABLE ||
+		    ktstr_acct_cur_wait(&t->acct, now) < thr)
 			continue;
 		raw_spin_lock_irqsave(&t->lock, flags);
 		if (t->task && ktstr_acct_check_starving(&t->acct, now, thr))
 			ktstr_event_push(KTSTR_EV_STARVE_BEGIN, t, t->acct.wait_cpu, now,
 					 ktstr_acct_cur_wait(&t->acct, now), t->acct.wait_start);
 		raw_spin_unlock_irqrestore(&t->lock, flags);
-		if (!(i & 255))
-			cond_resched();
 	}
 	atomic64_inc(&nr_scans);
-	queue_delayed_work(system_unbound_wq, &scan_work,
-			   max_t(unsigned long, 1, nsecs_to_jiffies(ktstr_scan_period())));
+	if (READ_ONCE(scan_running))
+		ktstr_scan_arm();
 }
 
 u64 ktstr_watchdog_scans(void)
@@ -225,18 +243,20 @@ void ktstr_watchdog_start(void)
 	if (scan_running)
 		return;
 	atomic64_set(&nr_scans, 0);
-	scan_running = true;
-	queue_delayed_work(system_unbound_wq, &scan_work,
-			   max_t(unsigned long, 1, nsecs_to_jiffies(ktstr_scan_period())));
+	WRITE_ONCE(scan_running, true);
+	ktstr_scan_arm();
 }
 
-/* Caller holds ktstr_sess.lock. The scan never takes it. */
+/*
+ * Caller holds ktstr_sess.lock. A scan running now may re-arm the timer
+ * once more; timer_delete_sync() waits for it and removes that too.
+ */
 void ktstr_watchdog_stop(void)
 {
 	if (!scan_running)
 		return;
-	cancel_delayed_work_sync(&scan_work);
-	scan_running = false;
+	WRITE_ONCE(scan_running, false);
+	timer_delete_sync(&scan_timer);
 }
 
 /**
@@ -255,7 +275,7 @@ int ktstr_watchdog_init(void)
 		return -ENOMEM;
 	ring.mask = slots - 1;
 	init_irq_work(&ring_wake_work, ktstr_ring_wake);
-	INIT_DELAYED_WORK(&scan_work, ktstr_scan);
+	timer_setup(&scan_timer, ktstr_scan, 0);
 	return 0;
 }
 

@@ -5,5 +5,7 @@
 
 int cmd_vm(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_topo(int argc, char **argv);
+int cmd_cleanup(int argc, char **argv);
 
 #endif

@@ -14,13 +14,15 @@ struct command {
 static const struct command commands[] = {
 	{ "vm",   cmd_vm,   "boot a kernel in QEMU with ktstr.ko and run a command" },
 	{ "stat", cmd_stat, "run a command tracked by ktstr.ko, print per-task numbers" },
+	{ "topo", cmd_topo, "print CPUs, cores, LLCs, NUMA nodes and usable CPUs ([--json])" },
+	{ "cleanup", cmd_cleanup, "remove cgroups left behind by dead ktstr runs" },
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ktstr COMMAND [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'ktstr COMMAND --help' describes each command.\n");
 }
 

@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test suite: host unit tests (cmocka, TAP output), then the in-guest
+# tests in one QEMU boot (ktstr vm). Every check prints one "ok"/"not ok"
+# line; the last line is the count, "N passed, N failed".
+#
+# Usage: tests/run.sh [unit|guest]...   (default: both)
+set -u
+cd "$(dirname "$0")/.."
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT INT TERM
+log="$out/all.tap"
+: >"$log"
+
+run_unit() {
+	for t in build/tests/unit/test_*; do
+		[ -x "$t" ] || continue
+		echo "# unit: $t"
+		if ! CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$out/unit.tap" 2>&1; then
+			grep -q '^not ok' "$out/unit.tap" ||
+				echo "not ok - $t exited with an error" >>"$out/unit.tap"
+		fi
+		grep -E '^(ok|not ok) ' "$out/unit.tap" | tee -a "$log"
+	done
+}
+
+run_guest() {
+	guests="kmod_abi kmod_accuracy kmod_starve kmod_lifecycle stat_cli"
+	incs="--include tests/guest/run.sh --include build/ktstr"
+	run=""
+	for g in $guests; do
+		[ -x "build/tests/guest/$g" ] || continue
+		incs="$incs --include build/tests/guest/$g"
+		run="$run $g"
+	done
+	echo "# guest:$run"
+	# shellcheck disable=SC2086
+	build/ktstr vm --cpus 2 --memory 768 --timeout 600 $incs -- ./run.sh $run \
+		>"$out/guest.log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok) ' "$out/guest.log" >>"$log"
+	grep -E '^(ok|not ok) |^# ' "$out/guest.log"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$out/guest.log"; then
+		echo "not ok - guest run: ktstr vm exited $rc" | tee -a "$log"
+		tail -n 30 "$out/guest.log" | sed 's/^/#   /'
+	fi
+}
+
+what=${*:-unit guest}
+for w in $what; do
+	case $w in
+	unit) run_unit ;;
+	guest) run_guest ;;
+	*) echo "tests/run.sh: unknown part '$w' (unit, guest)" >&2; exit 2 ;;
+	esac
+done
+
+passed=$(grep -c '^ok ' "$log")
+failed=$(grep -c '^not ok ' "$log")
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

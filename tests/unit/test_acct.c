@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the module's accounting state machine
+ * (kmod/ktstr_acct.h) and of the ABI layout (include/uapi/linux/ktstr.h).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kshim.h"
+#include "ktstr_acct.h"
+
+static void test_hist_slot_bounds(void **state)
+{
+	(void)state;
+	assert_int_equal(ktstr_hist_slot(0), 0);
+	assert_int_equal(ktstr_hist_slot(1023), 0);
+	assert_int_equal(ktstr_hist_slot(1024), 1);
+	assert_int_equal(ktstr_hist_slot(2047), 1);
+	assert_int_equal(ktstr_hist_slot(2048), 2);
+	assert_int_equal(ktstr_hist_slot(1000000), 10);		/* 976 KiB-ns */
+	assert_int_equal(ktstr_hist_slot(1ULL << 40), 31);
+	assert_int_equal(ktstr_hist_slot(~0ULL), KTSTR_HIST_BUCKETS - 1);
+}
+
+static void test_hist_slot_monotonic(void **state)
+{
+	u32 prev = 0;
+
+	(void)state;
+	for (u64 ns = 1; ns < (1ULL << 42); ns = ns * 3 / 2 + 1) {
+		u32 s = ktstr_hist_slot(ns);
+
+		assert_true(s >= prev);
+		assert_true(s < KTSTR_HIST_BUCKETS);
+		prev = s;
+	}
+}
+
+static void test_wakeup_switch_cycle(void **state)
+{
+	struct ktstr_acct a = {0};
+
+	(void)state;
+	ktstr_acct_init(&a, 100, false, 0);
+	assert_int_equal(a.state, KTSTR_STATE_UNKNOWN);
+
+	ktstr_acct_wakeup(&a, 1000, 1);
+	assert_int_equal(a.state, KTSTR_STATE_RUNNABLE);
+	assert_int_equal(a.wait_cpu, 1);
+	assert_int_equal(ktstr_acct_cur_wait(&a, 1500), 500);
+
+	assert_false(ktstr_acct_switch_in(&a, 3000, 2000, 1));
+	assert_int_equal(a.state, KTSTR_STATE_RUNNING);
+	assert_int_equal(a.wait_ns, 2000);
+	assert_int_equal(a.max_wait_ns, 2000);
+	assert_int_equal(a.max_wait_cpu, 1);
+	assert_int_equal(a.nr_wake_waits, 1);
+	assert_int_equal(a.hist[ktstr_hist_slot(2000)], 1);
+	assert_int_equal(ktstr_acct_cur_wait(&a, 5000), 0);
+
+	ktstr_acct_switch_out(&a, 9000, 6000, true, false, 1);
+	assert_int_equal(a.state, KTSTR_STATE_SLEEPING);
+	assert_int_equal(a.run_ns, 6000);
+	assert_int_equal(a.nr_voluntary, 1);
+	assert_int_equal(a.nr_involuntary, 0);
+	assert_int_equal(a.nr_runs, 1);
+	assert_int_equal(a.nr_wakeups, 1);
+}
+
+static void test_preemption_wait_not_in_wake_hist(void **state)
+{
+	struct ktstr_acct a = {0};
+	u32 sum = 0;
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_wakeup(&a, 10, 0);
+	ktstr_acct_switch_in(&a, 20, 10, 0);
+	ktstr_acct_switch_out(&a, 100, 80, false, true, 0);	/* preempted */
+	assert_int_equal(a.state, KTSTR_STATE_RUNNABLE);
+	assert_int_equal(a.nr_involuntary, 1);
+	ktstr_acct_switch_in(&a, 5000, 4900, 0);
+	assert_int_equal(a.wait_ns, 4910);
+	assert_int_equal(a.max_wait_ns, 4900);
+	for (int i = 0; i < KTSTR_HIST_BUCKETS; i++)
+		sum += a.hist[i];
+	assert_int_equal(sum, 1);		/* only the wake-up wait */
+	assert_int_equal(a.nr_wake_waits, 1);
+	assert_int_equal(a.wake_wait_ns, 10);
+}
+
+static void test_wakeup_while_running_is_ignored(void **state)
+{
+	struct ktstr_acct a = {0};
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_wakeup(&a, 10, 0);
+	ktstr_acct_switch_in(&a, 20, 0, 0);
+	/* ttwu_runnable: woken between set_current_state() and schedule() */
+	ktstr_acct_wakeup(&a, 30, 0);
+	assert_int_equal(a.state, KTSTR_STATE_RUNNING);
+	assert_int_equal(ktstr_acct_cur_wait(&a, 1000000000), 0);
+	assert_int_equal(a.nr_wakeups, 2);
+}
+
+static void test_second_wakeup_keeps_first_stamp(void **state)
+{
+	struct ktstr_acct a = {0};
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_wakeup(&a, 100, 0);
+	ktstr_acct_wakeup(&a, 900, 0);
+	assert_int_equal(ktstr_acct_cur_wait(&a, 1000), 900);
+}
+
+static void test_migration_counts_only_real_moves(void **state)
+{
+	struct ktstr_acct a = {0};
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	assert_false(ktstr_acct_migrate(&a, 1, 1));
+	assert_int_equal(a.nr_migrations, 0);
+	ktstr_acct_wakeup(&a, 10, 1);
+	assert_true(ktstr_acct_migrate(&a, 1, 3));
+	assert_int_equal(a.nr_migrations, 1);
+	assert_int_equal(a.wait_cpu, 3);	/* it now waits on CPU 3 */
+}
+
+static void test_starvation_reported_once_per_episode(void **state)
+{
+	struct ktstr_acct a = {0};
+	const u64 thr = 1000000;
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_wakeup(&a, 0, 0);
+	assert_false(ktstr_acct_check_starving(&a, thr - 1, thr));
+	assert_true(ktstr_acct_check_starving(&a, thr, thr));
+	assert_false(ktstr_acct_check_starving(&a, 2 * thr, thr));
+	assert_int_equal(a.nr_starvations, 1);
+	assert_true(a.flags & KTSTR_TASK_STARVING);
+
+	assert_true(ktstr_acct_switch_in(&a, 3 * thr, 3 * thr, 0));	/* END */
+	assert_false(a.flags & KTSTR_TASK_STARVING);
+	ktstr_acct_switch_out(&a, 3 * thr + 5, 5, false, true, 0);
+	assert_true(ktstr_acct_check_starving(&a, 5 * thr, thr));	/* new episode */
+	assert_int_equal(a.nr_starvations, 2);
+}
+
+static void test_sleeping_task_never_starves(void **state)
+{
+	struct ktstr_acct a = {0};
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_wakeup(&a, 0, 0);
+	ktstr_acct_switch_in(&a, 10, 10, 0);
+	ktstr_acct_switch_out(&a, 20, 10, true, false, 0);
+	assert_false(ktstr_acct_check_starving(&a, 1ULL << 40, 1000));
+}
+
+static void test_exit_then_switch_out_is_dead(void **state)
+{
+	struct ktstr_acct a = {0};
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_wakeup(&a, 0, 0);
+	ktstr_acct_switch_in(&a, 10, 10, 0);
+	ktstr_acct_exit(&a, 50, 3 << 8);
+	ktstr_acct_switch_out(&a, 60, 50, true, false, 0);
+	assert_int_equal(a.state, KTSTR_STATE_DEAD);
+	assert_int_equal(a.exit_code, 3 << 8);
+	assert_true(a.flags & KTSTR_TASK_EXITED);
+}
+
+static void test_wait_from_sched_info_telescopes(void **state)
+{
+	u64 mark = 1000;
+
+	(void)state;
+	/* Queued at 5000, picked at 5400: run_delay will gain 400. */
+	assert_int_equal(ktstr_wait_from_sched_info(1000, 5000, 5400, &mark), 400);
+	assert_int_equal(mark, 1400);
+	/*
+	 * The kernel actually added 410 at arrival (rq clock a bit ahead of
+	 * exec_start); the next wait of 300 picks up the 10 ns difference.
+	 */
+	assert_int_equal(ktstr_wait_from_sched_info(1410, 9000, 9300, &mark), 310);
+	assert_int_equal(mark, 1710);
+	/* A wait split by a migration: 250 already in run_delay + 50 open. */
+	assert_int_equal(ktstr_wait_from_sched_info(1710 + 250, 20000, 20050, &mark), 300);
+	/* Not queued (last_queued 0): only what run_delay gained counts. */
+	assert_int_equal(ktstr_wait_from_sched_info(2010, 0, 30000, &mark), 0);
+	/* A clock step backwards never moves the mark back. */
+	mark = 5000;
+	assert_int_equal(ktstr_wait_from_sched_info(4000, 0, 0, &mark), 0);
+	assert_int_equal(mark, 5000);
+}
+
+/* The ABI must not depend on the compiler's choices: fixed sizes, no holes. */
+static void test_abi_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct ktstr_version), 40);
+	assert_int_equal(sizeof(struct ktstr_config), 24);
+	assert_int_equal(sizeof(struct ktstr_track), 24);
+	assert_int_equal(sizeof(struct ktstr_snapshot), 40);
+	assert_int_equal(sizeof(struct ktstr_event), 88);
+	assert_int_equal(sizeof(struct ktstr_cpu_rec), 88);
+	assert_int_equal(sizeof(struct ktstr_stats), 176);
+	assert_int_equal(sizeof(struct ktstr_task_rec), 552);
+	assert_int_equal(offsetof(struct ktstr_task_rec, comm), 32);
+	assert_int_equal(offsetof(struct ktstr_task_rec, cgroup_id), 48);
+	assert_int_equal(offsetof(struct ktstr_task_rec, hist), 296);
+	assert_int_equal(offsetof(struct ktstr_task_rec, cpus), 424);
+	assert_int_equal(sizeof(struct ktstr_task_rec) % 8, 0);
+	/* The ioctl size field holds 14 bits. */
+	assert_true(sizeof(struct ktstr_snapshot) < (1 << 14));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hist_slot_bounds),
+		cmocka_unit_test(test_hist_slot_monotonic),
+		cmocka_unit_test(test_wakeup_switch_cycle),
+		cmocka_unit_test(test_preemption_wait_not_in_wake_hist),
+		cmocka_unit_test(test_wakeup_while_running_is_ignored),
+		cmocka_unit_test(test_second_wakeup_keeps_first_stamp),
+		cmocka_unit_test(test_migration_counts_only_real_moves),
+		cmocka_unit_test(test_starvation_reported_once_per_episode),
+		cmocka_unit_test(test_sleeping_task_never_starves),
+		cmocka_unit_test(test_exit_then_switch_out_is_dead),
+		cmocka_unit_test(test_wait_from_sched_info_telescopes),
+		cmocka_unit_test(test_abi_layout),
+	};
+
+	return cmocka_run_group_tests_name("acct", tests, NULL, NULL);
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ktstr cleanup [--root DIR]: remove cgroups left behind by dead runs. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ktstr/cgroup.h>
+
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ktstr cleanup [--root DIR]\n\n"
+		"Remove %s<pid> cgroups under the cgroup2 root (default %s)\n"
+		"whose run is no longer alive: their tasks are killed, then the\n"
+		"cgroups are removed children first. Cgroups of live runs are kept.\n",
+		KTSTR_CGROUP_PREFIX, KTSTR_CGROUP_ROOT);
+}
+
+static void print_action(const char *path, const char *what, void *arg)
+{
+	(void)arg;
+	printf("%s: %s\n", path, what);
+}
+
+int cmd_cleanup(int argc, char **argv)
+{
+	struct ktstr_cgroup_opts opts = { .root = KTSTR_CGROUP_ROOT };
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--root") && i + 1 < argc) {
+			opts.root = argv[++i];
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "ktstr cleanup: bad argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	ret = ktstr_cgroup_cleanup_stale(&opts, print_action, NULL);
+	if (ret < 0) {
+		fprintf(stderr, "ktstr cleanup: %s\n", ktstr_cgroup_last_error());
+		return 1;
+	}
+	printf("removed %d cgroup%s\n", ret, ret == 1 ? "" : "s");
+	return 0;
+}

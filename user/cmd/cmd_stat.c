@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktstr stat [--json FILE] [--starve-ms N] -- CMD [ARGS...]
+ *
+ * Run CMD tracked by ktstr.ko (it and everything it forks), report
+ * starvations as they happen, then print per-task numbers. Flag parsing and
+ * orchestration only: the output lives in user/lib/stat_*.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ktstr/dev.h>
+#include <ktstr/stat.h>
+
+#include "commands.h"
+
+#define PROG "ktstr stat"
+#define EXIT_USAGE 2
+#define EXIT_FAIL 1
+#define EV_BATCH 64
+
+struct opts {
+	const char *json;
+	uint64_t starve_ms;
+	char **cmd;
+};
+
+/* The child being run; read by the signal handler. */
+static volatile pid_t child_pid;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ktstr stat [--json FILE] [--starve-ms N] -- CMD [ARGS...]\n"
+		"\n"
+		"Run CMD with it and all its descendants tracked by ktstr.ko; print\n"
+		"starvation events on stderr as they happen and a per-task table on\n"
+		"stdout when CMD exits. Exits with CMD's status (128+N if killed by\n"
+		"signal N); 1 if ktstr itself failed, 2 on bad usage.\n"
+		"\n"
+		"  --json FILE     also write the results as JSON (docs/stat-json.md)\n"
+		"  --starve-ms N   report tasks runnable for more than N ms without\n"
+		"                  running (1..%llu, default %llu)\n"
+		"\n"
+		"The device is /dev/ktstr, or $%s if set.\n",
+		KTSTR_STARVE_MS_MAX, KTSTR_STARVE_MS_DEFAULT, KTSTR_DEVICE_ENV);
+}
+
+static int parse_starve_ms(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < KTSTR_STARVE_MS_MIN || v > KTSTR_STARVE_MS_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The directory of path must exist and be writable: fail before running CMD. */
+static int check_json_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	if (!*path || (slash && !slash[1]))
+		return -EISDIR;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK) < 0)
+		return -errno;
+	return 0;
+}
+
+/* 0: run; 1: --help was printed; -1: usage error (printed). */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	int i = 1;
+
+	o->json = NULL;
+	o->starve_ms = KTSTR_STARVE_MS_DEFAULT;
+	o->cmd = NULL;
+	while (i < argc) {
+		const char *a = argv[i], *val = NULL;
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--json") || !strcmp(a, "--starve-ms")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, PROG ": %s needs a value\n", a);
+				return -1;
+			}
+			val = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(a, "--json=", 7)) {
+			val = a + 7;
+			i++;
+		} else if (!strncmp(a, "--starve-ms=", 12)) {
+			val = a + 12;
+			i++;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, PROG ": unknown option '%s' (see 'ktstr stat --help')\n", a);
+			return -1;
+		} else {
+			break;	/* the command, without "--" */
+		}
+
+		if (!strncmp(a, "--json", 6)) {
+			int err;
+
+			if (!*val) {
+				fprintf(stderr, PROG ": --json needs a file name\n");
+				return -1;
+			}
+			err = check_json_path(val);
+			if (err) {
+				fprintf(stderr, PROG ": --json %s: cannot write there: %s\n",
+					val, strerror(-err));
+				return -1;
+			}
+			o->json = val;
+		} else if (parse_starve_ms(val, &o->starve_ms)) {
+			fprintf(stderr, PROG ": invalid --starve-ms '%s': expected an integer %llu..%llu\n",
+				val, KTSTR_STARVE_MS_MIN, KTSTR_STARVE_MS_MAX);
+			return -1;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, PROG ": no command given (usage: ktstr stat [--json FILE] [--starve-ms N] -- CMD [ARGS...])\n");
+		return -1;
+	}
+	o->cmd = argv + i;
+	return 0;
+}
+
+/*
+ * SIGINT/SIGTERM: forward to the child. A ^C from the terminal (SI_KERNEL)
+ * already reached the child when it is in our process group, so only
+ * forward those when it is not, to avoid delivering it twice.
+ */
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	pid_t pid = child_pid;
+	int saved = errno;
+
+	(void)uc;
+	if (sig == SIGCHLD || pid <= 0)
+		return;
+	if (si->si_code != SI_KERNEL || getpgid(pid) != getpgrp())
+		kill(pid, sig);
+	errno = saved;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct ev_store {
+	struct ktstr_event *ev;
+	size_t n, cap;
+	bool oom;
+};
+
+static void handle_events(struct ev_store *st, const struct ktstr_event *ev, size_t n)
+{
+	char line[256];
+
+	for (size_t i = 0; i < n; i++) {
+		ktstr_stat_format_event(&ev[i], line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+		if (st->n == st->cap && !st->oom) {
+			size_t cap = st->cap ? st->cap * 2 : 64;
+			void *p = realloc(st->ev, cap * sizeof(*st->ev));
+
+			if (!p) {
+				st->oom = true;
+				fprintf(stderr, PROG ": out of memory: later events are not kept\n");
+			} else {
+				st->ev = p;
+				st->cap = cap;
+			}
+		}
+		if (st->n < st->cap)
+			st->ev[st->n++] = ev[i];
+	}
+}
+
+/* The session is per module: refuse to mix our tasks into someone else's. */
+static int check_idle(struct ktstr_dev *dev)
+{
+	struct ktstr_stats st;
+
+	if (ktstr_dev_stats(dev, &st) < 0) {
+		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+		return -1;
+	}
+	/* Records exist only inside a session (they drop when it ends). */
+	if (st.nr_records) {
+		fprintf(stderr, PROG ": another ktstr session is active on %s (%llu tasks tracked): try again when it ends\n",
+			ktstr_dev_path(dev), (unsigned long long)st.nr_records);
+		return -1;
+	}
+	return 0;
+}
+
+/* Child: wait for the go byte (sent once tracked), then exec. */
+static __attribute__((noreturn)) void run_child(int go_fd, char **cmd,
+						 const sigset_t *mask)
+{
+	char c;
+	ssize_t r;
+
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	do
+		r = read(go_fd, &c, 1);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		_exit(EXIT_FAIL);	/* the parent failed and said why */
+	close(go_fd);
+	execvp(cmd[0], cmd);
+	fprintf(stderr, PROG ": %s: %s\n", cmd[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * Wait for the child while printing events. Signals are blocked except
+ * inside ppoll(), so SIGCHLD cannot slip between waitpid() and the wait.
+ */
+static int wait_child(struct ktstr_dev *dev, pid_t pid, const sigset_t *waitmask,
+		      struct ev_store *st, int *status)
+{
+	struct ktstr_event buf[EV_BATCH];
+	bool events_ok = true;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = ktstr_dev_fd(dev), .events = POLLIN };
+		pid_t w = waitpid(pid, status, WNOHANG);
+		ssize_t n;
+		int r;
+
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR) {
+			fprintf(stderr, PROG ": waitpid: %s\n", strerror(errno));
+			return -1;
+		}
+		r = ppoll(&pfd, events_ok ? 1 : 0, NULL, waitmask);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, PROG ": ppoll: %s\n", strerror(errno));
+			return -1;
+		}
+		if (!r)
+			continue;
+		n = ktstr_dev_read_events(dev, buf, EV_BATCH, 0);
+		if (n > 0) {
+			handle_events(st, buf, (size_t)n);
+		} else if (n < 0 || (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+			fprintf(stderr, PROG ": warning: cannot read events: %s\n",
+				n < 0 ? ktstr_dev_last_error() : "device hung up");
+			events_ok = false;
+		}
+	}
+}
+
+int cmd_stat(int argc, char **argv)
+{
+	struct ktstr_dev *dev = NULL;
+	struct ktstr_task_rec *tasks = NULL;
+	struct ktstr_cpu_rec *cpus = NULL;
+	struct ktstr_snapshot tmeta = { 0 }, cmeta = { 0 };
+	struct ktstr_stats stats = { 0 };
+	struct ktstr_stat_report rep = { 0 };
+	struct ev_store evs = { 0 };
+	struct ktstr_event drain[EV_BATCH];
+	struct sigaction sa = { 0 }, old_int, old_term, old_chld;
+	sigset_t block, oldmask, waitmask;
+	size_t nr_tasks = 0, nr_cpus = 0;
+	uint64_t start, lost;
+	bool have_stats;
+	struct opts o;
+	int go[2], status = 0, ret = EXIT_FAIL, r;
+	ssize_t n;
+	pid_t pid;
+
+	r = parse_args(argc, argv, &o);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+
+	r = ktstr_dev_open(&dev);
+	if (r == -ENOENT) {
+		const char *path = getenv(KTSTR_DEVICE_ENV);
+
+		fprintf(stderr, PROG ": %s not found: load ktstr.ko (or use `ktstr vm -- ktstr stat ...`)\n",
+			path && *path ? path : KTSTR_DEVICE_PATH);
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+		return EXIT_FAIL;
+	}
+	if (check_idle(dev))
+		goto out;
+	if (ktstr_dev_config(dev, o.starve_ms * KTSTR_NSEC_PER_MSEC, 0) < 0) {
+		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+		goto out;
+	}
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
+		goto out;
+	}
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &oldmask);
+	waitmask = oldmask;
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGCHLD);
+
+	fflush(NULL);
+	start = now_ns();
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		close(go[0]);
+		close(go[1]);
+		goto out;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		run_child(go[0], o.cmd, &oldmask);
+	}
+	close(go[0]);
+	child_pid = pid;
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_NOCLDSTOP;	/* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGCHLD, &sa, &old_chld);
+
+	if (ktstr_dev_track_pid(dev, pid, true) < 0) {
+		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+		close(go[1]);	/* the child sees EOF and exits */
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		goto restore;
+	}
+	if (write(go[1], "g", 1) != 1) {
+		fprintf(stderr, PROG ": pipe write: %s\n", strerror(errno));
+		kill(pid, SIGKILL);
+		close(go[1]);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		goto restore;
+	}
+	close(go[1]);
+
+	if (wait_child(dev, pid, &waitmask, &evs, &status) < 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		goto restore;
+	}
+	child_pid = 0;
+	rep.elapsed_ns = now_ns() - start;
+
+	/* Events already queued (e.g. the END of a starvation at exit). */
+	while ((n = ktstr_dev_read_events(dev, drain, EV_BATCH, 0)) > 0)
+		handle_events(&evs, drain, (size_t)n);
+
+	if (ktstr_dev_snapshot_tasks(dev, &tasks, &nr_tasks, &tmeta) < 0 ||
+	    ktstr_dev_snapshot_cpus(dev, &cpus, &nr_cpus, &cmeta) < 0) {
+		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+		goto restore;
+	}
+	have_stats = ktstr_dev_stats(dev, &stats) == 0;
+	if (!have_stats)
+		fprintf(stderr, PROG ": warning: %s\n", ktstr_dev_last_error());
+	ktstr_stat_sort_tasks(tasks, nr_tasks);
+
+	rep.argv = (const char *const *)o.cmd;
+	rep.version = ktstr_dev_version(dev);
+	rep.stats = have_stats ? &stats : NULL;
+	rep.tasks = tasks;
+	rep.nr_tasks = nr_tasks;
+	rep.cpus = cpus;
+	rep.nr_cpus = nr_cpus;
+	rep.events = evs.ev;
+	rep.nr_events = evs.n;
+	rep.starve_threshold_ns = have_stats && stats.starve_threshold_ns ?
+				  stats.starve_threshold_ns :
+				  o.starve_ms * KTSTR_NSEC_PER_MSEC;
+	rep.dropped = have_stats && stats.dropped > tmeta.dropped ?
+		      stats.dropped : tmeta.dropped;
+	lost = ktstr_stat_seq_gaps(evs.ev, evs.n, 1);
+	rep.events_lost = have_stats && stats.events_lost > lost ? stats.events_lost : lost;
+	rep.snapshot_ns = tmeta.now_ns;
+	rep.have_exit_status = true;
+	rep.wait_status = status;
+
+	fflush(stderr);
+	if (ktstr_stat_print_table(stdout, &rep) < 0 || fflush(stdout) == EOF) {
+		fprintf(stderr, PROG ": writing the table: %s\n", strerror(errno ? errno : EIO));
+		goto restore;
+	}
+	if (o.json) {
+		r = ktstr_stat_write_json(o.json, &rep);
+		if (r < 0) {
+			fprintf(stderr, PROG ": writing %s: %s\n", o.json, strerror(-r));
+			goto restore;
+		}
+	}
+	ret = ktstr_stat_shell_status(status);
+
+restore:
+	child_pid = 0;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+out:
+	free(tasks);
+	free(cpus);
+	free(evs.ev);
+	ktstr_dev_close(dev);
+	return ret;
+}

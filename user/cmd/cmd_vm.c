@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ktstr vm: flag parsing only; the work is in user/lib/vm_*.c. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "ktstr/vm.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ktstr vm [OPTIONS] -- CMD [ARGS...]\n"
+		"\n"
+		"Boot a kernel in QEMU with ktstr.ko loaded, run CMD in /work, and exit\n"
+		"with its status. Fails (%d) on a kernel panic/oops, a BUG/WARNING in\n"
+		"dmesg, a module load failure or a QEMU failure; %d on timeout.\n"
+		"\n"
+		"  --kernel IMAGE   kernel image (default $KTSTR_CACHE/kernels/default/vmlinuz)\n"
+		"  --module KO      module to load (default $KTSTR_MODULE, else\n"
+		"                   <dir of ktstr>/../kmod/ktstr.ko)\n"
+		"  --no-module      do not load a module\n"
+		"  --cpus N         guest CPUs (default 2)\n"
+		"  --memory MB      guest memory (default 512)\n"
+		"  --include FILE   copy FILE (and its shared libraries) into /work; repeatable\n"
+		"  --timeout S      kill the guest after S seconds (default 300)\n"
+		"  --append ARGS    extra kernel command line\n"
+		"\n"
+		"Environment: KTSTR_ACCEL=kvm|tcg forces the accelerator (default: KVM if\n"
+		"it really works, else TCG); KTSTR_QEMU names the QEMU binary.\n",
+		KTSTR_VM_EXIT_FAIL, KTSTR_VM_EXIT_TIMEOUT);
+}
+
+static int parse_int(const char *flag, const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	v = strtol(s, &end, 10);
+	if (!*s || *end || v < min || v > max) {
+		fprintf(stderr, "ktstr vm: %s needs an integer in [%d, %d], not '%s'\n",
+			flag, min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+enum { OPT_KERNEL = 256, OPT_MODULE, OPT_NO_MODULE, OPT_CPUS, OPT_MEMORY,
+	OPT_INCLUDE, OPT_TIMEOUT, OPT_APPEND };
+
+int cmd_vm(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kernel",    required_argument, NULL, OPT_KERNEL },
+		{ "module",    required_argument, NULL, OPT_MODULE },
+		{ "no-module", no_argument,       NULL, OPT_NO_MODULE },
+		{ "cpus",      required_argument, NULL, OPT_CPUS },
+		{ "memory",    required_argument, NULL, OPT_MEMORY },
+		{ "include",   required_argument, NULL, OPT_INCLUDE },
+		{ "timeout",   required_argument, NULL, OPT_TIMEOUT },
+		{ "append",    required_argument, NULL, OPT_APPEND },
+		{ "help",      no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ktstr_vm_opts o = {
+		.cpus = 2,
+		.memory_mb = 512,
+		.timeout_s = 300,
+	};
+	int c, ret;
+
+	/* The includes can be at most every other argument. */
+	o.includes = calloc(argc, sizeof(*o.includes));
+	if (!o.includes) {
+		fprintf(stderr, "ktstr vm: out of memory\n");
+		return 1;
+	}
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 1;
+	/* '+': stop at the first non-option, so CMD's own flags are left alone. */
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KERNEL:
+			o.kernel = optarg;
+			break;
+		case OPT_MODULE:
+			o.module = optarg;
+			break;
+		case OPT_NO_MODULE:
+			o.no_module = true;
+			break;
+		case OPT_CPUS:
+			if (parse_int("--cpus", optarg, 1, 255, &o.cpus))
+				goto usage_err;
+			break;
+		case OPT_MEMORY:
+			if (parse_int("--memory", optarg, 64, 1 << 20, &o.memory_mb))
+				goto usage_err;
+			break;
+		case OPT_INCLUDE:
+			o.includes[o.nr_includes++] = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_int("--timeout", optarg, 1, INT_MAX / 2, &o.timeout_s))
+				goto usage_err;
+			break;
+		case OPT_APPEND:
+			o.append = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			free(o.includes);
+			return 0;
+		case ':':
+			fprintf(stderr, "ktstr vm: %s needs an argument\n", argv[optind - 1]);
+			goto usage_err;
+		default:
+			if (optopt && optopt < 256)
+				fprintf(stderr, "ktstr vm: unknown option '-%c' (see 'ktstr vm --help')\n",
+					optopt);
+			else
+				fprintf(stderr, "ktstr vm: unknown or ambiguous option '%s' (see 'ktstr vm --help')\n",
+					argv[optind - 1]);
+			goto usage_err;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "ktstr vm: no command given (usage: ktstr vm [OPTIONS] -- CMD [ARGS...])\n");
+		goto usage_err;
+	}
+	o.argv = argv + optind;
+	ret = ktstr_vm_run(&o);
+	free(o.includes);
+	return ret;
+usage_err:
+	free(o.includes);
+	return 2;
+}

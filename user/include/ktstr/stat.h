@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `ktstr stat` output: the per-task table and the JSON document
+ * (docs/stat-json.md). Pure functions over records, so that tests can feed
+ * hand-made arrays; the device I/O lives in user/cmd/cmd_stat.c.
+ */
+#ifndef KTSTR_STAT_H
+#define KTSTR_STAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <linux/ktstr.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the JSON document ("version" key); bump on incompatible change. */
+#define KTSTR_STAT_JSON_VERSION	1
+
+/*
+ * Everything one `ktstr stat` run reports. Every pointer may be NULL (with
+ * its count 0 for arrays); optional numbers are 0 when unknown.
+ */
+struct ktstr_stat_report {
+	const char *const *argv;		/* the command, NULL-terminated */
+	const struct ktstr_version *version;	/* from KTSTR_IOC_VERSION */
+	const struct ktstr_stats *stats;	/* from KTSTR_IOC_STATS */
+	const struct ktstr_task_rec *tasks;
+	size_t nr_tasks;
+	const struct ktstr_cpu_rec *cpus;
+	size_t nr_cpus;
+	const struct ktstr_event *events;	/* starvation events, in order */
+	size_t nr_events;
+	uint64_t starve_threshold_ns;
+	uint64_t dropped;		/* tasks not tracked: table full */
+	uint64_t events_lost;		/* events the module could not queue */
+	uint64_t snapshot_ns;		/* CLOCK_MONOTONIC of the task snapshot */
+	uint64_t elapsed_ns;		/* wall time of the command */
+	bool have_exit_status;
+	int wait_status;		/* raw wait(2) status of the command */
+};
+
+/* Shell-style status of a wait(2) status: the exit code, or 128 + signal. */
+int ktstr_stat_shell_status(int wait_status);
+
+/* Sort records by pid, then start time (pids can be reused). */
+void ktstr_stat_sort_tasks(struct ktstr_task_rec *tasks, size_t n);
+
+/*
+ * Copy a comm (KTSTR_COMM_LEN bytes, maybe not NUL-terminated) into out
+ * (at least KTSTR_COMM_LEN + 1 bytes), replacing non-printable bytes with
+ * '?'. Returns out.
+ */
+char *ktstr_stat_comm(const char *comm, char *out);
+
+/*
+ * One line (no newline) describing a starvation event:
+ *   "ktstr: starvation: comm[pid] runnable 1234.5 ms on cpu 1"    (BEGIN)
+ *   "ktstr: starvation: comm[pid] ran after 2345.6 ms on cpu 1"   (END)
+ * snprintf semantics (returns the length needed); -EINVAL on NULL ev.
+ */
+int ktstr_stat_format_event(const struct ktstr_event *ev, char *buf, size_t len);
+
+/*
+ * Events missing from a sequence read in order: gaps in ev->seq, counting
+ * from first_seq (1 for a fresh session).
+ */
+uint64_t ktstr_stat_seq_gaps(const struct ktstr_event *ev, size_t n,
+			     uint64_t first_seq);
+
+/*
+ * Print the report as a table: a title, one row per task sorted by pid,
+ * a totals row, then elapsed time/exit status, warnings (dropped tasks,
+ * lost events) and the starvation summary. 0, -EINVAL, -ENOMEM, or -EIO
+ * if writing to f failed.
+ */
+int ktstr_stat_print_table(FILE *f, const struct ktstr_stat_report *r);
+
+/* The report as a JSON object (new reference), NULL on bad input/ENOMEM. */
+json_t *ktstr_stat_to_json(const struct ktstr_stat_report *r);
+json_t *ktstr_stat_task_json(const struct ktstr_task_rec *t);
+json_t *ktstr_stat_cpu_json(const struct ktstr_cpu_rec *c);
+json_t *ktstr_stat_event_json(const struct ktstr_event *ev);
+
+/*
+ * Write the report as JSON to path atomically: a temporary file in the
+ * same directory, fsync, rename. Returns 0 or -errno (nothing is left
+ * behind on failure).
+ */
+int ktstr_stat_write_json(const char *path, const struct ktstr_stat_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KTSTR_STAT_H */

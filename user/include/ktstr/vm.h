@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktstr vm: boot a kernel in QEMU with an initramfs built on the fly, run
+ * one command in it and hand back its exit status.
+ *
+ * Pieces, one file each under user/lib:
+ *   vm_run.c        defaults, temp dir, signals; glues the rest together
+ *   vm_cpio.c       "newc" cpio writer (the initramfs format)
+ *   vm_libs.c       shared libraries an ELF needs (ldd)
+ *   vm_initramfs.c  what goes into the initramfs, and the /init script
+ *   vm_kvm.c        probe whether KVM can really run a guest
+ *   vm_qemu.c       launch QEMU, stream COM1, enforce the timeout, read COM2
+ *
+ * Functions that fail print one "ktstr vm: ..." line to stderr themselves
+ * and return -1, so callers only propagate.
+ */
+#ifndef KTSTR_VM_H
+#define KTSTR_VM_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit statuses of ktstr vm when the harness, not the command, failed. */
+#define KTSTR_VM_EXIT_TIMEOUT	124	/* same as timeout(1) */
+#define KTSTR_VM_EXIT_FAIL	125	/* panic, dirty dmesg, qemu, module... */
+
+#define KTSTR_VM_GUEST_MODULE	"/lib/ktstr/ktstr.ko"
+#define KTSTR_VM_GUEST_WORKDIR	"/work"
+
+struct ktstr_vm_opts {
+	const char *kernel;		/* NULL: $KTSTR_CACHE/kernels/default/vmlinuz */
+	const char *module;		/* NULL: $KTSTR_MODULE or next to our binary */
+	bool no_module;
+	int cpus;
+	int memory_mb;
+	int timeout_s;
+	const char *append;		/* extra kernel command line, may be NULL */
+	const char **includes;		/* files copied into KTSTR_VM_GUEST_WORKDIR */
+	size_t nr_includes;
+	char **argv;			/* the command, NULL-terminated, argv[0] != NULL */
+};
+
+/* Run opts->argv in a VM; returns its exit status or KTSTR_VM_EXIT_*. */
+int ktstr_vm_run(const struct ktstr_vm_opts *opts);
+
+/* True if /dev/kvm can actually run guest code (not just open). */
+bool ktstr_vm_kvm_usable(void);
+
+/* ---- cpio "newc" writer ---- */
+
+struct ktstr_vm_cpio {
+	int fd;
+	uint32_t next_ino;
+	uint64_t off;			/* bytes written, for 4-byte padding */
+	char **names;			/* entries written so far, to skip duplicates */
+	size_t nr_names, cap_names;
+};
+
+int ktstr_vm_cpio_init(struct ktstr_vm_cpio *c, int fd);
+/* Paths are absolute guest paths; missing parents are added as 0755 dirs. */
+int ktstr_vm_cpio_dir(struct ktstr_vm_cpio *c, const char *path, unsigned int mode);
+int ktstr_vm_cpio_data(struct ktstr_vm_cpio *c, const char *path,
+		       unsigned int mode, const void *data, size_t len);
+/* Copies the host file src (following symlinks); mode 0 keeps src's mode. */
+int ktstr_vm_cpio_file(struct ktstr_vm_cpio *c, const char *path,
+		       const char *src, unsigned int mode);
+int ktstr_vm_cpio_symlink(struct ktstr_vm_cpio *c, const char *path,
+			  const char *target);
+int ktstr_vm_cpio_chardev(struct ktstr_vm_cpio *c, const char *path,
+			  unsigned int mode, unsigned int major, unsigned int minor);
+bool ktstr_vm_cpio_has(const struct ktstr_vm_cpio *c, const char *path);
+/* Writes the trailer; the fd stays open and owned by the caller. */
+int ktstr_vm_cpio_finish(struct ktstr_vm_cpio *c);
+void ktstr_vm_cpio_free(struct ktstr_vm_cpio *c);
+
+/* ---- shared libraries ---- */
+
+/*
+ * Absolute host paths of every shared object (dynamic loader included) the
+ * ELF at path needs, in *libs (free with ktstr_vm_libs_free). A static or
+ * non-ELF file gives zero entries.
+ */
+int ktstr_vm_libs(const char *path, char ***libs, size_t *nr);
+void ktstr_vm_libs_free(char **libs, size_t nr);
+
+/* ---- initramfs ---- */
+
+/*
+ * Write the initramfs for opts to out_path. module is the host path of
+ * ktstr.ko or NULL for none.
+ */
+int ktstr_vm_initramfs_build(const char *out_path,
+			     const struct ktstr_vm_opts *opts,
+			     const char *module);
+
+/* ---- qemu ---- */
+
+struct ktstr_vm_qemu {
+	const char *kernel;
+	const char *initrd;
+	const char *tmpdir;		/* COM2 and qemu's stderr go here */
+	bool kvm;
+	const struct ktstr_vm_opts *opts;
+	const sigset_t *wait_mask;	/* mask for ppoll: lets SIGINT/TERM in */
+	volatile sig_atomic_t *stop_sig; /* set by our handler when signalled */
+};
+
+/* Boot, stream COM1 to stdout, collect the result: returns the exit status. */
+int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q);
+
+#endif

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run QEMU for one ktstr vm invocation:
+ *  - COM1 (the console) is QEMU's stdout, a pipe we forward to our stdout as
+ *    it arrives and scan for kernel panics and oopses;
+ *  - COM2 is a file in the temp dir where the guest's /init writes
+ *    "KTSTR-RESULT ..." (and "KTSTR-DMESG ..." lines), read after QEMU exits;
+ *  - QEMU's stderr goes to a file, quoted when QEMU fails.
+ * QEMU gets its own process group and dies with us (PR_SET_PDEATHSIG), so a
+ * Ctrl-C reaches only us and we decide how it ends; on a timeout or a signal
+ * we SIGKILL it and reap it before returning.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ktstr/vm.h"
+
+#define BASE_APPEND	"console=ttyS0 panic=-1 quiet loglevel=4 printk.time=1"
+/*
+ * Kernel lines only (they carry the printk timestamp, forced on above), so
+ * that a command merely printing "BUG:" does not fail the run.
+ */
+#define CONSOLE_BAD	"\\[ *[0-9]+\\.[0-9]+\\].*(Kernel panic|BUG:|Oops|kernel BUG at)"
+#define LINE_MAX_LEN	1024
+
+struct scan {
+	regex_t re;
+	char line[LINE_MAX_LEN];
+	size_t len;
+	char *panic;		/* first "Kernel panic" line */
+	char *oops;		/* first other bad line */
+};
+
+static void scan_line(struct scan *s)
+{
+	s->line[s->len] = '\0';
+	s->len = 0;
+	if (regexec(&s->re, s->line, 0, NULL, 0))
+		return;
+	if (strstr(s->line, "Kernel panic")) {
+		if (!s->panic)
+			s->panic = strdup(s->line);
+	} else if (!s->oops) {
+		s->oops = strdup(s->line);
+	}
+}
+
+static void write_out(const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* stdout gone (EPIPE): keep running, stop echoing */
+		p += n;
+		len -= n;
+	}
+}
+
+/* Forward console bytes, dropping the tty's '\r', and feed the scanner. */
+static void console_chunk(struct scan *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = buf[i];
+
+		if (ch == '\r')
+			continue;
+		buf[o++] = ch;
+		if (ch == '\n' || s->len == LINE_MAX_LEN - 1)
+			scan_line(s);
+		else
+			s->line[s->len++] = ch;
+	}
+	write_out(buf, o);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* QEMU option values are comma-separated: a literal ',' is written ",,". */
+static char *qemu_escape(const char *prefix, const char *s)
+{
+	size_t n = strlen(prefix) + 2 * strlen(s) + 1;
+	char *out = malloc(n), *p;
+
+	if (!out)
+		return NULL;
+	p = stpcpy(out, prefix);
+	for (; *s; s++) {
+		*p++ = *s;
+		if (*s == ',')
+			*p++ = ',';
+	}
+	*p = '\0';
+	return out;
+}
+
+static void kill_reap(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* First line of a small file, '\r' and '\n' stripped; "" if none. */
+static void first_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, size, f))
+		buf[strcspn(buf, "\r\n")] = '\0';
+	fclose(f);
+}
+
+/*
+ * Read COM2. Returns 1 with *rc set for "rc=N", 2 for "error=module", 3 for
+ * another guest-side error, 0 if there was no result line. *dirty is set if
+ * the guest reported dmesg=dirty; the offending lines go to *dmesg.
+ */
+static int read_result(const char *path, int *rc, bool *dirty, char **dmesg,
+		       size_t *dmesg_len)
+{
+	FILE *f = fopen(path, "re"), *d = open_memstream(dmesg, dmesg_len);
+	char *line = NULL;
+	size_t cap = 0;
+	int res = 0;
+
+	*dirty = false;
+	while (f && getline(&line, &cap, f) > 0) {
+		char *p;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strncmp(line, "KTSTR-DMESG ", 12)) {
+			if (d)
+				fprintf(d, "  %s\n", line + 12);
+		} else if ((p = strstr(line, "KTSTR-RESULT "))) {
+			p += 13;
+			if (sscanf(p, "rc=%d", rc) == 1) {
+				res = 1;
+				*dirty = strstr(p, "dmesg=dirty") != NULL;
+			} else {
+				res = strstr(p, "error=module") ? 2 : 3;
+			}
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	if (d)
+		fclose(d);
+	return res;
+}
+
+static pid_t spawn(char *const *argv, int out_fd,
+		   const char *err_path)
+{
+	int epipe[2], child_errno = 0;
+	pid_t parent = getpid(), pid;
+	ssize_t n;
+
+	/* The child reports a failed exec through this close-on-exec pipe. */
+	if (pipe2(epipe, O_CLOEXEC)) {
+		fprintf(stderr, "ktstr vm: pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "ktstr vm: fork: %s\n", strerror(errno));
+		close(epipe[0]);
+		close(epipe[1]);
+		return -1;
+	}
+	if (!pid) {
+		sigset_t none;
+		int in, err;
+
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);	/* we died before the prctl took hold */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		in = open("/dev/null", O_RDONLY);
+		err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (in < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 ||
+		    dup2(err, 2) < 0)
+			goto fail;
+		execvp(argv[0], argv);
+fail:
+		child_errno = errno;
+		if (write(epipe[1], &child_errno, sizeof(child_errno)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(epipe[1]);
+	do
+		n = read(epipe[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(epipe[0]);
+	if (n > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		fprintf(stderr, "ktstr vm: cannot run %s: %s%s\n", argv[0],
+			strerror(child_errno),
+			child_errno == ENOENT ? " (install qemu-system-x86: make deps)" : "");
+		return -1;
+	}
+	return pid;
+}
+
+static struct timespec until(double deadline)
+{
+	double left = deadline - now();
+	struct timespec ts = { 0, 0 };
+
+	if (left > 0) {
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
+	}
+	return ts;
+}
+
+/*
+ * Wait for QEMU, forwarding the console until EOF, then until QEMU has
+ * exited (*status set). Returns 0 when it exited, 1 on timeout, 2 on a
+ * stop signal; in the last two cases QEMU is still running.
+ */
+static int wait_qemu(const struct ktstr_vm_qemu *q, pid_t pid, int fd,
+		     struct scan *s, int *status)
+{
+	double deadline = now() + q->opts->timeout_s;
+	bool eof = false;
+	char buf[8192];
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct timespec ts = until(deadline);
+		ssize_t n;
+		int r;
+
+		if (eof && waitpid(pid, status, WNOHANG) == pid)
+			return 0;
+		if (*q->stop_sig)
+			return 2;
+		if (!ts.tv_sec && !ts.tv_nsec)
+			return 1;
+		/* After EOF, QEMU should be gone in moments: poll its exit. */
+		if (eof && ts.tv_sec * 1000000000L + ts.tv_nsec > 20000000L)
+			ts = (struct timespec){ 0, 20000000L };
+		/* Signals are blocked except inside ppoll: no lost wakeups. */
+		r = ppoll(eof ? NULL : &pfd, eof ? 0 : 1, &ts, q->wait_mask);
+		if (r < 0 && errno != EINTR)
+			return 1;
+		if (r <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			eof = true;
+		else
+			console_chunk(s, buf, n);
+	}
+}
+
+int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
+{
+	const struct ktstr_vm_opts *o = q->opts;
+	const char *qemu = getenv("KTSTR_QEMU");
+	char smp[16], mem[16], *append = NULL, *com2_opt = NULL;
+	char *com2 = NULL, *errf = NULL, *dmesg = NULL, msg[512];
+	const char *argv[40];
+	size_t dmesg_len = 0;
+	struct scan s = { 0 };
+	int pfd[2] = { -1, -1 }, ret = KTSTR_VM_EXIT_FAIL, status = 0, rc = 0;
+	int how, res, argc = 0;
+	bool dirty;
+	pid_t pid;
+
+	if (regcomp(&s.re, CONSOLE_BAD, REG_EXTENDED | REG_NOSUB)) {
+		fprintf(stderr, "ktstr vm: internal error: bad console pattern\n");
+		return KTSTR_VM_EXIT_FAIL;
+	}
+	snprintf(smp, sizeof(smp), "%d", o->cpus);
+	snprintf(mem, sizeof(mem), "%d", o->memory_mb);
+	if (asprintf(&append, "%s%s%s", BASE_APPEND, o->append ? " " : "",
+		     o->append ? o->append : "") < 0)
+		append = NULL;
+	if (asprintf(&com2, "%s/com2.txt", q->tmpdir) < 0)
+		com2 = NULL;
+	if (asprintf(&errf, "%s/qemu.err", q->tmpdir) < 0)
+		errf = NULL;
+	com2_opt = com2 ? qemu_escape("file:", com2) : NULL;
+	if (!append || !com2 || !errf || !com2_opt) {
+		fprintf(stderr, "ktstr vm: out of memory\n");
+		goto out;
+	}
+
+	argv[argc++] = qemu && *qemu ? qemu : "qemu-system-x86_64";
+	argv[argc++] = "-accel";
+	argv[argc++] = q->kvm ? "kvm" : "tcg";
+	if (q->kvm) {
+		argv[argc++] = "-cpu";
+		argv[argc++] = "host";
+	}
+	argv[argc++] = "-smp";
+	argv[argc++] = smp;
+	argv[argc++] = "-m";
+	argv[argc++] = mem;
+	argv[argc++] = "-display";
+	argv[argc++] = "none";
+	argv[argc++] = "-no-reboot";
+	argv[argc++] = "-nodefaults";
+	argv[argc++] = "-kernel";
+	argv[argc++] = q->kernel;
+	argv[argc++] = "-initrd";
+	argv[argc++] = q->initrd;
+	argv[argc++] = "-append";
+	argv[argc++] = append;
+	argv[argc++] = "-serial";
+	argv[argc++] = "stdio";
+	argv[argc++] = "-serial";
+	argv[argc++] = com2_opt;
+	argv[argc] = NULL;
+
+	if (pipe2(pfd, O_CLOEXEC)) {
+		fprintf(stderr, "ktstr vm: pipe: %s\n", strerror(errno));
+		goto out;
+	}
+	pid = spawn((char *const *)argv, pfd[1], errf);
+	close(pfd[1]);
+	pfd[1] = -1;
+	if (pid < 0)
+		goto out;
+
+	how = wait_qemu(q, pid, pfd[0], &s, &status);
+	if (how) {
+		kill_reap(pid);
+		if (s.len) {
+			/* End the console's partial line before our message. */
+			write_out("\n", 1);
+			scan_line(&s);
+		}
+		if (how == 1)
+			fprintf(stderr, "ktstr vm: timed out after %d s\n", o->timeout_s);
+		else
+			fprintf(stderr, "ktstr vm: interrupted by signal %d\n",
+				(int)*q->stop_sig);
+		ret = how == 1 ? KTSTR_VM_EXIT_TIMEOUT : KTSTR_VM_EXIT_FAIL;
+		goto out;
+	}
+	if (s.len)
+		scan_line(&s);
+
+	res = read_result(com2, &rc, &dirty, &dmesg, &dmesg_len);
+	if (s.panic || s.oops) {
+		fprintf(stderr, "ktstr vm: kernel %s: %s\n", s.panic ? "panic" : "oops",
+			s.panic ? s.panic : s.oops);
+	} else if (res == 2) {
+		fprintf(stderr, "ktstr vm: module failed to load (insmod output above)\n");
+	} else if (res == 3) {
+		fprintf(stderr, "ktstr vm: guest setup failed (see console above)\n");
+	} else if (res == 1 && dirty) {
+		fprintf(stderr, "ktstr vm: dirty dmesg after the command (it exited %d):\n%s",
+			rc, dmesg ? dmesg : "");
+	} else if (res == 1) {
+		ret = rc;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		first_line(errf, msg, sizeof(msg));
+		if (WIFEXITED(status))
+			fprintf(stderr, "ktstr vm: qemu failed (exit %d)%s%s\n",
+				WEXITSTATUS(status), *msg ? ": " : "", msg);
+		else
+			fprintf(stderr, "ktstr vm: qemu killed by signal %d\n",
+				WTERMSIG(status));
+	} else {
+		fprintf(stderr, "ktstr vm: guest stopped without a result (see console above)\n");
+	}
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	regfree(&s.re);
+	free(s.panic);
+	free(s.oops);
+	free(dmesg);
+	free(append);
+	free(com2_opt);
+	free(com2);
+	free(errf);
+	return ret;
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktstr vm, top level: resolve the kernel, module and accelerator, build
+ * the initramfs in a private temp dir, run QEMU, and clean up on every
+ * path. SIGINT/SIGTERM/SIGHUP are blocked for the whole run and only let in
+ * while waiting on QEMU (ppoll), so an interrupt always goes through the
+ * same cleanup: kill and reap QEMU, remove the temp dir, then die of the
+ * same signal so our parent sees the usual status.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ktstr/vm.h"
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define NR_STOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
+static char *default_kernel(void)
+{
+	const char *cache = getenv("KTSTR_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *p = NULL;
+	int r;
+
+	if (cache && *cache)
+		r = asprintf(&p, "%s/kernels/default/vmlinuz", cache);
+	else if (xdg && *xdg)
+		r = asprintf(&p, "%s/ktstr/kernels/default/vmlinuz", xdg);
+	else
+		r = asprintf(&p, "%s/.cache/ktstr/kernels/default/vmlinuz",
+			     home ? home : "");
+	return r < 0 ? NULL : p;
+}
+
+/* build/ktstr -> kmod/ktstr.ko: the layout of a built source tree. */
+static char *default_module(void)
+{
+	const char *env = getenv("KTSTR_MODULE");
+	char *self, *p = NULL;
+
+	if (env && *env)
+		return strdup(env);
+	self = realpath("/proc/self/exe", NULL);
+	if (!self)
+		return NULL;
+	if (asprintf(&p, "%s/../kmod/ktstr.ko", dirname(self)) < 0)
+		p = NULL;
+	free(self);
+	return p;
+}
+
+static int pick_accel(bool *kvm)
+{
+	const char *env = getenv("KTSTR_ACCEL");
+
+	if (env && *env) {
+		if (strcmp(env, "kvm") && strcmp(env, "tcg")) {
+			fprintf(stderr, "ktstr vm: KTSTR_ACCEL must be kvm or tcg, not '%s'\n", env);
+			return -1;
+		}
+		*kvm = !strcmp(env, "kvm");
+		return 0;
+	}
+	*kvm = ktstr_vm_kvm_usable();
+	return 0;
+}
+
+/* The temp dir holds only flat files that we created. */
+static void remove_tmpdir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	if (rmdir(dir))
+		fprintf(stderr, "ktstr vm: cannot remove %s: %s\n", dir, strerror(errno));
+}
+
+/* Consume a stop signal that arrived while blocked, outside ppoll. */
+static void check_pending(const sigset_t *stops)
+{
+	struct timespec zero = { 0, 0 };
+	int sig = sigtimedwait(stops, NULL, &zero);
+
+	if (sig > 0)
+		stop_sig = sig;
+}
+
+int ktstr_vm_run(const struct ktstr_vm_opts *opts)
+{
+	struct sigaction sa = { .sa_handler = on_stop }, old_sa[NR_STOP], old_pipe;
+	char *kernel = NULL, *module = NULL, *initrd = NULL, tmpdir[4096];
+	sigset_t stops, old_mask, wait_mask;
+	const char *tmp = getenv("TMPDIR");
+	int ret = KTSTR_VM_EXIT_FAIL;
+	bool kvm, have_tmp = false;
+
+	kernel = opts->kernel ? strdup(opts->kernel) : default_kernel();
+	if (!kernel) {
+		fprintf(stderr, "ktstr vm: out of memory\n");
+		return KTSTR_VM_EXIT_FAIL;
+	}
+	if (access(kernel, R_OK)) {
+		fprintf(stderr, "ktstr vm: no kernel image at %s (%s): run 'make deps' or pass --kernel\n",
+			kernel, strerror(errno));
+		free(kernel);
+		return KTSTR_VM_EXIT_FAIL;
+	}
+	if (!opts->no_module) {
+		module = opts->module ? strdup(opts->module) : default_module();
+		if (!module || access(module, R_OK)) {
+			fprintf(stderr, "ktstr vm: module %s not found: build it ('make kmod') or pass --module/--no-module\n",
+				module ? module : "ktstr.ko");
+			goto out_free;
+		}
+	}
+	if (pick_accel(&kvm))
+		goto out_free;
+
+	sigemptyset(&stops);
+	for (size_t i = 0; i < NR_STOP; i++)
+		sigaddset(&stops, stop_signals[i]);
+	sigprocmask(SIG_BLOCK, &stops, &old_mask);
+	wait_mask = old_mask;
+	for (size_t i = 0; i < NR_STOP; i++) {
+		sigdelset(&wait_mask, stop_signals[i]);
+		sigaction(stop_signals[i], &sa, &old_sa[i]);
+	}
+	/* A closed stdout (| head) must not kill us before cleanup. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+	stop_sig = 0;
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/ktstr-vm.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		fprintf(stderr, "ktstr vm: cannot create a temp dir in %s: %s\n",
+			tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		goto out_sig;
+	}
+	have_tmp = true;
+	if (asprintf(&initrd, "%s/initramfs.cpio", tmpdir) < 0) {
+		initrd = NULL;
+		fprintf(stderr, "ktstr vm: out of memory\n");
+		goto out_sig;
+	}
+	if (ktstr_vm_initramfs_build(initrd, opts, module))
+		goto out_sig;
+	check_pending(&stops);
+	if (stop_sig)
+		goto out_sig;
+
+	{
+		struct ktstr_vm_qemu q = {
+			.kernel = kernel,
+			.initrd = initrd,
+			.tmpdir = tmpdir,
+			.kvm = kvm,
+			.opts = opts,
+			.wait_mask = &wait_mask,
+			.stop_sig = &stop_sig,
+		};
+
+		ret = ktstr_vm_qemu_run(&q);
+	}
+	check_pending(&stops);
+
+out_sig:
+	if (have_tmp)
+		remove_tmpdir(tmpdir);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	for (size_t i = 0; i < NR_STOP; i++)
+		sigaction(stop_signals[i], &old_sa[i], NULL);
+	if (stop_sig) {
+		/* Die of the signal, as an uncaught one would have killed us. */
+		int sig = stop_sig;
+
+		signal(sig, SIG_DFL);
+		sigdelset(&old_mask, sig);
+		raise(sig);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		ret = 128 + sig;
+	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+out_free:
+	free(initrd);
+	free(module);
+	free(kernel);
+	return ret;
+}
