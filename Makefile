@@ -36,7 +36,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 GUEST_SRCS := $(sort $(wildcard tests/guest/*.c))
 GUEST_BINS := $(GUEST_SRCS:tests/guest/%.c=$(BUILD)/tests/guest/%)
 
-.PHONY: all user kmod deps run test tests clean dkms-install check-kdir
+.PHONY: all user kmod kmod-clean deps run test tests clean dkms-install check-kdir
 all: kmod user
 
 user: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/libktstr.so
@@ -57,11 +57,11 @@ $(BUILD)/ktstr: $(CMD_OBJS) $(BUILD)/libktstr.a
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libktstr.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ikmod -o $@ $< $(BUILD)/libktstr.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -MMD -MP -Ikmod -o $@ $< $(BUILD)/libktstr.a $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/guest/%: tests/guest/%.c $(BUILD)/libktstr.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libktstr.a $(LDLIBS)
+	$(CC) $(CFLAGS) -MMD -MP -Itests/guest -o $@ $< $(BUILD)/libktstr.a $(LDLIBS)
 
 tests: $(UNIT_BINS) $(GUEST_BINS)
 
@@ -70,6 +70,9 @@ check-kdir:
 
 kmod: check-kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+kmod-clean:
+	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
 deps:
 	scripts/deps.sh
@@ -85,8 +88,7 @@ test: deps
 dkms-install:
 	scripts/dkms-install.sh $(VERSION)
 
-clean:
+clean: kmod-clean
 	rm -rf $(BUILD)
-	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(GUEST_BINS:=.d)

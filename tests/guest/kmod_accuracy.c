@@ -46,10 +46,10 @@ static int spawn_start(struct spawn *s, int fd, int nr, work_fn fn, int pin)
 			_exit(1);
 		for (int i = 0; i < nr; i++) {
 			if (!fork()) {
-				pid_t me = getpid();
+				pid_t me[2] = { i, getpid() };
 
 				fn(i);
-				if (write(done[1], &me, sizeof(me)) != sizeof(me))
+				if (write(done[1], me, sizeof(me)) != sizeof(me))
 					_exit(1);
 				(void)!read(rel[0], &c, 1);
 				_exit(0);
@@ -69,9 +69,14 @@ static int spawn_start(struct spawn *s, int fd, int nr, work_fn fn, int pin)
 		return -errno;
 	if (write(s->go_w, "g", 1) != 1)
 		return -errno;
-	for (int i = 0; i < nr; i++)
-		if (read(s->done_r, &s->pids[i], sizeof(pid_t)) != sizeof(pid_t))
+	/* Workers finish in any order: each says which one it is. */
+	for (int i = 0; i < nr; i++) {
+		pid_t msg[2];
+
+		if (read(s->done_r, msg, sizeof(msg)) != sizeof(msg) || msg[0] < 0 || msg[0] >= nr)
 			return -EIO;
+		s->pids[msg[0]] = msg[1];
+	}
 	/* Let every worker reach its blocking read. */
 	sleep_ns(100 * MS);
 	return 0;
@@ -121,7 +126,7 @@ static void test_schedstat_agreement(int fd)
 	r = kt_tasks(fd, &n);
 	for (int i = 0; i < s.nr; i++) {
 		struct ktstr_task_rec *t = kt_find(r, n, s.pids[i]);
-		uint64_t run, wait, pcount, vol, invol;
+		uint64_t run = 0, wait = 0, pcount = 0, vol = 0, invol = 0;
 		char name[96];
 
 		snprintf(name, sizeof(name), "worker %d tracked from fork", i);

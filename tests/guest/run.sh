@@ -7,8 +7,14 @@
 # per binary; the host counts them.
 
 bad='BUG:|WARNING:|Oops|general protection|Call Trace|RIP:|soft lockup|hung_task|refcount_t'
-dmesg -c >/dev/null 2>&1
 rc=0
+if dmesg -c 2>/dev/null | grep -E "$bad" >/tmp/dmesg.bad; then
+	echo "not ok - kernel log clean after boot and module load:"
+	sed 's/^/#   /' /tmp/dmesg.bad
+	rc=1
+else
+	echo "ok - kernel log clean after boot and module load"
+fi
 for t in "$@"; do
 	echo "# running $t"
 	./"$t"

@@ -13,6 +13,8 @@
  *
  * Functions that fail print one "ktstr vm: ..." line to stderr themselves
  * and return -1, so callers only propagate.
+ *
+ * Needs POSIX declarations (sigset_t): the build defines _GNU_SOURCE.
  */
 #ifndef KTSTR_VM_H
 #define KTSTR_VM_H

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest end-to-end test of `ktstr stat`: its JSON against the numbers
+ * the workload read from its own /proc/self files just before exiting,
+ * and its exit-status and error behaviour.
+ */
+#include "guest.h"
+
+#include <jansson.h>
+
+#define JSON_OUT	"/tmp/stat_cli.json"
+#define SELF_OUT	"/tmp/stat_cli.self"
+
+/* The workload: run, sleep, then record what the kernel says about us. */
+static int workload(void)
+{
+	uint64_t run, wait, pcount, vol, invol;
+	FILE *f;
+
+	spin_ns(300 * MS);
+	for (int i = 0; i < 20; i++)
+		sleep_ns(5 * MS);
+	if (read_schedstat(getpid(), &run, &wait, &pcount) ||
+	    read_proc_field(getpid(), "status", "voluntary_ctxt_switches", &vol) ||
+	    read_proc_field(getpid(), "status", "nonvoluntary_ctxt_switches", &invol))
+		return 3;
+	f = fopen(SELF_OUT, "w");
+	if (!f)
+		return 3;
+	fprintf(f, "%d %lu %lu %lu %lu\n", getpid(), (unsigned long)run, (unsigned long)wait,
+		(unsigned long)vol, (unsigned long)invol);
+	return fclose(f) ? 3 : 0;
+}
+
+/* Run ktstr with args; returns its wait status. */
+static int run_ktstr(char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execvp("ktstr", argv);
+		_exit(126);
+	}
+	waitpid(pid, &st, 0);
+	return st;
+}
+
+static json_t *find_task(json_t *tasks, int pid)
+{
+	size_t i;
+	json_t *t;
+
+	json_array_foreach(tasks, i, t)
+		if (json_integer_value(json_object_get(t, "pid")) == pid)
+			return t;
+	return NULL;
+}
+
+static uint64_t jnum(json_t *o, const char *k)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, k));
+}
+
+static void test_json_matches_proc(void)
+{
+	char *argv[] = { "ktstr", "stat", "--json", JSON_OUT, "--", "./stat_cli", "work", NULL };
+	unsigned long run, wait, vol, invol;
+	json_error_t err;
+	json_t *root, *t;
+	int st, pid;
+	FILE *f;
+
+	st = run_ktstr(argv);
+	if (!check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ktstr stat runs the workload",
+		   "status %#x", st))
+		return;
+	f = fopen(SELF_OUT, "r");
+	if (!f || fscanf(f, "%d %lu %lu %lu %lu", &pid, &run, &wait, &vol, &invol) != 5) {
+		fail("workload reported its /proc numbers", "missing %s", SELF_OUT);
+		return;
+	}
+	fclose(f);
+	root = json_load_file(JSON_OUT, 0, &err);
+	if (!check(root != NULL, "stat JSON parses", "%s", err.text))
+		return;
+	check(json_is_array(json_object_get(root, "tasks")) &&
+	      json_is_array(json_object_get(root, "cpus")) &&
+	      json_is_array(json_object_get(root, "starvations")),
+	      "stat JSON has tasks, cpus, starvations", "errno %d", errno);
+	t = find_task(json_object_get(root, "tasks"), pid);
+	if (check(t != NULL, "stat JSON holds the workload's pid", "pid %d", pid)) {
+		/*
+		 * The module counts from just after fork (the child waits to be
+		 * tracked, then execs), /proc from the fork itself: the module may
+		 * be short by that instant. After its last /proc read the workload
+		 * writes a file and exits, which takes a few ms of emulated CPU.
+		 */
+		uint64_t jr = jnum(t, "run_ns"), jw = jnum(t, "wait_ns");
+
+		check(jr + 4 * MS >= run && jr <= run + run / 100 + 25 * MS,
+		      "stat run_ns agrees with schedstat", "json %lu proc %lu",
+		      (unsigned long)jr, run);
+		check(jw + 4 * MS >= wait && jw <= wait + wait / 100 + 25 * MS,
+		      "stat wait_ns agrees with schedstat", "json %lu proc %lu",
+		      (unsigned long)jw, wait);
+		check(jnum(t, "nr_voluntary") >= vol && jnum(t, "nr_voluntary") <= vol + 3 &&
+		      jnum(t, "nr_involuntary") >= invol &&
+		      jnum(t, "nr_involuntary") <= invol + 3,
+		      "stat switch counts agree with status", "json %lu/%lu proc %lu/%lu",
+		      (unsigned long)jnum(t, "nr_voluntary"),
+		      (unsigned long)jnum(t, "nr_involuntary"), vol, invol);
+		check(json_array_size(json_object_get(t, "cpus")) >= 1 &&
+		      jnum(t, "nr_runs") > 20 && jnum(t, "max_wait_ns") <= jnum(t, "wait_ns"),
+		      "stat task fields are consistent", "errno %d", errno);
+	}
+	json_decref(root);
+}
+
+static void test_exit_statuses(void)
+{
+	char *fails[] = { "ktstr", "stat", "--", "sh", "-c", "exit 5", NULL };
+	char *missing[] = { "ktstr", "stat", "--", "/nonexistent/cmd", NULL };
+	char *badflag[] = { "ktstr", "stat", "--bogus", "--", "true", NULL };
+	char *badms[] = { "ktstr", "stat", "--starve-ms", "0", "--", "true", NULL };
+	int st;
+
+	st = run_ktstr(fails);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 5, "stat exits with the command's status",
+	      "status %#x", st);
+	st = run_ktstr(missing);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 127, "stat of a missing command exits 127",
+	      "status %#x", st);
+	st = run_ktstr(badflag);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 2, "stat rejects an unknown flag", "status %#x",
+	      st);
+	st = run_ktstr(badms);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 2, "stat rejects --starve-ms 0", "status %#x",
+	      st);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "work"))
+		return workload();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_json_matches_proc();
+	test_exit_statuses();
+	return g_failed ? 1 : 0;
+}
