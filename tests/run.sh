@@ -1,11 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The test suite: host unit tests (cmocka, TAP output), then the in-guest
-# tests in one QEMU boot (ktstr vm). Every check prints one "ok"/"not ok"
+# The test suite: host unit tests (cmocka, TAP output), host tests of the
+# build (DKMS), then the in-guest tests in one QEMU boot (ktstr vm). Every check prints one "ok"/"not ok"
 # line; the last line is the count, "N passed, N failed".
 #
-# Usage: tests/run.sh [unit|guest]...   (default: both)
+# Usage: tests/run.sh [unit|host|guest]...   (default: all three)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,13 @@ run_unit() {
 				echo "not ok - $t exited with an error" >>"$out/unit.tap"
 		fi
 		grep -E '^(ok|not ok) ' "$out/unit.tap" | tee -a "$log"
+	done
+}
+
+run_host() {
+	for t in tests/host/*.sh; do
+		echo "# host: $t"
+		sh "$t" | tee -a "$log"
 	done
 }
 
@@ -48,12 +55,13 @@ run_guest() {
 	fi
 }
 
-what=${*:-unit guest}
+what=${*:-unit host guest}
 for w in $what; do
 	case $w in
 	unit) run_unit ;;
+	host) run_host ;;
 	guest) run_guest ;;
-	*) echo "tests/run.sh: unknown part '$w' (unit, guest)" >&2; exit 2 ;;
+	*) echo "tests/run.sh: unknown part '$w' (unit, host, guest)" >&2; exit 2 ;;
 	esac
 done
 

@@ -262,17 +262,26 @@ static void test_migrations_hopping(int fd)
 static void test_exit_code(int fd)
 {
 	struct ktstr_task_rec *r, *t = NULL;
+	int pp[2], st, ret;
 	pid_t child;
 	uint32_t n;
-	int st;
+	char c;
 
+	if (pipe(pp))
+		return;
 	child = fork();
 	if (!child) {
-		sleep_ns(50 * MS);
+		close(pp[1]);
+		/* Exit only once tracked (attaching the probes can take a while). */
+		if (read(pp[0], &c, 1) < 0)
+			_exit(1);
 		_exit(3);
 	}
-	if (kt_track(fd, KTSTR_TRACK_PID, 0, child, -1)) {
-		fail("exit code: track", "%s", strerror(errno));
+	close(pp[0]);
+	ret = kt_track(fd, KTSTR_TRACK_PID, 0, child, -1);
+	close(pp[1]);
+	if (ret) {
+		fail("exit code: track", "%s", strerror(-ret));
 		kill_wait(child);
 		return;
 	}
@@ -299,7 +308,7 @@ static void test_exit_code(int fd)
 
 static void test_pid_reuse(int fd)
 {
-	int pp[2];
+	int pp[2], go[2];
 	pid_t spawner, a = 0, b = 0;
 	struct ktstr_task_rec *r;
 	uint32_t n, same = 0, freed = 0, live = 0;
@@ -309,14 +318,16 @@ static void test_pid_reuse(int fd)
 		skip("pid reuse", "no ns_last_pid");
 		return;
 	}
-	if (pipe(pp))
+	if (pipe(pp) || pipe(go))
 		return;
 	spawner = fork();
 	if (!spawner) {
 		pid_t c;
 
 		close(pp[0]);
-		sleep_ns(50 * MS);	/* tracked by now */
+		close(go[1]);
+		if (read(go[0], buf, 1) != 1)	/* tracked by now */
+			_exit(1);
 		c = fork();
 		if (!c)
 			_exit(0);
@@ -335,7 +346,11 @@ static void test_pid_reuse(int fd)
 		_exit(0);
 	}
 	close(pp[1]);
+	close(go[0]);
 	kt_track(fd, KTSTR_TRACK_PID, KTSTR_TRACK_FOLLOW_FORK, spawner, -1);
+	if (write(go[1], "g", 1) != 1)
+		fail("pid reuse", "pipe");
+	close(go[1]);
 	if (read(pp[0], &a, sizeof(a)) != sizeof(a) || read(pp[0], &b, sizeof(b)) != sizeof(b)) {
 		fail("pid reuse", "spawner failed");
 		kill_wait(spawner);

@@ -153,6 +153,29 @@ static void test_starvation_reported_once_per_episode(void **state)
 	assert_int_equal(a.nr_starvations, 2);
 }
 
+static void test_late_starvation_caught_at_switch_in(void **state)
+{
+	struct ktstr_acct a = {0};
+	const u64 thr = 1000000;
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_wakeup(&a, 0, 0);
+	/* The scan never ran: the switch-in sees a wait past the threshold. */
+	assert_false(ktstr_acct_late_starving(&a, thr - 1, thr));
+	assert_true(ktstr_acct_late_starving(&a, thr, thr));
+	assert_int_equal(a.nr_starvations, 1);
+	assert_true(ktstr_acct_switch_in(&a, thr, thr, 0));	/* END follows */
+	/* An episode the scan already reported is not reported twice. */
+	ktstr_acct_switch_out(&a, thr + 1, 1, false, true, 0);
+	assert_true(ktstr_acct_check_starving(&a, 3 * thr, thr));
+	assert_false(ktstr_acct_late_starving(&a, 3 * thr, thr));
+	assert_int_equal(a.nr_starvations, 2);
+	/* A running task has no wait to report. */
+	ktstr_acct_switch_in(&a, 3 * thr, 2 * thr, 0);
+	assert_false(ktstr_acct_late_starving(&a, 5 * thr, thr));
+}
+
 static void test_sleeping_task_never_starves(void **state)
 {
 	struct ktstr_acct a = {0};
@@ -236,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_second_wakeup_keeps_first_stamp),
 		cmocka_unit_test(test_migration_counts_only_real_moves),
 		cmocka_unit_test(test_starvation_reported_once_per_episode),
+		cmocka_unit_test(test_late_starvation_caught_at_switch_in),
 		cmocka_unit_test(test_sleeping_task_never_starves),
 		cmocka_unit_test(test_exit_then_switch_out_is_dead),
 		cmocka_unit_test(test_wait_from_sched_info_telescopes),

@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host test: DKMS can add and build ktstr.ko from dkms.conf and Kbuild for
+# the test kernel (whose headers live in the ktstr cache, not in
+# /lib/modules). Leaves /usr/src and the DKMS tree as it found them.
+cd "$(dirname "$0")/../.."
+name="dkms builds ktstr.ko from dkms.conf"
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
+kdir=$(readlink -f "$cache/kernels/default/build")
+kver=$(cat "$cache/kernels/default/.complete" 2>/dev/null)
+
+if ! command -v dkms >/dev/null || [ "$(id -u)" != 0 ] || [ -z "$kver" ]; then
+	echo "ok - $name # SKIP needs root, dkms and the test kernel"
+	exit 0
+fi
+if [ -e "/usr/src/ktstr-$ver" ] || dkms status -m ktstr 2>/dev/null | grep -q .; then
+	echo "ok - $name # SKIP ktstr is already in DKMS on this machine"
+	exit 0
+fi
+src="/usr/src/ktstr-$ver"
+cleanup() {
+	dkms remove -m ktstr -v "$ver" --all >/dev/null 2>&1
+	rm -rf "$src"
+}
+trap cleanup EXIT INT TERM
+mkdir -p "$src"
+git ls-files -z Kbuild Makefile dkms.conf kmod include | xargs -0 cp --parents -t "$src"
+log=$(mktemp)
+if dkms add -m ktstr -v "$ver" >"$log" 2>&1 &&
+   dkms build -m ktstr -v "$ver" -k "$kver" --kernelsourcedir "$kdir" >>"$log" 2>&1 &&
+   [ -f "/var/lib/dkms/ktstr/$ver/$kver/x86_64/module/ktstr.ko" ]; then
+	echo "ok - $name ($kver)"
+	rm -f "$log"
+else
+	echo "not ok - $name ($kver):"
+	sed 's/^/#   /' "$log" | tail -n 20
+	rm -f "$log"
+	exit 1
+fi
