@@ -150,7 +150,7 @@ struct ktstr_task *ktstr_table_at(u32 idx);
 u64 ktstr_table_dropped(void);
 u64 ktstr_table_live(void);
 void ktstr_task_fill_rec(struct ktstr_task *t, struct ktstr_task_rec *rec, u64 now);
-void ktstr_task_read_kern(struct ktstr_task *t, struct task_struct *p);
+void ktstr_task_sync(struct ktstr_task *t, struct task_struct *p);
 
 /* per-CPU counters, owned by table.c */
 void ktstr_cpus_clear(void);

@@ -203,8 +203,7 @@ static void ktstr_probe_exit(void *data, struct task_struct *p)
 	raw_spin_lock_irqsave(&t->lock, flags);
 	if (t->task == p) {
 		ktstr_acct_exit(&t->acct, ktstr_now(), p->exit_code);
-		memcpy(t->comm, p->comm, TASK_COMM_LEN);
-		t->comm[TASK_COMM_LEN - 1] = '\0';
+		ktstr_task_sync(t, p);
 	}
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 }

@@ -119,12 +119,15 @@ struct ktstr_task *ktstr_table_find(struct task_struct *p)
 }
 
 /**
- * ktstr_task_read_kern() - copy the kernel's own counters of @p into @t
- * @t: the record, locked
+ * ktstr_task_sync() - copy the name and the kernel's own counters of @p
+ * into its record
+ * @t: the record, locked (or not yet published)
  * @p: its task, alive
  */
-void ktstr_task_read_kern(struct ktstr_task *t, struct task_struct *p)
+void ktstr_task_sync(struct ktstr_task *t, struct task_struct *p)
 {
+	memcpy(t->comm, p->comm, TASK_COMM_LEN);
+	t->comm[TASK_COMM_LEN - 1] = '\0';
 	t->kern.sum_exec = READ_ONCE(p->se.sum_exec_runtime);
 #ifdef CONFIG_SCHED_INFO
 	t->kern.run_delay = READ_ONCE(p->sched_info.run_delay);
@@ -145,8 +148,6 @@ static void ktstr_task_setup(struct ktstr_task *t, struct task_struct *p,
 	t->pid = p->pid;
 	t->tgid = p->tgid;
 	t->start_time = p->start_time;
-	memcpy(t->comm, p->comm, TASK_COMM_LEN);
-	t->comm[TASK_COMM_LEN - 1] = '\0';
 	rcu_read_lock();
 	t->cgroup_id = cgroup_id(task_dfl_cgroup(p));
 	rcu_read_unlock();
@@ -159,7 +160,7 @@ static void ktstr_task_setup(struct ktstr_task *t, struct task_struct *p,
 	ktstr_acct_init(&t->acct, ktstr_now(), queued, task_cpu(p));
 	if (from_fork)
 		t->acct.flags |= KTSTR_TASK_FROM_FORK;
-	ktstr_task_read_kern(t, p);
+	ktstr_task_sync(t, p);
 	/* Publish: lockless readers compare ->task after finding the node. */
 	smp_store_release(&t->task, p);
 	smp_store_release(&t->ready, true);
@@ -230,9 +231,7 @@ bool ktstr_table_retire(struct task_struct *p, u32 why)
 	}
 	if (found) {
 		raw_spin_lock(&found->lock);
-		ktstr_task_read_kern(found, p);
-		memcpy(found->comm, p->comm, TASK_COMM_LEN);
-		found->comm[TASK_COMM_LEN - 1] = '\0';
+		ktstr_task_sync(found, p);
 		found->acct.flags |= why;
 		if (why == KTSTR_TASK_FREED)
 			found->acct.state = KTSTR_STATE_DEAD;
@@ -299,11 +298,8 @@ void ktstr_task_fill_rec(struct ktstr_task *t, struct ktstr_task_rec *rec, u64 n
 
 	raw_spin_lock_irqsave(&t->lock, flags);
 	p = t->task;
-	if (p) {
-		ktstr_task_read_kern(t, p);
-		memcpy(t->comm, p->comm, TASK_COMM_LEN);
-		t->comm[TASK_COMM_LEN - 1] = '\0';
-	}
+	if (p)
+		ktstr_task_sync(t, p);
 	rec->pid = t->pid;
 	rec->tgid = t->tgid;
 	rec->state = a->state;

@@ -44,18 +44,23 @@ static inline void skip(const char *name, const char *why)
 	fflush(stdout);
 }
 
+static inline void vfail(const char *name, const char *fmt, va_list ap)
+{
+	printf("not ok - %s: ", name);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	g_failed++;
+}
+
 __attribute__((format(printf, 2, 3)))
 static inline void fail(const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("not ok - %s: ", name);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfail(name, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	g_failed++;
 }
 
 /* Report one check; returns cond so callers can stop early. */
@@ -68,13 +73,9 @@ static inline bool check(bool cond, const char *name, const char *fmt, ...)
 		ok(name);
 		return true;
 	}
-	printf("not ok - %s: ", name);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfail(name, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	g_failed++;
 	return false;
 }
 

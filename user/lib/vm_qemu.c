@@ -321,7 +321,13 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 
 	argv[argc++] = qemu && *qemu ? qemu : "qemu-system-x86_64";
 	argv[argc++] = "-accel";
-	argv[argc++] = q->kvm ? "kvm" : "tcg";
+	/*
+	 * Multi-threaded TCG was seen to run a stale int3 of the kernel's
+	 * live code patching (static keys, e.g. attaching tracepoints) after
+	 * text_poke_bp() had finished, an "Oops: int3" in the guest. One TCG
+	 * thread keeps cross-CPU code modification coherent.
+	 */
+	argv[argc++] = q->kvm ? "kvm" : "tcg,thread=single";
 	if (q->kvm) {
 		argv[argc++] = "-cpu";
 		argv[argc++] = "host";
