@@ -171,6 +171,12 @@ static void start_pair(void)
 	}
 	pid_b = fork();
 	if (pid_b == 0) {
+		close(ab[1]);
+		close(ba[0]);
+		close(ctl[0]);
+		close(ctl[1]);
+		close(res[0]);
+		close(res[1]);
 		if (pin_cpu(pair_cpu))
 			_exit(2);
 		while (xread(ab[0], &c, 1))
@@ -181,6 +187,10 @@ static void start_pair(void)
 	if (pid_a == 0) {
 		uint64_t m;
 
+		close(ab[0]);
+		close(ba[1]);
+		close(ctl[1]);
+		close(res[0]);
 		if (pin_cpu(pair_cpu))
 			_exit(2);
 		while (xread(ctl[0], &m, sizeof(m)) && m) {
@@ -210,6 +220,8 @@ static void start_pair(void)
 
 	pid_sleeper = fork();
 	if (pid_sleeper == 0) {
+		close(ctl_w);
+		close(res_r);
 		for (;;)
 			pause();
 	}
@@ -221,6 +233,8 @@ static uint64_t run_rt(uint64_t m)
 	uint64_t dt;
 
 	xwrite(ctl_w, &m, sizeof(m));
+	if (!m)
+		return 0;
 	if (!xread(res_r, &dt, sizeof(dt))) {
 		fprintf(stderr, "bench_pingpong: the pair died\n");
 		exit(1);
@@ -249,6 +263,8 @@ static double measure(enum mode md, uint64_t m, double *hits_per_rt)
 	int fd = -1, err = 0;
 
 	*hits_per_rt = -1;
+	if (getenv("BENCH_DEBUG"))
+		fprintf(stderr, "# measure %s\n", mode_id[md]);
 	if (md == M_UNLOADED)
 		module_unload();
 	else
@@ -337,7 +353,7 @@ int main(int argc, char **argv)
 
 	kill(pid_sleeper, SIGKILL);
 	waitpid(pid_sleeper, NULL, 0);
-	close(ctl_w);
+	run_rt(0);			/* m == 0: A exits, so B reads EOF */
 	waitpid(pid_a, NULL, 0);
 	waitpid(pid_b, NULL, 0);
 

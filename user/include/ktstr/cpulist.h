@@ -21,12 +21,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/ktstr.h>	/* KTSTR_MAX_CPUS: one limit for module and library */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define KTSTR_MAX_CPUS		1024
 #define KTSTR_CPUSET_WORDS	(KTSTR_MAX_CPUS / 64)
 
 struct ktstr_cpuset {

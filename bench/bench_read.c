@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_read - what it costs to read per-task scheduling numbers, and what
+ * a tracked task costs in memory.
+ *
+ * Read cost: N children (processes sharing the parent's memory, clone
+ * CLONE_VM, 16 KiB stacks, so 10 000 of them fit in a small guest) block
+ * on one pipe; each is tracked with KTSTR_IOC_TRACK (KTSTR_TRACK_PID). Then,
+ * interleaved over several repetitions, we time
+ *   - one KTSTR_IOC_SNAPSHOT_TASKS returning all N records, against
+ *   - open/read/close of /proc/<pid>/schedstat and /proc/<pid>/status for
+ *     the same N tasks, parsing run/wait/timeslices and the voluntary and
+ *     involuntary switch counts (the numbers a snapshot record carries).
+ *
+ * Memory: sizeof(struct ktstr_task_rec) (the ABI record) and the module's
+ * kernel-side bytes per record, measured as the change of VmallocUsed
+ * (/proc/meminfo) when the module is loaded with capacity=16384 and with
+ * capacity=65536 (the record pool and the task hash are vmalloc'd at
+ * load): bytes per record = slope between the two, footprint at capacity
+ * = the change at 16384 (pool + hash + module image; per-CPU data is not
+ * vmalloc'd and not included). The module is reloaded with its defaults
+ * afterwards.
+ *
+ * Output: a human table and one "@row ID {json}" line per row (see
+ * bench/run.sh). Exits non-zero if a row could not be measured, never
+ * because a goal was missed.
+ *
+ * usage: bench_read [--sizes N1,N2] [--reps R] [--mem-reps R] [--module KO]
+ */
+#include "guest.h"
+#include <getopt.h>
+#include <sys/mman.h>
+#define KT_MODULE_NAME	"ktstr"
+#define KT_MODULE_PATH	"/lib/ktstr/ktstr.ko"
+
+struct stats {
+	double median, min, max, q1, q3;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Linear interpolation between closest ranks, on a sorted array. */
+static double quantile(const double *s, int n, double q)
+{
+	double pos = q * (n - 1);
+	int lo = (int)pos;
+
+	if (lo >= n - 1)
+		return s[n - 1];
+	return s[lo] + (pos - lo) * (s[lo + 1] - s[lo]);
+}
+
+static struct stats stats_of(const double *v, int n)
+{
+	double *s = malloc(sizeof(*s) * n);
+	struct stats st;
+
+	if (!s) {
+		perror("malloc");
+		exit(1);
+	}
+	memcpy(s, v, sizeof(*s) * n);
+	qsort(s, n, sizeof(*s), cmp_double);
+	st.min = s[0];
+	st.max = s[n - 1];
+	st.median = quantile(s, n, 0.5);
+	st.q1 = quantile(s, n, 0.25);
+	st.q3 = quantile(s, n, 0.75);
+	free(s);
+	return st;
+}
+
+static bool module_loaded(void)
+{
+	return access("/sys/module/" KT_MODULE_NAME, F_OK) == 0;
+}
+
+/* rmmod: fails (and exits) if /dev/ktstr is still open somewhere. */
+static void module_unload(void)
+{
+	if (!module_loaded())
+		return;
+	if (syscall(SYS_delete_module, KT_MODULE_NAME, O_NONBLOCK)) {
+		fprintf(stderr, "bench: delete_module(ktstr): %s\n", strerror(errno));
+		exit(1);
+	}
+	for (int i = 0; i < 1000 && module_loaded(); i++)
+		sleep_ns(1000000);
+	if (module_loaded()) {
+		fprintf(stderr, "bench: ktstr still in /sys/module after delete_module\n");
+		exit(1);
+	}
+}
+
+/* insmod with params ("" for the defaults); waits for /dev/ktstr. */
+static void module_load(const char *path, const char *params)
+{
+	int fd;
+
+	if (module_loaded())
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "bench: open %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	if (syscall(SYS_finit_module, fd, params, 0)) {
+		fprintf(stderr, "bench: finit_module(%s, \"%s\"): %s\n", path, params,
+			strerror(errno));
+		exit(1);
+	}
+	close(fd);
+	for (int i = 0; i < 2000 && access(KTSTR_DEVICE_PATH, F_OK); i++)
+		sleep_ns(1000000);
+	if (access(KTSTR_DEVICE_PATH, F_OK)) {
+		fprintf(stderr, "bench: %s did not appear after loading\n", KTSTR_DEVICE_PATH);
+		exit(1);
+	}
+}
+
+/* Parse "a,b,c" of positive integers into v[]; returns the count. */
+static int parse_list(const char *s, long *v, int max)
+{
+	int n = 0;
+	char *end;
+
+	while (*s && n < max) {
+		v[n] = strtol(s, &end, 10);
+		if (end == s || v[n] <= 0)
+			return -1;
+		n++;
+		s = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			return -1;
+	}
+	return n;
+}
+
+
+#define MAX_REPS	101
+#define CHILD_STACK	(16 * 1024)
+#define GOAL_N		10000
+#define GOAL_RATIO	20.0
+
+static const char *module_path = KT_MODULE_PATH;
+
+/* ---- memory ---------------------------------------------------------- */
+
+static long meminfo_kb(const char *key)
+{
+	char buf[4096], *p;
+	long v = -1;
+
+	if (read_file("/proc/meminfo", buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, key);
+	if (p && sscanf(p + strlen(key), ": %ld", &v) != 1)
+		v = -1;
+	return v;
+}
+
+static long load_delta_kb(const char *params, long *coresize)
+{
+	char buf[64];
+	long v0, v1;
+
+	module_unload();
+	sleep_ns(20 * 1000000ULL);
+	v0 = meminfo_kb("VmallocUsed");
+	module_load(module_path, params);
+	sleep_ns(20 * 1000000ULL);
+	v1 = meminfo_kb("VmallocUsed");
+	if (coresize) {
+		*coresize = -1;
+		if (!read_file("/sys/module/ktstr/coresize", buf, sizeof(buf)))
+			*coresize = atol(buf);
+	}
+	return v0 < 0 || v1 < 0 ? -1 : v1 - v0;
+}
+
+static int bench_memory(int reps)
+{
+	const long c1 = 16384, c2 = 65536;
+	double d1[MAX_REPS], d2[MAX_REPS], slope[MAX_REPS];
+	struct ktstr_version ver = {0};
+	long coresize = -1;
+	struct stats s1, sl;
+	char p1[32], p2[32];
+	int fd, bad = 0;
+
+	snprintf(p1, sizeof(p1), "capacity=%ld", c1);
+	snprintf(p2, sizeof(p2), "capacity=%ld", c2);
+	for (int r = 0; r < reps; r++) {
+		long a = load_delta_kb(p1, &coresize), b = load_delta_kb(p2, NULL);
+
+		if (a < 0 || b < 0) {
+			printf("not ok - mem: VmallocUsed not readable in /proc/meminfo\n");
+			return 1;
+		}
+		d1[r] = a;
+		d2[r] = b;
+		slope[r] = (double)(b - a) * 1024 / (c2 - c1);
+	}
+	module_unload();
+	module_load(module_path, "");
+	fd = kt_open();
+	if (kt_ioctl(fd, KTSTR_IOC_VERSION, &ver)) {
+		printf("not ok - mem: KTSTR_IOC_VERSION failed\n");
+		bad++;
+	}
+	close(fd);
+	s1 = stats_of(d1, reps);
+	sl = stats_of(slope, reps);
+
+	printf("\n%-20s %12s  %s\n", "row", "value", "what");
+	printf("%-20s %12zu  bytes, sizeof(struct ktstr_task_rec) (module says %u)\n",
+	       "mem_abi_record", sizeof(struct ktstr_task_rec), ver.task_rec_size);
+	printf("@row mem_abi_record {\"bench\":\"memory\",\"id\":\"mem_abi_record\","
+	       "\"bytes\":%zu,\"module_task_rec_size\":%u}\n",
+	       sizeof(struct ktstr_task_rec), ver.task_rec_size);
+	printf("%-20s %12.1f  bytes per record in the kernel (VmallocUsed slope, capacity "
+	       "%ld -> %ld; %d reps, range %.1f..%.1f)\n", "mem_kernel_record", sl.median,
+	       c1, c2, reps, sl.min, sl.max);
+	printf("@row mem_kernel_record {\"bench\":\"memory\",\"id\":\"mem_kernel_record\","
+	       "\"bytes\":%.1f,\"min\":%.1f,\"max\":%.1f,\"capacity_lo\":%ld,"
+	       "\"capacity_hi\":%ld,\"reps\":%d,\"method\":\"VmallocUsed slope\"}\n",
+	       sl.median, sl.min, sl.max, c1, c2, reps);
+	printf("%-20s %12.0f  KiB of vmalloc at capacity %ld (pool + hash + module image; "
+	       "per-CPU not incl.; module coresize %ld B); default capacity now %u\n",
+	       "mem_footprint", s1.median, c1, coresize, ver.capacity);
+	printf("@row mem_footprint {\"bench\":\"memory\",\"id\":\"mem_footprint\","
+	       "\"capacity\":%ld,\"vmalloc_kib\":%.0f,\"min_kib\":%.0f,\"max_kib\":%.0f,"
+	       "\"capacity_hi\":%ld,\"vmalloc_kib_hi\":%.0f,\"coresize_bytes\":%ld}\n",
+	       c1, s1.median, s1.min, s1.max, c2, stats_of(d2, reps).median, coresize);
+	return bad;
+}
+
+/* ---- read cost ------------------------------------------------------- */
+
+static int child_fn(void *arg)
+{
+	char c;
+
+	/* Raw syscalls: this child shares the parent's memory and TLS. */
+	syscall(SYS_read, (int)(intptr_t)arg, &c, 1);
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+static uint64_t parse_after(const char *buf, const char *key, int *found)
+{
+	const char *p = strstr(buf, key);
+
+	if (!p)
+		return 0;
+	(*found)++;
+	return strtoull(p + strlen(key), NULL, 10);
+}
+
+/* What a procfs-based collector does per task; returns tasks read. */
+static long read_procfs(const pid_t *pids, long n, uint64_t *sink)
+{
+	char path[64], buf[4096];
+	long good = 0;
+
+	for (long i = 0; i < n; i++) {
+		uint64_t run, wait, slices;
+		int fd, found = 0;
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", pids[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		if (sscanf(buf, "%lu %lu %lu", &run, &wait, &slices) != 3)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/status", pids[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		*sink += run + wait + slices;
+		*sink += parse_after(buf, "\nvoluntary_ctxt_switches:", &found);
+		*sink += parse_after(buf, "\nnonvoluntary_ctxt_switches:", &found);
+		if (found == 2)
+			good++;
+	}
+	return good;
+}
+
+static int bench_size(const char *id, long n, int reps)
+{
+	double snap_us[MAX_REPS], proc_us[MAX_REPS];
+	struct ktstr_task_rec *recs;
+	struct stats ss, ps;
+	int pfd[2], fd, bad = 0;
+	long spawned = 0;
+	uint64_t sink = 0;
+	char *stacks;
+	pid_t *pids;
+
+	pids = calloc(n, sizeof(*pids));
+	recs = calloc(n + 64, sizeof(*recs));
+	stacks = mmap(NULL, (size_t)n * CHILD_STACK, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (!pids || !recs || stacks == MAP_FAILED || pipe(pfd)) {
+		printf("not ok - %s: out of memory for N=%ld\n", id, n);
+		return 1;
+	}
+	memset(recs, 0, (n + 64) * sizeof(*recs));	/* fault the buffer in */
+	for (; spawned < n; spawned++) {
+		pid_t p = clone(child_fn, stacks + (size_t)(spawned + 1) * CHILD_STACK,
+				CLONE_VM | SIGCHLD, (void *)(intptr_t)pfd[0]);
+
+		if (p < 0) {
+			printf("not ok - %s: clone child %ld of %ld: %s\n", id, spawned + 1, n,
+			       strerror(errno));
+			bad = 1;
+			goto out;
+		}
+		pids[spawned] = p;
+	}
+	fd = kt_open();
+	for (long i = 0; i < n; i++) {
+		int err = kt_track(fd, KTSTR_TRACK_PID, 0, pids[i], -1);
+
+		if (err) {
+			printf("not ok - %s: track child %ld: %s\n", id, i, strerror(-err));
+			bad = 1;
+			close(fd);
+			goto out;
+		}
+	}
+	sleep_ns(200 * 1000000ULL);	/* let every child reach its read() */
+
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < 2; k++) {
+			bool snap = (r + k) % 2 == 0;
+			uint64_t t0;
+
+			if (snap) {
+				struct ktstr_snapshot s = {
+					.buf = (uintptr_t)recs, .buf_len = n + 64,
+				};
+				int err;
+
+				t0 = now_ns();
+				err = kt_ioctl(fd, KTSTR_IOC_SNAPSHOT_TASKS, &s);
+				snap_us[r] = (now_ns() - t0) / 1e3;
+				if (err || s.nr_out != n || s.nr_total != n || s.flags) {
+					printf("not ok - %s: snapshot: err %d, %u of %u records, "
+					       "flags %#x, want %ld\n", id, err, s.nr_out,
+					       s.nr_total, s.flags, n);
+					bad = 1;
+				}
+			} else {
+				long got;
+
+				t0 = now_ns();
+				got = read_procfs(pids, n, &sink);
+				proc_us[r] = (now_ns() - t0) / 1e3;
+				if (got != n) {
+					printf("not ok - %s: procfs read %ld of %ld tasks\n", id,
+					       got, n);
+					bad = 1;
+				}
+			}
+		}
+	}
+	/* Every record must be one of ours. */
+	for (long i = 0; i < n && !bad; i++)
+		if (recs[i].tgid != recs[i].pid || recs[i].pid <= 0) {
+			printf("not ok - %s: record %ld has pid %d tgid %d\n", id, i,
+			       recs[i].pid, recs[i].tgid);
+			bad = 1;
+		}
+	close(fd);
+	if (!bad) {
+		double ratio;
+		const char *verdict;
+
+		ss = stats_of(snap_us, reps);
+		ps = stats_of(proc_us, reps);
+		ratio = ps.median / ss.median;
+		verdict = n >= GOAL_N ? (ratio >= GOAL_RATIO ? "MET" : "MISSED") :
+			  "n/a (goal is stated at N=10000)";
+		printf("%-8s %6ld %11.1f %11.1f %11.1f %11.1f %11.1f %11.1f %8.1fx %9.3f %9.3f  "
+		       "snapshot >= %.0fx faster at N=%d: %s\n", id, n, ss.median, ss.min,
+		       ss.max, ps.median, ps.min, ps.max, ratio, ss.median / n,
+		       ps.median / n, GOAL_RATIO, GOAL_N, verdict);
+		printf("@row %s {\"bench\":\"read\",\"id\":\"%s\",\"n\":%ld,\"reps\":%d,"
+		       "\"snapshot_us\":{\"median\":%.2f,\"min\":%.2f,\"max\":%.2f,\"q1\":%.2f,"
+		       "\"q3\":%.2f},\"procfs_us\":{\"median\":%.2f,\"min\":%.2f,\"max\":%.2f,"
+		       "\"q1\":%.2f,\"q3\":%.2f},\"ratio\":%.2f,\"snapshot_us_per_task\":%.4f,"
+		       "\"procfs_us_per_task\":%.4f,\"goal\":\"snapshot >= %.0fx faster than "
+		       "procfs at N=%d\",\"verdict\":\"%s\"}\n", id, id, n, reps, ss.median,
+		       ss.min, ss.max, ss.q1, ss.q3, ps.median, ps.min, ps.max, ps.q1, ps.q3,
+		       ratio, ss.median / n, ps.median / n, GOAL_RATIO, GOAL_N, verdict);
+	}
+out:
+	close(pfd[1]);			/* EOF: every child's read() returns */
+	for (long i = 0; i < spawned; i++)
+		waitpid(pids[i], NULL, 0);
+	close(pfd[0]);
+	munmap(stacks, (size_t)n * CHILD_STACK);
+	free(recs);
+	free(pids);
+	if (sink == 1)			/* keep the parsing from being optimised out */
+		printf("#\n");
+	return bad;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_read [--sizes N1,N2] [--reps R] [--mem-reps R] [--module KO]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sizes", required_argument, NULL, 's' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "mem-reps", required_argument, NULL, 'M' },
+		{ "module", required_argument, NULL, 'm' },
+		{ 0 }
+	};
+	long sizes[2] = { 1000, 10000 };
+	int reps = 7, mem_reps = 3, o, bad = 0;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			if (parse_list(optarg, sizes, 2) != 2)
+				usage();
+			break;
+		case 'r': reps = atoi(optarg); break;
+		case 'M': mem_reps = atoi(optarg); break;
+		case 'm': module_path = optarg; break;
+		default: usage();
+		}
+	}
+	if (reps < 1 || reps > MAX_REPS || mem_reps < 1 || mem_reps > MAX_REPS ||
+	    optind != argc)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	/* Memory first: it reloads the module and wants a quiet system. */
+	bad |= bench_memory(mem_reps);
+
+	printf("\n# read: one KTSTR_IOC_SNAPSHOT_TASKS of all N records vs procfs "
+	       "(schedstat + status) of the same N tasks; %d reps, interleaved\n", reps);
+	printf("%-8s %6s %11s %11s %11s %11s %11s %11s %9s %9s %9s  %s\n", "row", "N",
+	       "snap_med_us", "snap_min", "snap_max", "proc_med_us", "proc_min", "proc_max",
+	       "ratio", "snap_us/t", "proc_us/t", "goal");
+	bad |= bench_size("read_n1", sizes[0], reps);
+	bad |= bench_size("read_n2", sizes[1], reps);
+	return bad ? 1 : 0;
+}
