@@ -65,6 +65,29 @@ $(BUILD)/tests/guest/%: tests/guest/%.c $(BUILD)/libktstr.a
 
 tests: $(UNIT_BINS) $(GUEST_BINS)
 
+# Example scenarios (scenarios/examples/*.c), one program each.
+EXAMPLE_SRCS := $(sort $(wildcard scenarios/examples/*.c))
+EXAMPLE_BINS := $(EXAMPLE_SRCS:%.c=$(BUILD)/%)
+.PHONY: examples install
+all: examples
+examples: $(EXAMPLE_BINS)
+
+$(BUILD)/scenarios/examples/%: scenarios/examples/%.c $(BUILD)/libktstr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libktstr.a $(LDLIBS)
+
+-include $(EXAMPLE_BINS:=.d)
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: libraries, headers, pkg-config.
+PREFIX ?= /usr/local
+install: $(BUILD)/libktstr.a $(BUILD)/libktstr.so
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/ktstr $(DESTDIR)$(PREFIX)/include/linux
+	install -m 644 $(BUILD)/libktstr.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libktstr.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 user/include/ktstr/*.h $(DESTDIR)$(PREFIX)/include/ktstr/
+	install -m 644 include/uapi/linux/ktstr.h $(DESTDIR)$(PREFIX)/include/linux/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' libktstr.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/libktstr.pc
+
 check-kdir:
 	@test -f $(KDIR)/Makefile || { echo "ktstr: no kernel headers at $(KDIR): run 'make deps' or set KDIR" >&2; exit 1; }
 

@@ -20,7 +20,12 @@
 #include <linux/uaccess.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/version.h>
 #include "ktstr.h"
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define timer_delete_sync del_timer_sync
+#endif
 
 #define KTSTR_SCAN_MIN_NS	(10ULL * NSEC_PER_MSEC)
 #define KTSTR_SCAN_MAX_NS	(1000ULL * NSEC_PER_MSEC)

@@ -34,7 +34,7 @@ run_host() {
 }
 
 run_guest() {
-	guests="kmod_abi kmod_accuracy kmod_starve kmod_lifecycle stat_cli workers"
+	guests="kmod_abi kmod_accuracy kmod_starve kmod_lifecycle stat_cli workers ctx_example"
 	incs="--include tests/guest/run.sh --include build/ktstr"
 	run=""
 	for g in $guests; do

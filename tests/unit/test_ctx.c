@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for the scenario context and the guide's helpers, against the
+ * no-op cgroup double (workers are real processes, cgroups are not), and
+ * for the checks of collect_all on hand-made reports.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <ktstr/ktstr.h>
+
+/* Index of the first recorded call equal to @s at or after @from, or -1. */
+static int find_call(struct ktstr_cgroups *cg, const char *s, int from)
+{
+	for (int i = from; i < ktstr_cgroup_noop_nr_calls(cg); i++)
+		if (!strcmp(ktstr_cgroup_noop_call(cg, i), s))
+			return i;
+	return -1;
+}
+
+static int count_prefix(struct ktstr_cgroups *cg, const char *prefix)
+{
+	int n = 0;
+
+	for (int i = 0; i < ktstr_cgroup_noop_nr_calls(cg); i++)
+		n += !strncmp(ktstr_cgroup_noop_call(cg, i), prefix, strlen(prefix));
+	return n;
+}
+
+static void new_ctx(struct ktstr_ctx *ctx, struct ktstr_cgroups **cg)
+{
+	*cg = ktstr_cgroup_noop_new();
+	assert_non_null(*cg);
+	assert_int_equal(ktstr_ctx_init(ctx, *cg, NULL), 0);
+	ctx->settle_ms = 0;
+	ctx->workers_per_cgroup = 1;
+}
+
+static void test_ctx_defaults(void **state)
+{
+	struct ktstr_cgroups *cg = ktstr_cgroup_noop_new();
+	struct ktstr_ctx ctx;
+
+	(void)state;
+	assert_int_equal(ktstr_ctx_init(&ctx, NULL, NULL), -EINVAL);
+	assert_int_equal(ktstr_ctx_init(&ctx, cg, NULL), 0);
+	assert_ptr_equal(ctx.cgroups, cg);
+	assert_int_equal(ctx.duration_ms, 2000);
+	assert_int_equal(ctx.workers_per_cgroup, 2);
+	assert_int_equal(ctx.settle_ms, 500);
+	assert_int_equal(ctx.sched_pid, 0);
+	assert_null(ctx.work_type_override);
+	assert_null(ctx.dev);
+	assert_false(ctx.wait_for_map_write);
+	assert_int_equal(ctx.assert.max_gap_ms, 2000);
+	assert_true(ctx.assert.max_spread_pct == 15.0);
+	ktstr_cg_destroy(cg);
+}
+
+static void test_dfl_wl(void **state)
+{
+	struct ktstr_cgroups *cg;
+	struct ktstr_workload wl;
+	struct ktstr_work io;
+	struct ktstr_ctx ctx;
+
+	(void)state;
+	new_ctx(&ctx, &cg);
+	ctx.workers_per_cgroup = 3;
+	wl = ktstr_dfl_wl(&ctx);
+	assert_int_equal(wl.work.kind, KTSTR_WORK_SPIN_WAIT);
+	assert_int_equal(wl.nr_workers, 3);
+
+	/* The override replaces SpinWait, with its own worker rules. */
+	assert_int_equal(ktstr_work_init(&io, KTSTR_WORK_IO_SYNC_WRITE), 0);
+	ctx.work_type_override = &io;
+	wl = ktstr_dfl_wl(&ctx);
+	assert_int_equal(wl.work.kind, KTSTR_WORK_IO_SYNC_WRITE);
+	assert_int_equal(wl.nr_workers, 2);
+	ktstr_cg_destroy(cg);
+}
+
+static void test_setup_cgroups(void **state)
+{
+	struct ktstr_handle *handles;
+	struct ktstr_cgroup_group g = KTSTR_CGROUP_GROUP_INIT;
+	struct ktstr_cgroups *cg;
+	struct ktstr_workload wl;
+	struct ktstr_ctx ctx;
+	int c0, c1, c2, r0, r1, r2;
+
+	(void)state;
+	new_ctx(&ctx, &cg);
+	wl = ktstr_dfl_wl(&ctx);
+	assert_int_equal(ktstr_setup_cgroups(&ctx, 3, &wl, &handles, &g), 0);
+	assert_int_equal(g.nr, 3);
+	assert_int_equal(g.nr_handles, 3);
+	assert_ptr_equal(handles, g.handles);
+	c0 = find_call(cg, "create cg_0", 0);
+	c1 = find_call(cg, "create cg_1", 0);
+	c2 = find_call(cg, "create cg_2", 0);
+	assert_true(c0 >= 0 && c1 > c0 && c2 > c1);
+	assert_int_equal(count_prefix(cg, "create "), 3);
+	for (int i = 0; i < 3; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "cg_%d", i);
+		assert_string_equal(handles[i].cgroup, want);
+		assert_int_equal(ktstr_workers_count(handles[i].workers), 1);
+		snprintf(want, sizeof(want), "move_task cg_%d %d", i,
+			 ktstr_workers_pid(handles[i].workers, 0));
+		assert_true(find_call(cg, want, 0) > c2);
+	}
+	assert_int_equal(count_prefix(cg, "remove "), 0);
+
+	/* Destruction removes newest first, and only once. */
+	assert_int_equal(ktstr_cgroup_group_destroy(&g), 0);
+	r2 = find_call(cg, "remove cg_2", 0);
+	r1 = find_call(cg, "remove cg_1", 0);
+	r0 = find_call(cg, "remove cg_0", 0);
+	assert_true(r2 > c2 && r1 == r2 + 1 && r0 == r1 + 1);
+	assert_int_equal(g.nr, 0);
+	assert_null(g.handles);
+	assert_int_equal(ktstr_cgroup_group_destroy(&g), 0);
+	assert_int_equal(count_prefix(cg, "remove "), 3);
+	ktstr_cg_destroy(cg);
+}
+
+static void guarded_scope(const struct ktstr_ctx *ctx, int *nr_created)
+{
+	KTSTR_CGROUP_GUARD(guard);
+	struct ktstr_workload wl = ktstr_dfl_wl(ctx);
+	struct ktstr_handle *handles;
+
+	assert_int_equal(ktstr_setup_cgroups(ctx, 2, &wl, &handles, &guard), 0);
+	*nr_created = count_prefix(ctx->cgroups, "create ");
+	assert_int_equal(count_prefix(ctx->cgroups, "remove "), 0);
+}
+
+static void test_guard(void **state)
+{
+	struct ktstr_cgroups *cg;
+	struct ktstr_ctx ctx;
+	int created = 0, r1;
+
+	(void)state;
+	new_ctx(&ctx, &cg);
+	guarded_scope(&ctx, &created);
+	assert_int_equal(created, 2);
+	r1 = find_call(cg, "remove cg_1", 0);
+	assert_true(r1 >= 0);
+	assert_int_equal(find_call(cg, "remove cg_0", 0), r1 + 1);
+	ktstr_cg_destroy(cg);
+}
+
+static void test_spawn_diverse(void **state)
+{
+	static const enum ktstr_work_kind want[] = {
+		KTSTR_WORK_SPIN_WAIT, KTSTR_WORK_BURSTY, KTSTR_WORK_IO_SYNC_WRITE,
+		KTSTR_WORK_MIXED, KTSTR_WORK_YIELD_HEAVY, KTSTR_WORK_SPIN_WAIT,
+	};
+	const char *names[] = { "a", "b", "c", "d", "e", "f" };
+	struct ktstr_handle *h;
+	struct ktstr_cgroups *cg;
+	struct ktstr_result res;
+	struct ktstr_ctx ctx;
+
+	(void)state;
+	new_ctx(&ctx, &cg);
+	ctx.workers_per_cgroup = 3;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 6, &h), 0);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(h[i].kind, want[i]);
+		assert_string_equal(h[i].cgroup, names[i]);
+		assert_int_equal(ktstr_workers_count(h[i].workers),
+				 want[i] == KTSTR_WORK_IO_SYNC_WRITE ? 2 : 3);
+	}
+	/* spawn_diverse moves into existing cgroups; it creates none. */
+	assert_int_equal(count_prefix(cg, "create "), 0);
+	assert_int_equal(count_prefix(cg, "move_task c "), 2);
+	assert_int_equal(count_prefix(cg, "move_task a "), 3);
+
+	/* The whole path: stop, collect, check. Only progress and a clean
+	 * end are asserted; fairness on a loaded host is not ours to judge. */
+	ktstr_sleep_ms(100);
+	assert_int_equal(ktstr_collect_all(h, 6, NULL, &res), 0);
+	assert_int_equal(res.nr_cgroups, 6);
+	assert_int_equal(res.nr_workers, 17);
+	assert_int_equal(res.nr_stuck, 0);
+	ktstr_handles_free(h, 6);
+	ktstr_cg_destroy(cg);
+}
+
+/* A report of a worker that ran cleanly for 1 s with @off_pct off-CPU. */
+static void fake(struct ktstr_report *r, int pid, double off_pct)
+{
+	memset(r, 0, sizeof(*r));
+	r->magic = KTSTR_REPORT_MAGIC;
+	r->size = sizeof(*r);
+	r->pid = pid;
+	r->work_units = 1000;
+	r->iterations = 1000;
+	r->wall_time_ns = 1000000000ULL;
+	r->off_cpu_ns = (uint64_t)(off_pct * 10000000.0);
+	r->cpu_time_ns = r->wall_time_ns - r->off_cpu_ns;
+	r->max_gap_ns = 5000000ULL;
+	r->reported = true;
+	r->completed = true;
+	r->exit_kind = KTSTR_EXIT_EXITED;
+	ktstr_cpuset_set(&r->cpus_used, 0);
+}
+
+static void test_check_pass(void **state)
+{
+	struct ktstr_assert_cfg cfg;
+	struct ktstr_result res;
+	struct ktstr_report r[3];
+
+	(void)state;
+	ktstr_assert_cfg_init(&cfg);
+	ktstr_result_init(&res);
+	fake(&r[0], 100, 50.0);
+	fake(&r[1], 101, 55.0);
+	fake(&r[2], 102, 60.0);
+	assert_int_equal(ktstr_check_reports(r, 3, "cg_0", &cfg, &res), 0);
+	assert_true(res.pass);
+	assert_int_equal(res.nr_failures, 0);
+	assert_int_equal(res.nr_workers, 3);
+	assert_int_equal(res.nr_cgroups, 1);
+	assert_string_equal(res.details, "");
+	assert_int_equal(ktstr_check_reports(NULL, 1, "x", &cfg, &res), -EINVAL);
+}
+
+static void test_check_stuck(void **state)
+{
+	struct ktstr_assert_cfg cfg;
+	struct ktstr_result res;
+	struct ktstr_report r[2];
+
+	(void)state;
+	ktstr_assert_cfg_init(&cfg);
+	ktstr_result_init(&res);
+	fake(&r[0], 200, 50.0);
+	fake(&r[1], 201, 50.0);
+	r[1].work_units = 0;
+	r[1].iterations = 0;
+	assert_int_equal(ktstr_check_reports(r, 2, "cg_1", &cfg, &res), 0);
+	assert_false(res.pass);
+	assert_int_equal(res.nr_stuck, 1);
+	assert_int_equal(res.nr_failures, 1);
+	assert_non_null(strstr(res.details, "worker 201 in cgroup cg_1: stuck"));
+	assert_null(strstr(res.details, "worker 200"));
+}
+
+static void test_check_gap_and_exit(void **state)
+{
+	struct ktstr_assert_cfg cfg;
+	struct ktstr_result res;
+	struct ktstr_report r[2];
+
+	(void)state;
+	ktstr_assert_cfg_init(&cfg);
+	ktstr_result_init(&res);
+	fake(&r[0], 300, 50.0);
+	fake(&r[1], 301, 50.0);
+	r[0].max_gap_ns = 2500000000ULL;
+	r[0].max_gap_cpu = 1;
+	r[1].exit_kind = KTSTR_EXIT_CRASHED;
+	r[1].exit_signal = 11;
+	assert_int_equal(ktstr_check_reports(r, 2, "g", &cfg, &res), 0);
+	assert_false(res.pass);
+	assert_int_equal(res.nr_gap, 1);
+	assert_int_equal(res.nr_stuck, 1);
+	assert_non_null(strstr(res.details, "worker 300 in cgroup g: stuck 2500ms on cpu1"));
+	assert_non_null(strstr(res.details, "worker 301 in cgroup g: did not end cleanly"));
+
+	/* A limit of 0 turns the gap check off. */
+	cfg.max_gap_ms = 0;
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, 1, "g", &cfg, &res), 0);
+	assert_true(res.pass);
+}
+
+static void test_check_spread(void **state)
+{
+	struct ktstr_assert_cfg cfg;
+	struct ktstr_result res;
+	struct ktstr_report r[3];
+
+	(void)state;
+	ktstr_assert_cfg_init(&cfg);
+	ktstr_result_init(&res);
+	fake(&r[0], 400, 40.0);
+	fake(&r[1], 401, 70.0);
+	fake(&r[2], 402, 50.0);
+	assert_int_equal(ktstr_check_reports(r, 3, "cg_0", &cfg, &res), 0);
+	assert_false(res.pass);
+	assert_int_equal(res.nr_unfair, 1);
+	assert_int_equal(res.nr_stuck, 0);
+	assert_non_null(strstr(res.details, "unfair cgroup cg_0: spread=30.0%"));
+	assert_non_null(strstr(res.details, "worker 400 least, worker 401 most"));
+
+	/* Within the limit, or a single worker: fair. */
+	cfg.max_spread_pct = 35.0;
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, 3, "cg_0", &cfg, &res), 0);
+	assert_true(res.pass);
+	cfg.max_spread_pct = 15.0;
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(&r[1], 1, "cg_0", &cfg, &res), 0);
+	assert_true(res.pass);
+
+	/* Results accumulate over cgroups. */
+	assert_int_equal(ktstr_check_reports(r, 3, "cg_1", &cfg, &res), 0);
+	assert_int_equal(res.nr_cgroups, 2);
+	assert_int_equal(res.nr_workers, 4);
+	assert_false(res.pass);
+}
+
+static void test_details_truncate(void **state)
+{
+	struct ktstr_assert_cfg cfg;
+	struct ktstr_result res;
+	struct ktstr_report r;
+
+	(void)state;
+	ktstr_assert_cfg_init(&cfg);
+	ktstr_result_init(&res);
+	fake(&r, 1, 0.0);
+	r.work_units = r.iterations = 0;
+	for (int i = 0; i < 200; i++)
+		ktstr_check_reports(&r, 1, "a-rather-long-cgroup-name/for/truncation", &cfg, &res);
+	assert_int_equal(res.nr_failures, 200);
+	assert_true(res.truncated);
+	assert_true(strlen(res.details) < sizeof(res.details));
+	assert_int_equal(res.details[strlen(res.details) - 1], '\n');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ctx_defaults),
+		cmocka_unit_test(test_dfl_wl),
+		cmocka_unit_test(test_setup_cgroups),
+		cmocka_unit_test(test_guard),
+		cmocka_unit_test(test_spawn_diverse),
+		cmocka_unit_test(test_check_pass),
+		cmocka_unit_test(test_check_stuck),
+		cmocka_unit_test(test_check_gap_and_exit),
+		cmocka_unit_test(test_check_spread),
+		cmocka_unit_test(test_details_truncate),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
