@@ -26,7 +26,8 @@ CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
 	  -Iinclude/uapi -Iuser/include $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lm -lpthread
 
-LIB_SRCS := $(sort $(wildcard user/lib/*.c))
+# The scenario catalogue (scenarios/*.c) is part of the library.
+LIB_SRCS := $(sort $(wildcard user/lib/*.c) $(wildcard scenarios/*.c))
 CMD_SRCS := $(sort $(wildcard user/cmd/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/%.o)
