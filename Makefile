@@ -37,7 +37,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 GUEST_SRCS := $(sort $(wildcard tests/guest/*.c))
 GUEST_BINS := $(GUEST_SRCS:tests/guest/%.c=$(BUILD)/tests/guest/%)
 
-.PHONY: all user kmod kmod-clean deps run test tests clean dkms-install check-kdir
+.PHONY: all user kmod kmod-clean deps run test tests clean dkms-install check-kdir bench
 all: kmod user
 
 user: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/libktstr.so
@@ -108,6 +108,10 @@ run: deps
 test: deps
 	$(MAKE) all tests
 	tests/run.sh
+
+# Probe and read cost, memory per record: prints a table, writes bench/results.json.
+bench: all
+	bench/run.sh
 
 dkms-install:
 	scripts/dkms-install.sh $(VERSION)

@@ -3,11 +3,15 @@
  * bench_pingpong - what ktstr.ko's probes cost the scheduler.
  *
  * Two processes pinned to the same CPU bounce one byte over two pipes:
- * each round trip is 2 context switches and 2 wakeups, i.e. 4 hooked
- * tracepoint events (sched_switch x2, sched_wakeup x2). The round trip is
- * timed in four states of the module, in ONE boot, interleaved (every
- * repetition visits every state, in an order rotated by one each
- * repetition, so slow drift of the host hits all states alike):
+ * nominally 2 context switches and 2 wakeups per round trip. When the woken
+ * reader preempts the writer at once, the writer is still runnable when
+ * it is written to and gets no wakeup, so the real number of hooked
+ * events per round trip is between 3 and 4; it is measured (the module's
+ * own per-tracepoint hit counters in the tracked state) and used to turn
+ * the added time into ns per hooked event. The round trip is timed in
+ * four states of the module, in ONE boot, interleaved (every repetition
+ * visits every state, in an order rotated by one each repetition, so slow
+ * drift of the host hits all states alike):
  *
  *   unloaded     ktstr.ko removed (delete_module): the true baseline
  *   loaded_idle  module loaded, no session: probes are not attached
@@ -117,7 +121,7 @@ static void module_load(const char *path, const char *params)
 	}
 }
 
-#define EVENTS_PER_RT	4	/* 2 x sched_switch + 2 x sched_wakeup */
+#define NOMINAL_EVENTS_PER_RT	4	/* 2 x sched_switch + 2 x sched_wakeup */
 #define MAX_REPS	101
 
 enum mode { M_UNLOADED, M_IDLE, M_UNTRACKED, M_TRACKED, NR_MODES };
@@ -309,9 +313,9 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	double us[NR_MODES][MAX_REPS], hits[NR_MODES][MAX_REPS];
-	double delta[MAX_REPS], cal_us;
+	double delta[MAX_REPS], cal_us, ev_per_rt;
 	struct stats st[NR_MODES];
-	int reps = 9, target_ms = 400, o, missing = 0;
+	int reps = 21, target_ms = 300, o, missing = 0;
 	uint64_t m;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -359,6 +363,16 @@ int main(int argc, char **argv)
 
 	for (int md = 0; md < NR_MODES; md++)
 		st[md] = stats_of(us[md], reps);
+	/* Hooked events per round trip, as the module counted them. */
+	ev_per_rt = stats_of(hits[M_TRACKED], reps).median;
+	printf("# hooked events per round trip (module hit counters, tracked state): %.3f "
+	       "(nominal %d); ns/event below = added time / this\n", ev_per_rt,
+	       NOMINAL_EVENTS_PER_RT);
+	if (!(ev_per_rt >= 2.5 && ev_per_rt <= 4.5)) {
+		printf("not ok - pingpong: %.3f tracked events per round trip, want 3..4\n",
+		       ev_per_rt);
+		return 1;
+	}
 
 	printf("\n%-15s %-28s %9s %9s %9s %9s %9s %12s %12s  %s\n", "row", "state",
 	       "median_us", "min_us", "max_us", "q1_us", "q3_us", "added_%", "ns/event",
@@ -366,7 +380,7 @@ int main(int argc, char **argv)
 	for (int md = 0; md < NR_MODES; md++) {
 		const struct stats *s = &st[md], *b = &st[M_UNLOADED];
 		double pct = (s->median - b->median) / b->median * 100;
-		double ns_ev = (s->median - b->median) * 1e3 / EVENTS_PER_RT;
+		double ns_ev = (s->median - b->median) * 1e3 / ev_per_rt;
 		struct stats ds, hs = { -1, -1, -1, -1, -1 };
 		const char *goal = "", *verdict = "";
 		char gbuf[160];
@@ -385,7 +399,8 @@ int main(int argc, char **argv)
 			break;
 		case M_IDLE:
 			goal = "expect = baseline (probes detached)";
-			verdict = ds.q1 <= 1.0 && ds.q3 >= -1.0 ? "within 1%" : "DIFFERS";
+			verdict = ds.q1 <= 0 && ds.q3 >= 0 ?
+				  "consistent (paired IQR contains 0)" : "DIFFERS (paired IQR excludes 0)";
 			break;
 		case M_UNTRACKED:
 			goal = "untracked fast path adds <= 1%";
@@ -396,8 +411,6 @@ int main(int argc, char **argv)
 		case M_TRACKED:
 			goal = "<= 1/2 of runqlat's and < BPF collector's cost";
 			verdict = "not evaluated (no runqlat/BPF rows yet)";
-			/* 2 switches + 2 wakeups of tracked tasks per round trip. */
-			ok_row = hs.median > 3.5 && hs.median < 4.5;
 			break;
 		default:
 			break;
@@ -414,20 +427,20 @@ int main(int argc, char **argv)
 			printf("%-15s %-28s tracked-task probe hits per round trip: %.3f\n",
 			       "", "", hs.median);
 		if (!ok_row) {
-			printf("not ok - %s: tracked-task hits per round trip %.3f unexpected\n",
+			printf("not ok - %s: tracked-task hits per round trip %.3f, want 0\n",
 			       mode_id[md], hs.median);
 			missing++;
 			continue;
 		}
 		printf("@row %s {\"bench\":\"pingpong\",\"id\":\"%s\",\"state\":\"%s\","
-		       "\"reps\":%d,\"round_trips\":%llu,\"events_per_round_trip\":%d,"
+		       "\"reps\":%d,\"round_trips\":%llu,\"events_per_round_trip\":%.3f,"
 		       "\"median_us\":%.4f,\"min_us\":%.4f,\"max_us\":%.4f,\"q1_us\":%.4f,"
 		       "\"q3_us\":%.4f,\"added_pct\":%.3f,\"added_ns_per_event\":%.2f,"
 		       "\"paired_added_pct\":{\"median\":%.3f,\"q1\":%.3f,\"q3\":%.3f,"
 		       "\"min\":%.3f,\"max\":%.3f},\"tracked_hits_per_round_trip\":%.3f,"
 		       "\"goal\":\"%s\",\"verdict\":\"%s\"}\n",
 		       mode_id[md], mode_id[md], mode_desc[md], reps, (unsigned long long)m,
-		       EVENTS_PER_RT, s->median, s->min, s->max, s->q1, s->q3, pct, ns_ev,
+		       ev_per_rt, s->median, s->min, s->max, s->q1, s->q3, pct, ns_ev,
 		       ds.median, ds.q1, ds.q3, ds.min, ds.max, hs.median, goal, verdict);
 	}
 	return missing ? 1 : 0;

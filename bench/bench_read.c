@@ -3,8 +3,8 @@
  * bench_read - what it costs to read per-task scheduling numbers, and what
  * a tracked task costs in memory.
  *
- * Read cost: N children (processes sharing the parent's memory, clone
- * CLONE_VM, 16 KiB stacks, so 10 000 of them fit in a small guest) block
+ * Read cost: N children (processes sharing the parent's memory and fd
+ * table, clone CLONE_VM | CLONE_FILES, 16 KiB stacks, so 10 000 of them fit in a small guest) block
  * on one pipe; each is tracked with KTSTR_IOC_TRACK (KTSTR_TRACK_PID). Then,
  * interleaved over several repetitions, we time
  *   - one KTSTR_IOC_SNAPSHOT_TASKS returning all N records, against
@@ -246,7 +246,11 @@ static int child_fn(void *arg)
 {
 	char c;
 
-	/* Raw syscalls: this child shares the parent's memory and TLS. */
+	/*
+	 * Raw syscalls: this child shares the parent's memory and TLS. The fd
+	 * table is shared too, so the parent's close of the write end is
+	 * everyone's EOF.
+	 */
 	syscall(SYS_read, (int)(intptr_t)arg, &c, 1);
 	syscall(SYS_exit, 0);
 	return 0;
@@ -324,7 +328,7 @@ static int bench_size(const char *id, long n, int reps)
 	memset(recs, 0, (n + 64) * sizeof(*recs));	/* fault the buffer in */
 	for (; spawned < n; spawned++) {
 		pid_t p = clone(child_fn, stacks + (size_t)(spawned + 1) * CHILD_STACK,
-				CLONE_VM | SIGCHLD, (void *)(intptr_t)pfd[0]);
+				CLONE_VM | CLONE_FILES | SIGCHLD, (void *)(intptr_t)pfd[0]);
 
 		if (p < 0) {
 			printf("not ok - %s: clone child %ld of %ld: %s\n", id, spawned + 1, n,

@@ -23,6 +23,15 @@
 #include "ktstr.h"
 
 #define KTSTR_HASH_LOCKS	256
+/*
+ * A bitmap of hashed task pointers, small enough to stay in cache: most
+ * scheduler events are about untracked tasks, and a clear bit answers
+ * "not tracked" without touching the (large, cold) hash buckets. Bits are
+ * only set, never cleared before the session ends: a stale bit costs one
+ * bucket walk, never a wrong answer.
+ */
+#define KTSTR_FILTER_SHIFT	14
+static DECLARE_BITMAP(filter, 1U << KTSTR_FILTER_SHIFT);
 
 static struct ktstr_task *pool;
 static atomic_t pool_used;
@@ -38,6 +47,11 @@ struct ktstr_cpu __percpu *ktstr_cpu_pcpu;
 static inline unsigned int bucket_of(const struct task_struct *p)
 {
 	return hash_ptr(p, hash_bits);
+}
+
+static inline unsigned int filter_of(const struct task_struct *p)
+{
+	return hash_ptr(p, KTSTR_FILTER_SHIFT);
 }
 
 static inline raw_spinlock_t *lock_of(unsigned int b)
@@ -92,6 +106,7 @@ void ktstr_table_clear(void)
 {
 	u32 used = min_t(u32, atomic_read(&pool_used), ktstr_capacity);
 
+	bitmap_zero(filter, 1U << KTSTR_FILTER_SHIFT);
 	memset(buckets, 0, sizeof(*buckets) << hash_bits);
 	memset(pool, 0, array_size(used, sizeof(*pool)));
 	atomic_set(&pool_used, 0);
@@ -112,6 +127,8 @@ struct ktstr_task *ktstr_table_find(struct task_struct *p)
 {
 	struct ktstr_task *t;
 
+	if (!test_bit(filter_of(p), filter))
+		return NULL;
 	hlist_for_each_entry_rcu(t, &buckets[bucket_of(p)], hnode)
 		if (READ_ONCE(t->task) == p)
 			return t;
@@ -200,6 +217,8 @@ struct ktstr_task *ktstr_table_insert(struct task_struct *p, bool follow, bool f
 	}
 	t = &pool[idx];
 	ktstr_task_setup(t, p, follow, from_fork);
+	set_bit(filter_of(p), filter);
+	/* The filter bit is visible before the node: hlist_add_head_rcu releases. */
 	hlist_add_head_rcu(&t->hnode, &buckets[b]);
 out:
 	raw_spin_unlock_irqrestore(lock_of(b), flags);

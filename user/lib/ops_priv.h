@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Private to user/lib/ops*.c. */
+#ifndef KTSTR_OPS_PRIV_H
+#define KTSTR_OPS_PRIV_H
+
+#include <ktstr/ops.h>
+
+/* Record the message for ktstr_ops_last_error(); returns @err. */
+__attribute__((format(printf, 2, 3)))
+int ops_fail(int err, const char *fmt, ...);
+/* Prefix the current message with @fmt ("step 1 op 2: <old>"). */
+__attribute__((format(printf, 2, 3)))
+int ops_fail_prefix(int err, const char *fmt, ...);
+
+/*
+ * Resolve @spec to concrete CPUs for one worker set: @pool_cg is the
+ * cgroup's cpuset (NULL: none). @topo may be NULL when nothing needs it.
+ */
+int ops_affinity_resolve(const struct ktstr_topo *topo,
+			 const struct ktstr_affinity_spec *spec,
+			 const struct ktstr_cpuset *pool_cg,
+			 struct ktstr_affinity *out);
+
+/* Check the fields @op needs (no topology); -EINVAL with a message. */
+int ops_op_check_fields(const struct ktstr_op *op);
+
+/* A cgroup name ops accept: non-empty, relative, no "..", short. */
+bool ops_name_ok(const char *s);
+
+/* ---- one execution (ops_exec.c) ---- */
+
+struct ops_cg {
+	char *name;
+	int owner;			/* -1: backdrop, else step index */
+	bool live;			/* not removed yet */
+	bool frozen;
+	bool has_cpuset;
+	struct ktstr_cpuset cpus;
+};
+
+struct ops_payload {
+	char *name;
+	char *cgroup;			/* NULL: the runner's */
+	pid_t pid;			/* 0 once reaped */
+};
+
+struct ops_run {
+	const struct ktstr_ctx *ctx;
+	int step;			/* -1 while setting up the backdrop */
+	struct ops_cg *cgs;		/* in creation order */
+	int nr_cgs, cap_cgs;
+	struct ktstr_handle *handles;	/* every worker set spawned */
+	int nr_handles, cap_handles;
+	struct ops_payload *pls;
+	int nr_pls, cap_pls;
+	char *fails;			/* run failures, one per line */
+	size_t fails_len;
+	unsigned int seed;
+};
+
+void ops_run_init(struct ops_run *run, const struct ktstr_ctx *ctx);
+/* Add a failure line to the run (not an errno: a verdict). */
+__attribute__((format(printf, 2, 3)))
+void ops_run_failure(struct ops_run *run, const char *fmt, ...);
+/* Run one op / set up one def; -errno with ktstr_ops_last_error(). */
+int ops_run_op(struct ops_run *run, const struct ktstr_op *op);
+int ops_run_defs(struct ops_run *run, const struct ktstr_cgroup_def *defs,
+		 size_t n);
+/* -EINTR on abort, -ESRCH when the scheduler died (failure recorded). */
+int ops_run_sleep(struct ops_run *run, uint64_t ms);
+/* 0 when the scheduler (if any) lives; -ESRCH (failure recorded). */
+int ops_run_sched_check(struct ops_run *run);
+/*
+ * Kill payloads, stop workers, collect into @res, append the run's
+ * failures, remove the cgroups newest first, free. Returns the first
+ * collection or removal error.
+ */
+int ops_run_teardown(struct ops_run *run, struct ktstr_result *res);
+
+#endif
