@@ -21,15 +21,28 @@ PKGS := hwloc libnl-genl-3.0 jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# The BPF collector (user/bpf) is built when clang, llvm-strip, bpftool,
+# libbpf and a BTF blob (the test kernel's vmlinux, else the running
+# kernel's) are all there; without them the "bpf" backend says "not built".
+BPF_CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= $(or $(shell command -v bpftool 2>/dev/null),$(wildcard /usr/sbin/bpftool))
+VMLINUX_BTF ?= $(firstword $(wildcard $(KDIR)/vmlinux /sys/kernel/btf/vmlinux))
+HAVE_BPF ?= $(if $(and $(shell command -v $(BPF_CLANG) 2>/dev/null),$(shell command -v $(LLVM_STRIP) 2>/dev/null),$(BPFTOOL),$(VMLINUX_BTF),$(shell pkg-config --exists libbpf 2>/dev/null && echo y)),1)
+ifneq ($(HAVE_BPF),)
+PKGS += libbpf
+BPF_CFLAGS := -DKTSTR_HAVE_BPF
+endif
+
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
-	  -Iinclude/uapi -Iuser/include $(PKG_CFLAGS)
+	  -Iinclude/uapi -Iuser/include -Iuser/bpf $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lm -lpthread
 
 # The scenario catalogue (scenarios/*.c) is part of the library.
 LIB_SRCS := $(sort $(wildcard user/lib/*.c) $(wildcard scenarios/*.c))
 CMD_SRCS := $(sort $(wildcard user/cmd/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/user/bpf/collector.o
 CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -45,6 +58,24 @@ user: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/libktstr.so
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# BPF collector: vmlinux.h from BTF, the program (CO-RE), its skeleton.
+$(BUILD)/bpf/vmlinux.h: $(VMLINUX_BTF)
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) btf dump file $< format c >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/ktstr_collect.bpf.o: user/bpf/ktstr_collect.bpf.c user/bpf/collector.h \
+		kmod/ktstr_acct.h include/uapi/linux/ktstr.h $(BUILD)/bpf/vmlinux.h
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/bpf -Iuser/bpf/include \
+		-Iinclude/uapi -Ikmod -Iuser/bpf -c -o $@ $<
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/bpf/ktstr_collect.skel.h: $(BUILD)/bpf/ktstr_collect.bpf.o
+	$(BPFTOOL) gen skeleton $< name ktstr_collect >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/user/bpf/collector.o: user/bpf/collector.c $(if $(HAVE_BPF),$(BUILD)/bpf/ktstr_collect.skel.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BPF_CFLAGS) -Ikmod -I$(BUILD)/bpf -MMD -MP -c -o $@ $<
 
 $(BUILD)/libktstr.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
