@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ktstr stat [--json FILE] [--starve-ms N] -- CMD [ARGS...]
+ * ktstr stat [--backend B] [--json FILE] [--starve-ms N] -- CMD [ARGS...]
  *
- * Run CMD tracked by ktstr.ko (it and everything it forks), report
- * starvations as they happen, then print per-task numbers. Flag parsing and
+ * Run CMD tracked (it and everything it forks) by a backend (backend.h):
+ * ktstr.ko when /dev/ktstr exists, else the BPF collector, else taskstats.
+ * With the module, report starvations as they happen; then print per-task
+ * numbers and which backend produced them. Flag parsing and
  * orchestration only: the output lives in user/lib/stat_*.c.
  */
 #include <errno.h>
@@ -16,10 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <ktstr/backend.h>
 #include <ktstr/dev.h>
 #include <ktstr/stat.h>
 
@@ -31,6 +36,7 @@
 #define EV_BATCH 64
 
 struct opts {
+	const char *backend;
 	const char *json;
 	uint64_t starve_ms;
 	char **cmd;
@@ -42,13 +48,15 @@ static volatile pid_t child_pid;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ktstr stat [--json FILE] [--starve-ms N] -- CMD [ARGS...]\n"
+		"usage: ktstr stat [--backend B] [--json FILE] [--starve-ms N] -- CMD [ARGS...]\n"
 		"\n"
-		"Run CMD with it and all its descendants tracked by ktstr.ko; print\n"
-		"starvation events on stderr as they happen and a per-task table on\n"
-		"stdout when CMD exits. Exits with CMD's status (128+N if killed by\n"
-		"signal N); 1 if ktstr itself failed, 2 on bad usage.\n"
+		"Run CMD with it and all its descendants tracked; print starvation\n"
+		"events on stderr as they happen (module backend only) and a per-task\n"
+		"table on stdout when CMD exits. Exits with CMD's status (128+N if\n"
+		"killed by signal N); 1 if ktstr itself failed, 2 on bad usage.\n"
 		"\n"
+		"  --backend B     module, bpf or taskstats (docs/backends.md); default:\n"
+		"                  module if /dev/ktstr exists, else bpf, else taskstats\n"
 		"  --json FILE     also write the results as JSON (docs/stat-json.md)\n"
 		"  --starve-ms N   report tasks runnable for more than N ms without\n"
 		"                  running (1..%llu, default %llu)\n"
@@ -98,6 +106,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
 	int i = 1;
 
+	o->backend = NULL;
 	o->json = NULL;
 	o->starve_ms = KTSTR_STARVE_MS_DEFAULT;
 	o->cmd = NULL;
@@ -112,7 +121,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			return 1;
 		}
-		if (!strcmp(a, "--json") || !strcmp(a, "--starve-ms")) {
+		if (!strcmp(a, "--json") || !strcmp(a, "--starve-ms") || !strcmp(a, "--backend")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, PROG ": %s needs a value\n", a);
 				return -1;
@@ -125,6 +134,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if (!strncmp(a, "--starve-ms=", 12)) {
 			val = a + 12;
 			i++;
+		} else if (!strncmp(a, "--backend=", 10)) {
+			val = a + 10;
+			i++;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, PROG ": unknown option '%s' (see 'ktstr stat --help')\n", a);
 			return -1;
@@ -132,7 +144,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;	/* the command, without "--" */
 		}
 
-		if (!strncmp(a, "--json", 6)) {
+		if (!strncmp(a, "--backend", 9)) {
+			if (strcmp(val, "auto") && !ktstr_backend_find(val)) {
+				fprintf(stderr, PROG ": invalid --backend '%s': expected module, bpf or taskstats\n",
+					val);
+				return -1;
+			}
+			o->backend = strcmp(val, "auto") ? val : NULL;
+		} else if (!strncmp(a, "--json", 6)) {
 			int err;
 
 			if (!*val) {
@@ -153,7 +172,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (i >= argc) {
-		fprintf(stderr, PROG ": no command given (usage: ktstr stat [--json FILE] [--starve-ms N] -- CMD [ARGS...])\n");
+		fprintf(stderr, PROG ": no command given (usage: ktstr stat [--backend B] [--json FILE] [--starve-ms N] -- CMD [ARGS...])\n");
 		return -1;
 	}
 	o->cmd = argv + i;
@@ -258,21 +277,23 @@ static __attribute__((noreturn)) void run_child(int go_fd, char **cmd,
  * inside ppoll(), so SIGCHLD cannot slip between waitpid() and the wait.
  */
 static int wait_child(struct ktstr_dev *dev, pid_t pid, const sigset_t *waitmask,
-		      struct ev_store *st, int *status)
+		      struct ev_store *st)
 {
 	struct ktstr_event buf[EV_BATCH];
-	bool events_ok = true;
+	bool events_ok = dev != NULL;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = ktstr_dev_fd(dev), .events = POLLIN };
-		pid_t w = waitpid(pid, status, WNOHANG);
+		struct pollfd pfd = { .fd = dev ? ktstr_dev_fd(dev) : -1, .events = POLLIN };
+		siginfo_t si = { 0 };
 		ssize_t n;
 		int r;
 
-		if (w == pid)
+		/* WNOWAIT: the caller reaps, after a snapshot if it wants one first. */
+		r = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
+		if (r == 0 && si.si_pid == pid)
 			return 0;
-		if (w < 0 && errno != EINTR) {
-			fprintf(stderr, PROG ": waitpid: %s\n", strerror(errno));
+		if (r < 0 && errno != EINTR) {
+			fprintf(stderr, PROG ": waitid: %s\n", strerror(errno));
 			return -1;
 		}
 		r = ppoll(&pfd, events_ok ? 1 : 0, NULL, waitmask);
@@ -295,8 +316,64 @@ static int wait_child(struct ktstr_dev *dev, pid_t pid, const sigset_t *waitmask
 	}
 }
 
+static void reap(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The report as JSON plus "backend", written like ktstr_stat_write_json(). */
+static int write_json(const char *path, const struct ktstr_stat_report *rep,
+		      const char *backend)
+{
+	json_t *doc = ktstr_stat_to_json(rep);
+	char *tmp = NULL;
+	mode_t mask;
+	int err = 0;
+
+	if (!doc)
+		return -ENOMEM;
+	json_object_set_new(doc, "backend", json_string(backend));
+	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
+		json_decref(doc);
+		return -ENOMEM;
+	}
+	{
+		int fd = mkostemp(tmp, O_CLOEXEC);
+		FILE *fp;
+
+		if (fd < 0) {
+			err = -errno;
+			goto out;
+		}
+		mask = umask(0);
+		umask(mask);
+		if (fchmod(fd, 0666 & ~mask) < 0 || !(fp = fdopen(fd, "w"))) {
+			err = -errno;
+			close(fd);
+			unlink(tmp);
+			goto out;
+		}
+		if (json_dumpf(doc, fp, JSON_INDENT(2)) < 0 || fputc('\n', fp) == EOF ||
+		    fflush(fp) == EOF || fsync(fileno(fp)) < 0)
+			err = -(errno ? errno : EIO);
+		if (fclose(fp) == EOF && !err)
+			err = -errno;
+		if (!err && rename(tmp, path) < 0)
+			err = -errno;
+		if (err)
+			unlink(tmp);
+	}
+out:
+	free(tmp);
+	json_decref(doc);
+	return err;
+}
+
 int cmd_stat(int argc, char **argv)
 {
+	const struct ktstr_backend *be = NULL;
+	void *bst = NULL;
 	struct ktstr_dev *dev = NULL;
 	struct ktstr_task_rec *tasks = NULL;
 	struct ktstr_cpu_rec *cpus = NULL;
@@ -309,7 +386,7 @@ int cmd_stat(int argc, char **argv)
 	sigset_t block, oldmask, waitmask;
 	size_t nr_tasks = 0, nr_cpus = 0;
 	uint64_t start, lost;
-	bool have_stats;
+	bool have_stats = false;
 	struct opts o;
 	int go[2], status = 0, ret = EXIT_FAIL, r;
 	ssize_t n;
@@ -319,8 +396,8 @@ int cmd_stat(int argc, char **argv)
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
 
-	r = ktstr_dev_open(&dev);
-	if (r == -ENOENT) {
+	r = ktstr_backend_pick(o.backend, &be, &bst);
+	if (r == -ENOENT && o.backend && !strcmp(o.backend, "module")) {
 		const char *path = getenv(KTSTR_DEVICE_ENV);
 
 		fprintf(stderr, PROG ": %s not found: load ktstr.ko (or use `ktstr vm -- ktstr stat ...`)\n",
@@ -328,14 +405,20 @@ int cmd_stat(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (r < 0) {
-		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+		fprintf(stderr, PROG ": no backend: %s\n", ktstr_backend_pick_error());
 		return EXIT_FAIL;
 	}
-	if (check_idle(dev))
-		goto out;
-	if (ktstr_dev_config(dev, o.starve_ms * KTSTR_NSEC_PER_MSEC, 0) < 0) {
-		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
-		goto out;
+	/* A fallback says once why the better backends were passed over. */
+	if (!o.backend && be != &ktstr_backend_module)
+		fprintf(stderr, PROG ": using backend %s (%s)\n", be->name, ktstr_backend_pick_error());
+	dev = be == &ktstr_backend_module ? ktstr_backend_module_dev(bst) : NULL;
+	if (dev) {
+		if (check_idle(dev))
+			goto out;
+		if (ktstr_dev_config(dev, o.starve_ms * KTSTR_NSEC_PER_MSEC, 0) < 0) {
+			fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+			goto out;
+		}
 	}
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
@@ -375,48 +458,62 @@ int cmd_stat(int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGCHLD, &sa, &old_chld);
 
-	if (ktstr_dev_track_pid(dev, pid, true) < 0) {
-		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+	if (be->track_pid(bst, pid, true) < 0) {
+		fprintf(stderr, PROG ": %s\n", be->last_error());
 		close(go[1]);	/* the child sees EOF and exits */
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		reap(pid, &status);
 		goto restore;
 	}
 	if (write(go[1], "g", 1) != 1) {
 		fprintf(stderr, PROG ": pipe write: %s\n", strerror(errno));
 		kill(pid, SIGKILL);
 		close(go[1]);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		reap(pid, &status);
 		goto restore;
 	}
 	close(go[1]);
 
-	if (wait_child(dev, pid, &waitmask, &evs, &status) < 0) {
+	if (wait_child(dev, pid, &waitmask, &evs) < 0) {
 		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		reap(pid, &status);
 		goto restore;
 	}
+	/*
+	 * taskstats reads totals from live tasks: take its snapshot while the
+	 * command is still a zombie. The tracers count its final switch, so
+	 * for them reap first.
+	 */
+	if (be == &ktstr_backend_taskstats)
+		r = be->snapshot(bst, &tasks, &nr_tasks);
+	reap(pid, &status);
 	child_pid = 0;
 	rep.elapsed_ns = now_ns() - start;
 
-	/* Events already queued (e.g. the END of a starvation at exit). */
-	while ((n = ktstr_dev_read_events(dev, drain, EV_BATCH, 0)) > 0)
-		handle_events(&evs, drain, (size_t)n);
-
-	if (ktstr_dev_snapshot_tasks(dev, &tasks, &nr_tasks, &tmeta) < 0 ||
-	    ktstr_dev_snapshot_cpus(dev, &cpus, &nr_cpus, &cmeta) < 0) {
-		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
-		goto restore;
+	if (dev) {
+		/* Events already queued (e.g. the END of a starvation at exit). */
+		while ((n = ktstr_dev_read_events(dev, drain, EV_BATCH, 0)) > 0)
+			handle_events(&evs, drain, (size_t)n);
+		if (ktstr_dev_snapshot_tasks(dev, &tasks, &nr_tasks, &tmeta) < 0 ||
+		    ktstr_dev_snapshot_cpus(dev, &cpus, &nr_cpus, &cmeta) < 0) {
+			fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+			goto restore;
+		}
+		have_stats = ktstr_dev_stats(dev, &stats) == 0;
+		if (!have_stats)
+			fprintf(stderr, PROG ": warning: %s\n", ktstr_dev_last_error());
+	} else {
+		if (be != &ktstr_backend_taskstats)
+			r = be->snapshot(bst, &tasks, &nr_tasks);
+		if (r < 0) {
+			fprintf(stderr, PROG ": %s\n", be->last_error());
+			goto restore;
+		}
+		tmeta.now_ns = now_ns();
 	}
-	have_stats = ktstr_dev_stats(dev, &stats) == 0;
-	if (!have_stats)
-		fprintf(stderr, PROG ": warning: %s\n", ktstr_dev_last_error());
 	ktstr_stat_sort_tasks(tasks, nr_tasks);
 
 	rep.argv = (const char *const *)o.cmd;
-	rep.version = ktstr_dev_version(dev);
+	rep.version = dev ? ktstr_dev_version(dev) : NULL;
 	rep.stats = have_stats ? &stats : NULL;
 	rep.tasks = tasks;
 	rep.nr_tasks = nr_tasks;
@@ -436,12 +533,13 @@ int cmd_stat(int argc, char **argv)
 	rep.wait_status = status;
 
 	fflush(stderr);
+	printf("backend: %s\n", be->name);
 	if (ktstr_stat_print_table(stdout, &rep) < 0 || fflush(stdout) == EOF) {
 		fprintf(stderr, PROG ": writing the table: %s\n", strerror(errno ? errno : EIO));
 		goto restore;
 	}
 	if (o.json) {
-		r = ktstr_stat_write_json(o.json, &rep);
+		r = write_json(o.json, &rep, be->name);
 		if (r < 0) {
 			fprintf(stderr, PROG ": writing %s: %s\n", o.json, strerror(-r));
 			goto restore;
@@ -459,6 +557,6 @@ out:
 	free(tasks);
 	free(cpus);
 	free(evs.ev);
-	ktstr_dev_close(dev);
+	be->close(bst);
 	return ret;
 }

@@ -43,7 +43,7 @@ static int check_progress(const struct ktstr_assert_cgroup_in *in,
 
 		if (!w->work_units && !w->iterations) {
 			ret = ktstr__detail_comm(r, KTSTR_DETAIL_STUCK, cg, w->pid,
-				comm_of(in, w->pid), w->max_gap_cpu, w->wall_time_ns,
+				comm_of(in, w->pid), -1, w->wall_time_ns,
 				"%s in cgroup %s made no progress (0 work units) in %llums",
 				TASK(who, in, w), cg,
 				(unsigned long long)(w->wall_time_ns / NSEC_PER_MSEC));

@@ -13,13 +13,9 @@
 #include <ktstr/ctx.h>
 #include <ktstr/dev.h>
 
-void ktstr_assert_cfg_init(struct ktstr_assert_cfg *cfg)
+void ktstr_assert_cfg_init(struct ktstr_assert *cfg)
 {
-	if (!cfg)
-		return;
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->max_gap_ms = KTSTR_ASSERT_MAX_GAP_MS;
-	cfg->max_spread_pct = KTSTR_ASSERT_MAX_SPREAD_PCT;
+	ktstr_assert_defaults(cfg);
 }
 
 int ktstr_ctx_init(struct ktstr_ctx *ctx, struct ktstr_cgroups *cgroups,
@@ -264,20 +260,116 @@ int ktstr_spawn_diverse(const struct ktstr_ctx *ctx, const char *const *names,
 	return 0;
 }
 
-int ktstr_collect_all(struct ktstr_handle *handles, int n,
-		      const struct ktstr_assert_cfg *cfg,
-		      struct ktstr_result *res)
+/* Cgroup id -> handle name, learnt from the records of each handle. */
+struct cg_map {
+	uint64_t id[64];
+	const char *name[64];
+	int nr;
+};
+
+static void cg_map_add(struct cg_map *m, uint64_t id, const char *name)
 {
-	struct ktstr_assert_cfg dfl;
+	for (int i = 0; i < m->nr; i++)
+		if (m->id[i] == id)
+			return;
+	if (m->nr < (int)(sizeof(m->id) / sizeof(m->id[0]))) {
+		m->id[m->nr] = id;
+		m->name[m->nr++] = name;
+	}
+}
+
+static const char *cg_map_name(uint64_t id, void *arg)
+{
+	const struct cg_map *m = arg;
+
+	for (int i = 0; i < m->nr; i++)
+		if (m->id[i] == id)
+			return m->name[i];
+	return NULL;
+}
+
+/*
+ * The records of @reports' pids (the newest one per pid) into *@out,
+ * which the caller frees. Returns the count or -ENOMEM.
+ */
+static ssize_t pick_krecs(const struct ktstr_report *reports, int nr,
+			  const struct ktstr_task_rec *recs, size_t nrecs,
+			  struct ktstr_task_rec **out)
+{
+	struct ktstr_task_rec *k;
+	size_t n = 0;
+
+	*out = NULL;
+	k = calloc(nr > 0 ? (size_t)nr : 1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	for (int i = 0; i < nr; i++) {
+		const struct ktstr_task_rec *best = NULL;
+
+		for (size_t j = 0; j < nrecs; j++)
+			if (recs[j].pid == reports[i].pid &&
+			    (!best || recs[j].first_seen_ns > best->first_seen_ns))
+				best = &recs[j];
+		if (best)
+			k[n++] = *best;
+	}
+	*out = k;
+	return (ssize_t)n;
+}
+
+/* Read what is pending on @dev (no waiting) and judge it. */
+static int collect_events(struct ktstr_dev *dev, const struct ktstr_assert *cfg,
+			  struct cg_map *map, struct ktstr_assert_result *out)
+{
+	struct ktstr_event *ev = NULL;
+	size_t nr = 0, cap = 0;
+	int ret = 0;
+
+	for (;;) {
+		ssize_t got;
+
+		if (cap - nr < 64) {
+			struct ktstr_event *n = realloc(ev, (cap + 256) * sizeof(*ev));
+
+			if (!n) {
+				ret = -ENOMEM;
+				break;
+			}
+			ev = n;
+			cap += 256;
+		}
+		got = ktstr_dev_read_events(dev, ev + nr, cap - nr, 0);
+		if (got <= 0)
+			break;	/* nothing more, or an error: the events are an extra */
+		nr += (size_t)got;
+		if (nr > 65536)
+			break;
+	}
+	if (!ret)
+		ret = ktstr_assert_events(cfg, ev, nr, cg_map_name, map, out);
+	free(ev);
+	return ret;
+}
+
+static int collect(struct ktstr_handle *handles, int n,
+		   const struct ktstr_assert *cfg,
+		   const struct ktstr_cpuset *const *cpusets,
+		   struct ktstr_assert_result *out, int *nr_krecs)
+{
+	struct ktstr_assert dfl;
+	struct ktstr_dev *snap_dev = NULL;
+	struct ktstr_task_rec *recs = NULL;
+	size_t nrecs = 0;
+	bool snap_ok = false;
+	struct cg_map map = { .nr = 0 };
 	int err = 0;
 
-	if (!handles || n < 0 || !res)
+	if (!handles || n < 0 || !out)
 		return -EINVAL;
 	if (!cfg) {
-		ktstr_assert_cfg_init(&dfl);
+		ktstr_assert_defaults(&dfl);
 		cfg = &dfl;
 	}
-	ktstr_result_init(res);
 	/* Stop everything first so no cgroup keeps running while another
 	 * one's reports are read. */
 	for (int i = 0; i < n; i++) {
@@ -286,28 +378,88 @@ int ktstr_collect_all(struct ktstr_handle *handles, int n,
 		ktstr_workers_stop(handles[i].workers, 0);
 	}
 	for (int i = 0; i < n; i++) {
+		struct ktstr_assert_cgroup_in in = { .name = handles[i].cgroup };
+		struct ktstr_task_rec *mine = NULL;
 		struct ktstr_report *r;
 		int nr, ret;
 
 		r = ktstr_workers_reports_mut(handles[i].workers, &nr);
-		if (!r)
-			return -EINVAL;
-		if (handles[i].dev) {
-			struct ktstr_task_rec *recs = NULL;
-			size_t nrecs = 0;
-
-			/* Optional: a failed snapshot only loses the extra. */
-			if (!ktstr_dev_snapshot_tasks(handles[i].dev, &recs,
-						      &nrecs, NULL)) {
-				ret = ktstr_reports_merge_krecs(r, nr, recs, nrecs);
-				if (ret > 0)
-					res->nr_krecs += ret;
-			}
-			free(recs);
+		if (!r) {
+			err = -EINVAL;
+			break;
 		}
-		ret = ktstr_check_reports(r, nr, handles[i].cgroup, cfg, res);
+		if (handles[i].dev && handles[i].dev != snap_dev) {
+			free(recs);
+			recs = NULL;
+			nrecs = 0;
+			snap_dev = handles[i].dev;
+			/* Optional: a failed snapshot only loses the extra. */
+			snap_ok = !ktstr_dev_snapshot_tasks(snap_dev, &recs,
+							    &nrecs, NULL);
+		}
+		if (handles[i].dev && snap_ok) {
+			ssize_t k;
+
+			ret = ktstr_reports_merge_krecs(r, nr, recs, nrecs);
+			if (ret > 0 && nr_krecs)
+				*nr_krecs += ret;
+			k = pick_krecs(r, nr, recs, nrecs, &mine);
+			if (k < 0) {
+				err = (int)k;
+				break;
+			}
+			in.krecs = mine;
+			in.nr_krecs = (size_t)k;
+			for (ssize_t j = 0; j < k; j++)
+				cg_map_add(&map, mine[j].cgroup_id, handles[i].cgroup);
+		}
+		in.reports = r;
+		in.nr_reports = nr > 0 ? (size_t)nr : 0;
+		in.cpuset = cpusets ? cpusets[i] : NULL;
+		ret = ktstr_assert_cgroup(cfg, &in, out);
+		free(mine);
 		if (ret && !err)
 			err = ret;
 	}
+	free(recs);
+	if (!err) {
+		/* Events of every distinct device, once. */
+		for (int i = 0; i < n && !err; i++) {
+			bool seen = false;
+
+			if (!handles[i].dev)
+				continue;
+			for (int j = 0; j < i; j++)
+				seen |= handles[j].dev == handles[i].dev;
+			if (!seen)
+				err = collect_events(handles[i].dev, cfg, &map, out);
+		}
+	}
 	return err;
+}
+
+int ktstr_collect_assert(struct ktstr_handle *handles, int n,
+			 const struct ktstr_assert *cfg,
+			 const struct ktstr_cpuset *const *cpusets,
+			 struct ktstr_assert_result *out)
+{
+	return collect(handles, n, cfg, cpusets, out, NULL);
+}
+
+int ktstr_collect_all(struct ktstr_handle *handles, int n,
+		      const struct ktstr_assert *cfg,
+		      struct ktstr_result *res)
+{
+	struct ktstr_assert_result ar;
+	int nr_krecs = 0, ret, ret2;
+
+	if (!handles || n < 0 || !res)
+		return -EINVAL;
+	ktstr_result_init(res);
+	ktstr_assert_result_init(&ar);
+	ret = collect(handles, n, cfg, NULL, &ar, &nr_krecs);
+	ret2 = ktstr_result_add_assert(res, &ar);
+	res->nr_krecs = nr_krecs;
+	ktstr_assert_result_free(&ar);
+	return ret ? ret : ret2;
 }

@@ -216,10 +216,19 @@ static int set_cpus(struct ops_run *run, struct ops_cg *c, bool has,
 {
 	int ret;
 
-	if (has)
+	if (has) {
 		ret = ktstr_cg_set_cpuset(run->ctx->cgroups, c->name, cpus);
-	else
+	} else {
 		ret = ktstr_cg_clear_cpuset(run->ctx->cgroups, c->name);
+		/*
+		 * The kernel refuses an empty cpuset.cpus on a populated
+		 * cgroup (-ENOSPC, v2 too): widen it to every allowed CPU,
+		 * which is what "no cpuset" means for its tasks.
+		 */
+		if (ret == -ENOSPC && run->ctx->topo)
+			ret = ktstr_cg_set_cpuset(run->ctx->cgroups, c->name,
+						  &run->ctx->topo->allowed);
+	}
 	if (ret)
 		return ops_fail(ret, "%s cpuset of %s: %s", has ? "set" : "clear",
 				c->name, ktstr_cgroup_last_error());

@@ -175,8 +175,9 @@ static int run_step(struct ops_run *run, const struct ktstr_step *s,
 	int ret;
 
 	ret = run_ops(run, s->ops, s->nr_ops, where);
-	if (!ret)
-		ret = ops_run_defs(run, s->defs, s->nr_defs);
+	if (ret)
+		return ret;
+	ret = ops_run_defs(run, s->defs, s->nr_defs);
 	if (ret)
 		return ret == -EINTR || ret == -ESRCH ? ret :
 		       ops_fail_prefix(ret, "%s", where);

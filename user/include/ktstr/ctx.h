@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <ktstr/assert.h>
 #include <ktstr/cgroup.h>
 #include <ktstr/topo.h>
 #include <ktstr/worker.h>
@@ -50,8 +51,8 @@ extern "C" {
 #define KTSTR_CTX_DURATION_MS		2000
 #define KTSTR_CTX_WORKERS_PER_CGROUP	2
 #define KTSTR_CTX_SETTLE_MS		500
-#define KTSTR_ASSERT_MAX_GAP_MS		2000
-#define KTSTR_ASSERT_MAX_SPREAD_PCT	15.0
+#define KTSTR_ASSERT_MAX_GAP_MS		KTSTR_ASSERT_DFL_MAX_GAP_MS
+#define KTSTR_ASSERT_MAX_SPREAD_PCT	KTSTR_ASSERT_DFL_MAX_SPREAD_PCT
 
 /* Longest cgroup name a handle or group keeps (relative to the parent). */
 #define KTSTR_CTX_NAME_MAX		64
@@ -61,24 +62,15 @@ extern "C" {
 struct ktstr_dev;
 
 /*
- * Assert configuration. A placeholder for the Assert engine (a later
- * issue): plain values, no merging of layers yet. The checks that
- * ktstr_collect_all() (through ktstr_check_reports()) runs with it:
- *  - not stuck: every worker made progress (work units or iterations) and
- *    ended cleanly (its own report, exit 0);
- *  - gap: no worker's longest gap between progress checkpoints is above
- *    max_gap_ms ("stuck Xms on cpuY");
- *  - spread: within one cgroup of at least two workers, the off-CPU
- *    percentage (off_cpu_ns / wall_time_ns) of the most and the least
- *    delayed worker differ by at most max_spread_pct points (fairness).
- * A limit of 0 turns its check off.
+ * Assert configuration: struct ktstr_assert of <ktstr/assert.h> (optional
+ * thresholds, merged in layers). ctx->assert holds the resolved config the
+ * scenario's workers are judged with; ktstr_ctx_init() sets the default
+ * layer (ktstr_assert_defaults()). The older name is kept as an alias.
  */
-struct ktstr_assert_cfg {
-	uint64_t max_gap_ms;		/* KTSTR_ASSERT_MAX_GAP_MS */
-	double max_spread_pct;		/* KTSTR_ASSERT_MAX_SPREAD_PCT */
-};
+#define ktstr_assert_cfg ktstr_assert
 
-void ktstr_assert_cfg_init(struct ktstr_assert_cfg *cfg);
+/* ktstr_assert_defaults(), under its older name. */
+void ktstr_assert_cfg_init(struct ktstr_assert *cfg);
 
 /*
  * What a scenario receives; the guide's Ctx. Fill it with ktstr_ctx_init()
@@ -102,7 +94,7 @@ struct ktstr_ctx {
 	uint64_t settle_ms;
 	/* Work type replacing SpinWait in ktstr_dfl_wl(); NULL: none. */
 	const struct ktstr_work *work_type_override;
-	struct ktstr_assert_cfg assert;
+	struct ktstr_assert assert;
 	/* Wait for the scheduler's BPF map write before starting (scx
 	 * scenarios; the helpers here do not wait yet). */
 	bool wait_for_map_write;
@@ -200,17 +192,23 @@ int ktstr_setup_cgroups(const struct ktstr_ctx *ctx, int n,
 int ktstr_spawn_diverse(const struct ktstr_ctx *ctx, const char *const *names,
 			int n, struct ktstr_handle **handles);
 
-/* Outcome of the checks. */
+/*
+ * Outcome of the checks, flattened: a fixed-size summary of a struct
+ * ktstr_assert_result (the full result, with typed details and stats, is
+ * what ktstr_collect_assert() gives).
+ */
 struct ktstr_result {
-	bool pass;
+	bool pass;		/* no failure (a skip passes) */
 	int nr_cgroups;		/* report sets checked */
 	int nr_workers;
 	int nr_failures;	/* all failures, listed or not */
 	int nr_stuck;		/* no progress or unclean end */
 	int nr_gap;		/* gap above max_gap_ms */
-	int nr_unfair;		/* spread above max_spread_pct */
+	int nr_unfair;		/* off-CPU or wait-share spread above the limit */
 	int nr_krecs;		/* reports with a /dev/ktstr record merged */
-	/* One line per failure, naming the worker pid and the cgroup. */
+	int nr_kernel;		/* starvation, wait, kernel isolation failures */
+	int nr_skipped;		/* skip reasons (not failures, not listed) */
+	/* One line per failure, naming the task (comm[pid]) and the cgroup. */
 	char details[KTSTR_RESULT_DETAILS_MAX];
 	bool truncated;		/* some failures did not fit in details */
 };
@@ -219,23 +217,45 @@ struct ktstr_result {
 void ktstr_result_init(struct ktstr_result *res);
 
 /*
+ * Add the outcome of a full result to @res: its failure details as lines
+ * (counted by kind), its cgroups and workers. -EINVAL on NULL.
+ */
+int ktstr_result_add_assert(struct ktstr_result *res,
+			    const struct ktstr_assert_result *ar);
+
+/*
  * Run the checks of @cfg on the reports of one cgroup (@cgroup names it in
  * the details) and add the outcome to @res (ktstr_result_init() it first).
  * Pure: no processes, no I/O. -EINVAL on NULL pointers or n < 0.
+ * Same as ktstr_assert_cgroup() without cpuset or kernel records, flattened.
  */
 int ktstr_check_reports(const struct ktstr_report *reports, int n,
-			const char *cgroup, const struct ktstr_assert_cfg *cfg,
+			const char *cgroup, const struct ktstr_assert *cfg,
 			struct ktstr_result *res);
 
 /*
- * Stop the workers of @n handles, collect their reports, merge the
- * /dev/ktstr records when a handle has a device, and check each handle's
- * reports with @cfg (NULL: defaults) into @res. Returns 0 when the checks
- * ran (see res->pass), -errno when they could not; the workers stay
- * allocated (reports readable) until their owner frees them.
+ * Stop the workers of @n handles, collect their reports, and when a handle
+ * has a device: snapshot the module's records, merge them into the reports
+ * (ktstr_reports_merge_krecs) and hand each cgroup the records of its
+ * workers; read the starvation events pending on the device (they are
+ * consumed). Then judge each handle's cgroup with ktstr_assert_cgroup()
+ * (@cpusets[i], when @cpusets is non-NULL, is handle i's expected cpuset,
+ * NULL entries for none) and the events with ktstr_assert_events(), all
+ * merged into @out (ktstr_assert_result_init() it first). @cfg NULL: the
+ * defaults. Returns 0 when the checks ran (see out->verdict), -errno when
+ * they could not; the workers stay allocated until their owner frees them.
+ */
+int ktstr_collect_assert(struct ktstr_handle *handles, int n,
+			 const struct ktstr_assert *cfg,
+			 const struct ktstr_cpuset *const *cpusets,
+			 struct ktstr_assert_result *out);
+
+/*
+ * ktstr_collect_assert() without cpusets, flattened into @res (which is
+ * initialised here). Returns as ktstr_collect_assert().
  */
 int ktstr_collect_all(struct ktstr_handle *handles, int n,
-		      const struct ktstr_assert_cfg *cfg,
+		      const struct ktstr_assert *cfg,
 		      struct ktstr_result *res);
 
 #ifdef __cplusplus
