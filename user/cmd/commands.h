@@ -7,5 +7,8 @@ int cmd_vm(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_topo(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_show_thresholds(int argc, char **argv);
 
 #endif

@@ -16,13 +16,16 @@ static const struct command commands[] = {
 	{ "stat", cmd_stat, "run a command tracked by ktstr.ko, print per-task numbers" },
 	{ "topo", cmd_topo, "print CPUs, cores, LLCs, NUMA nodes and usable CPUs ([--json])" },
 	{ "cleanup", cmd_cleanup, "remove cgroups left behind by dead ktstr runs" },
+	{ "list", cmd_list, "list the scenario catalogue ([--filter S] [--json])" },
+	{ "run",  cmd_run,  "run scenarios and judge them PASS/FAIL/SKIP" },
+	{ "show-thresholds", cmd_show_thresholds, "print the assert thresholds of a scenario" },
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ktstr COMMAND [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'ktstr COMMAND --help' describes each command.\n");
 }
 

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ktstr list [--filter S] [--json]: the scenario catalogue. */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <ktstr/scenario.h>
+
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ktstr list [--filter S] [--json]\n\n"
+		"List the scenarios of the catalogue: name, category, description.\n"
+		"--filter S keeps scenarios whose name contains S, or whose\n"
+		"category is S (or \"category:S\").\n");
+}
+
+int cmd_list(int argc, char **argv)
+{
+	const char *filter = NULL;
+	bool json = false;
+	json_t *arr = NULL;
+	int n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--filter") && i + 1 < argc) {
+			filter = argv[++i];
+		} else if (!strncmp(argv[i], "--filter=", 9)) {
+			filter = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "ktstr list: bad argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (json && !(arr = json_array())) {
+		fprintf(stderr, "ktstr list: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < ktstr_scenario_count(); i++) {
+		const struct ktstr_scenario *s = ktstr_scenario_at(i);
+
+		if (!ktstr_scenario_match(s, filter))
+			continue;
+		n++;
+		if (json) {
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:s, s:s, s:i, s:i, s:i, s:b, s:b}",
+				"name", s->name, "category", s->category,
+				"description", s->description,
+				"min_cpus", s->min_cpus, "min_llcs", s->min_llcs,
+				"min_nodes", s->min_nodes, "needs_kernel_module",
+				s->needs_dev, "expect_fail", s->expect_fail));
+		} else {
+			printf("%-42s %-12s %s%s\n", s->name, s->category,
+			       s->description, s->expect_fail ? " [must fail]" : "");
+		}
+	}
+	if (json) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(arr);
+	} else if (!n && filter) {
+		fprintf(stderr, "ktstr list: no scenario matches '%s'\n", filter);
+		return 1;
+	}
+	return 0;
+}

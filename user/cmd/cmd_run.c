@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktstr run [NAME...] [--filter S] [--duration S] [--workers N] [--json FILE]:
+ * run scenarios of the catalogue under the running scheduler and judge
+ * them. One line per scenario (PASS/FAIL/SKIP, name, time), failure details
+ * and per-cgroup stats, then "X/Y passed (S skipped, F failed)".
+ * Exit 0 when nothing failed, 1 on a failure, 2 on bad usage,
+ * 128+signal when interrupted (everything created is removed first).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include <ktstr/cgroup.h>
+#include <ktstr/dev.h>
+#include <ktstr/scenario.h>
+#include <ktstr/topo.h>
+
+#include "commands.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	ktstr_scenario_abort();
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ktstr run [NAME...] [--filter S] [--duration S] [--workers N]\n"
+		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
+		"                 [--json FILE] [-v]\n\n"
+		"Run scenarios of the catalogue ('ktstr list'): every one by default,\n"
+		"the NAMEs given, and/or those matching --filter (name substring or\n"
+		"category). Each runs in cgroups under %s/%s<pid>,\n"
+		"removed afterwards, and is judged PASS, FAIL or SKIP (machine too\n"
+		"small, module missing). With /dev/ktstr (ktstr.ko) the module's exact\n"
+		"per-task accounting and starvation events are judged too.\n\n"
+		"  --duration S     seconds per scenario (default 2; fractions allowed)\n"
+		"  --workers N      workers per cgroup (default 2)\n"
+		"  --settle MS      wait after creating cgroups (default 500)\n"
+		"  --work-type SPEC replace SpinWait, e.g. 'Bursty{burst_ms=20}'\n"
+		"  --sched-pid PID  scx scheduler to check for liveness\n"
+		"  --json FILE      write the results (docs/run-json.md)\n"
+		"  -v, --verbose    per-cgroup stats for passing scenarios too\n\n"
+		"Exit: 0 all passed (skips allowed), 1 a scenario failed, 2 bad usage,\n"
+		"130/143 interrupted by SIGINT/SIGTERM.\n",
+		KTSTR_CGROUP_ROOT, KTSTR_CGROUP_PREFIX);
+}
+
+static void print_cgroup(const struct ktstr_cgroup_stats *c)
+{
+	printf("  %s: workers=%d cpus=%d spread=%.1f%% gap=%llums migrations=%llu iter=%llu",
+	       c->name, c->workers, c->cpus, c->spread,
+	       (unsigned long long)c->max_gap_ms, (unsigned long long)c->migrations,
+	       (unsigned long long)c->iterations);
+	if (c->has_kernel)
+		printf(" | kernel: max_wait=%.1fms (%s[%d] cpu%d) wait=%.1fms "
+		       "wait_spread=%.1f%% migrations=%llu starvations=%llu",
+		       c->max_wait_ns / 1e6, c->max_wait_comm, (int)c->max_wait_pid,
+		       c->max_wait_cpu, c->total_wait_ns / 1e6, c->wait_spread,
+		       (unsigned long long)c->kernel_migrations,
+		       (unsigned long long)c->starvations);
+	printf("\n");
+}
+
+static void print_outcome(const struct ktstr_outcome *o, bool verbose)
+{
+	bool detail = o->verdict == KTSTR_VERDICT_FAIL || o->expect_fail || verbose;
+
+	printf("%s %s (%.1fs)", ktstr_verdict_name(o->verdict), o->name, o->seconds);
+	if (o->reason[0] && (o->verdict != KTSTR_VERDICT_PASS || o->expect_fail))
+		printf(": %s", o->reason);
+	printf("\n");
+	if (o->verdict == KTSTR_VERDICT_SKIP || !detail)
+		goto out;
+	for (size_t i = 0; i < o->res.nr_details; i++) {
+		const struct ktstr_assert_detail *d = &o->res.details[i];
+
+		if (d->kind != KTSTR_DETAIL_SKIP)
+			printf("  [%s] %s\n", ktstr_detail_kind_name(d->kind), d->message);
+	}
+	for (size_t i = 0; i < o->res.nr_cgroups; i++)
+		print_cgroup(&o->res.cgroups[i]);
+out:
+	fflush(stdout);
+}
+
+static int parse_u64(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end || end == s || *s == '-' ? -EINVAL : 0;
+}
+
+static int write_json(const char *path, const struct ktstr_outcome *o, int n,
+		      const struct ktstr_run_opts *opts)
+{
+	json_t *j = ktstr_outcomes_to_json(o, n, opts);
+	int ret;
+
+	if (!j)
+		return -ENOMEM;
+	ret = json_dump_file(j, path, JSON_INDENT(2)) ? -EIO : 0;
+	json_decref(j);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const struct ktstr_scenario **sel = NULL;
+	struct ktstr_outcome *outs = NULL;
+	struct ktstr_work override;
+	struct ktstr_run_opts opts;
+	struct ktstr_cgroups *cg = NULL;
+	struct ktstr_topo *topo = NULL;
+	struct ktstr_dev *dev = NULL;
+	const char *filter = NULL, *json_path = NULL;
+	const char **names = NULL;
+	int nr_names = 0, nsel = 0, nout = 0, rc = 2, ret;
+	int passed = 0, failed = 0, skipped = 0;
+	bool verbose = false;
+	struct sigaction sa;
+
+	ktstr_run_opts_init(&opts);
+	names = calloc(argc, sizeof(*names));
+	if (!names)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		unsigned long long v;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			free(names);
+			return 0;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			verbose = true;
+		} else if (!strcmp(a, "--filter") && i + 1 < argc) {
+			filter = argv[++i];
+		} else if (!strcmp(a, "--json") && i + 1 < argc) {
+			json_path = argv[++i];
+		} else if (!strcmp(a, "--duration") && i + 1 < argc) {
+			char *end;
+			double s;
+
+			errno = 0;
+			s = strtod(argv[++i], &end);
+			if (errno || *end || end == argv[i] || !(s > 0) || s > 86400) {
+				fprintf(stderr, "ktstr run: bad --duration '%s' (seconds > 0)\n",
+					argv[i]);
+				goto bad;
+			}
+			opts.duration_ms = (uint64_t)(s * 1000 + 0.5);
+			if (!opts.duration_ms)
+				opts.duration_ms = 1;
+		} else if (!strcmp(a, "--workers") && i + 1 < argc) {
+			if (parse_u64(argv[++i], &v) || !v || v > 1024) {
+				fprintf(stderr, "ktstr run: bad --workers '%s' (1..1024)\n",
+					argv[i]);
+				goto bad;
+			}
+			opts.workers = (int)v;
+		} else if (!strcmp(a, "--settle") && i + 1 < argc) {
+			if (parse_u64(argv[++i], &v) || v > 600000) {
+				fprintf(stderr, "ktstr run: bad --settle '%s' (ms)\n", argv[i]);
+				goto bad;
+			}
+			opts.settle_ms = v;
+		} else if (!strcmp(a, "--sched-pid") && i + 1 < argc) {
+			if (parse_u64(argv[++i], &v) || !v || v > 4194304) {
+				fprintf(stderr, "ktstr run: bad --sched-pid '%s'\n", argv[i]);
+				goto bad;
+			}
+			opts.sched_pid = (pid_t)v;
+		} else if (!strcmp(a, "--work-type") && i + 1 < argc) {
+			if (ktstr_work_parse(argv[++i], &override)) {
+				fprintf(stderr, "ktstr run: bad --work-type '%s': %s\n",
+					argv[i], ktstr_work_last_error());
+				goto bad;
+			}
+			opts.work_override = &override;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "ktstr run: bad argument '%s' (see 'ktstr run --help')\n", a);
+			goto bad;
+		} else {
+			if (!ktstr_scenario_find(a)) {
+				fprintf(stderr, "ktstr run: unknown scenario '%s' (see 'ktstr list')\n", a);
+				goto bad;
+			}
+			names[nr_names++] = a;
+		}
+	}
+
+	/* Selection: the names given, else everything; --filter narrows it. */
+	sel = calloc(ktstr_scenario_count() + 1, sizeof(*sel));
+	if (!sel)
+		goto fail;
+	for (int i = 0; i < ktstr_scenario_count(); i++) {
+		const struct ktstr_scenario *s = ktstr_scenario_at(i);
+		bool named = !nr_names;
+
+		for (int k = 0; k < nr_names && !named; k++)
+			named = !strcmp(names[k], s->name);
+		if (named && ktstr_scenario_match(s, filter))
+			sel[nsel++] = s;
+	}
+	if (!nsel) {
+		fprintf(stderr, "ktstr run: no scenario matches '%s'\n", filter ? filter : "");
+		goto bad;
+	}
+	outs = calloc(nsel, sizeof(*outs));
+	if (!outs)
+		goto fail;
+
+	topo = ktstr_topo_load(NULL);
+	if (!topo) {
+		fprintf(stderr, "ktstr run: topology: %s\n", ktstr_topo_last_error());
+		goto fail;
+	}
+	cg = ktstr_cgroup_mgr_new(NULL);
+	if (!cg) {
+		fprintf(stderr, "ktstr run: cgroups: %s\n", ktstr_cgroup_last_error());
+		goto fail;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ret = ktstr_cg_setup(cg);
+	if (ret) {
+		fprintf(stderr, "ktstr run: cgroup setup: %s\n", ktstr_cgroup_last_error());
+		goto fail;
+	}
+
+	ret = ktstr_dev_open(&dev);
+	if (ret) {
+		/*
+		 * Said once. Hook: without the module, per-task wait times
+		 * could come from the kernel's taskstats (generic netlink);
+		 * that source plugs in here, next to the device.
+		 */
+		fprintf(stderr, "ktstr run: %s: %s; userspace checks only\n",
+			getenv(KTSTR_DEVICE_ENV) && *getenv(KTSTR_DEVICE_ENV) ?
+			getenv(KTSTR_DEVICE_ENV) : KTSTR_DEVICE_PATH,
+			ret == -ENOENT ? "not found (ktstr.ko not loaded)" :
+			ktstr_dev_last_error());
+		dev = NULL;
+	}
+	opts.topo = topo;
+	opts.cgroups = cg;
+	opts.dev = dev;
+
+	for (int i = 0; i < nsel && !got_signal; i++) {
+		ret = ktstr_scenario_run(sel[i], &opts, &outs[nout]);
+		if (ret == -EINTR) {
+			ktstr_outcome_free(&outs[nout]);
+			break;
+		}
+		print_outcome(&outs[nout], verbose);
+		passed += outs[nout].verdict == KTSTR_VERDICT_PASS;
+		failed += outs[nout].verdict == KTSTR_VERDICT_FAIL;
+		skipped += outs[nout].verdict == KTSTR_VERDICT_SKIP;
+		nout++;
+	}
+	printf("%d/%d passed (%d skipped, %d failed)\n", passed, nout, skipped, failed);
+	rc = failed ? 1 : 0;
+	if (json_path && write_json(json_path, outs, nout, &opts)) {
+		fprintf(stderr, "ktstr run: cannot write %s\n", json_path);
+		rc = 1;
+	}
+	goto out;
+
+bad:
+	rc = 2;
+	goto out;
+fail:
+	rc = 1;
+out:
+	if (cg) {
+		ktstr_cg_cleanup(cg);
+		ktstr_cg_destroy(cg);
+	}
+	ktstr_dev_close(dev);
+	ktstr_topo_free(topo);
+	for (int i = 0; i < nout; i++)
+		ktstr_outcome_free(&outs[i]);
+	free(outs);
+	free(sel);
+	free(names);
+	if (got_signal) {
+		fprintf(stderr, "ktstr run: interrupted by %s; cgroups and workers removed\n",
+			strsignal(got_signal));
+		return 128 + got_signal;
+	}
+	return rc;
+}

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The scenario catalogue: named, categorised scenarios, each judged pass,
+ * fail or skip. ktstr's 81 scenarios in its 11 categories (basic, cpuset,
+ * affinity, sched_class, dynamic, nested, stall, stress, advanced,
+ * interaction, performance), plus ours in category "kernel", which only the
+ * module's exact accounting (/dev/ktstr) can judge.
+ *
+ * A scenario is data where it can be: a number of cgroups cg_0..cg_<n-1>,
+ * a CPU partition among them, and the work each one runs (the "steady"
+ * form). Scenarios that change things mid-run are code: a custom function
+ * receiving the context (ctx.h) and filling a result.
+ *
+ * Conventions: functions return 0 (or a count) on success and a negative
+ * errno on failure; they never print.
+ */
+#ifndef KTSTR_SCENARIO_H
+#define KTSTR_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ktstr/assert.h>
+#include <ktstr/ctx.h>
+#include <ktstr/ops.h>
+#include <ktstr/topo.h>
+#include <ktstr/workload.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the scenario description ---- */
+
+/* How the usable CPUs are shared among the cgroups (ktstr's CpusetPartition). */
+enum ktstr_partition_kind {
+	KTSTR_PART_NONE,		/* no cpusets */
+	KTSTR_PART_LLC_ALIGNED,		/* cg_i gets LLC i */
+	KTSTR_PART_SPLIT_HALF,		/* disjoint, equal, whole cores */
+	KTSTR_PART_SPLIT_MISALIGNED,	/* cut half an LLC off the LLC boundary */
+	KTSTR_PART_OVERLAP,		/* equal sets sharing @frac with the next */
+	KTSTR_PART_UNEVEN,		/* cg_0 gets @frac, the others the rest */
+	KTSTR_PART_HOLDBACK,		/* @frac of the CPUs stay unused */
+};
+
+struct ktstr_partition {
+	enum ktstr_partition_kind kind;
+	double frac;
+};
+
+/* Initializers for the fractional kinds: .partition = KTSTR_OVERLAP(0.5). */
+#define KTSTR_OVERLAP(f)	{ .kind = KTSTR_PART_OVERLAP, .frac = (f) }
+#define KTSTR_UNEVEN(f)		{ .kind = KTSTR_PART_UNEVEN, .frac = (f) }
+#define KTSTR_HOLDBACK(f)	{ .kind = KTSTR_PART_HOLDBACK, .frac = (f) }
+#define KTSTR_PARTITION(k)	{ .kind = KTSTR_PART_##k }
+
+/* Worker affinity inside a cgroup, resolved against its CPUs at run time. */
+enum ktstr_scn_affinity {
+	KTSTR_SCN_AFF_INHERIT,		/* the cpuset decides */
+	KTSTR_SCN_AFF_SINGLE_CPU,	/* each worker pinned to one CPU, round robin */
+	KTSTR_SCN_AFF_RANDOM,		/* a random half of the cgroup's CPUs */
+	KTSTR_SCN_AFF_LLC,		/* the CPUs of the LLC of the cgroup's first CPU */
+	KTSTR_SCN_AFF_CROSS_CGROUP,	/* the next cgroup's CPUs */
+	KTSTR_SCN_AFF_PAIR,		/* two CPUs per cgroup (multi-CPU pin) */
+	KTSTR_SCN_AFF_FIRST_CPU,	/* every worker on the cgroup's first CPU */
+};
+
+#define KTSTR_SCN_MAX_WORKS	8
+#define KTSTR_SCN_MAX_CGROUPS	32
+/* Bit for cg_<i> in ktstr_scn_work.cgs. */
+#define KTSTR_CG(i)		(1U << (i))
+
+/* One group of workers in one or more of the scenario's cgroups. */
+struct ktstr_scn_work {
+	/* Work spec for ktstr_work_parse(): "Bursty{burst_ms=500,sleep_ms=250}";
+	 * NULL: SpinWait, or the run's work-type override. */
+	const char *work;
+	/* KTSTR_CG(i) bits; 0: every cgroup. */
+	uint32_t cgs;
+	/* Workers per cgroup; 0: the run's --workers (rounded to the group
+	 * size, or the type's fixed count). Negative: -n workers per CPU of
+	 * the cgroup (oversubscription). */
+	int workers;
+	enum ktstr_sched_policy policy;
+	int prio;			/* FIFO/RR priority */
+	bool set_nice;
+	int nice;
+	enum ktstr_scn_affinity affinity;
+};
+
+/*
+ * A custom scenario: sets things up through @ctx (cgroups under the run's
+ * parent, workers), runs for about ctx->duration_ms (ktstr_scn_sleep()),
+ * and merges its checks, made with @cfg (the merged thresholds), into @res
+ * (initialised by the runner). Returns 0, -errno on a setup error, or
+ * -ENOSPC to be skipped (after ktstr_assert_result_skip() with the reason).
+ */
+typedef int (*ktstr_scn_custom_fn)(const struct ktstr_ctx *ctx,
+				   const struct ktstr_assert *cfg,
+				   struct ktstr_assert_result *res);
+
+/*
+ * An extra check of a steady scenario on the module's records of its
+ * workers (only when /dev/ktstr is open), merged into @res.
+ */
+typedef int (*ktstr_scn_check_fn)(const struct ktstr_assert *cfg,
+				  const struct ktstr_task_rec *recs, size_t nr,
+				  struct ktstr_assert_result *res);
+
+/* Cgroup count meaning "one per usable CPU". */
+#define KTSTR_CG_PER_CPU	(-1)
+
+struct ktstr_scenario {
+	const char *name;
+	const char *category;
+	const char *description;
+
+	/* Topology needs; unmet ones make the scenario SKIP with the reason. */
+	int min_cpus;			/* usable CPUs */
+	int min_llcs;
+	int min_nodes;
+	bool needs_dev;			/* /dev/ktstr (ktstr.ko loaded) */
+	bool needs_sched;		/* an scx scheduler (--sched-pid) */
+
+	/* The steady form. */
+	int nr_cgroups;
+	struct ktstr_partition partition;
+	int nr_works;
+	struct ktstr_scn_work works[KTSTR_SCN_MAX_WORKS];
+
+	/*
+	 * Ops and steps (ops.h) instead of the steady form: the backdrop's
+	 * cgroups live across the steps.
+	 */
+	const struct ktstr_backdrop *backdrop;
+	const struct ktstr_step *steps;
+	size_t nr_steps;
+
+	/* Code instead of the steady form; NULL: steady or steps. */
+	ktstr_scn_custom_fn custom;
+	/* Extra kernel check after a steady run; NULL: none. */
+	ktstr_scn_check_fn check;
+
+	/* Assert overrides: the scenario layer (ktstr_assert_resolve()). */
+	struct ktstr_assert assert;
+	/* Starvation threshold for the module, ms; 0: the module's. */
+	uint64_t starve_ms;
+
+	/*
+	 * The scenario must fail, for the right reason: it PASSes only when
+	 * the checks fail with at least one detail of @expect_kind naming a
+	 * task of the scenario, and no failing detail of a kind outside
+	 * @expect_kind and @expect_allow (KTSTR_DETAIL_BIT()s); it FAILs
+	 * otherwise ("expected failure not detected").
+	 */
+	bool expect_fail;
+	enum ktstr_detail_kind expect_kind;
+	uint32_t expect_allow;
+};
+
+#define KTSTR_DETAIL_BIT(k)	(1U << (k))
+
+/* The scenario layer's usual overrides, as initialisers of .assert. */
+#define KTSTR_A_HAS(f)		KTSTR_ASSERT_BIT(KTSTR_AF_##f)
+
+/* One category of the catalogue (one scenarios/<category>.c). */
+struct ktstr_scn_table {
+	const char *category;
+	const struct ktstr_scenario *scenarios;
+	int nr;
+};
+
+extern const struct ktstr_scn_table ktstr_scn_basic, ktstr_scn_cpuset,
+	ktstr_scn_affinity, ktstr_scn_sched_class, ktstr_scn_dynamic,
+	ktstr_scn_nested, ktstr_scn_stall, ktstr_scn_stress,
+	ktstr_scn_advanced, ktstr_scn_interaction, ktstr_scn_performance,
+	ktstr_scn_kernel;
+
+/* ---- the registry ---- */
+
+/* Every scenario, in category order then table order. */
+int ktstr_scenario_count(void);
+const struct ktstr_scenario *ktstr_scenario_at(int i);
+/* Exact name; NULL when there is none. */
+const struct ktstr_scenario *ktstr_scenario_find(const char *name);
+/* The categories, in catalogue order; NULL past the last. */
+const char *ktstr_scenario_category(int i);
+/*
+ * @filter matches a scenario when it is a substring of its name, or equal
+ * to its category, or "category:NAME". NULL or "" matches everything.
+ */
+bool ktstr_scenario_match(const struct ktstr_scenario *s, const char *filter);
+
+/*
+ * Why @s cannot run on @topo (given whether the device is there and the
+ * scx scheduler pid), into @why; 0 if it can run, -ENOSPC if not.
+ */
+int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
+			       const struct ktstr_topo *topo, bool have_dev,
+			       pid_t sched_pid, char *why, size_t len);
+/*
+ * The CPUs of each of the nr_cgroups cgroups under @s->partition
+ * (sets[i] empty for KTSTR_PART_NONE); @n is the resolved count
+ * (KTSTR_CG_PER_CPU expanded). -ENOSPC with the reason
+ * when the topology is too small (some set would be empty), -EINVAL for a
+ * bad partition.
+ */
+int ktstr_scenario_cpusets(const struct ktstr_scenario *s,
+			   const struct ktstr_topo *topo,
+			   struct ktstr_cpuset *sets, int *n, char *why,
+			   size_t len);
+/* The number of cgroups of @s on @topo (KTSTR_CG_PER_CPU expanded). */
+int ktstr_scenario_nr_cgroups(const struct ktstr_scenario *s,
+			      const struct ktstr_topo *topo);
+/*
+ * The workload of work @w in a cgroup of @cpus (count for per-CPU counts)
+ * with the run's default of @per_cgroup workers and the optional @override
+ * work type. -EINVAL with @why when the spec or count is invalid.
+ */
+int ktstr_scenario_workload(const struct ktstr_scn_work *w, int per_cgroup,
+			    int cgroup_cpus, const struct ktstr_work *override,
+			    struct ktstr_workload *wl, char *why, size_t len);
+/*
+ * Check that every work of a steady scenario parses and that its worker
+ * count fits the type (group sizes, fixed counts) with @per_cgroup default
+ * workers. 0 or -EINVAL with the reason.
+ */
+int ktstr_scenario_validate(const struct ktstr_scenario *s, int per_cgroup,
+			    char *why, size_t len);
+
+/* ---- running ---- */
+
+/* What one scenario run produced. */
+struct ktstr_outcome {
+	char name[64];
+	char category[32];
+	enum ktstr_verdict verdict;
+	double seconds;
+	bool expect_fail;
+	bool used_dev;			/* module records and events judged too */
+	char reason[256];		/* skip reason / one-line cause of the verdict */
+	/* The checks: details and per-cgroup stats (owned; ktstr_outcome_free()). */
+	struct ktstr_assert_result res;
+};
+
+void ktstr_outcome_init(struct ktstr_outcome *o);
+void ktstr_outcome_free(struct ktstr_outcome *o);
+
+/* Options of one run of the catalogue. */
+struct ktstr_run_opts {
+	uint64_t duration_ms;		/* per scenario */
+	int workers;			/* per cgroup */
+	uint64_t settle_ms;
+	const struct ktstr_work *work_override;
+	const struct ktstr_topo *topo;
+	struct ktstr_cgroups *cgroups;	/* set up by the caller */
+	struct ktstr_dev *dev;		/* NULL: userspace checks only */
+	/* Scheduler layer of the assert config (NULL: none). */
+	const struct ktstr_assert *sched_assert;
+	pid_t sched_pid;		/* scx scheduler, 0: none */
+};
+
+/* Defaults: 2000 ms, 2 workers, 500 ms settle, nothing else. */
+void ktstr_run_opts_init(struct ktstr_run_opts *o);
+
+/*
+ * The assert configuration of @s under @o: defaults, then the scheduler
+ * layer, then the scenario's overrides (the last value set wins).
+ */
+void ktstr_scenario_assert(const struct ktstr_scenario *s,
+			   const struct ktstr_run_opts *o,
+			   struct ktstr_assert *cfg);
+
+/*
+ * Run one scenario and judge it into @out. Returns 0 when @out holds a
+ * verdict (PASS, FAIL or SKIP), -EINTR when the run was aborted
+ * (ktstr_scenario_abort()); everything it created is gone either way.
+ */
+int ktstr_scenario_run(const struct ktstr_scenario *s,
+		       const struct ktstr_run_opts *o,
+		       struct ktstr_outcome *out);
+
+/*
+ * Ask the running scenario to stop as soon as it can. Async-signal-safe:
+ * meant for SIGINT/SIGTERM handlers.
+ */
+void ktstr_scenario_abort(void);
+bool ktstr_scenario_aborted(void);
+
+/*
+ * For custom scenarios: sleep @ms in slices, returning early (false) when
+ * the run is aborted.
+ */
+bool ktstr_scn_sleep(uint64_t ms);
+
+/* ---- results as JSON (docs/run-json.md) ---- */
+
+#define KTSTR_RUN_JSON_VERSION	1
+
+struct json_t;
+/* The whole run: {"version":1,...,"results":[...],"summary":{...}}. */
+struct json_t *ktstr_outcomes_to_json(const struct ktstr_outcome *o, int n,
+				      const struct ktstr_run_opts *opts);
+/* Parse one "results" entry back (the fields the format defines). */
+int ktstr_outcome_from_json(const struct json_t *j, struct ktstr_outcome *o);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KTSTR_SCENARIO_H */
