@@ -21,6 +21,17 @@
  * vmalloc'd and not included). The module is reloaded with its defaults
  * afterwards.
  *
+ * BPF collector (user/bpf, linked from build/libktstr.a): for each N it
+ * is loaded with its default capacity (KTSTR_BPF_CAPACITY = 8192 records,
+ * a preallocated hash) before the children are spawned and tracks the
+ * bench itself with follow-fork, so each child is tracked from its fork
+ * until the map is full (the rest are counted as dropped, not faked).
+ * Its map dump, ktstr_bpf_snapshot() (task iterator to refresh the kernel
+ * totals, then get_next_key + lookup per record, converted to
+ * struct ktstr_task_rec), is timed in the same interleaved rotation as the
+ * module snapshot and procfs. Memory: the `tasks` map's memlock (fdinfo,
+ * the kernel's map_mem_usage()) divided by its max_entries.
+ *
  * Output: a human table and one "@row ID {json}" line per row (see
  * bench/run.sh). Exits non-zero if a row could not be measured, never
  * because a goal was missed.
@@ -30,6 +41,12 @@
 #include "guest.h"
 #include <getopt.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <bpf/bpf.h>
+#include <ktstr/backend.h>
+#include "collector.h"
 #define KT_MODULE_NAME	"ktstr"
 #define KT_MODULE_PATH	"/lib/ktstr/ktstr.ko"
 
@@ -240,6 +257,68 @@ static int bench_memory(int reps)
 	return bad;
 }
 
+/*
+ * The collector's `tasks` map (the newest map of that name: the one just
+ * loaded): key/value size, max_entries and the fdinfo memlock.
+ */
+static int bpf_tasks_map(struct bpf_map_info *out, long long *memlock)
+{
+	__u32 id = 0, best = 0;
+	char path[64], buf[1024], *p;
+	int fd, found = -ENOENT;
+
+	while (!bpf_map_get_next_id(id, &id)) {
+		struct bpf_map_info info = {0};
+		__u32 len = sizeof(info);
+
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "tasks") &&
+		    id >= best) {
+			best = id;
+			*out = info;
+			*memlock = -1;
+			snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+			if (!read_file(path, buf, sizeof(buf)) && (p = strstr(buf, "memlock:")))
+				*memlock = atoll(p + 8);
+			found = 0;
+		}
+		close(fd);
+	}
+	return found;
+}
+
+static int bench_memory_bpf(void)
+{
+	struct ktstr_bpf *b = NULL;
+	struct bpf_map_info info = {0};
+	long long memlock = -1;
+	int err;
+
+	err = ktstr_bpf_open(&b, 0);
+	if (err) {
+		printf("not ok - mem_bpf_record: collector: %s\n", ktstr_bpf_last_error());
+		return 1;
+	}
+	err = bpf_tasks_map(&info, &memlock);
+	ktstr_bpf_close(b);
+	if (err || memlock <= 0 || !info.max_entries) {
+		printf("not ok - mem_bpf_record: tasks map not found or no memlock in fdinfo\n");
+		return 1;
+	}
+	printf("%-20s %12.1f  bytes per tracked-task slot of the BPF collector's map (fdinfo "
+	       "memlock %lld B / max_entries %u; preallocated hash, key %u B + value %u B)\n",
+	       "mem_bpf_record", (double)memlock / info.max_entries, memlock, info.max_entries,
+	       info.key_size, info.value_size);
+	printf("@row mem_bpf_record {\"bench\":\"memory\",\"id\":\"mem_bpf_record\","
+	       "\"bytes\":%.1f,\"memlock_bytes\":%lld,\"max_entries\":%u,\"key_size\":%u,"
+	       "\"value_size\":%u,\"method\":\"BPF map fdinfo memlock / max_entries "
+	       "(preallocated hash)\"}\n", (double)memlock / info.max_entries, memlock,
+	       info.max_entries, info.key_size, info.value_size);
+	return 0;
+}
+
 /* ---- read cost ------------------------------------------------------- */
 
 static int child_fn(void *arg)
@@ -306,9 +385,54 @@ static long read_procfs(const pid_t *pids, long n, uint64_t *sink)
 	return good;
 }
 
-static int bench_size(const char *id, long n, int reps)
+#define KTSTR_BPF_CAPACITY_DEFAULT	8192	/* collector.h KTSTR_BPF_CAPACITY */
+
+/* BPF map dump rows, printed after the module/procfs rows. */
+static struct bpf_row {
+	const char *id;
+	long n, recs, cap;
+	unsigned long long dropped;
+	struct stats s;
+	double per, proc_per, snap_per;
+	int reps;
+} bpf_rows[2];
+static int nr_bpf_rows;
+
+static int print_bpf_rows(void)
 {
-	double snap_us[MAX_REPS], proc_us[MAX_REPS];
+	printf("\n# read: ktstr_bpf_snapshot() of the BPF collector (its map dump: task iterator + "
+	       "get_next_key/lookup per record), same N children, same rotation; the map holds "
+	       "%d records (self + children tracked from fork), the rest are dropped\n",
+	       KTSTR_BPF_CAPACITY_DEFAULT);
+	printf("%-12s %6s %7s %7s %11s %11s %11s %9s %10s %10s\n", "row", "N", "records",
+	       "dropped", "dump_med_us", "dump_min", "dump_max", "us/rec", "procfs/rec",
+	       "rec/module");
+	for (int i = 0; i < nr_bpf_rows; i++) {
+		const struct bpf_row *b = &bpf_rows[i];
+
+		printf("%-12s %6ld %7ld %7llu %11.1f %11.1f %11.1f %9.3f %9.1fx %9.1fx\n", b->id,
+		       b->n, b->recs, b->dropped, b->s.median, b->s.min, b->s.max, b->per,
+		       b->proc_per / b->per, b->per / b->snap_per);
+		printf("@row %s {\"bench\":\"read\",\"id\":\"%s\",\"backend\":\"bpf\","
+		       "\"n_requested\":%ld,\"records\":%ld,\"dropped\":%llu,\"capacity\":%ld,"
+		       "\"reps\":%d,\"dump_us\":{\"median\":%.2f,\"min\":%.2f,\"max\":%.2f,"
+		       "\"q1\":%.2f,\"q3\":%.2f},\"dump_us_per_record\":%.4f,"
+		       "\"procfs_us_per_task\":%.4f,\"module_snapshot_us_per_task\":%.4f,"
+		       "\"procfs_over_bpf_per_task\":%.2f,\"bpf_over_module_per_task\":%.2f}\n",
+		       b->id, b->id, b->n, b->recs, b->dropped, b->cap, b->reps, b->s.median,
+		       b->s.min, b->s.max, b->s.q1, b->s.q3, b->per, b->proc_per, b->snap_per,
+		       b->proc_per / b->per, b->per / b->snap_per);
+	}
+	return nr_bpf_rows == 2 ? 0 : 1;
+}
+
+static int bench_size(const char *id, const char *bpf_id, long n, int reps)
+{
+	double snap_us[MAX_REPS], proc_us[MAX_REPS], bpf_us[MAX_REPS];
+	long bpf_recs = -1, bpf_self = 0;
+	unsigned long long bpf_dropped = 0;
+	struct ktstr_bpf *bpf = NULL;
+	char bpf_err[256] = "";
 	struct ktstr_task_rec *recs;
 	struct stats ss, ps;
 	int pfd[2], fd, bad = 0;
@@ -326,6 +450,12 @@ static int bench_size(const char *id, long n, int reps)
 		return 1;
 	}
 	memset(recs, 0, (n + 64) * sizeof(*recs));	/* fault the buffer in */
+	/* BPF collector: default capacity, children tracked from their fork. */
+	if (ktstr_bpf_open(&bpf, 0) || ktstr_bpf_track_pid(bpf, getpid(), true)) {
+		snprintf(bpf_err, sizeof(bpf_err), "%s", ktstr_bpf_last_error());
+		ktstr_bpf_close(bpf);
+		bpf = NULL;
+	}
 	for (; spawned < n; spawned++) {
 		pid_t p = clone(child_fn, stacks + (size_t)(spawned + 1) * CHILD_STACK,
 				CLONE_VM | CLONE_FILES | SIGCHLD, (void *)(intptr_t)pfd[0]);
@@ -352,11 +482,33 @@ static int bench_size(const char *id, long n, int reps)
 	sleep_ns(200 * 1000000ULL);	/* let every child reach its read() */
 
 	for (int r = 0; r < reps; r++) {
-		for (int k = 0; k < 2; k++) {
-			bool snap = (r + k) % 2 == 0;
+		for (int k = 0; k < 3; k++) {
+			int what = (r + k) % 3;
+			bool snap = what == 0;
 			uint64_t t0;
 
-			if (snap) {
+			if (what == 2) {
+				struct ktstr_task_rec *br = NULL;
+				size_t bn = 0;
+
+				if (!bpf)
+					continue;
+				t0 = now_ns();
+				if (ktstr_bpf_snapshot(bpf, &br, &bn, &bpf_dropped)) {
+					snprintf(bpf_err, sizeof(bpf_err), "snapshot: %s",
+						 ktstr_bpf_last_error());
+					ktstr_bpf_close(bpf);
+					bpf = NULL;
+					continue;
+				}
+				bpf_us[r] = (now_ns() - t0) / 1e3;
+				bpf_self = 0;
+				for (size_t i = 0; i < bn; i++)
+					if (br[i].pid == getpid())
+						bpf_self++;
+				bpf_recs = (long)bn - bpf_self;
+				free(br);
+			} else if (snap) {
 				struct ktstr_snapshot s = {
 					.buf = (uintptr_t)recs, .buf_len = n + 64,
 				};
@@ -393,6 +545,22 @@ static int bench_size(const char *id, long n, int reps)
 			bad = 1;
 		}
 	close(fd);
+	if (bpf)
+		ktstr_bpf_close(bpf);
+	if (!bad && bpf_err[0]) {
+		printf("not ok - %s: BPF collector: %s\n", bpf_id, bpf_err);
+	} else if (!bad) {
+		struct stats bs = stats_of(bpf_us, reps);
+		struct stats ss2 = stats_of(snap_us, reps), ps2 = stats_of(proc_us, reps);
+		long cap = KTSTR_BPF_CAPACITY_DEFAULT;
+		double per = bpf_recs > 0 ? bs.median / (bpf_recs + bpf_self) : 0;
+
+		bpf_rows[nr_bpf_rows++] = (struct bpf_row){
+			.id = bpf_id, .n = n, .recs = bpf_recs, .dropped = bpf_dropped,
+			.cap = cap, .s = bs, .per = per,
+			.proc_per = ps2.median / n, .snap_per = ss2.median / n, .reps = reps,
+		};
+	}
 	if (!bad) {
 		double ratio;
 		const char *verdict;
@@ -464,14 +632,18 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* Memory first: it reloads the module and wants a quiet system. */
+	mkdir("/sys/fs/bpf", 0755);
+	mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);	/* harmless if there already */
 	bad |= bench_memory(mem_reps);
+	bad |= bench_memory_bpf();
 
 	printf("\n# read: one KTSTR_IOC_SNAPSHOT_TASKS of all N records vs procfs "
 	       "(schedstat + status) of the same N tasks; %d reps, interleaved\n", reps);
 	printf("%-8s %6s %11s %11s %11s %11s %11s %11s %9s %9s %9s  %s\n", "row", "N",
 	       "snap_med_us", "snap_min", "snap_max", "proc_med_us", "proc_min", "proc_max",
 	       "ratio", "snap_us/t", "proc_us/t", "goal");
-	bad |= bench_size("read_n1", sizes[0], reps);
-	bad |= bench_size("read_n2", sizes[1], reps);
+	bad |= bench_size("read_n1", "read_bpf_n1", sizes[0], reps);
+	bad |= bench_size("read_n2", "read_bpf_n2", sizes[1], reps);
+	bad |= print_bpf_rows();
 	return bad ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs inside the guest (ktstr vm, busybox sh, cwd /work): the benchmarks,
+# Runs inside the guest (ktstr vm, busybox sh, cwd /work): the benchmarks
+# (probe cost incl. our BPF collector and ./runqlat, read cost, accuracy),
 # one after the other, in this one boot. Prints their tables and "@row"
 # lines (bench/run.sh collects those), then "@env" lines describing the
 # guest. Exits non-zero if a benchmark failed or the kernel log shows an
@@ -15,9 +16,11 @@ short=0
 if [ "$short" = 1 ]; then
 	pp_args="--reps 3 --target-ms 100"
 	rd_args="--sizes 300,1000 --reps 3 --mem-reps 1"
+	acc_args="--runs 1"
 else
-	pp_args="--reps 21 --target-ms 300"
+	pp_args="--reps 41 --target-ms 200"
 	rd_args="--sizes 1000,10000 --reps 7 --mem-reps 3"
+	acc_args="--runs 5"
 fi
 
 # KVM announces itself in the guest; TCG does not.
@@ -41,6 +44,10 @@ echo
 echo "## read cost and memory: bench_read $rd_args"
 # shellcheck disable=SC2086
 ./bench_read $rd_args || rc=1
+echo
+echo "## accuracy: bench_accuracy $acc_args"
+# shellcheck disable=SC2086
+./bench_accuracy $acc_args || rc=1
 
 [ -e /dev/ktstr ] || { echo "not ok - module not reloaded after the benchmarks"; rc=1; }
 if dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|soft lockup' >/tmp/bad; then

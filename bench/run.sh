@@ -8,6 +8,9 @@
 #
 # Usage: bench/run.sh [--short]   (--short: fewer reps, smaller N, for CI)
 #   KTSTR_ACCEL=kvm|tcg is passed through to ktstr vm.
+#   BENCH_RESULTS=FILE writes the JSON there instead of bench/results.json
+#   (tests/run.sh does, so `make test` leaves the committed results alone).
+#   RUNQLAT=PATH: the runqlat binary (default: runqlat in PATH, /usr/sbin).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -19,31 +22,48 @@ case "${1:-}" in
 esac
 
 CC=${CC:-cc}
-CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Iinclude/uapi -Itests/guest"
+if ! [ -x build/ktstr ] || ! [ -f kmod/ktstr.ko ] || ! [ -f build/libktstr.a ]; then
+	echo "bench/run.sh: build/ktstr, build/libktstr.a or kmod/ktstr.ko missing: run 'make all'" >&2
+	exit 1
+fi
+# The benchmarks link build/libktstr.a (backends, BPF collector) like the
+# in-guest tests do; ktstr vm copies their shared libraries into the guest.
+PKGS="hwloc libnl-genl-3.0 jansson libbpf"
+CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Iinclude/uapi -Itests/guest \
+-Iuser/include -Iuser/bpf $(pkg-config --cflags $PKGS 2>/dev/null)"
+LIBS="build/libktstr.a $(pkg-config --libs $PKGS 2>/dev/null) -lm -lpthread"
 out=build/bench
+results=${BENCH_RESULTS:-bench/results.json}
 mkdir -p "$out"
-for b in bench_pingpong bench_read; do
+for b in bench_pingpong bench_read bench_accuracy; do
 	# shellcheck disable=SC2086
-	$CC $CFLAGS -o "$out/$b" "bench/$b.c" || exit 1
+	$CC $CFLAGS -o "$out/$b" "bench/$b.c" $LIBS || exit 1
 done
 cp bench/run-guest.sh "$out/run-guest.sh"
-if ! [ -x build/ktstr ] || ! [ -f kmod/ktstr.ko ]; then
-	echo "bench/run.sh: build/ktstr or kmod/ktstr.ko missing: run 'make all'" >&2
-	exit 1
+# Debian's libbpf-tools runqlat, the rival in the probe-cost rows.
+RUNQLAT=${RUNQLAT:-$(command -v runqlat 2>/dev/null || echo /usr/sbin/runqlat)}
+rq_inc=""
+if [ -x "$RUNQLAT" ]; then
+	rq_inc="--include $RUNQLAT"
+else
+	echo "# bench: runqlat not found (apt-get install libbpf-tools): pp_runqlat will be missing"
 fi
 
 log="$out/guest.log"
 echo "# bench: booting one guest (2 CPUs, 2048 MB); the emulated run takes minutes"
-build/ktstr vm --cpus 2 --memory 2048 --timeout 900 \
+# shellcheck disable=SC2086
+build/ktstr vm --cpus 2 --memory 2048 --timeout 2400 \
 	--include "$out/run-guest.sh" --include "$out/bench_pingpong" \
-	--include "$out/bench_read" -- ./run-guest.sh $short >"$log" 2>&1
+	--include "$out/bench_read" --include "$out/bench_accuracy" $rq_inc \
+	-- ./run-guest.sh $short >"$log" 2>&1
 rc=$?
 
 # The table: everything but the machine-readable lines.
 grep -v -e '^@row ' -e '^@env ' "$log"
 
-expected="pp_unloaded pp_loaded_idle pp_untracked pp_tracked \
-mem_abi_record mem_kernel_record mem_footprint read_n1 read_n2"
+expected="pp_unloaded pp_loaded_idle pp_untracked pp_tracked pp_bpf pp_runqlat \
+mem_abi_record mem_kernel_record mem_footprint mem_bpf_record \
+read_n1 read_n2 read_bpf_n1 read_bpf_n2 acc_module acc_bpf acc_taskstats"
 missing=""
 for id in $expected; do
 	n=$(grep -c "^@row $id " "$log")
@@ -70,19 +90,19 @@ emulated=true
 	printf '],\n  "rows": [\n'
 	sed -n 's/^@row [^ ]* //p' "$log" | sed '$!s/$/,/' | sed 's/^/    /'
 	printf '  ]\n}\n'
-} >bench/results.json.tmp
+} >"$results.tmp"
 if [ -z "$(env_val cpus)" ]; then
 	# No guest output at all: keep the JSON valid.
 	sed -i 's/"guest_cpus": ,/"guest_cpus": null,/; s/"guest_mem_kib": ,/"guest_mem_kib": null,/' \
-		bench/results.json.tmp
+		"$results.tmp"
 fi
-mv bench/results.json.tmp bench/results.json
-if command -v jq >/dev/null 2>&1 && ! jq -e . bench/results.json >/dev/null; then
-	echo "not ok - bench/results.json is not valid JSON"
+mv "$results.tmp" "$results"
+if command -v jq >/dev/null 2>&1 && ! jq -e . "$results" >/dev/null; then
+	echo "not ok - $results is not valid JSON"
 	rc=1
 fi
 
-echo "# results: bench/results.json (guest log: $log)"
+echo "# results: $results (guest log: $log)"
 if [ -n "$missing" ]; then
 	echo "not ok - bench: rows missing:$missing"
 	tail -n 20 "$log" | sed 's/^/#   /'

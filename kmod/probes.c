@@ -192,7 +192,13 @@ static void ktstr_probe_fork(void *data, struct task_struct *parent, struct task
 	ktstr_table_insert(child, follow, true);
 }
 
-static void ktstr_probe_exit(void *data, struct task_struct *p)
+#ifdef KTSTR_EXIT_HAS_GROUP_DEAD
+#define KTSTR_EXIT_PROTO	struct task_struct *p, bool group_dead
+#else
+#define KTSTR_EXIT_PROTO	struct task_struct *p
+#endif
+
+static void ktstr_probe_exit(void *data, KTSTR_EXIT_PROTO)
 {
 	struct ktstr_task *t = ktstr_table_find(p);
 	unsigned long flags;

@@ -95,13 +95,17 @@ static const struct ktstr_cgroup_def osc_defs[] = {
 static const struct ktstr_backdrop bd_osc = { .defs = osc_defs, .nr_defs = 2 };
 static const struct ktstr_op osc_stop[] = { { .kind = KTSTR_OP_STOP_CGROUP, .cgroup = "cg_1" } };
 static const struct ktstr_op osc_spawn[] = {
-	{ .kind = KTSTR_OP_SPAWN, .cgroup = "cg_1", .work = &spin, .nr_workers = 8 },
+	{ .kind = KTSTR_OP_SPAWN, .cgroup = "cg_1", .work = &spin, .nr_workers = 4 },
 };
+/*
+ * Fixed phases, whatever --duration says: a phase must be long enough for
+ * every worker it spawns to run before it is stopped.
+ */
 static const struct ktstr_step osc_steps[] = {
-	{ .name = "heavy", .hold = QUARTER },
-	{ .name = "quiet", .ops = osc_stop, .nr_ops = 1, .hold = QUARTER },
-	{ .name = "heavy again", .ops = osc_spawn, .nr_ops = 1, .hold = QUARTER },
-	{ .name = "quiet again", .ops = osc_stop, .nr_ops = 1, .hold = QUARTER },
+	{ .name = "heavy", .hold = KTSTR_HOLD_FIXED_INIT(300) },
+	{ .name = "quiet", .ops = osc_stop, .nr_ops = 1, .hold = KTSTR_HOLD_FIXED_INIT(200) },
+	{ .name = "heavy again", .ops = osc_spawn, .nr_ops = 1, .hold = KTSTR_HOLD_FIXED_INIT(300) },
+	{ .name = "quiet again", .ops = osc_stop, .nr_ops = 1, .hold = KTSTR_HOLD_FIXED_INIT(200) },
 };
 
 /* Nested cgroups without cpusets, unequal load. */

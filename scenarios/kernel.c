@@ -111,7 +111,8 @@ static const struct ktstr_scenario scenarios[] = {
 		.nr_cgroups = 1,
 		.nr_works = 1, .works = { { .workers = 4 } },
 		.assert = {
-			.has = KTSTR_A_HAS(max_wait_spread_pct), .max_wait_spread_pct = 20.0,
+			/* A starved or favoured worker shows ~100%; short TCG runs ~20%. */
+			.has = KTSTR_A_HAS(max_wait_spread_pct), .max_wait_spread_pct = 30.0,
 		},
 	},
 };

@@ -84,7 +84,12 @@ static const struct ktstr_scenario scenarios[] = {
 		.description = "two cgroups of 32 Mixed workers each",
 		.nr_cgroups = 2,
 		.nr_works = 1, .works = { { .work = "Mixed", .workers = 32 } },
-		.assert = OVERSUBSCRIBED,
+		/* 32 runnable per CPU on small machines: waits of seconds are expected. */
+		.assert = {
+			.has = KTSTR_A_HAS(max_spread_pct) | KTSTR_A_HAS(max_wait_ms),
+			.max_spread_pct = 35.0, .max_wait_ms = 5000,
+		},
+		.starve_ms = 5000,
 	},
 	{
 		.name = "host_cgroup_contention",
@@ -184,6 +189,8 @@ static const struct ktstr_scenario scenarios[] = {
 		.nr_works = 1, .works = {
 			{ .work = "MutexContention{contenders=4,hold_iters=64,work_iters=4096}" },
 		},
+		/* Who wins the lock is partly luck: ktstr's loose spread. */
+		.assert = OVERSUBSCRIBED,
 	},
 	{
 		.name = "mutex_contention_heavy",

@@ -1,17 +1,38 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make run`: boot the test kernel in QEMU with ktstr.ko and run a small
-# contended workload under `ktstr stat`: three CPU-bound shells and a
-# sleeper sharing two CPUs. The table it prints comes from the module.
+# `make run`: boot the test kernel in QEMU (2 CPUs) with ktstr.ko and run a
+# curated selection of the scenario catalogue with `ktstr run`: steady and
+# changing cgroups, cpusets, affinity, RT policies, oversubscription, and our
+# kernel scenarios, which only the module's exact accounting can judge (one
+# of them must fail: an RT hog starving a cgroup, named by the module).
+# One line per scenario, then "X/Y passed (S skipped, F failed)".
+# The whole catalogue: `ktstr run` (tests/guest/run_catalogue.c in CI).
 set -eu
 cd "$(dirname "$0")/.."
 
-workload='
-spin() { i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; }
-spin & spin & spin &
-(for j in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sleep 0.02; done) &
-wait'
+duration=${KTSTR_DEMO_DURATION:-1}
+scenarios='
+	cgroup_steady
+	cgroup_cpuset_llc_steady
+	cgroup_cpuset_apply_midrun
+	cgroup_cpuset_swap_disjoint
+	cgroup_affinity_pinned
+	sched_fifo
+	cgroup_pipe_io
+	cgroup_add_midrun
+	nested_cgroup_task_move
+	cgroup_oversubscribed
+	cgroup_workload_variety
+	fan_out_wake
+	rt_hog_starves_cgroup
+	wake_latency_fanout
+	kernel_isolation_cpuset
+	wait_fairness
+'
+n=$(echo $scenarios | wc -w)
 
-exec build/ktstr vm --cpus 2 --timeout 300 -- \
-	ktstr stat --json /tmp/stat.json --starve-ms 500 -- sh -c "$workload"
+cmd="echo '# ktstr run: $n of the' \$(ktstr list | wc -l) 'scenarios (ktstr list), ${duration}s each, 2 CPUs'
+ktstr run --duration $duration $(echo $scenarios)"
+
+exec build/ktstr vm --cpus 2 --memory 768 --timeout 300 -- sh -c "$cmd"

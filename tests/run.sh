@@ -5,7 +5,11 @@
 # build (DKMS), then the in-guest tests in one QEMU boot (ktstr vm). Every check prints one "ok"/"not ok"
 # line; the last line is the count, "N passed, N failed".
 #
-# Usage: tests/run.sh [unit|host|guest]...   (default: all three)
+# The bench part runs `bench/run.sh --short` (its own QEMU boot, ~20-30 s
+# emulated) and checks only that every benchmark row was produced, not
+# that a goal was met.
+#
+# Usage: tests/run.sh [unit|host|guest|bench]...   (default: all four)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -56,13 +60,26 @@ run_guest() {
 	fi
 }
 
-what=${*:-unit host guest}
+run_bench() {
+	echo "# bench: bench/run.sh --short"
+	if BENCH_RESULTS="$out/results.json" bench/run.sh --short >"$out/bench.log" 2>&1; then
+		echo "ok - bench: all rows produced" | tee -a "$log"
+	else
+		grep -E '^not ok ' "$out/bench.log" | sed 's/^/# /'
+		echo "not ok - bench: bench/run.sh --short failed (rows missing or guest run failed)" |
+			tee -a "$log"
+		tail -n 20 "$out/bench.log" | sed 's/^/#   /'
+	fi
+}
+
+what=${*:-unit host guest bench}
 for w in $what; do
 	case $w in
 	unit) run_unit ;;
 	host) run_host ;;
 	guest) run_guest ;;
-	*) echo "tests/run.sh: unknown part '$w' (unit, host, guest)" >&2; exit 2 ;;
+	bench) run_bench ;;
+	*) echo "tests/run.sh: unknown part '$w' (unit, host, guest, bench)" >&2; exit 2 ;;
 	esac
 done
 

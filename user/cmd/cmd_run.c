@@ -36,7 +36,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ktstr run [NAME...] [--filter S] [--duration S] [--workers N]\n"
 		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
-		"                 [--json FILE] [-v]\n\n"
+		"                 [--assert NAME=VALUE]... [--json FILE] [-v]\n\n"
 		"Run scenarios of the catalogue ('ktstr list'): every one by default,\n"
 		"the NAMEs given, and/or those matching --filter (name substring or\n"
 		"category). Each runs in cgroups under %s/%s<pid>,\n"
@@ -48,6 +48,9 @@ static void usage(FILE *f)
 		"  --settle MS      wait after creating cgroups (default 500)\n"
 		"  --work-type SPEC replace SpinWait, e.g. 'Bursty{burst_ms=20}'\n"
 		"  --sched-pid PID  scx scheduler to check for liveness\n"
+		"  --assert N=V     set threshold N in the scheduler layer, between the\n"
+		"                   defaults and the scenario's own (repeatable; names\n"
+		"                   as in 'ktstr show-thresholds'), e.g. max_spread_pct=35\n"
 		"  --json FILE      write the results (docs/run-json.md)\n"
 		"  -v, --verbose    per-cgroup stats for passing scenarios too\n\n"
 		"Exit: 0 all passed (skips allowed), 1 a scenario failed, 2 bad usage,\n"
@@ -120,6 +123,7 @@ int cmd_run(int argc, char **argv)
 	const struct ktstr_scenario **sel = NULL;
 	struct ktstr_outcome *outs = NULL;
 	struct ktstr_work override;
+	struct ktstr_assert sched_layer;
 	struct ktstr_run_opts opts;
 	struct ktstr_cgroups *cg = NULL;
 	struct ktstr_topo *topo = NULL;
@@ -132,6 +136,7 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa;
 
 	ktstr_run_opts_init(&opts);
+	ktstr_assert_none(&sched_layer);
 	names = calloc(argc, sizeof(*names));
 	if (!names)
 		return 1;
@@ -182,6 +187,22 @@ int cmd_run(int argc, char **argv)
 				goto bad;
 			}
 			opts.sched_pid = (pid_t)v;
+		} else if (!strcmp(a, "--assert") && i + 1 < argc) {
+			char *kv = argv[++i], *eq = strchr(kv, '=');
+			char key[64];
+
+			if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
+				fprintf(stderr, "ktstr run: bad --assert '%s' (NAME=VALUE)\n", kv);
+				goto bad;
+			}
+			memcpy(key, kv, eq - kv);
+			key[eq - kv] = '\0';
+			if (ktstr_assert_set_str(&sched_layer, key, eq + 1)) {
+				fprintf(stderr, "ktstr run: bad --assert '%s': unknown name or bad value\n",
+					kv);
+				goto bad;
+			}
+			opts.sched_assert = &sched_layer;
 		} else if (!strcmp(a, "--work-type") && i + 1 < argc) {
 			if (ktstr_work_parse(argv[++i], &override)) {
 				fprintf(stderr, "ktstr run: bad --work-type '%s': %s\n",

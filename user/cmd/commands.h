@@ -10,5 +10,6 @@ int cmd_cleanup(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_show_thresholds(int argc, char **argv);
+int cmd_kernel(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ktstr/kernel.h"
 #include "ktstr/vm.h"
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
@@ -108,13 +109,16 @@ static void check_pending(const sigset_t *stops)
 int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 {
 	struct sigaction sa = { .sa_handler = on_stop }, old_sa[NR_STOP], old_pipe;
-	char *kernel = NULL, *module = NULL, *initrd = NULL, tmpdir[4096];
+	char *kernel = NULL, *module = NULL, *initrd = NULL, *kmod = NULL, tmpdir[4096];
 	sigset_t stops, old_mask, wait_mask;
 	const char *tmp = getenv("TMPDIR");
 	int ret = KTSTR_VM_EXIT_FAIL;
 	bool kvm, have_tmp = false;
 
-	kernel = opts->kernel ? strdup(opts->kernel) : default_kernel();
+	/* --kernel NAME: a cached kernel and the ktstr.ko built for it. */
+	if (ktstr_kernel_resolve(opts->kernel, &kernel, &kmod))
+		return KTSTR_VM_EXIT_FAIL;
+	kernel = kernel ? kernel : default_kernel();
 	if (!kernel) {
 		fprintf(stderr, "ktstr vm: out of memory\n");
 		return KTSTR_VM_EXIT_FAIL;
@@ -122,11 +126,12 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	if (access(kernel, R_OK)) {
 		fprintf(stderr, "ktstr vm: no kernel image at %s (%s): run 'make deps' or pass --kernel\n",
 			kernel, strerror(errno));
+		free(kmod);
 		free(kernel);
 		return KTSTR_VM_EXIT_FAIL;
 	}
 	if (!opts->no_module) {
-		module = opts->module ? strdup(opts->module) : default_module();
+		module = opts->module ? strdup(opts->module) : kmod ? strdup(kmod) : default_module();
 		if (!module || access(module, R_OK)) {
 			fprintf(stderr, "ktstr vm: module %s not found: build it ('make kmod') or pass --module/--no-module\n",
 				module ? module : "ktstr.ko");
@@ -202,6 +207,7 @@ out_sig:
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 out_free:
 	free(initrd);
+	free(kmod);
 	free(module);
 	free(kernel);
 	return ret;

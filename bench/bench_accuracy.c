@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_accuracy - how right each backend is, against the kernel's own
+ * accounting.
+ *
+ * Workload (as tests/guest/backends.c): a paused spawner pinned to CPU 0 is
+ * tracked with follow-fork by the backend, then forks two spinners (400 ms
+ * of CPU each) and a sleeper (200 µs spin / 500 µs sleep for 400 ms), all on
+ * CPU 0, so they wait for each other. Each worker then parks on a pipe, so
+ * its numbers no longer move, and we compare, per worker:
+ *
+ *   run     backend run_ns   vs /proc/<pid>/schedstat field 1 (sum_exec)
+ *   wait    backend wait_ns  vs /proc/<pid>/schedstat field 2 (run_delay)
+ *   counts  nr_voluntary / nr_involuntary vs /proc/<pid>/status
+ *           voluntary_ctxt_switches / nonvoluntary_ctxt_switches, and
+ *           nr_runs vs schedstat field 3 (pcount): exact or not
+ *   ts wait backend wait_ns  vs taskstats cpu_delay_total (a third witness)
+ *
+ * for every backend (module, bpf, taskstats), --runs times each. Rows
+ * acc_<backend>: max and median relative error of run and wait (over all
+ * workers of all runs), counts exact yes/no, goal: run/wait within 0.1 %
+ * of schedstat and counts exact.
+ *
+ * usage: bench_accuracy [--runs N]
+ */
+#include "guest.h"
+#include <getopt.h>
+#include <math.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <ktstr/backend.h>
+#include <ktstr/taskstats.h>
+
+#define NR_WORKERS	3
+#define WORK_NS		(400 * MS)
+#define MAX_RUNS	20
+#define MAX_SAMPLES	(MAX_RUNS * NR_WORKERS)
+#define GOAL_REL	0.001
+
+static void work(int idx)
+{
+	uint64_t end = now_ns() + WORK_NS;
+
+	if (idx < 2) {
+		spin_ns(WORK_NS);
+		return;
+	}
+	while (now_ns() < end) {
+		spin_ns(200000);
+		sleep_ns(500000);
+	}
+}
+
+struct run {
+	pid_t spawner;
+	pid_t pids[NR_WORKERS];
+	int release_w;
+};
+
+static int start(const struct ktstr_backend *be, void *st, struct run *rn)
+{
+	int go[2], done[2], rel[2];
+	char c;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC) || pipe2(rel, O_CLOEXEC))
+		return -errno;
+	rn->spawner = fork();
+	if (rn->spawner < 0)
+		return -errno;
+	if (!rn->spawner) {
+		close(go[1]);
+		close(done[0]);
+		close(rel[1]);
+		pin_cpu(0);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		for (int i = 0; i < NR_WORKERS; i++) {
+			if (!fork()) {
+				pid_t me[2] = { i, getpid() };
+
+				work(i);
+				if (write(done[1], me, sizeof(me)) != sizeof(me))
+					_exit(1);
+				(void)!read(rel[0], &c, 1);
+				_exit(0);
+			}
+		}
+		while (wait(NULL) > 0)
+			;
+		_exit(0);
+	}
+	close(go[0]);
+	close(done[1]);
+	close(rel[0]);
+	rn->release_w = rel[1];
+	if (be->track_pid(st, rn->spawner, true) < 0) {
+		close(go[1]);
+		return -EIO;
+	}
+	if (write(go[1], "g", 1) != 1)
+		return -EIO;
+	close(go[1]);
+	for (int i = 0; i < NR_WORKERS; i++) {
+		pid_t me[2];
+
+		if (read(done[0], me, sizeof(me)) != sizeof(me))
+			return -EIO;
+		rn->pids[me[0]] = me[1];
+	}
+	close(done[0]);
+	sleep_ns(50 * MS);		/* let the last one reach its read() */
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double maxof(const double *v, int n)
+{
+	double m = 0;
+
+	for (int i = 0; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+/* Relative error in %, and the absolute difference in ns. */
+struct acc {
+	double run[MAX_SAMPLES], wait[MAX_SAMPLES], tsw[MAX_SAMPLES];
+	double run_abs[MAX_SAMPLES], wait_abs[MAX_SAMPLES];
+	int n, nts, count_bad, runs_bad;
+	char first_bad[200];
+};
+
+static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
+{
+	const struct ktstr_backend *be = NULL;
+	static struct acc a;
+	void *st = NULL;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	r = ktstr_backend_pick(name, &be, &st);
+	if (r) {
+		printf("not ok - acc_%s: open: %s\n", name, ktstr_backend_pick_error());
+		return 1;
+	}
+	for (int k = 0; k < runs; k++) {
+		struct ktstr_task_rec *recs = NULL;
+		struct run rn = { 0 };
+		size_t n = 0;
+
+		r = start(be, st, &rn);
+		if (r) {
+			printf("not ok - acc_%s: workload: %s (%s)\n", name, strerror(-r),
+			       be->last_error());
+			kill_wait(rn.spawner);
+			be->close(st);
+			return 1;
+		}
+		r = be->snapshot(st, &recs, &n);
+		if (r) {
+			printf("not ok - acc_%s: snapshot: %s\n", name, be->last_error());
+			close(rn.release_w);
+			waitpid(rn.spawner, NULL, 0);
+			be->close(st);
+			return 1;
+		}
+		for (int i = 0; i < NR_WORKERS; i++) {
+			struct ktstr_task_rec *rec = NULL;
+			uint64_t run = 0, wait = 0, pc = 0, vol = 0, invol = 0;
+			struct ktstr_ts_sample tss;
+
+			for (size_t j = 0; j < n; j++)
+				if (recs[j].pid == rn.pids[i])
+					rec = &recs[j];
+			if (!rec) {
+				printf("not ok - acc_%s: run %d worker %d (pid %d): no record\n",
+				       name, k, i, rn.pids[i]);
+				free(recs);
+				close(rn.release_w);
+				waitpid(rn.spawner, NULL, 0);
+				be->close(st);
+				return 1;
+			}
+			read_schedstat(rn.pids[i], &run, &wait, &pc);
+			read_proc_field(rn.pids[i], "status", "voluntary_ctxt_switches", &vol);
+			read_proc_field(rn.pids[i], "status", "nonvoluntary_ctxt_switches", &invol);
+			a.run[a.n] = rel_err(rec->run_ns, run) * 100;
+			a.wait[a.n] = rel_err(rec->wait_ns, wait) * 100;
+			a.run_abs[a.n] = fabs((double)rec->run_ns - (double)run);
+			a.wait_abs[a.n] = fabs((double)rec->wait_ns - (double)wait);
+			if (ts && !ktstr_taskstats_get(ts, rn.pids[i], &tss))
+				a.tsw[a.nts++] = rel_err(rec->wait_ns, tss.cpu_delay_total) * 100;
+			if (rec->nr_voluntary != vol || rec->nr_involuntary != invol) {
+				if (!a.count_bad++)
+					snprintf(a.first_bad, sizeof(a.first_bad),
+						 "vol/invol %llu/%llu vs status %llu/%llu",
+						 (unsigned long long)rec->nr_voluntary,
+						 (unsigned long long)rec->nr_involuntary,
+						 (unsigned long long)vol, (unsigned long long)invol);
+			}
+			if (rec->nr_runs != pc)
+				a.runs_bad++;
+			printf("# acc %-9s run %d worker %d: run %llu/%llu wait %llu/%llu "
+			       "runs %llu/%llu vol %llu/%llu invol %llu/%llu (backend/kernel)\n",
+			       name, k, i, (unsigned long long)rec->run_ns, (unsigned long long)run,
+			       (unsigned long long)rec->wait_ns, (unsigned long long)wait,
+			       (unsigned long long)rec->nr_runs, (unsigned long long)pc,
+			       (unsigned long long)rec->nr_voluntary, (unsigned long long)vol,
+			       (unsigned long long)rec->nr_involuntary, (unsigned long long)invol);
+			a.n++;
+		}
+		free(recs);
+		close(rn.release_w);
+		waitpid(rn.spawner, NULL, 0);
+	}
+	be->close(st);
+
+	{
+		double rmax = maxof(a.run, a.n), wmax = maxof(a.wait, a.n);
+		double ramax = maxof(a.run_abs, a.n), wamax = maxof(a.wait_abs, a.n);
+		double tmax = a.nts ? maxof(a.tsw, a.nts) : -1;
+		double rmed = median(a.run, a.n), wmed = median(a.wait, a.n);
+		double tmed = a.nts ? median(a.tsw, a.nts) : -1;
+		bool exact = !a.count_bad && !a.runs_bad;
+		bool met = rmax <= GOAL_REL * 100 && wmax <= GOAL_REL * 100 && exact;
+
+		char id[32];
+
+		snprintf(id, sizeof(id), "acc_%s", name);
+		printf("%-14s %4d %9.4f %9.4f %9.4f %9.4f %9.0f %9.0f %9.4f %9.4f %6s  "
+		       "run/wait within 0.1%% of schedstat, counts exact: %s\n",
+		       id, a.n, rmax, rmed, wmax, wmed, ramax, wamax, tmax, tmed,
+		       exact ? "yes" : "no", met ? "MET" : "MISSED");
+		if (a.count_bad)
+			printf("%-14s first switch-count mismatch: %s\n", "", a.first_bad);
+		printf("@row acc_%s {\"bench\":\"accuracy\",\"id\":\"acc_%s\",\"backend\":\"%s\","
+		       "\"runs\":%d,\"samples\":%d,\"run_rel_err_pct\":{\"max\":%.5f,\"median\":%.5f},"
+		       "\"wait_rel_err_pct\":{\"max\":%.5f,\"median\":%.5f},"
+		       "\"run_abs_err_ns_max\":%.0f,\"wait_abs_err_ns_max\":%.0f,"
+		       "\"wait_vs_taskstats_rel_err_pct\":{\"max\":%.5f,\"median\":%.5f,"
+		       "\"samples\":%d},\"switch_counts_exact\":%s,\"count_mismatches\":%d,"
+		       "\"runs_vs_pcount_mismatches\":%d,\"goal\":\"run/wait within 0.1%% of "
+		       "schedstat, counts exact\",\"verdict\":\"%s\"}\n",
+		       name, name, name, runs, a.n, rmax, rmed, wmax, wmed, ramax, wamax, tmax,
+		       tmed, a.nts, exact ? "true" : "false", a.count_bad, a.runs_bad,
+		       met ? "MET" : "MISSED");
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "runs", required_argument, NULL, 'r' },
+		{ 0 }
+	};
+	static const char *const backends[] = { "module", "bpf", "taskstats" };
+	struct ktstr_taskstats *ts = NULL;
+	int runs = 3, o, bad = 0;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o != 'r') {
+			fprintf(stderr, "usage: bench_accuracy [--runs N]\n");
+			return 2;
+		}
+		runs = atoi(optarg);
+	}
+	if (runs < 1 || runs > MAX_RUNS) {
+		fprintf(stderr, "usage: bench_accuracy [--runs N] (1..%d)\n", MAX_RUNS);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	mkdir("/sys/fs/bpf", 0755);
+	mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
+	if (ktstr_taskstats_open(&ts)) {
+		printf("# taskstats witness unavailable: %s\n", ktstr_taskstats_last_error());
+		ts = NULL;
+	}
+	printf("# accuracy: 2 spinners + 1 sleeper on CPU 0, tracked from fork via a paused "
+	       "spawner; %d runs x %d workers per backend; errors in %% of the kernel's value\n",
+	       runs, NR_WORKERS);
+	printf("%-14s %4s %9s %9s %9s %9s %9s %9s %9s %9s %6s  %s\n", "row", "n",
+	       "run_max%", "run_med%", "wait_max%", "wait_med%", "run_absns", "wait_absns",
+	       "tsw_max%", "tsw_med%", "exact", "goal");
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		bad |= measure(backends[i], runs, ts);
+	if (ts)
+		ktstr_taskstats_close(ts);
+	return bad ? 1 : 0;
+}

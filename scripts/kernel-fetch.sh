@@ -1,0 +1,270 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# kernel-fetch.sh NAME: prepare a test kernel for `ktstr vm --kernel NAME`
+# in $KTSTR_CACHE, never installing anything kernel-related on the host.
+#
+#   default    Debian bookworm's 6.12 (what scripts/deps.sh fetches); its
+#              ktstr.ko is the tree's kmod/ktstr.ko (`make kmod`).
+#   sched-ext  Debian unstable's kernel (CONFIG_SCHED_CLASS_EXT=y, BTF), and
+#              ktstr.ko built for it in a Debian unstable build root, since
+#              its headers want a newer gcc than the host's.
+#
+# Versions are resolved from the metapackages at fetch time. Re-running is
+# cheap and idempotent: an unchanged kernel is not downloaded again, and the
+# module is rebuilt only when its sources (or the kernel) changed.
+#
+# Layout (see docs/kernels.md):
+#   $KTSTR_CACHE/kernels/<kver>/{root/,vmlinuz,build,config,ktstr.ko,.complete}
+#   $KTSTR_CACHE/kernels/<name> -> <kver>
+#   $KTSTR_CACHE/apt/unstable/       private apt config, lists and debs
+#   $KTSTR_CACHE/buildroot/unstable/ debootstrapped build root
+#
+# Environment: KTSTR_CACHE; KTSTR_OFFLINE=1 skips `apt-get update` and uses
+# the lists from the last fetch; KTSTR_MIRROR overrides the Debian mirror.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+KTSTR_CACHE=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
+export KTSTR_CACHE
+
+die() { echo "kernel-fetch: $*" >&2; exit 1; }
+say() { echo "kernel-fetch: $*"; }
+
+usage() {
+	cat <<EOF
+usage: kernel-fetch.sh [--no-module] NAME
+
+NAME:
+  default    Debian bookworm 6.12 (what 'make deps' fetches)
+  sched-ext  Debian unstable's kernel, with CONFIG_SCHED_CLASS_EXT=y and BTF;
+             ktstr.ko is built for it in a debootstrapped unstable build root
+EOF
+}
+
+no_module=
+name=
+for a in "$@"; do
+	case $a in
+	--no-module) no_module=1 ;;
+	-h|--help) usage; exit 0 ;;
+	-*) usage >&2; exit 2 ;;
+	*) [ -z "$name" ] || { usage >&2; exit 2; }; name=$a ;;
+	esac
+done
+[ -n "$name" ] || { usage >&2; exit 2; }
+[ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot, bind mounts)"
+
+case $name in
+default)
+	# The bookworm kernel and its module are the tree's own business.
+	exec "$here/deps.sh"
+	;;
+sched-ext) suite=unstable ;;
+*) die "unknown kernel '$name' (known: default, sched-ext)" ;;
+esac
+
+mkdir -p "$KTSTR_CACHE"
+KTSTR_CACHE=$(cd "$KTSTR_CACHE" && pwd -P)	# absolute, no symlinks: used in chroot
+
+# The host's Debian mirror, as its apt sources name it (deb822 or one-line).
+host_mirror() {
+	for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list \
+		 /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		sed -n -e 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)\/\{0,1\}$/\1/p' \
+		       -e 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]*\/debian\)\/\{0,1\}[[:space:]].*/\2/p' "$f"
+	done | head -n1
+}
+mirror=${KTSTR_MIRROR:-$(host_mirror)}
+mirror=${mirror:-http://deb.debian.org/debian}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -f "$keyring" ] || die "no $keyring (apt-get install debian-archive-keyring)"
+
+# ---- 1. a private apt for the suite: nothing under /etc/apt is touched ----
+A="$KTSTR_CACHE/apt/$suite"
+mkdir -p "$A/etc/preferences.d" "$A/state/lists/partial" "$A/cache/archives/partial"
+echo "deb [signed-by=$keyring] $mirror $suite main" > "$A/etc/sources.list.new"
+cmp -s "$A/etc/sources.list.new" "$A/etc/sources.list" 2>/dev/null ||
+	mv "$A/etc/sources.list.new" "$A/etc/sources.list"
+rm -f "$A/etc/sources.list.new"
+: >> "$A/state/status"
+cat > "$A/apt.conf" <<EOF
+Dir::Etc::sourcelist "$A/etc/sources.list";
+Dir::Etc::sourceparts "-";
+Dir::Etc::preferences "$A/etc/preferences";
+Dir::Etc::preferencesparts "$A/etc/preferences.d";
+Dir::State "$A/state";
+Dir::State::status "$A/state/status";
+Dir::Cache "$A/cache";
+APT::Architectures { "amd64"; };
+APT::Sandbox::User "root";
+Acquire::Languages "none";
+EOF
+papt() { APT_CONFIG="$A/apt.conf" "$@"; }
+
+if [ "${KTSTR_OFFLINE:-}" = 1 ]; then
+	say "offline: using the $suite lists from the last fetch"
+else
+	papt apt-get update -qq >/dev/null 2>"$A/update.err" || {
+		cat "$A/update.err" >&2
+		ls "$A/state/lists/"*Packages* >/dev/null 2>&1 ||
+			die "apt-get update for $suite failed and no lists are cached"
+		say "apt-get update failed: using the $suite lists from the last fetch"
+	}
+fi
+
+# Direct dependencies of a package, matching a sed regex, one a line.
+deps_of() {
+	papt apt-cache depends "$1" 2>/dev/null |
+		sed -n "s/^ *[|]*Depends: \($2\)\$/\1/p"
+}
+exists() { papt apt-cache show "$1" >/dev/null 2>&1; }
+
+# ---- 2. resolve the version from the metapackage ----
+kver=$(deps_of linux-headers-amd64 'linux-headers-[0-9][^ ]*-amd64' |
+	sed 's/^linux-headers-//' | head -n1)
+[ -n "$kver" ] || die "cannot resolve a kernel version from $suite's linux-headers-amd64"
+say "$name: $suite's linux-headers-amd64 -> $kver"
+kdir="$KTSTR_CACHE/kernels/$kver"
+
+# ---- 3. image + headers + kbuild, unpacked with dpkg -x ----
+fetch_kernel() {
+	# The image: since 6.16-ish Debian splits it into linux-binary-*
+	# (vmlinuz), linux-modules-* and linux-base-* (config, System.map);
+	# before, linux-image-*-unsigned held all. Modules are not needed: the
+	# guest runs from an initramfs with everything it uses built in.
+	pkgs="linux-headers-$kver"
+	pkgs="$pkgs $(deps_of "linux-headers-$kver" 'linux-\(headers\|kbuild\|base\)-[^ ]*')"
+	if exists "linux-binary-$kver"; then
+		pkgs="$pkgs linux-binary-$kver $(deps_of "linux-binary-$kver" 'linux-base-[^ ]*')"
+	elif exists "linux-image-$kver-unsigned"; then
+		pkgs="$pkgs linux-image-$kver-unsigned"
+	else
+		pkgs="$pkgs linux-image-$kver"
+	fi
+	pkgs=$(echo $pkgs | tr ' ' '\n' | sort -u | tr '\n' ' ')
+	say "downloading $pkgs"
+	tmp="$kdir.tmp"
+	rm -rf "$tmp"
+	mkdir -p "$tmp/debs" "$tmp/root"
+	(cd "$tmp/debs" && papt apt-get download -q $pkgs >/dev/null) ||
+		die "apt-get download of kernel $kver failed"
+	for deb in "$tmp"/debs/*.deb; do
+		dpkg -x "$deb" "$tmp/root"
+	done
+	rm -rf "$tmp/debs"
+
+	hdr="usr/src/linux-headers-$kver"
+	[ -f "$tmp/root/$hdr/Makefile" ] || die "headers for $kver not found after unpacking"
+	# The headers' Makefile names the tree by absolute /usr/src paths
+	# (include, KBUILD_OUTPUT): point them at the unpacked copy.
+	sed -i "s#/usr/src/#$kdir/root/usr/src/#g" "$tmp/root/$hdr/Makefile"
+	img=
+	for f in "boot/vmlinuz-$kver" "usr/lib/modules/$kver/vmlinuz" "lib/modules/$kver/vmlinuz"; do
+		[ -f "$tmp/root/$f" ] && { img=$f; break; }
+	done
+	[ -n "$img" ] || die "kernel image for $kver not found after unpacking"
+	cfg="$hdr/.config"
+	for f in "boot/config-$kver" "usr/lib/modules/$kver/config"; do
+		[ -f "$tmp/root/$f" ] && { cfg=$f; break; }
+	done
+
+	rm -rf "$kdir"
+	mv "$tmp" "$kdir"
+	ln -sfn "root/$img" "$kdir/vmlinuz"
+	ln -sfn "root/$hdr" "$kdir/build"
+	ln -sfn "root/$cfg" "$kdir/config"
+	echo "$kver" > "$kdir/.complete"
+}
+
+if [ -f "$kdir/.complete" ]; then
+	say "kernel $kver already in $kdir"
+else
+	fetch_kernel
+	say "kernel $kver unpacked in $kdir"
+fi
+ln -sfn "$kver" "$KTSTR_CACHE/kernels/$name"
+grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$kdir/config" ||
+	say "warning: $kver is built without CONFIG_SCHED_CLASS_EXT"
+
+[ -z "$no_module" ] || exit 0
+
+# ---- 4. the build root: $suite with the gcc the headers ask for ----
+# .kernelvariables says e.g. CC = ... $(CROSS_COMPILE)gcc-16.
+gcc=$(sed -n 's/^CC *=.*[)]\(gcc-[0-9][0-9]*\)$/\1/p' "$kdir/build/.kernelvariables" 2>/dev/null | head -n1)
+gcc=${gcc:-gcc}
+# What the kbuild tools need to run (pahole, libelf, libssl...) comes from
+# the kbuild package's own Depends.
+kbuild_pkg=$(deps_of "linux-headers-$kver" 'linux-kbuild-[^ ]*' | head -n1)
+rundeps=$(deps_of "$kbuild_pkg" '[a-z0-9][^ <>]*' | grep -v '^libc6$' | tr '\n' ' ')
+want="$gcc make libc6-dev $rundeps"
+
+BR="$KTSTR_CACHE/buildroot/$suite"
+in_br() { chroot "$BR" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"; }
+if [ ! -f "$BR/.complete" ]; then
+	command -v debootstrap >/dev/null || {
+		say "installing debootstrap on the host"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null ||
+			die "apt-get install debootstrap failed"
+	}
+	say "debootstrapping $suite with $want into $BR (a few minutes, once)"
+	mkdir -p "$KTSTR_CACHE/buildroot"
+	rm -rf "$BR.tmp"
+	debootstrap --variant=minbase --keyring="$keyring" \
+		--include="$(echo $want | tr ' ' ',')" \
+		"$suite" "$BR.tmp" "$mirror" >"$KTSTR_CACHE/buildroot/debootstrap-$suite.log" 2>&1 ||
+		die "debootstrap failed: see $KTSTR_CACHE/buildroot/debootstrap-$suite.log"
+	rm -rf "$BR"
+	mv "$BR.tmp" "$BR"
+	date -u +%FT%TZ > "$BR/.complete"
+fi
+# A newer kernel may want a newer gcc: install what is missing.
+missing=
+for p in $want; do
+	in_br dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	say "installing$missing in the build root"
+	cp /etc/resolv.conf "$BR/etc/resolv.conf" 2>/dev/null || true
+	in_br apt-get update -qq >/dev/null &&
+	in_br env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null ||
+		die "apt-get install$missing in the build root failed"
+fi
+
+# ---- 5. ktstr.ko, built in the build root from a copy of the sources ----
+# A copy, not the tree: kbuild writes its objects next to the sources and
+# the tree's kmod/ belongs to the 6.12 build.
+kmod_files="Kbuild kmod/Kbuild $(cd "$src" && ls kmod/*.c kmod/*.h | grep -v '\.mod\.c$') include/uapi/linux/ktstr.h"
+stamp=$( (cd "$src" && cat $kmod_files; echo "$kver"; in_br "$gcc" --version | head -n1) |
+	sha256sum | cut -d' ' -f1)
+if [ -f "$kdir/ktstr.ko" ] && [ "$(cat "$kdir/ktstr.ko.stamp" 2>/dev/null)" = "$stamp" ]; then
+	say "ktstr.ko for $kver is up to date"
+	exit 0
+fi
+say "building ktstr.ko for $kver with $gcc in the build root"
+M="$kdir/kmod-build"
+rm -rf "$M"
+mkdir -p "$M"
+(cd "$src" && tar cf - $kmod_files) | (cd "$M" && tar xf -)
+# The build root sees the cache at the same absolute path (bind mount in a
+# private mount namespace: nothing to undo, even if we are killed).
+mkdir -p "$BR$KTSTR_CACHE"
+log="$kdir/kmod-build.log"
+if ! unshare -m sh -c '
+	mount --bind "$1" "$2$1" && mount -t proc proc "$2/proc" &&
+	chroot "$2" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C \
+		make -C "$3/build" M="$4" -j"$(nproc)" modules' sh \
+	"$KTSTR_CACHE" "$BR" "$kdir" "$M" >"$log" 2>&1; then
+	grep -E 'error|Error' "$log" | head -n 30 >&2
+	die "ktstr.ko does not build against $kver: see $log"
+fi
+grep -i 'warning:' "$log" >&2 || true
+cp "$M/kmod/ktstr.ko" "$kdir/ktstr.ko.new"
+mv "$kdir/ktstr.ko.new" "$kdir/ktstr.ko"
+echo "$stamp" > "$kdir/ktstr.ko.stamp"
+rm -rf "$M"
+say "ktstr.ko for $kver: $kdir/ktstr.ko"

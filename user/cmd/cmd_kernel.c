@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktstr kernel list [--json] | fetch [--no-module] NAME: the test kernels
+ * of the cache; fetching is scripts/kernel-fetch.sh's job.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ktstr/kernel.h"
+
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ktstr kernel list [--json]\n"
+		"       ktstr kernel fetch [--no-module] NAME\n"
+		"\n"
+		"list   the kernels in $KTSTR_CACHE/kernels that 'ktstr vm --kernel NAME'\n"
+		"       boots (names, version, sched_ext, BTF, whether ktstr.ko is built\n"
+		"       for it), then the kernels 'fetch' knows\n"
+		"fetch  download and unpack a kernel (image, headers), resolving its\n"
+		"       version at fetch time, and build ktstr.ko for it; idempotent.\n"
+		"       Runs scripts/kernel-fetch.sh (as root). NAME:\n");
+	for (size_t i = 0; i < ktstr_kernel_nr_recipes; i++)
+		fprintf(f, "         %-10s %s\n", ktstr_kernel_recipes[i].name,
+			ktstr_kernel_recipes[i].description);
+}
+
+static int kernel_list(bool json)
+{
+	struct ktstr_kernel *ks;
+	char *cache;
+	size_t nr;
+
+	if (ktstr_kernel_scan(&ks, &nr))
+		return 1;
+	cache = ktstr_kernel_cache_dir();
+	if (json) {
+		json_t *root = json_object(), *arr = json_array(), *rec = json_array();
+
+		for (size_t i = 0; i < nr; i++) {
+			const struct ktstr_kernel *k = &ks[i];
+			json_t *names = json_array();
+			char *s = strdup(k->names), *save = NULL;
+
+			for (char *t = s ? strtok_r(s, ",", &save) : NULL; t;
+			     t = strtok_r(NULL, ",", &save))
+				json_array_append_new(names, json_string(t));
+			free(s);
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:o, s:s, s:s, s:b, s:b, s:b, s:s?, s:b}",
+				"version", k->version, "names", names, "dir", k->dir,
+				"image", k->image, "sched_ext", k->sched_ext,
+				"btf", k->btf, "module_built", k->module != NULL,
+				"module", k->module, "module_in_tree", k->module_in_tree));
+		}
+		for (size_t i = 0; i < ktstr_kernel_nr_recipes; i++)
+			json_array_append_new(rec, json_pack("{s:s, s:s}",
+				"name", ktstr_kernel_recipes[i].name,
+				"description", ktstr_kernel_recipes[i].description));
+		json_object_set_new(root, "cache", json_string(cache ? cache : ""));
+		json_object_set_new(root, "kernels", arr);
+		json_object_set_new(root, "fetchable", rec);
+		json_dumpf(root, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(root);
+	} else {
+		printf("%-18s %-26s %-9s %-4s %s\n", "NAME", "VERSION", "SCHED_EXT",
+		       "BTF", "MODULE");
+		for (size_t i = 0; i < nr; i++) {
+			const struct ktstr_kernel *k = &ks[i];
+
+			printf("%-18s %-26s %-9s %-4s %s\n", *k->names ? k->names : "-",
+			       k->version, k->sched_ext ? "yes" : "no",
+			       k->btf ? "yes" : "no",
+			       !k->module ? "no" : k->module_in_tree ? "yes (tree)" : "yes");
+		}
+		if (!nr)
+			printf("(none in %s/kernels)\n", cache ? cache : "?");
+		printf("\nfetchable ('ktstr kernel fetch NAME'):\n");
+		for (size_t i = 0; i < ktstr_kernel_nr_recipes; i++)
+			printf("  %-16s %s\n", ktstr_kernel_recipes[i].name,
+			       ktstr_kernel_recipes[i].description);
+	}
+	free(cache);
+	ktstr_kernel_free(ks, nr);
+	return 0;
+}
+
+static int kernel_fetch(int argc, char **argv)
+{
+	char *script = ktstr_kernel_fetch_script();
+	char **args;
+
+	if (!script || access(script, X_OK)) {
+		fprintf(stderr, "ktstr kernel: %s not found (set KTSTR_SCRIPTS to the scripts/ dir)\n",
+			script ? script : "kernel-fetch.sh");
+		free(script);
+		return 1;
+	}
+	args = calloc(argc + 1, sizeof(*args));
+	if (!args) {
+		fprintf(stderr, "ktstr kernel: out of memory\n");
+		free(script);
+		return 1;
+	}
+	args[0] = script;
+	for (int i = 1; i < argc; i++)
+		args[i] = argv[i];
+	fflush(stdout);
+	execv(script, args);
+	fprintf(stderr, "ktstr kernel: cannot run %s: %s\n", script, strerror(errno));
+	free(args);
+	free(script);
+	return 1;
+}
+
+int cmd_kernel(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "list")) {
+		bool json = false;
+
+		for (int i = 2; i < argc; i++) {
+			if (!strcmp(argv[i], "--json")) {
+				json = true;
+			} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+				usage(stdout);
+				return 0;
+			} else {
+				fprintf(stderr, "ktstr kernel list: bad argument '%s'\n", argv[i]);
+				return 2;
+			}
+		}
+		return kernel_list(json);
+	}
+	if (!strcmp(argv[1], "fetch"))
+		return kernel_fetch(argc - 1, argv + 1);
+	fprintf(stderr, "ktstr kernel: unknown subcommand '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
