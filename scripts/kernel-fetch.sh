@@ -216,6 +216,7 @@ if [ ! -f "$BR/.complete" ]; then
 		--include="$(echo $want | tr ' ' ',')" \
 		"$suite" "$BR.tmp" "$mirror" >"$KTSTR_CACHE/buildroot/debootstrap-$suite.log" 2>&1 ||
 		die "debootstrap failed: see $KTSTR_CACHE/buildroot/debootstrap-$suite.log"
+	chroot "$BR.tmp" apt-get clean	# the .debs: ~100 MB we never need again
 	rm -rf "$BR"
 	mv "$BR.tmp" "$BR"
 	date -u +%FT%TZ > "$BR/.complete"
@@ -233,6 +234,7 @@ if [ -n "$missing" ]; then
 	in_br env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends $missing >/dev/null ||
 		die "apt-get install$missing in the build root failed"
+	in_br apt-get clean
 fi
 
 # ---- 5. ktstr.ko, built in the build root from a copy of the sources ----

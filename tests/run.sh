@@ -49,7 +49,7 @@ run_guest() {
 	done
 	echo "# guest:$run"
 	# shellcheck disable=SC2086
-	build/ktstr vm --cpus 2 --memory 768 --timeout 600 $incs -- ./run.sh $run \
+	build/ktstr vm --cpus 2 --memory 768 --timeout 1800 $incs -- ./run.sh $run \
 		>"$out/guest.log" 2>&1
 	rc=$?
 	grep -E '^(ok|not ok) ' "$out/guest.log" >>"$log"
