@@ -133,7 +133,7 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	if (!opts->no_module) {
 		module = opts->module ? strdup(opts->module) : kmod ? strdup(kmod) : default_module();
 		if (!module || access(module, R_OK)) {
-			fprintf(stderr, "ktstr vm: module %s not found: build it ('make kmod') or pass --module/--no-module\n",
+			fprintf(stderr, "ktstr vm: module %s not found: build it ('make kmod', or 'ktstr kernel fetch NAME' for a named kernel) or pass --module/--no-module\n",
 				module ? module : "ktstr.ko");
 			goto out_free;
 		}

@@ -60,6 +60,7 @@ extern "C" {
 #define KTSTR_RESULT_DETAILS_MAX	4096
 
 struct ktstr_dev;
+struct ktstr_taskstats;
 
 /*
  * Assert configuration: struct ktstr_assert of <ktstr/assert.h> (optional
@@ -104,6 +105,13 @@ struct ktstr_ctx {
 	 * reports. Optional: everything works without the module.
 	 */
 	struct ktstr_dev *dev;
+	/*
+	 * An open taskstats socket (<ktstr/taskstats.h>), or NULL. Used only
+	 * when @dev is NULL: each worker's taskstats are read just before it
+	 * is stopped (ktstr_handle_stop()) and merged into its report as its
+	 * kernel figures (see ktstr_collect_assert()).
+	 */
+	struct ktstr_taskstats *taskstats;
 };
 
 /*
@@ -130,10 +138,38 @@ struct ktstr_handle {
 	enum ktstr_work_kind kind;
 	struct ktstr_workers *workers;		/* NULL once freed */
 	struct ktstr_dev *dev;			/* ctx->dev at spawn time */
+	/* ctx->taskstats at spawn time when there was no device, else NULL. */
+	struct ktstr_taskstats *ts;
+	/* Taskstats of the workers read by ktstr_handle_stop() (owned,
+	 * freed by ktstr_handles_free()); ts_taken once read. */
+	struct ktstr_task_rec *ts_recs;
+	int nr_ts_recs;
+	bool ts_taken;
 };
 
 /* Stop and free the workers of @n handles, then the array. NULL: no-op. */
 void ktstr_handles_free(struct ktstr_handle *handles, int n);
+
+/*
+ * Stop @h's workers (ktstr_workers_stop(@timeout_ms)). When @h->ts is set
+ * and they were not read yet, each live worker's taskstats are read first,
+ * while the tasks still exist, into @h->ts_recs (a struct ktstr_task_rec
+ * per worker with run_ns = cpu_run_virtual_total, wait_ns =
+ * cpu_delay_total, nr_runs = cpu_count, nr_voluntary = nvcsw,
+ * nr_involuntary = nivcsw; max_wait_ns, CPUs and migrations unknown, 0).
+ * Use it wherever a handle's workers are stopped before collection.
+ * Returns ktstr_workers_stop()'s count, or -EINVAL.
+ */
+int ktstr_handle_stop(struct ktstr_handle *h, unsigned int timeout_ms);
+
+/*
+ * The checks taskstats figures cannot back: @cfg without max_wait_ms
+ * (no longest single wait), kernel_isolation (no CPUs) and
+ * max_kernel_migration_ratio (no migrations), so that they are skipped
+ * rather than passed on zeros. The others (max_cgroup_wait_ms,
+ * max_wait_spread_pct) stay.
+ */
+void ktstr_assert_for_taskstats(struct ktstr_assert *cfg);
 
 /*
  * Cgroups created through it, removed in reverse order on destruction,
@@ -238,7 +274,11 @@ int ktstr_check_reports(const struct ktstr_report *reports, int n,
  * has a device: snapshot the module's records, merge them into the reports
  * (ktstr_reports_merge_krecs) and hand each cgroup the records of its
  * workers; read the starvation events pending on the device (they are
- * consumed). Then judge each handle's cgroup with ktstr_assert_cgroup()
+ * consumed). A handle without a device but with taskstats (@h->ts) has
+ * its workers' taskstats read before they stop (ktstr_handle_stop()) and
+ * merged into the reports (ktstr_report_merge_krec()); its cgroup is judged
+ * with ktstr_assert_for_taskstats(@cfg) and its stats carry no longest
+ * wait (max_wait_ns 0, max_wait_pid and max_wait_cpu -1). Then judge each handle's cgroup with ktstr_assert_cgroup()
  * (@cpusets[i], when @cpusets is non-NULL, is handle i's expected cpuset,
  * NULL entries for none) and the events with ktstr_assert_events(), all
  * merged into @out (ktstr_assert_result_init() it first). @cfg NULL: the
