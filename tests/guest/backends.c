@@ -33,77 +33,20 @@ static void work(int idx)
 	}
 }
 
-struct run {
-	pid_t spawner;
-	pid_t pids[NR_WORKERS];
-	int release_w;
+struct backend_arg {
+	const struct ktstr_backend *be;
+	void *st;
 };
 
-/*
- * Fork the paused spawner, track it with be, let it fork the workers and
- * wait until all have worked and parked on the release pipe.
- */
-static int start(const struct ktstr_backend *be, void *st, struct run *rn)
+static int track_with_backend(void *arg, pid_t spawner)
 {
-	int go[2], done[2], rel[2];
-	char c;
+	struct backend_arg *ba = arg;
 
-	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC) || pipe2(rel, O_CLOEXEC))
-		return -errno;
-	rn->spawner = fork();
-	if (rn->spawner < 0)
-		return -errno;
-	if (!rn->spawner) {
-		close(go[1]);
-		close(done[0]);
-		close(rel[1]);
-		pin_cpu(0);
-		if (read(go[0], &c, 1) != 1)
-			_exit(1);
-		for (int i = 0; i < NR_WORKERS; i++) {
-			if (!fork()) {
-				pid_t me[2] = { i, getpid() };
-
-				work(i);
-				if (write(done[1], me, sizeof(me)) != sizeof(me))
-					_exit(1);
-				(void)!read(rel[0], &c, 1);
-				_exit(0);
-			}
-		}
-		while (wait(NULL) > 0)
-			;
-		_exit(0);
-	}
-	close(go[0]);
-	close(done[1]);
-	close(rel[0]);
-	rn->release_w = rel[1];
-	if (be->track_pid(st, rn->spawner, true) < 0) {
-		printf("# track: %s\n", be->last_error());
-		close(go[1]);
+	if (ba->be->track_pid(ba->st, spawner, true) < 0) {
+		printf("# track: %s\n", ba->be->last_error());
 		return -EIO;
 	}
-	if (write(go[1], "g", 1) != 1)
-		return -EIO;
-	close(go[1]);
-	for (int i = 0; i < NR_WORKERS; i++) {
-		pid_t me[2];
-
-		if (read(done[0], me, sizeof(me)) != sizeof(me))
-			return -EIO;
-		rn->pids[me[0]] = me[1];
-	}
-	close(done[0]);
-	/* Let the last one reach its read(). */
-	sleep_ns(50 * MS);
 	return 0;
-}
-
-static void finish(struct run *rn)
-{
-	close(rn->release_w);
-	waitpid(rn->spawner, NULL, 0);
 }
 
 static bool near(uint64_t got, uint64_t want)
@@ -117,7 +60,8 @@ static void measure(const char *name, bool exact_counts)
 {
 	const struct ktstr_backend *be = NULL;
 	struct ktstr_task_rec *recs = NULL;
-	struct run rn = { 0 };
+	struct spawn rn = { 0 };
+	struct backend_arg ba;
 	void *st = NULL;
 	size_t n = 0;
 	char t[128];
@@ -127,7 +71,9 @@ static void measure(const char *name, bool exact_counts)
 	snprintf(t, sizeof(t), "%s: open", name);
 	if (!check(r == 0, t, "%s", ktstr_backend_pick_error()))
 		return;
-	r = start(be, st, &rn);
+	ba.be = be;
+	ba.st = st;
+	r = spawn_start(&rn, NR_WORKERS, work, 0, track_with_backend, &ba);
 	snprintf(t, sizeof(t), "%s: workload tracked", name);
 	if (!check(r == 0, t, "%s", strerror(-r))) {
 		kill_wait(rn.spawner);
@@ -180,7 +126,7 @@ static void measure(const char *name, bool exact_counts)
 		      (unsigned long long)pc);
 	}
 	free(recs);
-	finish(&rn);
+	spawn_finish(&rn);
 	be->close(st);
 }
 

@@ -274,4 +274,93 @@ static inline double rel_err(uint64_t a, uint64_t b)
 	return b ? d / (double)b : (a ? 1.0 : 0.0);
 }
 
+#define SPAWN_MAX_WORKERS 8
+
+/*
+ * A paused spawner forks the workers once it has been tracked (by the
+ * caller's track callback), so every worker is tracked from its first
+ * instant. Each worker runs its work, reports which one it is, then sleeps
+ * until released, so its numbers can be read while they stand still.
+ */
+struct spawn {
+	pid_t spawner;
+	int release_w;
+	int nr;
+	pid_t pids[SPAWN_MAX_WORKERS];
+};
+
+typedef void (*spawn_work_fn)(int idx);
+typedef int (*spawn_track_fn)(void *arg, pid_t spawner);
+
+static inline int spawn_start(struct spawn *s, int nr, spawn_work_fn work, int pin,
+			      spawn_track_fn track, void *arg)
+{
+	int go[2], done[2], rel[2];
+	char c;
+
+	if (nr < 1 || nr > SPAWN_MAX_WORKERS)
+		return -EINVAL;
+	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC) || pipe2(rel, O_CLOEXEC))
+		return -errno;
+	s->nr = nr;
+	s->spawner = fork();
+	if (s->spawner < 0)
+		return -errno;
+	if (!s->spawner) {
+		close(go[1]);
+		close(done[0]);
+		close(rel[1]);
+		if (pin >= 0)
+			pin_cpu(pin);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		for (int i = 0; i < nr; i++) {
+			if (!fork()) {
+				pid_t me[2] = { i, getpid() };
+
+				work(i);
+				if (write(done[1], me, sizeof(me)) != sizeof(me))
+					_exit(1);
+				(void)!read(rel[0], &c, 1);
+				_exit(0);
+			}
+		}
+		while (wait(NULL) > 0)
+			;
+		_exit(0);
+	}
+	close(go[0]);
+	close(done[1]);
+	close(rel[0]);
+	s->release_w = rel[1];
+	if (track(arg, s->spawner) < 0) {
+		close(go[1]);
+		close(done[0]);
+		return -EIO;
+	}
+	if (write(go[1], "g", 1) != 1)
+		return -EIO;
+	close(go[1]);
+	/* Workers finish in any order: each says which one it is. */
+	for (int i = 0; i < nr; i++) {
+		pid_t msg[2];
+
+		if (read(done[0], msg, sizeof(msg)) != sizeof(msg) || msg[0] < 0 || msg[0] >= nr) {
+			close(done[0]);
+			return -EIO;
+		}
+		s->pids[msg[0]] = msg[1];
+	}
+	close(done[0]);
+	/* Let every worker reach its blocking read. */
+	sleep_ns(100 * MS);
+	return 0;
+}
+
+static inline void spawn_finish(struct spawn *s)
+{
+	close(s->release_w);
+	waitpid(s->spawner, NULL, 0);
+}
+
 #endif

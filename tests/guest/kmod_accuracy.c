@@ -8,86 +8,10 @@
 
 #include <sys/stat.h>
 
-#define MAX_WORKERS 8
-
-typedef void (*work_fn)(int idx);
-
-/*
- * A spawner process, tracked with FOLLOW_FORK before it starts, forks the
- * workers: so every worker is tracked from its first instant. Each worker
- * runs its work, reports its pid, then sleeps until released so its
- * numbers can be read while they stand still.
- */
-struct spawn {
-	pid_t spawner;
-	int go_w, done_r, release_w;
-	int nr;
-	pid_t pids[MAX_WORKERS];
-};
-
-static int spawn_start(struct spawn *s, int fd, int nr, work_fn fn, int pin)
+/* Track the spawner, and so everything it forks, through /dev/ktstr. */
+static int track_follow(void *arg, pid_t spawner)
 {
-	int go[2], done[2], rel[2];
-	char c;
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC) || pipe2(rel, O_CLOEXEC))
-		return -errno;
-	s->nr = nr;
-	s->spawner = fork();
-	if (s->spawner < 0)
-		return -errno;
-	if (!s->spawner) {
-		close(go[1]);
-		close(done[0]);
-		close(rel[1]);
-		if (pin >= 0)
-			pin_cpu(pin);
-		if (read(go[0], &c, 1) != 1)
-			_exit(1);
-		for (int i = 0; i < nr; i++) {
-			if (!fork()) {
-				pid_t me[2] = { i, getpid() };
-
-				fn(i);
-				if (write(done[1], me, sizeof(me)) != sizeof(me))
-					_exit(1);
-				(void)!read(rel[0], &c, 1);
-				_exit(0);
-			}
-		}
-		while (wait(NULL) > 0)
-			;
-		_exit(0);
-	}
-	close(go[0]);
-	close(done[1]);
-	close(rel[0]);
-	s->go_w = go[1];
-	s->done_r = done[0];
-	s->release_w = rel[1];
-	if (kt_track(fd, KTSTR_TRACK_PID, KTSTR_TRACK_FOLLOW_FORK, s->spawner, -1))
-		return -errno;
-	if (write(s->go_w, "g", 1) != 1)
-		return -errno;
-	/* Workers finish in any order: each says which one it is. */
-	for (int i = 0; i < nr; i++) {
-		pid_t msg[2];
-
-		if (read(s->done_r, msg, sizeof(msg)) != sizeof(msg) || msg[0] < 0 || msg[0] >= nr)
-			return -EIO;
-		s->pids[msg[0]] = msg[1];
-	}
-	/* Let every worker reach its blocking read. */
-	sleep_ns(100 * MS);
-	return 0;
-}
-
-static void spawn_finish(struct spawn *s)
-{
-	close(s->release_w);
-	close(s->go_w);
-	close(s->done_r);
-	waitpid(s->spawner, NULL, 0);
+	return kt_track(*(int *)arg, KTSTR_TRACK_PID, KTSTR_TRACK_FOLLOW_FORK, spawner, -1);
 }
 
 static void work_spin_or_sleep(int idx)
@@ -119,7 +43,7 @@ static void test_schedstat_agreement(int fd)
 	uint32_t n;
 	double worst_run = 0, worst_wait = 0;
 
-	if (spawn_start(&s, fd, 3, work_spin_or_sleep, 0)) {
+	if (spawn_start(&s, 3, work_spin_or_sleep, 0, track_follow, &fd)) {
 		fail("schedstat: spawn", "%s", strerror(errno));
 		return;
 	}
@@ -197,7 +121,7 @@ static void test_migrations_pinned(int fd)
 	uint64_t kmig;
 	uint32_t n;
 
-	if (spawn_start(&s, fd, 1, work_sleep_loop, 0)) {
+	if (spawn_start(&s, 1, work_sleep_loop, 0, track_follow, &fd)) {
 		fail("pinned task: spawn", "%s", strerror(errno));
 		return;
 	}
@@ -237,7 +161,7 @@ static void test_migrations_hopping(int fd)
 		skip("hopping task migrations", "needs 2 CPUs");
 		return;
 	}
-	if (spawn_start(&s, fd, 1, work_hop, -1)) {
+	if (spawn_start(&s, 1, work_hop, -1, track_follow, &fd)) {
 		fail("hopping task: spawn", "%s", strerror(errno));
 		return;
 	}
