@@ -185,7 +185,7 @@ static void test_three_steps(struct ktstr_ctx *ctx)
 		{ .name = "clear", .ops = clear, .nr_ops = 3,
 		  .hold = KTSTR_HOLD_FIXED_INIT(800) },
 	};
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	pthread_t th;
 	int ret;
 
@@ -199,11 +199,21 @@ static void test_three_steps(struct ktstr_ctx *ctx)
 		fail("ops_three_steps_run", "%d: %s", ret, ktstr_ops_last_error());
 	else
 		ok("ops_three_steps_run");
-	check(res.nr_workers == 4 && res.nr_cgroups == 2, "ops_three_steps_collected",
-	      "%d workers in %d cgroups: %s", res.nr_workers, res.nr_cgroups,
-	      res.details);
-	if (!res.pass)
-		printf("# verdict FAIL (not this test's subject): %s\n", res.details);
+	check(res.stats.total_workers == 4 && res.nr_cgroups == 2 &&
+	      !strcmp(res.cgroups[0].name, "cg_0") &&
+	      !strcmp(res.cgroups[1].name, "cg_1") &&
+	      res.cgroups[0].workers == 2 && res.cgroups[1].workers == 2,
+	      "ops_three_steps_collected", "%d workers in %zu cgroups (%s, %s)",
+	      res.stats.total_workers, res.nr_cgroups,
+	      res.nr_cgroups > 0 ? res.cgroups[0].name : "-",
+	      res.nr_cgroups > 1 ? res.cgroups[1].name : "-");
+	if (res.verdict != KTSTR_VERDICT_PASS)
+		for (size_t i = 0; i < res.nr_details; i++)
+			printf("# verdict %s (not this test's subject): [%s] %s\n",
+			       ktstr_verdict_name(res.verdict),
+			       ktstr_detail_kind_name(res.details[i].kind),
+			       res.details[i].message);
+	ktstr_assert_result_free(&res);
 	if (nr_checked < 10)
 		fail("ops_cpuset_respected", "only %d samples", nr_checked);
 	else
@@ -240,7 +250,7 @@ static void test_abort(struct ktstr_ctx *ctx)
 		{ .ops = ops, .nr_ops = 3, .defs = defs, .nr_defs = 2,
 		  .hold = KTSTR_HOLD_FIXED_INIT(20000) },
 	};
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	pthread_t th;
 	uint64_t t0 = now_ns();
 	int ret;
@@ -256,8 +266,11 @@ static void test_abort(struct ktstr_ctx *ctx)
 	pthread_join(mon, NULL);
 	ktstr_ops_abort_reset();
 
-	check(ret == -EINTR && !res.pass, "ops_abort_returns",
-	      "ret %d pass %d: %s", ret, res.pass, ktstr_ops_last_error());
+	check(ret == -EINTR && res.verdict == KTSTR_VERDICT_FAIL &&
+	      ktstr_assert_result_count(&res, KTSTR_DETAIL_OTHER) >= 1,
+	      "ops_abort_returns", "ret %d verdict %s: %s", ret,
+	      ktstr_verdict_name(res.verdict), ktstr_ops_last_error());
+	ktstr_assert_result_free(&res);
 	check(now_ns() - t0 < 10000 * MS, "ops_abort_early", "took %llu ms",
 	      (unsigned long long)((now_ns() - t0) / MS));
 	check(count_children(parent) == 0, "ops_abort_cgroups_removed",

@@ -29,6 +29,29 @@
 
 static struct ktstr_topo *big, *small;
 
+/* Details of @kind (any with KTSTR_DETAIL__COUNT) whose message has @text. */
+static int nr_detail(const struct ktstr_assert_result *r,
+		     enum ktstr_detail_kind kind, const char *text)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < r->nr_details; i++)
+		if ((kind == KTSTR_DETAIL__COUNT || r->details[i].kind == kind) &&
+		    strstr(r->details[i].message, text))
+			n++;
+	return n;
+}
+
+/* Failing details (not SKIP ones). */
+static int nr_failures(const struct ktstr_assert_result *r)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < r->nr_details; i++)
+		n += r->details[i].kind != KTSTR_DETAIL_SKIP;
+	return n;
+}
+
 static int setup_topos(void **state)
 {
 	(void)state;
@@ -244,14 +267,15 @@ static void test_two_steps_calls(void **state)
 		NULL,
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 
 	(void)state;
 	new_ctx(&ctx, &cg, big);
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 2, &res), 0);
-	assert_true(res.pass);
+	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
 	assert_calls(cg, want);
+	ktstr_assert_result_free(&res);
 	ktstr_cg_destroy(cg);
 }
 
@@ -274,17 +298,18 @@ static void test_failure_midway_tears_down(void **state)
 		NULL,
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 
 	(void)state;
 	new_ctx(&ctx, &cg, big);
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 3, &res), -ENOENT);
-	assert_false(res.pass);
+	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
 	assert_non_null(strstr(ktstr_ops_last_error(), "step 1 op 1"));
 	assert_non_null(strstr(ktstr_ops_last_error(), "unknown cgroup nope"));
-	assert_non_null(strstr(res.details, "unknown cgroup nope"));
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "unknown cgroup nope"), 1);
 	assert_calls(cg, want);
+	ktstr_assert_result_free(&res);
 	ktstr_cg_destroy(cg);
 }
 
@@ -295,7 +320,7 @@ static void test_skip_creates_nothing(void **state)
 		{ .name = "cg_1", .cpuset = KTSTR_SPEC_LLC(1) },
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 
 	(void)state;
@@ -303,8 +328,12 @@ static void test_skip_creates_nothing(void **state)
 	assert_int_equal(ktstr_execute_defs(&ctx, defs, 2, &res), -ENOSPC);
 	assert_non_null(strstr(ktstr_ops_last_error(), "not enough LLCs"));
 	assert_non_null(strstr(ktstr_ops_last_error(), "def cg_1"));
-	assert_false(res.pass);
+	/* A skip with the reason, not a pass. */
+	assert_int_equal(res.verdict, KTSTR_VERDICT_SKIP);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_SKIP, "not enough LLCs"), 1);
+	assert_int_equal(nr_failures(&res), 0);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
+	ktstr_assert_result_free(&res);
 	ktstr_cg_destroy(cg);
 }
 
@@ -314,14 +343,17 @@ static void test_invalid_hold_rejected(void **state)
 		{ .defs = two_defs, .nr_defs = 1, .hold = KTSTR_HOLD_FIXED_INIT(0) },
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 
 	(void)state;
 	new_ctx(&ctx, &cg, big);
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 1, &res), -EINVAL);
 	assert_non_null(strstr(ktstr_ops_last_error(), "step 0"));
+	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "step 0"), 1);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
+	ktstr_assert_result_free(&res);
 	ktstr_cg_destroy(cg);
 }
 
@@ -363,15 +395,16 @@ static void test_backdrop_order(void **state)
 		NULL,
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 
 	(void)state;
 	new_ctx(&ctx, &cg, big);
 	if (ktstr_execute_steps(&ctx, &bd, steps, 3, &res))
 		fail_msg("%s", ktstr_ops_last_error());
-	assert_true(res.pass);
+	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
 	assert_calls(cg, want);
+	ktstr_assert_result_free(&res);
 	ktstr_cg_destroy(cg);
 }
 
@@ -386,7 +419,7 @@ static void test_duplicate_name(void **state)
 		{ .ops = ops, .nr_ops = 1, .hold = KTSTR_HOLD_FIXED_INIT(1) },
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 
 	(void)state;
@@ -394,6 +427,9 @@ static void test_duplicate_name(void **state)
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 2, &res), -EEXIST);
 	assert_string_equal(ktstr_cgroup_noop_call(cg, ktstr_cgroup_noop_nr_calls(cg) - 1),
 			    "remove cg_0");
+	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "already exists"), 1);
+	ktstr_assert_result_free(&res);
 	ktstr_cg_destroy(cg);
 }
 
@@ -417,7 +453,7 @@ static void test_workers_collected(void **state)
 		{ .ops = ops, .nr_ops = 4, .hold = KTSTR_HOLD_FIXED_INIT(50) },
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 	int moves = 0;
 
@@ -429,10 +465,17 @@ static void test_workers_collected(void **state)
 	for (int i = 0; i < ktstr_cgroup_noop_nr_calls(cg); i++)
 		moves += !strncmp(ktstr_cgroup_noop_call(cg, i), "move_task ", 10);
 	assert_int_equal(moves, 4);
-	assert_int_equal(res.nr_workers, 5);
+	/* One stats entry per worker set, with its workers. */
+	assert_int_equal(res.stats.total_workers, 5);
 	assert_int_equal(res.nr_cgroups, 4);
+	assert_string_equal(res.cgroups[0].name, "cg_0");
+	assert_int_equal(res.cgroups[0].workers, 2);
+	assert_string_equal(res.cgroups[1].name, "cg_1");
+	assert_string_equal(res.cgroups[3].name, "host");
+	assert_int_equal(res.cgroups[3].workers, 1);
 	/* Nothing left behind. */
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	ktstr_assert_result_free(&res);
 	ktstr_cg_destroy(cg);
 }
 
@@ -467,25 +510,30 @@ static void test_payloads(void **state)
 		{ .ops = exec_fail, .nr_ops = 1, .hold = KTSTR_HOLD_FIXED_INIT(1) },
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 
 	(void)state;
 	new_ctx(&ctx, &cg, big);
 	if (ktstr_execute_steps(&ctx, NULL, steps, 2, &res))
 		fail_msg("%s", ktstr_ops_last_error());
-	assert_false(res.pass);
-	assert_non_null(strstr(res.details, "payload bad exited 3"));
-	assert_non_null(strstr(res.details, "payload slow did not finish within 30 ms"));
-	assert_null(strstr(res.details, "payload ok"));
-	assert_null(strstr(res.details, "payload long"));
-	assert_int_equal(res.nr_failures, 2);
+	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "payload bad exited 3"), 1);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER,
+				   "payload slow did not finish within 30 ms"), 1);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL__COUNT, "payload ok"), 0);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL__COUNT, "payload long"), 0);
+	assert_int_equal(nr_failures(&res), 2);
 	assert_true(!strncmp(ktstr_cgroup_noop_call(cg, 1), "move_task cg_0 ", 15));
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	ktstr_assert_result_free(&res);
 
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps2, 1, &res), -ENOENT);
 	assert_non_null(strstr(ktstr_ops_last_error(), "exec"));
+	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "exec"), 1);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	ktstr_assert_result_free(&res);
 	ktstr_cg_destroy(cg);
 }
 
@@ -497,7 +545,7 @@ static void test_sched_death(void **state)
 	};
 	static const char *const want[] = { "create cg_0", "remove cg_0", NULL };
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 	pid_t pid;
 
@@ -511,9 +559,11 @@ static void test_sched_death(void **state)
 	new_ctx(&ctx, &cg, big);
 	ctx.sched_pid = pid;	/* a zombie counts as dead */
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 2, &res), 0);
-	assert_false(res.pass);
-	assert_non_null(strstr(res.details, "scheduler process died"));
+	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_SCHEDULER_DIED,
+				   "scheduler process died"), 1);
 	assert_calls(cg, want);
+	ktstr_assert_result_free(&res);
 	waitpid(pid, NULL, 0);
 	ktstr_cg_destroy(cg);
 }
@@ -533,7 +583,7 @@ static void test_abort(void **state)
 		"create cg_0", "create cg_1", "remove cg_1", "remove cg_0", NULL,
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 
 	(void)state;
@@ -542,11 +592,14 @@ static void test_abort(void **state)
 	ualarm(100 * 1000, 0);
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 1, &res), -EINTR);
 	assert_true(ktstr_ops_aborted());
-	assert_false(res.pass);
-	assert_non_null(strstr(res.details, "aborted"));
+	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
+	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "aborted"), 1);
 	assert_calls(cg, want);
+	ktstr_assert_result_free(&res);
 	/* Still set: the next run does not start. */
 	assert_int_equal(ktstr_execute_defs(&ctx, two_defs, 1, &res), -EINTR);
+	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
+	ktstr_assert_result_free(&res);
 	ktstr_ops_abort_reset();
 	assert_false(ktstr_ops_aborted());
 	signal(SIGALRM, SIG_DFL);
@@ -568,7 +621,7 @@ static void test_loop_hold(void **state)
 		  .hold = { .kind = KTSTR_HOLD_LOOP, .interval_ms = 10, .ms = 35 } },
 	};
 	struct ktstr_cgroups *cg;
-	struct ktstr_result res;
+	struct ktstr_assert_result res;
 	struct ktstr_ctx ctx;
 	int swaps = 0;
 
@@ -579,6 +632,8 @@ static void test_loop_hold(void **state)
 		swaps += !strcmp(ktstr_cgroup_noop_call(cg, i), "set_cpuset cg_0 8-15");
 	/* ops at 0, 10, 20, 30 ms: cg_0 gets LLC 1 at the 1st and 3rd. */
 	assert_int_equal(swaps, 2);
+	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
+	ktstr_assert_result_free(&res);
 	ktstr_cg_destroy(cg);
 }
 

@@ -373,6 +373,7 @@ static void fill_outcome(struct ktstr_outcome *o, const char *name,
 	o->seconds = 1.25;
 	o->expect_fail = true;
 	o->used_dev = true;
+	o->kernel_source = KTSTR_KSRC_MODULE;
 	snprintf(o->reason, sizeof(o->reason), "expected failure detected");
 	assert_int_equal(ktstr_assert_result_add(&o->res, &d), 0);
 	o->verdict = v;
@@ -417,8 +418,13 @@ static void test_json_roundtrip(void **state)
 		json_object_get(parsed, "summary"), "passed")), 1);
 	assert_int_equal(json_integer_value(json_object_get(
 		json_object_get(parsed, "summary"), "failed")), 1);
+	/* No device in the options: the run's source is none. */
+	assert_string_equal(json_string_value(json_object_get(parsed, "kernel_source")),
+			    "none");
 	results = json_object_get(parsed, "results");
 	assert_int_equal(json_array_size(results), 2);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(results, 0), "kernel_source")), "module");
 
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(ktstr_outcome_from_json(json_array_get(results, i), &back), 0);
@@ -427,6 +433,7 @@ static void test_json_roundtrip(void **state)
 		assert_int_equal(back.verdict, in[i].verdict);
 		assert_true(back.seconds == 1.25);
 		assert_true(back.expect_fail && back.used_dev);
+		assert_int_equal(back.kernel_source, KTSTR_KSRC_MODULE);
 		assert_string_equal(back.reason, in[i].reason);
 		assert_int_equal(back.res.nr_details, 1);
 		assert_int_equal(back.res.details[0].kind, KTSTR_DETAIL_STARVATION);
@@ -459,6 +466,50 @@ static void test_json_roundtrip(void **state)
 	ktstr_outcome_free(&in[1]);
 }
 
+/* Taskstats figures: the run and result say so, unknowns are null. */
+static void test_json_taskstats(void **state)
+{
+	struct ktstr_outcome in, back;
+	struct ktstr_run_opts o;
+	json_t *j, *r, *k;
+
+	(void)state;
+	ktstr_run_opts_init(&o);
+	o.taskstats = (struct ktstr_taskstats *)&o;	/* only tested for NULL */
+	fill_outcome(&in, "cgroup_steady", KTSTR_VERDICT_PASS);
+	in.used_dev = false;
+	in.kernel_source = KTSTR_KSRC_TASKSTATS;
+	in.res.cgroups[0].max_wait_ns = 0;
+	in.res.cgroups[0].max_wait_pid = -1;
+	in.res.cgroups[0].max_wait_cpu = -1;
+	in.res.cgroups[0].total_wait_ns = 5000000;
+	j = ktstr_outcomes_to_json(&in, 1, &o);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "kernel_source")),
+			    "taskstats");
+	assert_false(json_is_true(json_object_get(j, "kernel_module")));
+	r = json_array_get(json_object_get(j, "results"), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "kernel_source")),
+			    "taskstats");
+	k = json_object_get(json_array_get(json_object_get(r, "cgroups"), 0), "kernel");
+	assert_non_null(k);
+	assert_string_equal(json_string_value(json_object_get(k, "source")), "taskstats");
+	assert_true(json_is_null(json_object_get(k, "max_wait_ns")));
+	assert_true(json_is_null(json_object_get(k, "migrations")));
+	assert_int_equal(json_integer_value(json_object_get(k, "total_wait_ns")), 5000000);
+	assert_int_equal(ktstr_outcome_from_json(r, &back), 0);
+	assert_int_equal(back.kernel_source, KTSTR_KSRC_TASKSTATS);
+	assert_true(back.res.cgroups[0].has_kernel);
+	assert_int_equal(back.res.cgroups[0].max_wait_ns, 0);
+	assert_int_equal(back.res.cgroups[0].max_wait_pid, -1);
+	assert_int_equal(back.res.cgroups[0].total_wait_ns, 5000000);
+	assert_string_equal(ktstr_kernel_source_name(KTSTR_KSRC_NONE), "none");
+	assert_string_equal(ktstr_kernel_source_name(KTSTR_KSRC_MODULE), "module");
+	ktstr_outcome_free(&back);
+	json_decref(j);
+	ktstr_outcome_free(&in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_workload),
 		cmocka_unit_test(test_assert_layers),
 		cmocka_unit_test(test_json_roundtrip),
+		cmocka_unit_test(test_json_taskstats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,10 @@ static void usage(FILE *f)
 		"                   <dir of ktstr>/../kmod/ktstr.ko)\n"
 		"  --no-module      do not load a module\n"
 		"  --cpus N         guest CPUs (default 2)\n"
+		"  --topology T     guest CPU topology instead of --cpus: NnNlNcNt (NUMA\n"
+		"                   nodes, LLCs, cores per LLC, threads per core; e.g.\n"
+		"                   1n2l4c1t, 2n4l2c1t) or a preset name (below). One\n"
+		"                   socket per LLC; --memory is split across the nodes\n"
 		"  --memory MB      guest memory (default 512)\n"
 		"  --include FILE   copy FILE (and its shared libraries) into /work; repeatable\n"
 		"  --timeout S      kill the guest after S seconds (default 300)\n"
@@ -32,6 +36,16 @@ static void usage(FILE *f)
 		"Environment: KTSTR_ACCEL=kvm|tcg forces the accelerator (default: KVM if\n"
 		"it really works, else TCG); KTSTR_QEMU names the QEMU binary.\n",
 		KTSTR_VM_EXIT_FAIL, KTSTR_VM_EXIT_TIMEOUT);
+	fprintf(f, "\nTopology presets (at most %d CPUs):\n", KTSTR_VM_TOPO_MAX_CPUS);
+	for (const struct ktstr_vm_topo_preset *p = ktstr_vm_topo_presets; p->name; p++) {
+		char buf[48];
+
+		if (ktstr_vm_topo_cpus(&p->topo) > KTSTR_VM_TOPO_MAX_CPUS)
+			continue;
+		fprintf(f, "  %-18s %-10s %d CPUs\n", p->name,
+			ktstr_vm_topology_str(&p->topo, buf, sizeof(buf)),
+			ktstr_vm_topo_cpus(&p->topo));
+	}
 }
 
 static int parse_int(const char *flag, const char *s, int min, int max, int *out)
@@ -50,7 +64,7 @@ static int parse_int(const char *flag, const char *s, int min, int max, int *out
 }
 
 enum { OPT_KERNEL = 256, OPT_MODULE, OPT_NO_MODULE, OPT_CPUS, OPT_MEMORY,
-	OPT_INCLUDE, OPT_TIMEOUT, OPT_APPEND };
+	OPT_INCLUDE, OPT_TIMEOUT, OPT_APPEND, OPT_TOPOLOGY };
 
 int cmd_vm(int argc, char **argv)
 {
@@ -59,6 +73,7 @@ int cmd_vm(int argc, char **argv)
 		{ "module",    required_argument, NULL, OPT_MODULE },
 		{ "no-module", no_argument,       NULL, OPT_NO_MODULE },
 		{ "cpus",      required_argument, NULL, OPT_CPUS },
+		{ "topology",  required_argument, NULL, OPT_TOPOLOGY },
 		{ "memory",    required_argument, NULL, OPT_MEMORY },
 		{ "include",   required_argument, NULL, OPT_INCLUDE },
 		{ "timeout",   required_argument, NULL, OPT_TIMEOUT },
@@ -71,6 +86,9 @@ int cmd_vm(int argc, char **argv)
 		.memory_mb = 512,
 		.timeout_s = 300,
 	};
+	struct ktstr_vm_topology topo;
+	bool have_cpus = false, have_topo = false;
+	char err[256];
 	int c, ret;
 
 	/* The includes can be at most every other argument. */
@@ -96,6 +114,14 @@ int cmd_vm(int argc, char **argv)
 		case OPT_CPUS:
 			if (parse_int("--cpus", optarg, 1, 255, &o.cpus))
 				goto usage_err;
+			have_cpus = true;
+			break;
+		case OPT_TOPOLOGY:
+			if (ktstr_vm_topology_parse(optarg, &topo, err, sizeof(err))) {
+				fprintf(stderr, "ktstr vm: --topology: %s\n", err);
+				goto usage_err;
+			}
+			have_topo = true;
 			break;
 		case OPT_MEMORY:
 			if (parse_int("--memory", optarg, 64, 1 << 20, &o.memory_mb))
@@ -131,6 +157,23 @@ int cmd_vm(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "ktstr vm: no command given (usage: ktstr vm [OPTIONS] -- CMD [ARGS...])\n");
 		goto usage_err;
+	}
+	if (have_cpus && have_topo) {
+		fprintf(stderr, "ktstr vm: --topology and --cpus conflict (the topology sets the CPU count)\n");
+		goto usage_err;
+	}
+	if (have_topo) {
+		char **args;
+		size_t nr;
+
+		/* Check the memory split now, not after building the initramfs. */
+		if (ktstr_vm_topology_qemu_args(&topo, o.memory_mb, &args, &nr, err, sizeof(err))) {
+			fprintf(stderr, "ktstr vm: --topology: %s\n", err);
+			goto usage_err;
+		}
+		ktstr_vm_topology_args_free(args);
+		o.topology = &topo;
+		o.cpus = ktstr_vm_topo_cpus(&topo);
 	}
 	o.argv = argv + optind;
 	ret = ktstr_vm_run(&o);

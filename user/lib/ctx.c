@@ -12,6 +12,7 @@
 
 #include <ktstr/ctx.h>
 #include <ktstr/dev.h>
+#include <ktstr/taskstats.h>
 
 void ktstr_assert_cfg_init(struct ktstr_assert *cfg)
 {
@@ -75,8 +76,62 @@ void ktstr_handles_free(struct ktstr_handle *handles, int n)
 	for (int i = 0; i < n; i++) {
 		ktstr_workers_free(handles[i].workers);
 		handles[i].workers = NULL;
+		free(handles[i].ts_recs);
+		handles[i].ts_recs = NULL;
+		handles[i].nr_ts_recs = 0;
 	}
 	free(handles);
+}
+
+/* Read the taskstats of @h's workers once, before they stop. */
+static void ts_sample(struct ktstr_handle *h)
+{
+	if (h->workers && h->ts && !h->ts_taken) {
+		int nw = ktstr_workers_count(h->workers);
+
+		h->ts_taken = true;
+		free(h->ts_recs);
+		h->ts_recs = calloc(nw > 0 ? (size_t)nw : 1, sizeof(*h->ts_recs));
+		h->nr_ts_recs = 0;
+		for (int w = 0; h->ts_recs && w < nw; w++) {
+			struct ktstr_task_rec *k = &h->ts_recs[h->nr_ts_recs];
+			struct ktstr_ts_sample smp;
+			pid_t pid = ktstr_workers_pid(h->workers, w);
+
+			/* A worker already gone (crashed, reaped) has none. */
+			if (pid <= 0 || ktstr_taskstats_get(h->ts, pid, &smp))
+				continue;
+			memset(k, 0, sizeof(*k));
+			k->pid = pid;
+			k->tgid = pid;
+			k->last_cpu = -1;
+			k->max_wait_cpu = -1;
+			snprintf(k->comm, sizeof(k->comm), "worker");
+			k->run_ns = smp.cpu_run_virtual_total;
+			k->wait_ns = smp.cpu_delay_total;
+			k->nr_runs = smp.cpu_count;
+			k->nr_voluntary = smp.nvcsw;
+			k->nr_involuntary = smp.nivcsw;
+			h->nr_ts_recs++;
+		}
+	}
+}
+
+int ktstr_handle_stop(struct ktstr_handle *h, unsigned int timeout_ms)
+{
+	if (!h || !h->workers)
+		return -EINVAL;
+	ts_sample(h);
+	return ktstr_workers_stop(h->workers, timeout_ms);
+}
+
+void ktstr_assert_for_taskstats(struct ktstr_assert *cfg)
+{
+	if (!cfg)
+		return;
+	KTSTR_ASSERT_UNSET(cfg, max_wait_ms);
+	KTSTR_ASSERT_UNSET(cfg, kernel_isolation);
+	KTSTR_ASSERT_UNSET(cfg, max_kernel_migration_ratio);
 }
 
 /*
@@ -95,6 +150,7 @@ static int spawn_one(const struct ktstr_ctx *ctx, const char *cgroup,
 	snprintf(h->cgroup, sizeof(h->cgroup), "%s", cgroup);
 	h->kind = wl->work.kind;
 	h->dev = ctx->dev;
+	h->ts = ctx->dev ? NULL : ctx->taskstats;
 	ret = ktstr_workers_spawn(wl, &o, &h->workers);
 	if (ret) {
 		h->workers = NULL;
@@ -372,15 +428,22 @@ static int collect(struct ktstr_handle *handles, int n,
 	}
 	/* Stop everything first so no cgroup keeps running while another
 	 * one's reports are read. */
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		if (!handles[i].workers)
 			return -EINVAL;
-		ktstr_workers_stop(handles[i].workers, 0);
-	}
+	/* Taskstats first, for every handle, while all workers still run. */
+	for (int i = 0; i < n; i++)
+		ts_sample(&handles[i]);
+	for (int i = 0; i < n; i++)
+		ktstr_handle_stop(&handles[i], 0);
 	for (int i = 0; i < n; i++) {
 		struct ktstr_assert_cgroup_in in = { .name = handles[i].cgroup };
+		const struct ktstr_assert *hcfg = cfg;
+		struct ktstr_assert tscfg;
 		struct ktstr_task_rec *mine = NULL;
 		struct ktstr_report *r;
+		size_t before;
+		bool from_ts = false;
 		int nr, ret;
 
 		r = ktstr_workers_reports_mut(handles[i].workers, &nr);
@@ -413,10 +476,36 @@ static int collect(struct ktstr_handle *handles, int n,
 			for (ssize_t j = 0; j < k; j++)
 				cg_map_add(&map, mine[j].cgroup_id, handles[i].cgroup);
 		}
+		if (!handles[i].dev && handles[i].nr_ts_recs) {
+			for (int w = 0; w < nr; w++)
+				for (int k = 0; k < handles[i].nr_ts_recs; k++)
+					if (handles[i].ts_recs[k].pid == r[w].pid &&
+					    !ktstr_report_merge_krec(&r[w],
+							&handles[i].ts_recs[k])) {
+						from_ts = true;
+						if (nr_krecs)
+							(*nr_krecs)++;
+						break;
+					}
+			if (from_ts) {
+				tscfg = *cfg;
+				ktstr_assert_for_taskstats(&tscfg);
+				hcfg = &tscfg;
+			}
+		}
 		in.reports = r;
 		in.nr_reports = nr > 0 ? (size_t)nr : 0;
 		in.cpuset = cpusets ? cpusets[i] : NULL;
-		ret = ktstr_assert_cgroup(cfg, &in, out);
+		before = out->nr_cgroups;
+		ret = ktstr_assert_cgroup(hcfg, &in, out);
+		/* Taskstats know no longest single wait: say "none". */
+		for (size_t c = before; from_ts && c < out->nr_cgroups; c++) {
+			out->cgroups[c].max_wait_ns = 0;
+			out->cgroups[c].max_wait_ms = 0;
+			out->cgroups[c].max_wait_pid = -1;
+			out->cgroups[c].max_wait_cpu = -1;
+			out->cgroups[c].max_wait_comm[0] = '\0';
+		}
 		free(mine);
 		if (ret && !err)
 			err = ret;

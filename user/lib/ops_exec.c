@@ -32,25 +32,31 @@ void ops_run_init(struct ops_run *run, const struct ktstr_ctx *ctx)
 	run->seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
 }
 
-void ops_run_failure(struct ops_run *run, const char *fmt, ...)
+void ops_run_failure(struct ops_run *run, enum ktstr_detail_kind kind,
+		     const char *fmt, ...)
 {
-	char line[512];
-	size_t n;
-	char *tmp;
+	char line[512], *nl;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	n = strlen(line);
-	tmp = realloc(run->fails, run->fails_len + n + 2);
-	if (!tmp)
+	/* Details are one line. */
+	while ((nl = strchr(line, '\n')))
+		*nl = ' ';
+	if (run->nr_fails == run->cap_fails) {
+		int cap = run->cap_fails ? run->cap_fails * 2 : 4;
+		struct ops_failure *tmp = realloc(run->fails, sizeof(*tmp) * cap);
+
+		if (!tmp)
+			return;
+		run->fails = tmp;
+		run->cap_fails = cap;
+	}
+	run->fails[run->nr_fails].message = strdup(line);
+	if (!run->fails[run->nr_fails].message)
 		return;
-	run->fails = tmp;
-	memcpy(run->fails + run->fails_len, line, n);
-	run->fails_len += n;
-	run->fails[run->fails_len++] = '\n';
-	run->fails[run->fails_len] = '\0';
+	run->fails[run->nr_fails++].kind = kind;
 }
 
 /* ---- time ---- */
@@ -103,7 +109,8 @@ int ops_run_sched_check(struct ops_run *run)
 		return 0;
 	if (!pid_dead(pid))
 		return 0;
-	ops_run_failure(run, "scheduler process died (pid %d)", (int)pid);
+	ops_run_failure(run, KTSTR_DETAIL_SCHEDULER_DIED,
+			"scheduler process died (pid %d)", (int)pid);
 	return ops_fail(-ESRCH, "scheduler process died (pid %d)", (int)pid);
 }
 
@@ -211,6 +218,15 @@ static int add_cg(struct ops_run *run, const char *name,
 	return 0;
 }
 
+/* Worker set CPUs: add what cgroup @c allows now (NULL: the host). */
+static void hcpus_add(struct ops_hcpus *hc, const struct ops_cg *c)
+{
+	if (!c || !c->has_cpuset)
+		hc->unbounded = true;
+	else
+		ktstr_cpuset_or(&hc->cpus, &hc->cpus, &c->cpus);
+}
+
 static int set_cpus(struct ops_run *run, struct ops_cg *c, bool has,
 		    const struct ktstr_cpuset *cpus)
 {
@@ -237,6 +253,10 @@ static int set_cpus(struct ops_run *run, struct ops_cg *c, bool has,
 		c->cpus = *cpus;
 	else
 		ktstr_cpuset_zero(&c->cpus);
+	for (int i = 0; i < run->nr_handles; i++)
+		if (run->handles[i].workers &&
+		    is_under(run->handles[i].cgroup, c->name))
+			hcpus_add(&run->hcpus[i], c);
 	return 0;
 }
 
@@ -257,17 +277,26 @@ static int spawn(struct ops_run *run, const char *cgroup,
 		int cap = run->cap_handles ? run->cap_handles * 2 : 8;
 		struct ktstr_handle *tmp = realloc(run->handles,
 						   sizeof(*tmp) * cap);
+		struct ops_hcpus *htmp;
 
 		if (!tmp)
 			return ops_fail(-ENOMEM, "out of memory");
 		run->handles = tmp;
+		htmp = realloc(run->hcpus, sizeof(*htmp) * cap);
+		if (!htmp)
+			return ops_fail(-ENOMEM, "out of memory");
+		run->hcpus = htmp;
 		run->cap_handles = cap;
 	}
 	h = &run->handles[run->nr_handles];
 	memset(h, 0, sizeof(*h));
+	memset(&run->hcpus[run->nr_handles], 0, sizeof(run->hcpus[0]));
+	hcpus_add(&run->hcpus[run->nr_handles],
+		  cgroup ? lookup(run, cgroup) : NULL);
 	snprintf(h->cgroup, sizeof(h->cgroup), "%s", cgroup ? cgroup : "host");
 	h->kind = wl->work.kind;
 	h->dev = run->ctx->dev;
+	h->ts = run->ctx->dev ? NULL : run->ctx->taskstats;
 	if (cgroup) {
 		o.cg = run->ctx->cgroups;
 		o.cgroup = cgroup;
@@ -294,7 +323,7 @@ static void stop_under(struct ops_run *run, const char *name)
 {
 	for (int i = 0; i < run->nr_handles; i++)
 		if (run->handles[i].workers && is_under(run->handles[i].cgroup, name))
-			ktstr_workers_stop(run->handles[i].workers, 0);
+			ktstr_handle_stop(&run->handles[i], 0);
 }
 
 static int set_affinity(struct ops_run *run, struct ops_cg *c,
@@ -521,7 +550,8 @@ static int wait_payload(struct ops_run *run, const struct ktstr_op *op)
 			return ret;
 		if (now_ms() >= end) {
 			payload_kill(p);
-			ops_run_failure(run, "payload %s did not finish within %llu ms",
+			ops_run_failure(run, KTSTR_DETAIL_OTHER,
+					"payload %s did not finish within %llu ms",
 					op->payload, (unsigned long long)tmo);
 			return 0;
 		}
@@ -531,10 +561,11 @@ static int wait_payload(struct ops_run *run, const struct ktstr_op *op)
 	kill(-p->pid, SIGKILL);
 	p->pid = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status))
-		ops_run_failure(run, "payload %s exited %d", op->payload,
+		ops_run_failure(run, KTSTR_DETAIL_OTHER, "payload %s exited %d", op->payload,
 				WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		ops_run_failure(run, "payload %s killed by signal %d (%s)",
+		ops_run_failure(run, KTSTR_DETAIL_OTHER,
+				"payload %s killed by signal %d (%s)",
 				op->payload, WTERMSIG(status),
 				strsignal(WTERMSIG(status)));
 	return 0;
@@ -626,7 +657,7 @@ int ops_run_op(struct ops_run *run, const struct ktstr_op *op)
 			return -ENOENT;
 		for (int i = 0; i < run->nr_handles; i++)
 			if (!strcmp(run->handles[i].cgroup, a->name))
-				ktstr_workers_stop(run->handles[i].workers, 0);
+				ktstr_handle_stop(&run->handles[i], 0);
 		return 0;
 	case KTSTR_OP_SET_AFFINITY:
 		a = lookup_req(run, op->cgroup);
@@ -650,10 +681,12 @@ int ops_run_op(struct ops_run *run, const struct ktstr_op *op)
 			return ops_fail(ret, "move tasks %s -> %s: %s", a->name,
 					b->name, ktstr_cgroup_last_error());
 		for (int i = 0; i < run->nr_handles; i++)
-			if (!strcmp(run->handles[i].cgroup, a->name))
+			if (!strcmp(run->handles[i].cgroup, a->name)) {
 				snprintf(run->handles[i].cgroup,
 					 sizeof(run->handles[i].cgroup), "%s",
 					 b->name);
+				hcpus_add(&run->hcpus[i], b);
+			}
 		for (int i = 0; i < run->nr_pls; i++) {
 			struct ops_payload *p = &run->pls[i];
 
@@ -765,22 +798,7 @@ int ops_run_defs(struct ops_run *run, const struct ktstr_cgroup_def *defs,
 
 /* ---- teardown ---- */
 
-static void res_fail_line(struct ktstr_result *res, const char *line, size_t n)
-{
-	size_t len = strnlen(res->details, sizeof(res->details));
-
-	res->pass = false;
-	res->nr_failures++;
-	if (len + n + 2 > sizeof(res->details)) {
-		res->truncated = true;
-		return;
-	}
-	memcpy(res->details + len, line, n);
-	res->details[len + n] = '\n';
-	res->details[len + n + 1] = '\0';
-}
-
-int ops_run_teardown(struct ops_run *run, struct ktstr_result *res)
+int ops_run_teardown(struct ops_run *run, struct ktstr_assert_result *res)
 {
 	struct ktstr_cgroups *cg = run->ctx->cgroups;
 	int err = 0, ret;
@@ -791,8 +809,41 @@ int ops_run_teardown(struct ops_run *run, struct ktstr_result *res)
 		if (run->cgs[i].live && run->cgs[i].frozen &&
 		    !ktstr_cg_unfreeze(cg, run->cgs[i].name))
 			run->cgs[i].frozen = false;
+	/*
+	 * Collect first: ktstr_collect_assert() reads the taskstats of every
+	 * worker (when used) before it stops any, then stops them all, which
+	 * the cgroups' removal needs.
+	 */
+	ktstr_assert_result_init(res);
+	if (run->nr_handles) {
+		const struct ktstr_cpuset **sets;
+
+		sets = calloc(run->nr_handles, sizeof(*sets));
+		if (!sets)
+			ret = -ENOMEM;
+		else {
+			for (int i = 0; i < run->nr_handles; i++)
+				sets[i] = run->hcpus[i].unbounded ? NULL :
+					  &run->hcpus[i].cpus;
+			ret = ktstr_collect_assert(run->handles, run->nr_handles,
+						   &run->ctx->assert,
+						   (const struct ktstr_cpuset *const *)sets,
+						   res);
+			free(sets);
+		}
+		if (ret < 0) {
+			ktstr_assert_result_free(res);
+			ops_run_failure(run, KTSTR_DETAIL_OTHER,
+					"collecting reports: %s", strerror(-ret));
+			err = ret;
+		}
+	} else {
+		/* Nothing to judge: the run itself decides. */
+		ktstr_assert_result_pass(res);
+	}
 	for (int i = 0; i < run->nr_handles; i++)
-		ktstr_workers_stop(run->handles[i].workers, 0);
+		if (run->handles[i].workers)
+			ktstr_handle_stop(&run->handles[i], 0);
 	/* Step cgroups were created after the backdrop's: newest first
 	 * removes them, then the backdrop's. */
 	for (int i = run->nr_cgs - 1; i >= 0; i--) {
@@ -800,36 +851,22 @@ int ops_run_teardown(struct ops_run *run, struct ktstr_result *res)
 			continue;
 		ret = ktstr_cg_remove(cg, run->cgs[i].name);
 		if (ret) {
-			ops_run_failure(run, "remove cgroup %s: %s",
-					run->cgs[i].name, ktstr_cgroup_last_error());
+			ops_run_failure(run, KTSTR_DETAIL_OTHER,
+					"remove cgroup %s: %s", run->cgs[i].name,
+					ktstr_cgroup_last_error());
 			if (!err)
 				err = ret;
 		}
 		run->cgs[i].live = false;
 	}
-
-	ktstr_result_init(res);
-	if (run->nr_handles) {
-		ret = ktstr_collect_all(run->handles, run->nr_handles,
-					&run->ctx->assert, res);
-		if (ret < 0) {
-			ktstr_result_init(res);
-			ops_run_failure(run, "collecting reports: %s",
-					strerror(-ret));
-			if (!err)
-				err = ret;
-		}
-	}
-	for (char *s = run->fails; s && *s; ) {
-		char *nl = strchr(s, '\n');
-		size_t n = nl ? (size_t)(nl - s) : strlen(s);
-
-		res_fail_line(res, s, n);
-		s += n + (nl ? 1 : 0);
-	}
+	for (int i = 0; i < run->nr_fails; i++)
+		ktstr_assert_result_fail(res, run->fails[i].kind, "%s",
+					 run->fails[i].message);
 
 	ktstr_handles_free(run->handles, run->nr_handles);
 	run->handles = NULL;
+	free(run->hcpus);
+	run->hcpus = NULL;
 	run->nr_handles = run->cap_handles = 0;
 	for (int i = 0; i < run->nr_cgs; i++)
 		free(run->cgs[i].name);
@@ -843,8 +880,10 @@ int ops_run_teardown(struct ops_run *run, struct ktstr_result *res)
 	free(run->pls);
 	run->pls = NULL;
 	run->nr_pls = run->cap_pls = 0;
+	for (int i = 0; i < run->nr_fails; i++)
+		free(run->fails[i].message);
 	free(run->fails);
 	run->fails = NULL;
-	run->fails_len = 0;
+	run->nr_fails = run->cap_fails = 0;
 	return err;
 }

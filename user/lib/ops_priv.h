@@ -3,6 +3,7 @@
 #ifndef KTSTR_OPS_PRIV_H
 #define KTSTR_OPS_PRIV_H
 
+#include <ktstr/assert.h>
 #include <ktstr/ops.h>
 
 /* Record the message for ktstr_ops_last_error(); returns @err. */
@@ -44,24 +45,41 @@ struct ops_payload {
 	pid_t pid;			/* 0 once reaped */
 };
 
+/* A failure of the run itself (not of the checks). */
+struct ops_failure {
+	enum ktstr_detail_kind kind;	/* SCHEDULER_DIED or OTHER */
+	char *message;
+};
+
+/*
+ * The CPUs a worker set may have run on: every cpuset its cgroup had
+ * while it lived (unbounded: some time without one, or in the host).
+ */
+struct ops_hcpus {
+	struct ktstr_cpuset cpus;
+	bool unbounded;
+};
+
 struct ops_run {
 	const struct ktstr_ctx *ctx;
 	int step;			/* -1 while setting up the backdrop */
 	struct ops_cg *cgs;		/* in creation order */
 	int nr_cgs, cap_cgs;
 	struct ktstr_handle *handles;	/* every worker set spawned */
+	struct ops_hcpus *hcpus;	/* one per handle */
 	int nr_handles, cap_handles;
 	struct ops_payload *pls;
 	int nr_pls, cap_pls;
-	char *fails;			/* run failures, one per line */
-	size_t fails_len;
+	struct ops_failure *fails;	/* run failures, in order */
+	int nr_fails, cap_fails;
 	unsigned int seed;
 };
 
 void ops_run_init(struct ops_run *run, const struct ktstr_ctx *ctx);
-/* Add a failure line to the run (not an errno: a verdict). */
-__attribute__((format(printf, 2, 3)))
-void ops_run_failure(struct ops_run *run, const char *fmt, ...);
+/* Add a failure of @kind to the run (not an errno: a verdict). */
+__attribute__((format(printf, 3, 4)))
+void ops_run_failure(struct ops_run *run, enum ktstr_detail_kind kind,
+		     const char *fmt, ...);
 /* Run one op / set up one def; -errno with ktstr_ops_last_error(). */
 int ops_run_op(struct ops_run *run, const struct ktstr_op *op);
 int ops_run_defs(struct ops_run *run, const struct ktstr_cgroup_def *defs,
@@ -71,10 +89,11 @@ int ops_run_sleep(struct ops_run *run, uint64_t ms);
 /* 0 when the scheduler (if any) lives; -ESRCH (failure recorded). */
 int ops_run_sched_check(struct ops_run *run);
 /*
- * Kill payloads, stop workers, collect into @res, append the run's
- * failures, remove the cgroups newest first, free. Returns the first
- * collection or removal error.
+ * Kill payloads, stop workers, remove the cgroups newest first, collect
+ * into @res (initialised here: ktstr_collect_assert() with each worker
+ * set's cpusets), add the run's failures as details, free. Returns the
+ * first collection or removal error.
  */
-int ops_run_teardown(struct ops_run *run, struct ktstr_result *res);
+int ops_run_teardown(struct ops_run *run, struct ktstr_assert_result *res);
 
 #endif

@@ -205,7 +205,7 @@ static int run_step(struct ops_run *run, const struct ktstr_step *s,
 int ktstr_execute_steps(const struct ktstr_ctx *ctx,
 			const struct ktstr_backdrop *backdrop,
 			const struct ktstr_step *steps, size_t nr_steps,
-			struct ktstr_result *res)
+			struct ktstr_assert_result *res)
 {
 	struct ops_run run;
 	char where[96];
@@ -213,19 +213,17 @@ int ktstr_execute_steps(const struct ktstr_ctx *ctx,
 
 	if (!res)
 		return ops_fail(-EINVAL, "NULL result");
-	ktstr_result_init(res);
+	ktstr_assert_result_init(res);
 	ret = ktstr_steps_check(ctx, backdrop, steps, nr_steps);
 	if (!ret && ktstr_ops_aborted())
 		ret = ops_fail(-EINTR, "aborted");
 	if (ret) {
 		/* Nothing was created: the message says why (skip or bug). */
-		ops_run_init(&run, ctx);
-		ops_run_failure(&run, "%s%s", ret == -ENOSPC ? "skip: " : "",
-				ktstr_ops_last_error());
-		if (ctx && ctx->cgroups)
-			ops_run_teardown(&run, res);
+		if (ret == -ENOSPC)
+			ktstr_assert_result_skip(res, "%s", ktstr_ops_last_error());
 		else
-			res->pass = false;
+			ktstr_assert_result_fail(res, KTSTR_DETAIL_OTHER, "%s",
+						 ktstr_ops_last_error());
 		return ret;
 	}
 
@@ -253,9 +251,10 @@ int ktstr_execute_steps(const struct ktstr_ctx *ctx,
 		ret = ops_run_sched_check(&run);
 
 	if (ret == -EINTR)
-		ops_run_failure(&run, "aborted");
+		ops_run_failure(&run, KTSTR_DETAIL_OTHER, "aborted");
 	else if (ret && ret != -ESRCH)
-		ops_run_failure(&run, "%s", ktstr_ops_last_error());
+		ops_run_failure(&run, KTSTR_DETAIL_OTHER, "%s",
+				ktstr_ops_last_error());
 	{
 		/* Keep the run's message over teardown's. */
 		char msg[512];
@@ -275,7 +274,7 @@ int ktstr_execute_steps(const struct ktstr_ctx *ctx,
 
 int ktstr_execute_defs(const struct ktstr_ctx *ctx,
 		       const struct ktstr_cgroup_def *defs, size_t nr_defs,
-		       struct ktstr_result *res)
+		       struct ktstr_assert_result *res)
 {
 	struct ktstr_step step = {
 		.defs = defs,

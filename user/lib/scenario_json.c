@@ -24,7 +24,27 @@ static json_t *detail_json(const struct ktstr_assert_detail *d)
 			 "duration_ns", (json_int_t)d->duration_ns);
 }
 
-static json_t *cgroup_json(const struct ktstr_cgroup_stats *c)
+const char *ktstr_kernel_source_name(enum ktstr_kernel_source k)
+{
+	switch (k) {
+	case KTSTR_KSRC_MODULE:		return "module";
+	case KTSTR_KSRC_TASKSTATS:	return "taskstats";
+	case KTSTR_KSRC_NONE:		break;
+	}
+	return "none";
+}
+
+static enum ktstr_kernel_source ksrc_from(const char *s)
+{
+	if (s && !strcmp(s, "module"))
+		return KTSTR_KSRC_MODULE;
+	if (s && !strcmp(s, "taskstats"))
+		return KTSTR_KSRC_TASKSTATS;
+	return KTSTR_KSRC_NONE;
+}
+
+static json_t *cgroup_json(const struct ktstr_cgroup_stats *c,
+			   enum ktstr_kernel_source src)
 {
 	json_t *j = json_pack("{s:s, s:i, s:i, s:f, s:I, s:I, s:I, s:I}",
 			      "name", c->name,
@@ -48,6 +68,20 @@ static json_t *cgroup_json(const struct ktstr_cgroup_stats *c)
 			"wait_spread_pct", c->wait_spread,
 			"migrations", (json_int_t)c->kernel_migrations,
 			"starvations", (json_int_t)c->starvations));
+	if (j && c->has_kernel && src == KTSTR_KSRC_TASKSTATS) {
+		/* Unknown to taskstats: null, not a false 0. */
+		json_t *k = json_object_get(j, "kernel");
+
+		json_object_set_new(k, "source", json_string("taskstats"));
+		json_object_set_new(k, "max_wait_ns", json_null());
+		json_object_set_new(k, "max_wait_pid", json_null());
+		json_object_set_new(k, "max_wait_cpu", json_null());
+		json_object_set_new(k, "migrations", json_null());
+		json_object_set_new(k, "starvations", json_null());
+	} else if (j && c->has_kernel) {
+		json_object_set_new(json_object_get(j, "kernel"), "source",
+				    json_string("module"));
+	}
 	return j;
 }
 
@@ -55,13 +89,14 @@ static json_t *outcome_json(const struct ktstr_outcome *o)
 {
 	json_t *j, *details, *cgroups;
 
-	j = json_pack("{s:s, s:s, s:s, s:f, s:b, s:b, s:s}",
+	j = json_pack("{s:s, s:s, s:s, s:f, s:b, s:b, s:s, s:s}",
 		      "name", o->name,
 		      "category", o->category,
 		      "verdict", ktstr_verdict_name(o->verdict),
 		      "seconds", o->seconds,
 		      "expect_fail", o->expect_fail,
 		      "kernel", o->used_dev,
+		      "kernel_source", ktstr_kernel_source_name(o->kernel_source),
 		      "reason", o->reason);
 	details = json_array();
 	cgroups = json_array();
@@ -74,7 +109,8 @@ static json_t *outcome_json(const struct ktstr_outcome *o)
 	for (size_t i = 0; i < o->res.nr_details; i++)
 		json_array_append_new(details, detail_json(&o->res.details[i]));
 	for (size_t i = 0; i < o->res.nr_cgroups; i++)
-		json_array_append_new(cgroups, cgroup_json(&o->res.cgroups[i]));
+		json_array_append_new(cgroups, cgroup_json(&o->res.cgroups[i],
+							   o->kernel_source));
 	json_object_set_new(j, "details", details);
 	json_object_set_new(j, "cgroups", cgroups);
 	return j;
@@ -95,12 +131,16 @@ json_t *ktstr_outcomes_to_json(const struct ktstr_outcome *o, int n,
 		failed += o[i].verdict == KTSTR_VERDICT_FAIL;
 		skipped += o[i].verdict == KTSTR_VERDICT_SKIP;
 	}
-	root = json_pack("{s:i, s:I, s:i, s:I, s:b, s:o, s:{s:i, s:i, s:i, s:i}}",
+	root = json_pack("{s:i, s:I, s:i, s:I, s:b, s:s, s:o, s:{s:i, s:i, s:i, s:i}}",
 			 "version", KTSTR_RUN_JSON_VERSION,
 			 "duration_ms", (json_int_t)(opts ? opts->duration_ms : 0),
 			 "workers", opts ? opts->workers : 0,
 			 "settle_ms", (json_int_t)(opts ? opts->settle_ms : 0),
 			 "kernel_module", opts && opts->dev,
+			 "kernel_source", ktstr_kernel_source_name(
+				 opts && opts->dev ? KTSTR_KSRC_MODULE :
+				 opts && opts->taskstats ? KTSTR_KSRC_TASKSTATS :
+				 KTSTR_KSRC_NONE),
 			 "results", results,
 			 "summary",
 			 "total", n, "passed", passed, "failed", failed,
@@ -150,6 +190,10 @@ int ktstr_outcome_from_json(const json_t *j, struct ktstr_outcome *o)
 	o->seconds = json_number_value(json_object_get(j, "seconds"));
 	o->expect_fail = json_is_true(json_object_get(j, "expect_fail"));
 	o->used_dev = json_is_true(json_object_get(j, "kernel"));
+	if (json_is_string(json_object_get(j, "kernel_source")))
+		o->kernel_source = ksrc_from(str(j, "kernel_source"));
+	else	/* written before the field existed */
+		o->kernel_source = o->used_dev ? KTSTR_KSRC_MODULE : KTSTR_KSRC_NONE;
 
 	arr = json_object_get(j, "details");
 	json_array_foreach(arr, i, e) {
@@ -194,10 +238,13 @@ int ktstr_outcome_from_json(const json_t *j, struct ktstr_outcome *o)
 			c->kernel_tasks = (int)json_integer_value(json_object_get(k, "tasks"));
 			c->max_wait_ns = json_integer_value(json_object_get(k, "max_wait_ns"));
 			c->max_wait_ms = c->max_wait_ns / 1000000;
-			c->max_wait_pid = (pid_t)json_integer_value(json_object_get(k, "max_wait_pid"));
+			/* null (taskstats): unknown, as ctx.c leaves it. */
+			c->max_wait_pid = json_is_null(json_object_get(k, "max_wait_pid")) ? -1 :
+				(pid_t)json_integer_value(json_object_get(k, "max_wait_pid"));
 			snprintf(c->max_wait_comm, sizeof(c->max_wait_comm), "%s",
 				 str(k, "max_wait_comm"));
-			c->max_wait_cpu = (int)json_integer_value(json_object_get(k, "max_wait_cpu"));
+			c->max_wait_cpu = json_is_null(json_object_get(k, "max_wait_cpu")) ? -1 :
+				(int)json_integer_value(json_object_get(k, "max_wait_cpu"));
 			c->total_wait_ns = json_integer_value(json_object_get(k, "total_wait_ns"));
 			c->wait_spread = json_number_value(json_object_get(k, "wait_spread_pct"));
 			c->kernel_migrations = json_integer_value(json_object_get(k, "migrations"));

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -268,6 +267,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 			snprintf(h->cgroup, sizeof(h->cgroup), "cg_%d", i);
 			h->kind = wl.work.kind;
 			h->dev = ctx->dev;
+			h->ts = ctx->dev ? NULL : ctx->taskstats;
 			so.cgroup = h->cgroup;
 			ret = ktstr_workers_spawn(&wl, &so, &h->workers);
 			if (ret) {
@@ -295,7 +295,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 		size_t nrecs = 0, n;
 
 		for (int i = 0; i < st->nr_handles; i++)
-			ktstr_workers_stop(st->handles[i].workers, 0);
+			ktstr_handle_stop(&st->handles[i], 0);
 		if (!ktstr_dev_snapshot_tasks(ctx->dev, &recs, &nrecs, NULL)) {
 			n = worker_krecs(st->handles, st->nr_handles, recs, nrecs, &mine);
 			s->check(cfg, mine, n, &out->res);
@@ -311,77 +311,36 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 out:
 	/* Workers first (a populated cgroup cannot go), then the cgroups. */
 	for (int i = 0; i < st->nr_handles; i++)
-		ktstr_workers_stop(st->handles[i].workers, 0);
+		ktstr_handle_stop(&st->handles[i], 0);
 	return ret;
 }
 
 /* ---- the steps form ---- */
 
-static enum ktstr_detail_kind guess_kind(const char *line)
-{
-	if (strcasestr(line, "starv"))
-		return KTSTR_DETAIL_STARVATION;
-	if (strcasestr(line, "isolation") || strcasestr(line, "outside"))
-		return KTSTR_DETAIL_ISOLATION;
-	if (strcasestr(line, "spread") || strcasestr(line, "unfair"))
-		return KTSTR_DETAIL_UNFAIR;
-	if (strcasestr(line, "gap"))
-		return KTSTR_DETAIL_GAP;
-	if (strcasestr(line, "stuck") || strcasestr(line, "progress"))
-		return KTSTR_DETAIL_STUCK;
-	if (strcasestr(line, "wait"))
-		return KTSTR_DETAIL_WAIT;
-	if (strcasestr(line, "scheduler"))
-		return KTSTR_DETAIL_SCHEDULER_DIED;
-	return KTSTR_DETAIL_OTHER;
-}
-
-/* The flattened result of ktstr_execute_steps() as typed details. */
-static void add_flat(const struct ktstr_result *r, struct ktstr_assert_result *res)
-{
-	char *copy, *line, *save = NULL;
-
-	if (r->pass) {
-		ktstr_assert_result_pass(res);
-		return;
-	}
-	copy = strdup(r->details);
-	if (!copy) {
-		ktstr_assert_result_fail(res, KTSTR_DETAIL_OTHER, "failed (%d failures)",
-					 r->nr_failures);
-		return;
-	}
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		ktstr_assert_result_fail(res, guess_kind(line), "%s", line);
-	if (r->truncated)
-		ktstr_assert_result_fail(res, KTSTR_DETAIL_OTHER,
-					 "(%d failures in all, some not listed)",
-					 r->nr_failures);
-	if (!res->nr_details)
-		ktstr_assert_result_fail(res, KTSTR_DETAIL_OTHER, "failed (%d failures)",
-					 r->nr_failures);
-	free(copy);
-}
-
 static int run_steps(const struct ktstr_scenario *s, const struct ktstr_ctx *ctx,
 		     struct ktstr_outcome *out)
 {
-	struct ktstr_result r;
-	int ret;
+	struct ktstr_assert_result r;
+	int ret, mret;
 
-	ktstr_result_init(&r);
 	ret = ktstr_execute_steps(ctx, s->backdrop, s->steps, s->nr_steps, &r);
 	if (ret == -ENOSPC) {
+		ktstr_assert_result_free(&r);
 		ktstr_assert_result_skip(&out->res, "%s", ktstr_ops_last_error());
 		return 0;
 	}
-	if (ret == -EINTR)
+	if (ret == -EINTR) {
+		ktstr_assert_result_free(&r);
 		return ret;
-	add_flat(&r, &out->res);
-	if (ret)
-		ktstr_assert_result_fail(&out->res, KTSTR_DETAIL_OTHER, "ops: %s",
-					 ktstr_ops_last_error());
-	return 0;
+	}
+	/* Typed details and per-cgroup stats, as the steady form's; an op
+	 * error is one of the engine's details already. */
+	mret = ktstr_assert_result_merge(&out->res, &r);
+	if (!mret && ret && r.verdict != KTSTR_VERDICT_FAIL)
+		mret = ktstr_assert_result_fail(&out->res, KTSTR_DETAIL_OTHER,
+						"ops: %s", ktstr_ops_last_error());
+	ktstr_assert_result_free(&r);
+	return mret;
 }
 
 /* ---- the verdict ---- */
@@ -475,6 +434,8 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	snprintf(out->category, sizeof(out->category), "%s", s->category);
 	out->expect_fail = s->expect_fail;
 	out->used_dev = o->dev != NULL;
+	out->kernel_source = o->dev ? KTSTR_KSRC_MODULE :
+			     o->taskstats ? KTSTR_KSRC_TASKSTATS : KTSTR_KSRC_NONE;
 	if (aborted)
 		return -EINTR;
 
@@ -499,13 +460,18 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	ctx.sched_pid = o->sched_pid;
 	ctx.assert = cfg;
 	ctx.dev = o->dev;
+	ctx.taskstats = o->dev ? NULL : o->taskstats;
 
 	if (o->dev) {
 		ret = dev_begin(o->dev, o->cgroups, s->starve_ms);
 		if (ret) {
-			/* Judge with what userspace sees rather than not at all. */
+			/* Judge with what userspace (and taskstats) see rather
+			 * than not at all. */
 			ctx.dev = NULL;
+			ctx.taskstats = o->taskstats;
 			out->used_dev = false;
+			out->kernel_source = o->taskstats ? KTSTR_KSRC_TASKSTATS :
+					     KTSTR_KSRC_NONE;
 		}
 	}
 

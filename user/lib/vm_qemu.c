@@ -292,8 +292,9 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 	const char *qemu = getenv("KTSTR_QEMU");
 	char smp[16], mem[16], *append = NULL, *com2_opt = NULL;
 	char *com2 = NULL, *errf = NULL, *dmesg = NULL, msg[512];
-	const char *argv[40];
-	size_t dmesg_len = 0;
+	char **topo_args = NULL;
+	const char **argv = NULL;
+	size_t dmesg_len = 0, nr_topo = 0;
 	struct scan s = { 0 };
 	int pfd[2] = { -1, -1 }, ret = KTSTR_VM_EXIT_FAIL, status = 0, rc = 0;
 	int how, res, argc = 0;
@@ -318,6 +319,19 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 		fprintf(stderr, "ktstr vm: out of memory\n");
 		goto out;
 	}
+	if (o->topology) {
+		/* -smp with sockets/cores/threads, and the NUMA layout (vm_topology.c). */
+		if (ktstr_vm_topology_qemu_args(o->topology, o->memory_mb, &topo_args,
+						&nr_topo, msg, sizeof(msg))) {
+			fprintf(stderr, "ktstr vm: %s\n", msg);
+			goto out;
+		}
+	}
+	argv = calloc(40 + nr_topo, sizeof(*argv));
+	if (!argv) {
+		fprintf(stderr, "ktstr vm: out of memory\n");
+		goto out;
+	}
 
 	argv[argc++] = qemu && *qemu ? qemu : "qemu-system-x86_64";
 	argv[argc++] = "-accel";
@@ -332,8 +346,13 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 		argv[argc++] = "-cpu";
 		argv[argc++] = "host";
 	}
-	argv[argc++] = "-smp";
-	argv[argc++] = smp;
+	if (topo_args) {
+		for (size_t i = 0; i < nr_topo; i++)
+			argv[argc++] = topo_args[i];
+	} else {
+		argv[argc++] = "-smp";
+		argv[argc++] = smp;
+	}
 	argv[argc++] = "-m";
 	argv[argc++] = mem;
 	argv[argc++] = "-display";
@@ -414,6 +433,8 @@ out:
 	free(s.panic);
 	free(s.oops);
 	free(dmesg);
+	free(argv);
+	ktstr_vm_topology_args_free(topo_args);
 	free(append);
 	free(com2_opt);
 	free(com2);

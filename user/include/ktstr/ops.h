@@ -7,10 +7,11 @@
  * its cgroup definitions (create the cgroup, set its cpuset, spawn and start
  * its workers, wait ctx->settle_ms), then holds (sleeps) for its hold. A
  * backdrop holds definitions and ops set up once before the first step and
- * kept across all of them. At the end every payload is killed, every worker
- * stopped, the reports of every cgroup checked through ktstr_collect_all()
- * into one result, and the cgroups removed: step cgroups newest first, then
- * the backdrop's, newest first.
+ * kept across all of them. At the end every payload is killed, the workers
+ * of every cgroup stopped and judged through ktstr_collect_assert() into
+ * one typed result (assert.h: details and per-cgroup stats), and the
+ * cgroups removed: step cgroups newest first, then the backdrop's, newest
+ * first.
  *
  *	static const struct ktstr_cgroup_def defs[] = {
  *		{ .name = "cg_0", .cpuset = KTSTR_SPEC_DISJOINT(0, 2) },
@@ -23,7 +24,11 @@
  *		{ .defs = defs, .nr_defs = 2, .hold = KTSTR_HOLD_FRAC_INIT(0.5) },
  *		{ .ops = swap, .nr_ops = 1, .hold = KTSTR_HOLD_FRAC_INIT(0.5) },
  *	};
- *	ret = ktstr_execute_steps(ctx, NULL, steps, 2, res);
+ *	struct ktstr_assert_result res;
+ *
+ *	ret = ktstr_execute_steps(ctx, NULL, steps, 2, &res);
+ *	...
+ *	ktstr_assert_result_free(&res);
  *
  * Cgroup names are relative to the run's parent cgroup (ctx->cgroups), as
  * in cgroup.h. Ops name cgroups created by this execution (defs or
@@ -264,26 +269,38 @@ int ktstr_steps_check(const struct ktstr_ctx *ctx,
  * failure "scheduler process died". Then everything is torn down (see the
  * top of this file), also on every error path.
  *
- * @res is initialised here and holds the merged outcome: the checks of
- * ktstr_collect_all() over every cgroup's workers (with ctx->assert), and
- * failures of the run itself (scheduler death, payload failure, op error,
- * abort) as extra detail lines with pass = false.
+ * @res is initialised here (ktstr_assert_result_init(); the caller frees
+ * it with ktstr_assert_result_free(), on every return) and holds the
+ * merged outcome:
+ *  - the checks of ktstr_collect_assert() (with ctx->assert) over each
+ *    worker set spawned (by defs, SPAWN or SPAWN_HOST), judged as its own
+ *    cgroup entry with its typed details and per-cgroup stats, against the
+ *    CPUs its cgroup allowed: the union of every cpuset the cgroup had
+ *    while the set lived (none, so no isolation check, when it was ever
+ *    without one, or for host workers). Kernel figures come from ctx->dev,
+ *    or from ctx->taskstats without a device (see ctx.h);
+ *  - failures of the run itself, one detail each: SCHEDULER_DIED for a
+ *    dead scheduler, OTHER for a payload failure, an op or setup error,
+ *    an abort, a cgroup that could not be removed.
+ * A run that spawned no workers and had no failure is a PASS.
  *
- * Returns 0 when the scenario ran to the end (res->pass is the verdict);
- * -ENOSPC to skip (nothing was created); -EINVAL for a broken scenario;
- * -EINTR when aborted by ktstr_ops_abort(); another -errno when an op or
- * a setup failed (the message says which). On errors @res still says
- * what was collected, with pass = false.
+ * Returns 0 when the scenario ran to the end (res->verdict is the
+ * verdict; a dead scheduler gives 0 and a FAIL); -ENOSPC to skip (nothing
+ * was created; @res is a SKIP with the reason); -EINVAL for a broken
+ * scenario (nothing created; a FAIL with the reason); -EINTR when aborted
+ * by ktstr_ops_abort(); another -errno when an op or a setup failed (the
+ * message says which). On errors other than -ENOSPC @res is a FAIL that
+ * still holds what was collected.
  */
 int ktstr_execute_steps(const struct ktstr_ctx *ctx,
 			const struct ktstr_backdrop *backdrop,
 			const struct ktstr_step *steps, size_t nr_steps,
-			struct ktstr_result *res);
+			struct ktstr_assert_result *res);
 
 /* One step with @defs and the full hold (ktstr's execute_defs). */
 int ktstr_execute_defs(const struct ktstr_ctx *ctx,
 		       const struct ktstr_cgroup_def *defs, size_t nr_defs,
-		       struct ktstr_result *res);
+		       struct ktstr_assert_result *res);
 
 /*
  * Ask running (and later) executions to stop: holds end early, the run is

@@ -232,6 +232,22 @@ int ktstr_scenario_validate(const struct ktstr_scenario *s, int per_cgroup,
 
 /* ---- running ---- */
 
+/* Where a run's kernel figures (per-task runnable wait) come from. */
+enum ktstr_kernel_source {
+	KTSTR_KSRC_NONE,	/* userspace checks only */
+	KTSTR_KSRC_MODULE,	/* /dev/ktstr: records and starvation events */
+	/*
+	 * The kernel's taskstats (generic netlink): per worker run time,
+	 * wait time, runs and context switches, read just before it stops;
+	 * no longest single wait, CPUs, migrations or events, so the checks
+	 * needing them are skipped (ktstr_assert_for_taskstats()).
+	 */
+	KTSTR_KSRC_TASKSTATS,
+};
+
+/* "none", "module", "taskstats" (stable: used in JSON). */
+const char *ktstr_kernel_source_name(enum ktstr_kernel_source k);
+
 /* What one scenario run produced. */
 struct ktstr_outcome {
 	char name[64];
@@ -240,6 +256,7 @@ struct ktstr_outcome {
 	double seconds;
 	bool expect_fail;
 	bool used_dev;			/* module records and events judged too */
+	enum ktstr_kernel_source kernel_source;	/* what backed the kernel checks */
 	char reason[256];		/* skip reason / one-line cause of the verdict */
 	/* The checks: details and per-cgroup stats (owned; ktstr_outcome_free()). */
 	struct ktstr_assert_result res;
@@ -256,7 +273,10 @@ struct ktstr_run_opts {
 	const struct ktstr_work *work_override;
 	const struct ktstr_topo *topo;
 	struct ktstr_cgroups *cgroups;	/* set up by the caller */
-	struct ktstr_dev *dev;		/* NULL: userspace checks only */
+	struct ktstr_dev *dev;		/* NULL: userspace checks only... */
+	/* ...plus taskstats wait times when this is open (used only
+	 * without @dev, or when the module session cannot start). */
+	struct ktstr_taskstats *taskstats;
 	/* Scheduler layer of the assert config (NULL: none). */
 	const struct ktstr_assert *sched_assert;
 	pid_t sched_pid;		/* scx scheduler, 0: none */

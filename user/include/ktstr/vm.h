@@ -10,6 +10,7 @@
  *   vm_initramfs.c  what goes into the initramfs, and the /init script
  *   vm_kvm.c        probe whether KVM can really run a guest
  *   vm_qemu.c       launch QEMU, stream COM1, enforce the timeout, read COM2
+ *   vm_topology.c   --topology NnNlNcNt / presets, and their QEMU arguments
  *
  * Functions that fail print one "ktstr vm: ..." line to stderr themselves
  * and return -1, so callers only propagate.
@@ -31,11 +32,63 @@
 #define KTSTR_VM_GUEST_MODULE	"/lib/ktstr/ktstr.ko"
 #define KTSTR_VM_GUEST_WORKDIR	"/work"
 
+/*
+ * A guest CPU topology, written NnNlNcNt: NUMA nodes, LLCs (in all), cores
+ * per LLC, threads per core. CPUs = llcs * cores_per_llc * threads_per_core;
+ * llcs is a multiple of numa_nodes. See docs/topology.md for how it maps to
+ * QEMU (one socket per LLC).
+ */
+struct ktstr_vm_topology {
+	int numa_nodes;
+	int llcs;
+	int cores_per_llc;
+	int threads_per_core;
+};
+
+#define KTSTR_VM_TOPO_MAX_CPUS	64
+#define KTSTR_VM_TOPO_MIN_NODE_MB 64	/* guest memory per NUMA node, at least */
+
+struct ktstr_vm_topo_preset {
+	const char *name;
+	struct ktstr_vm_topology topo;
+};
+
+/* The 24 gauntlet presets (some exceed KTSTR_VM_TOPO_MAX_CPUS); NULL-name terminated. */
+extern const struct ktstr_vm_topo_preset ktstr_vm_topo_presets[];
+
+static inline int ktstr_vm_topo_cpus(const struct ktstr_vm_topology *t)
+{
+	return t->llcs * t->cores_per_llc * t->threads_per_core;
+}
+
+/*
+ * Parse "NnNlNcNt" or a preset name into *t and validate it. Returns 0, or
+ * -1 with a one-line reason (no "ktstr vm:" prefix) in err.
+ */
+int ktstr_vm_topology_parse(const char *s, struct ktstr_vm_topology *t,
+			    char *err, size_t err_len);
+/* The canonical "NnNlNcNt" form; buf needs ~48 bytes. */
+const char *ktstr_vm_topology_str(const struct ktstr_vm_topology *t,
+				  char *buf, size_t len);
+
+/*
+ * The QEMU arguments for t with memory_mb of guest memory: "-smp" and its
+ * value, then for NUMA guests (numa_nodes > 1) a memory-backend-ram object,
+ * a "-numa node" per node and a "-numa cpu" per socket. *args is a
+ * NULL-terminated array of malloc'd strings (free with
+ * ktstr_vm_topology_args_free). Returns 0, or -1 with a reason in err (too
+ * little memory per node, out of memory).
+ */
+int ktstr_vm_topology_qemu_args(const struct ktstr_vm_topology *t, int memory_mb,
+				char ***args, size_t *nr, char *err, size_t err_len);
+void ktstr_vm_topology_args_free(char **args);
+
 struct ktstr_vm_opts {
 	const char *kernel;		/* NULL: $KTSTR_CACHE/kernels/default/vmlinuz */
 	const char *module;		/* NULL: $KTSTR_MODULE or next to our binary */
 	bool no_module;
-	int cpus;
+	int cpus;			/* ignored when topology is set */
+	const struct ktstr_vm_topology *topology; /* NULL: flat -smp cpus */
 	int memory_mb;
 	int timeout_s;
 	const char *append;		/* extra kernel command line, may be NULL */

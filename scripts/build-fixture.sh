@@ -1,0 +1,107 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# build-fixture.sh [NAME]: build the fixture sched_ext scheduler
+# (scheds/fixture/) for a cached kernel (default: sched-ext) into
+#   $KTSTR_CACHE/kernels/<kver>/ktstr_fixture
+#
+# The BPF half needs a clang and libbpf new enough for sched_ext struct_ops
+# links (bookworm's clang 14 and libbpf 1.1 are not), so everything is built
+# in the Debian unstable build root that `ktstr kernel fetch sched-ext`
+# made, the same way that fetch builds ktstr.ko: the cache bind-mounted at
+# its own path in a private mount namespace, then chroot. The loader is
+# linked statically (libbpf, libelf, zlib, zstd, glibc), so it runs in a
+# guest whose userland is the host's bookworm.
+#
+# vmlinux.h comes from the kernel's own BTF (build/vmlinux of the headers).
+# Idempotent: rebuilt only when the sources, this script, the kernel, clang
+# or libbpf changed. Installs clang, libbpf-dev, bpftool... in the build
+# root when missing. Must run as root.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+KTSTR_CACHE=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
+
+die() { echo "build-fixture: $*" >&2; exit 1; }
+say() { echo "build-fixture: $*"; }
+
+name=${1:-sched-ext}
+[ "$(id -u)" = 0 ] || die "must run as root (chroot, bind mounts)"
+[ -d "$KTSTR_CACHE" ] || die "no cache at $KTSTR_CACHE: run 'ktstr kernel fetch $name'"
+KTSTR_CACHE=$(cd "$KTSTR_CACHE" && pwd -P)	# absolute, no symlinks: used in chroot
+kdir=$(cd "$KTSTR_CACHE/kernels/$name" 2>/dev/null && pwd -P) ||
+	die "no kernel '$name' in $KTSTR_CACHE/kernels: run 'ktstr kernel fetch $name'"
+kver=$(basename "$kdir")
+[ -f "$kdir/.complete" ] || die "kernel $kver is incomplete: run 'ktstr kernel fetch $name'"
+[ -f "$kdir/build/vmlinux" ] || die "no $kdir/build/vmlinux (BTF) for $kver"
+grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$kdir/config" ||
+	die "$kver is built without CONFIG_SCHED_CLASS_EXT"
+
+BR="$KTSTR_CACHE/buildroot/unstable"
+[ -f "$BR/.complete" ] || die "no build root at $BR: run 'ktstr kernel fetch sched-ext'"
+in_br() { chroot "$BR" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"; }
+
+# ---- tools in the build root ----
+want="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libc6-dev"
+missing=
+for p in $want; do
+	in_br dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	say "installing$missing in the build root"
+	cp /etc/resolv.conf "$BR/etc/resolv.conf" 2>/dev/null || true
+	# A mirror snapshot older than its Release's Valid-Until still has
+	# the packages we want: retry without that check rather than fail.
+	in_br apt-get update -qq >/dev/null 2>&1 ||
+		in_br apt-get -o Acquire::Check-Valid-Until=false update -qq >/dev/null ||
+		die "apt-get update in the build root failed"
+	in_br env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null ||
+		die "apt-get install$missing in the build root failed"
+	in_br apt-get clean
+fi
+
+# ---- up to date? ----
+files="scripts/build-fixture.sh $(cd "$src" && ls scheds/fixture/*.c scheds/fixture/*.h)"
+out="$kdir/ktstr_fixture"
+stamp=$( (cd "$src" && cat $files; echo "$kver"; sha256sum "$kdir/build/vmlinux";
+	in_br clang --version | head -n1;
+	in_br dpkg-query -W -f='${Version}\n' libbpf-dev bpftool) | sha256sum | cut -d' ' -f1)
+if [ -x "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ]; then
+	say "ktstr_fixture for $kver is up to date: $out"
+	exit 0
+fi
+
+# ---- build, in the build root, from a copy of the sources ----
+say "building ktstr_fixture for $kver in the build root"
+B="$kdir/fixture-build"
+rm -rf "$B"
+mkdir -p "$B"
+(cd "$src" && tar cf - $files) | (cd "$B" && tar xf -)
+mkdir -p "$BR$KTSTR_CACHE"
+log="$kdir/fixture-build.log"
+# shellcheck disable=SC2016
+if ! unshare -m sh -c '
+	mount --bind "$1" "$2$1" && mount -t proc proc "$2/proc" &&
+	chroot "$2" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C sh -exc "
+		cd \"$3\"
+		bpftool btf dump file \"$4/build/vmlinux\" format c >vmlinux.h
+		clang -g -O2 -Wall -Werror -Wno-missing-declarations -target bpf \
+			-D__TARGET_ARCH_x86 -DBPF_NO_KFUNC_PROTOTYPES -I. \
+			-c scheds/fixture/ktstr_fixture.bpf.c -o ktstr_fixture.bpf.o
+		llvm-strip -g ktstr_fixture.bpf.o
+		bpftool gen skeleton ktstr_fixture.bpf.o name ktstr_fixture >ktstr_fixture.skel.h
+		clang -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -I. \
+			-Ischeds/fixture -static -o ktstr_fixture \
+			scheds/fixture/ktstr_fixture.c -lbpf -lelf -lz -lzstd
+	"' sh "$KTSTR_CACHE" "$BR" "$B" "$kdir" >"$log" 2>&1; then
+	grep -E 'error|Error|undefined' "$log" | head -n 30 >&2
+	die "ktstr_fixture does not build: see $log"
+fi
+cp "$B/ktstr_fixture" "$out.new"
+mv "$out.new" "$out"
+echo "$stamp" > "$out.stamp"
+rm -rf "$B"
+say "ktstr_fixture for $kver: $out"
