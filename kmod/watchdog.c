@@ -87,7 +87,12 @@ void ktstr_event_push(u32 type, struct ktstr_task *t, s32 cpu, u64 now,
 		ev->wait_ns = wait;
 		ev->wait_start_ns = wait_start;
 		ev->cgroup_id = t->cgroup_id;
-		memcpy(ev->comm, t->comm, sizeof(ev->comm));
+		/* The name now: the task may have exec'd since it was tracked. */
+		if (t->task)
+			memcpy(ev->comm, t->task->comm, sizeof(ev->comm));
+		else
+			memcpy(ev->comm, t->comm, sizeof(ev->comm));
+		ev->comm[sizeof(ev->comm) - 1] = '\0';
 		ev->seq = ring.seq;
 		ring.head++;
 		queued = true;

@@ -109,6 +109,11 @@ void child_main(struct ktstr_workers *h, int i, pid_t ppid, int start_rd, int re
 	int g = i / h->group_size;
 
 	setpgid(0, 0);
+	/*
+	 * Name the worker after its work type, so that the kernel's records
+	 * and every failure message say "SpinWait[123]", not "ktstr[123]".
+	 */
+	prctl(PR_SET_NAME, ktstr_work_name(h->wl.work.kind));
 	/* Die with the runner; it may have died before the prctl. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != ppid)
