@@ -111,8 +111,12 @@ static const struct ktstr_scenario scenarios[] = {
 		.nr_cgroups = 1,
 		.nr_works = 1, .works = { { .workers = 4 } },
 		.assert = {
-			/* A starved or favoured worker shows ~100%; short TCG runs ~20%. */
-			.has = KTSTR_A_HAS(max_wait_spread_pct), .max_wait_spread_pct = 30.0,
+			/*
+			 * A starved or favoured worker shows ~100%; 1 s runs under
+			 * emulation were seen up to 31% (load balancing over a short
+			 * window), so 45% leaves room and still catches a victim.
+			 */
+			.has = KTSTR_A_HAS(max_wait_spread_pct), .max_wait_spread_pct = 45.0,
 		},
 	},
 };
