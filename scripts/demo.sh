@@ -32,7 +32,12 @@ scenarios='
 '
 n=$(echo $scenarios | wc -w)
 
+# Software emulation runs all vCPUs on one host thread: over 1 s the
+# off-CPU split between two workers swings by tens of points with nothing
+# wrong, so fairness is judged at 50% here (15% on real hardware, the
+# default). Stuck, starved, isolation and the kernel checks are unchanged.
 cmd="echo '# ktstr run: $n of the' \$(ktstr list | wc -l) 'scenarios (ktstr list), ${duration}s each, 2 CPUs'
-ktstr run --duration $duration $(echo $scenarios)"
+echo '# emulated guest: fairness spread judged at 50% (default 15%)'
+ktstr run --duration $duration --assert max_spread_pct=50 $(echo $scenarios)"
 
 exec build/ktstr vm --cpus 2 --memory 768 --timeout 300 -- sh -c "$cmd"
