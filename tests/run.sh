@@ -9,7 +9,11 @@
 # emulated) and checks only that every benchmark row was produced, not
 # that a goal was met.
 #
-# Usage: tests/run.sh [unit|host|guest|bench]...   (default: all four)
+# The sched_ext part (~40 s with a warm cache) fetches the
+# sched-ext kernel and builds the fixture scheduler (both cached), then runs
+# tests/guest/sched_ext.sh in a boot of that kernel.
+#
+# Usage: tests/run.sh [unit|host|guest|bench|sched_ext]...   (default: all five)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -72,14 +76,49 @@ run_bench() {
 	fi
 }
 
-what=${*:-unit host guest bench}
+# The sched_ext kernel (fetched and cached: ktstr kernel fetch sched-ext),
+# the fixture scheduler built for it, and tests/guest/sched_ext.sh in one
+# boot of it: `ktstr run --scheduler` passing, catching a stall, a crash.
+run_sched_ext() {
+	echo "# sched_ext: build/ktstr kernel fetch sched-ext"
+	if ! build/ktstr kernel fetch sched-ext >"$out/fetch.log" 2>&1; then
+		sed 's/^/# /' "$out/fetch.log" | tail -n 15
+		echo "not ok - sched_ext: kernel fetch failed: $(grep -v '^$' "$out/fetch.log" | tail -n 1)" |
+			tee -a "$log"
+		return
+	fi
+	sed 's/^/# /' "$out/fetch.log"
+	echo "# sched_ext: scripts/build-fixture.sh"
+	if ! scripts/build-fixture.sh >"$out/fixture.log" 2>&1; then
+		sed 's/^/# /' "$out/fixture.log" | tail -n 15
+		echo "not ok - sched_ext: scripts/build-fixture.sh failed: $(tail -n 1 "$out/fixture.log")" |
+			tee -a "$log"
+		return
+	fi
+	sed 's/^/# /' "$out/fixture.log"
+	fix=${KTSTR_CACHE:-$HOME/.cache/ktstr}/kernels/sched-ext/ktstr_fixture
+	echo "# sched_ext: guest tests/guest/sched_ext.sh"
+	build/ktstr vm --kernel sched-ext --cpus 2 --memory 768 --timeout 600 \
+		--include "$fix" --include tests/guest/sched_ext.sh \
+		-- ./sched_ext.sh >"$out/sched_ext.log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok) ' "$out/sched_ext.log" >>"$log"
+	grep -E '^(ok|not ok) |^# ' "$out/sched_ext.log"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$out/sched_ext.log"; then
+		echo "not ok - sched_ext: ktstr vm exited $rc" | tee -a "$log"
+		tail -n 30 "$out/sched_ext.log" | sed 's/^/#   /'
+	fi
+}
+
+what=${*:-unit host guest bench sched_ext}
 for w in $what; do
 	case $w in
 	unit) run_unit ;;
 	host) run_host ;;
 	guest) run_guest ;;
 	bench) run_bench ;;
-	*) echo "tests/run.sh: unknown part '$w' (unit, host, guest, bench)" >&2; exit 2 ;;
+	sched_ext) run_sched_ext ;;
+	*) echo "tests/run.sh: unknown part '$w' (unit, host, guest, bench, sched_ext)" >&2; exit 2 ;;
 	esac
 done
 

@@ -6,6 +6,13 @@
  * and per-cgroup stats, then "X/Y passed (S skipped, F failed)".
  * Exit 0 when nothing failed, 1 on a failure, 2 on bad usage,
  * 128+signal when interrupted (everything created is removed first).
+ *
+ * With --scheduler PATH [--sched-arg ARG]...: the scenarios run under that
+ * sched_ext scheduler, started here and stopped at the end (the default
+ * scheduler is back afterwards, on Ctrl-C too). Its death or an error exit
+ * fails the scenario running then, stops the run, and is said in one
+ * "BUG SUMMARY: ..." line, printed as soon as it is seen and again above
+ * the count.
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,6 +26,7 @@
 #include <ktstr/cgroup.h>
 #include <ktstr/dev.h>
 #include <ktstr/scenario.h>
+#include <ktstr/sched_ext.h>
 #include <ktstr/taskstats.h>
 #include <ktstr/topo.h>
 
@@ -37,7 +45,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ktstr run [NAME...] [--filter S] [--duration S] [--workers N]\n"
 		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
-		"                 [--assert NAME=VALUE]... [--json FILE] [-v]\n\n"
+		"                 [--assert NAME=VALUE]... [--json FILE] [-v]\n"
+		"                 [--scheduler PATH [--sched-arg ARG]...]\n\n"
 		"Run scenarios of the catalogue ('ktstr list'): every one by default,\n"
 		"the NAMEs given, and/or those matching --filter (name substring or\n"
 		"category). Each runs in cgroups under %s/%s<pid>,\n"
@@ -51,6 +60,12 @@ static void usage(FILE *f)
 		"  --settle MS      wait after creating cgroups (default 500)\n"
 		"  --work-type SPEC replace SpinWait, e.g. 'Bursty{burst_ms=20}'\n"
 		"  --sched-pid PID  scx scheduler to check for liveness\n"
+		"  --scheduler PATH start this sched_ext scheduler for the run (its own\n"
+		"                   process group, output to a temporary log), wait until\n"
+		"                   sched_ext is enabled (10 s), watch it, stop it at the\n"
+		"                   end; a death or error exit fails the run with a\n"
+		"                   'BUG SUMMARY:' line\n"
+		"  --sched-arg ARG  an argument for it (repeatable, in order)\n"
 		"  --assert N=V     set threshold N in the scheduler layer, between the\n"
 		"                   defaults and the scenario's own (repeatable; names\n"
 		"                   as in 'ktstr show-thresholds'), e.g. max_spread_pct=35\n"
@@ -142,12 +157,22 @@ int cmd_run(int argc, char **argv)
 	int passed = 0, failed = 0, skipped = 0;
 	bool verbose = false;
 	struct sigaction sa;
+	const char *sched_path = NULL;
+	char **sched_args = NULL;
+	int nr_sched_args = 0;
+	struct ktstr_scx scx;
+	bool scx_started = false, summarized = false;
 
 	ktstr_run_opts_init(&opts);
 	ktstr_assert_none(&sched_layer);
+	memset(&scx, 0, sizeof(scx));
 	names = calloc(argc, sizeof(*names));
-	if (!names)
+	sched_args = calloc(argc, sizeof(*sched_args));
+	if (!names || !sched_args) {
+		free(names);
+		free(sched_args);
 		return 1;
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		unsigned long long v;
@@ -195,6 +220,10 @@ int cmd_run(int argc, char **argv)
 				goto bad;
 			}
 			opts.sched_pid = (pid_t)v;
+		} else if (!strcmp(a, "--scheduler") && i + 1 < argc) {
+			sched_path = argv[++i];
+		} else if (!strcmp(a, "--sched-arg") && i + 1 < argc) {
+			sched_args[nr_sched_args++] = argv[++i];
 		} else if (!strcmp(a, "--assert") && i + 1 < argc) {
 			char *kv = argv[++i], *eq = strchr(kv, '=');
 			char key[64];
@@ -228,6 +257,19 @@ int cmd_run(int argc, char **argv)
 			}
 			names[nr_names++] = a;
 		}
+	}
+
+	if (nr_sched_args && !sched_path) {
+		fprintf(stderr, "ktstr run: --sched-arg without --scheduler\n");
+		goto bad;
+	}
+	if (sched_path && opts.sched_pid) {
+		fprintf(stderr, "ktstr run: --scheduler and --sched-pid exclude each other\n");
+		goto bad;
+	}
+	if (sched_path && !ktstr_scx_supported()) {
+		fprintf(stderr, "ktstr run: this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT)\n");
+		goto bad;
 	}
 
 	/* Selection: the names given, else everything; --filter narrows it. */
@@ -301,23 +343,59 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "ktstr run: %s: userspace checks only "
 				"(no taskstats: %s)\n", why, tswhy);
 	}
+	if (sched_path) {
+		char why[3072];
+
+		ret = ktstr_scx_start(&scx, sched_path, sched_args, nr_sched_args,
+				      0, why, sizeof(why));
+		if (ret) {
+			fprintf(stderr, "ktstr run: scheduler %s: %s\n", sched_path, why);
+			goto fail;
+		}
+		scx_started = true;
+		opts.scx = &scx;
+		opts.sched_pid = scx.pid;
+		printf("scheduler: %s[%d] enabled (%s)\n", scx.name, (int)scx.pid,
+		       sched_path);
+		fflush(stdout);
+	}
 	opts.topo = topo;
 	opts.cgroups = cg;
 	opts.dev = dev;
 	opts.taskstats = ts;
 
 	for (int i = 0; i < nsel && !got_signal; i++) {
+		if (scx_started && ktstr_scx_check(&scx)) {
+			/* Died between scenarios: the rest would not run under it. */
+			printf("BUG SUMMARY: %s\n", scx.summary);
+			printf("ktstr run: scheduler gone; %d scenario(s) not run\n", nsel - i);
+			summarized = true;
+			failed++;
+			break;
+		}
 		ret = ktstr_scenario_run(sel[i], &opts, &outs[nout]);
 		if (ret == -EINTR) {
 			ktstr_outcome_free(&outs[nout]);
 			break;
+		}
+		if (scx_started && scx.dead && !summarized) {
+			printf("BUG SUMMARY: %s\n", scx.summary);
+			summarized = true;
 		}
 		print_outcome(&outs[nout], verbose);
 		passed += outs[nout].verdict == KTSTR_VERDICT_PASS;
 		failed += outs[nout].verdict == KTSTR_VERDICT_FAIL;
 		skipped += outs[nout].verdict == KTSTR_VERDICT_SKIP;
 		nout++;
+		if (scx_started && scx.dead) {
+			if (i + 1 < nsel)
+				printf("ktstr run: scheduler gone; %d scenario(s) not run\n",
+				       nsel - i - 1);
+			break;
+		}
 	}
+	if (scx_started && scx.dead)
+		printf("BUG SUMMARY: %s\n", scx.summary);
 	printf("%d/%d passed (%d skipped, %d failed)\n", passed, nout, skipped, failed);
 	rc = failed ? 1 : 0;
 	if (json_path && write_json(json_path, outs, nout, &opts)) {
@@ -332,6 +410,17 @@ bad:
 fail:
 	rc = 1;
 out:
+	/* The default scheduler back before the cgroups go (a task the
+	 * scheduler kept from running cannot be reaped under it). */
+	if (scx_started) {
+		fflush(stdout);
+		if (ktstr_scx_stop(&scx, 0)) {
+			fprintf(stderr, "ktstr run: sched_ext still not disabled after stopping %s\n",
+				scx.name);
+			if (!got_signal)
+				rc = 1;
+		}
+	}
 	if (cg) {
 		ktstr_cg_cleanup(cg);
 		ktstr_cg_destroy(cg);
@@ -344,6 +433,7 @@ out:
 	free(outs);
 	free(sel);
 	free(names);
+	free(sched_args);
 	if (got_signal) {
 		fprintf(stderr, "ktstr run: interrupted by %s; cgroups and workers removed\n",
 			strsignal(got_signal));

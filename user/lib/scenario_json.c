@@ -145,6 +145,24 @@ json_t *ktstr_outcomes_to_json(const struct ktstr_outcome *o, int n,
 			 "summary",
 			 "total", n, "passed", passed, "failed", failed,
 			 "skipped", skipped);
+	/* The scheduler the run started: {"name","pid","exit":{...}|null}. */
+	if (root && opts && opts->scx) {
+		const struct ktstr_scx *x = opts->scx;
+		json_t *ex = json_null();
+
+		if (x->dead)
+			ex = json_pack("{s:i, s:o, s:s, s:s}",
+				       "kind", x->exit.kind,
+				       "status", x->exit.exited ?
+				       json_integer(x->exit.status) : json_null(),
+				       "reason", x->exit.reason,
+				       "summary", x->summary);
+		json_object_set_new(root, "scheduler",
+				    json_pack("{s:s, s:i, s:s, s:o}",
+					      "name", x->name, "pid", (int)x->pid,
+					      "path", x->path,
+					      "exit", ex ? ex : json_null()));
+	}
 	return root;
 }
 

@@ -27,6 +27,9 @@
 #define SLICE_MS	50
 
 static volatile sig_atomic_t aborted;
+/* The running scenario's scheduler (polled while sleeping) and whether it died. */
+static struct ktstr_scx *cur_scx;
+static bool sched_died;
 
 void ktstr_scenario_abort(void)
 {
@@ -39,15 +42,34 @@ bool ktstr_scenario_aborted(void)
 	return aborted;
 }
 
+/* The scheduler's health, at most every KTSTR_SCX_POLL_MS; false once it died. */
+static bool sched_alive(bool force)
+{
+	static uint64_t last;
+	struct timespec ts;
+	uint64_t now;
+
+	if (!cur_scx || sched_died)
+		return !sched_died;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+	if (!force && now - last < KTSTR_SCX_POLL_MS)
+		return true;
+	last = now;
+	if (ktstr_scx_check(cur_scx))
+		sched_died = true;
+	return !sched_died;
+}
+
 bool ktstr_scn_sleep(uint64_t ms)
 {
-	while (ms && !aborted) {
+	while (ms && !aborted && sched_alive(false)) {
 		uint64_t s = ms < SLICE_MS ? ms : SLICE_MS;
 
 		ktstr_sleep_ms(s);
 		ms -= s;
 	}
-	return !aborted;
+	return !aborted && sched_alive(false);
 }
 
 void ktstr_outcome_init(struct ktstr_outcome *o)
@@ -414,6 +436,47 @@ static void verdict(const struct ktstr_scenario *s, const struct steady *st,
 	}
 }
 
+/* ---- the scheduler ---- */
+
+/* Append " (scheduler NAME)" to every STARVATION detail. */
+static void name_scheduler(struct ktstr_assert_result *r, const char *name)
+{
+	for (size_t i = 0; i < r->nr_details; i++) {
+		struct ktstr_assert_detail *d = &r->details[i];
+		char *m;
+
+		if (d->kind != KTSTR_DETAIL_STARVATION || !d->message ||
+		    strstr(d->message, "(scheduler "))
+			continue;
+		if (asprintf(&m, "%s (scheduler %s)", d->message, name) < 0)
+			continue;
+		free(d->message);
+		d->message = m;
+	}
+}
+
+/* The scheduler died: say so with its summary, once per scenario. */
+static void scheduler_died(struct ktstr_outcome *out, const struct ktstr_scx *scx)
+{
+	struct ktstr_assert_result *r = &out->res;
+
+	for (size_t i = 0; i < r->nr_details; i++) {
+		struct ktstr_assert_detail *d = &r->details[i];
+		char *m;
+
+		/* ops' own "scheduler process died (pid N)": give the why. */
+		if (d->kind == KTSTR_DETAIL_SCHEDULER_DIED) {
+			m = strdup(scx->summary);
+			if (m) {
+				free(d->message);
+				d->message = m;
+			}
+			return;
+		}
+	}
+	ktstr_assert_result_fail(r, KTSTR_DETAIL_SCHEDULER_DIED, "%s", scx->summary);
+}
+
 /* ---- one scenario ---- */
 
 int ktstr_scenario_run(const struct ktstr_scenario *s,
@@ -475,12 +538,31 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 		}
 	}
 
+	cur_scx = o->scx;
+	sched_died = false;
 	if (s->custom)
 		ret = s->custom(&ctx, &cfg, &out->res);
 	else if (s->steps)
 		ret = run_steps(s, &ctx, out);
 	else
 		ret = run_steady(s, &ctx, &cfg, &st, out);
+
+	/* A death during the run (the hold stopped early, or ops saw it). */
+	if (o->scx && !sched_alive(true)) {
+		if (ret == -EINTR && !aborted) {
+			ret = 0;
+			out->reason[0] = '\0';
+		}
+		if (ret != -EINTR) {
+			scheduler_died(out, o->scx);
+			snprintf(out->reason, sizeof(out->reason), "%.*s",
+				 (int)sizeof(out->reason) - 1, o->scx->summary);
+			ret = 0;
+		}
+	}
+	cur_scx = NULL;
+	if (o->scx)
+		name_scheduler(&out->res, o->scx->name);
 
 	if (ret == -ENOSPC && s->custom) {
 		ret = 0;

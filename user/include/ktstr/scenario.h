@@ -25,6 +25,7 @@
 #include <ktstr/assert.h>
 #include <ktstr/ctx.h>
 #include <ktstr/ops.h>
+#include <ktstr/sched_ext.h>
 #include <ktstr/topo.h>
 #include <ktstr/workload.h>
 
@@ -280,7 +281,17 @@ struct ktstr_run_opts {
 	/* Scheduler layer of the assert config (NULL: none). */
 	const struct ktstr_assert *sched_assert;
 	pid_t sched_pid;		/* scx scheduler, 0: none */
+	/*
+	 * The sched_ext scheduler the run started (ktstr run --scheduler),
+	 * NULL: none. Its pid is the scenarios' sched_pid; steady holds and
+	 * custom sleeps poll it every KTSTR_SCX_POLL_MS, a death or an
+	 * error exit fails the scenario with a SCHEDULER_DIED detail (its
+	 * summary), and STARVATION details name it.
+	 */
+	struct ktstr_scx *scx;
 };
+
+#define KTSTR_SCX_POLL_MS	200
 
 /* Defaults: 2000 ms, 2 workers, 500 ms settle, nothing else. */
 void ktstr_run_opts_init(struct ktstr_run_opts *o);
