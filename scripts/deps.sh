@@ -17,7 +17,7 @@ KERNEL_META=${KTSTR_KERNEL_META:-linux-headers-6.12-amd64}
 
 PACKAGES="make gcc gcc-12 pkg-config qemu-system-x86 busybox-static cpio kmod
 dkms libelf1 dwarves libhwloc-dev libnl-genl-3-dev libbpf-dev libcmocka-dev
-libjansson-dev clang llvm bpftool libbpf-tools"
+libjansson-dev clang llvm bpftool libbpf-tools debootstrap"
 
 die() { echo "deps: $*" >&2; exit 1; }
 
