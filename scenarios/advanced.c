@@ -223,6 +223,7 @@ static const struct ktstr_scenario scenarios[] = {
 	{
 		.name = "cgroup_no_ctrl_task_migration",
 		.description = "all workers moved between two cgroups without cpusets, and back",
+		.required_flags = KTSTR_F(NO_CTRL),
 		.backdrop = &bd_mig, .steps = mig_steps, .nr_steps = 3,
 	},
 	{
@@ -241,6 +242,7 @@ static const struct ktstr_scenario scenarios[] = {
 	{
 		.name = "nested_cgroup_no_ctrl",
 		.description = "nested cgroups without cpusets, 4 and 1 workers",
+		.required_flags = KTSTR_F(NO_CTRL),
 		.steps = nested_steps, .nr_steps = 1,
 		.assert = LOOSE,
 	},

@@ -12,6 +12,7 @@ static const struct ktstr_scenario scenarios[] = {
 		.name = "cgroup_cpuset_llc_steady",
 		.description = "two cgroups, each confined to its own LLC",
 		.min_llcs = 2,
+		.required_flags = KTSTR_F(LLC),
 		.nr_cgroups = 2,
 		.partition = KTSTR_PARTITION(LLC_ALIGNED),
 	},

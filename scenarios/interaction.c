@@ -89,6 +89,7 @@ static const struct ktstr_scenario scenarios[] = {
 	{
 		.name = "cgroup_no_ctrl_imbalance",
 		.description = "no cpusets, 8 and 1 workers",
+		.required_flags = KTSTR_F(NO_CTRL),
 		.nr_cgroups = 2,
 		.nr_works = 2, .works = {
 			{ .cgs = KTSTR_CG(0), .workers = 8 },
@@ -99,12 +100,14 @@ static const struct ktstr_scenario scenarios[] = {
 	{
 		.name = "cgroup_no_ctrl_cpuset_change",
 		.description = "cgroups without cpusets get disjoint ones, then lose them",
+		.required_flags = KTSTR_F(NO_CTRL),
 		.min_cpus = 2,
 		.backdrop = &bd_two_plain, .steps = cpuset_change_steps, .nr_steps = 3,
 	},
 	{
 		.name = "cgroup_no_ctrl_load_imbalance",
 		.description = "no cpusets, three cgroups of 1, 4 and 8 Mixed workers",
+		.required_flags = KTSTR_F(NO_CTRL),
 		.nr_cgroups = 3,
 		.nr_works = 3, .works = {
 			{ .cgs = KTSTR_CG(0), .work = "Mixed", .workers = 1 },

@@ -9,13 +9,24 @@
 
 #include "commands.h"
 
+static json_t *flag_array(uint32_t mask)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < KTSTR_NR_FLAGS; i++)
+		if (mask & (1U << i))
+			json_array_append_new(a, json_string(ktstr_flag_catalog[i].name));
+	return a;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ktstr list [--filter S] [--json]\n\n"
 		"List the scenarios of the catalogue: name, category, description.\n"
 		"--filter S keeps scenarios whose name contains S, or whose\n"
-		"category is S (or \"category:S\").\n");
+		"category is S (or \"category:S\"). A scenario needing scheduler\n"
+		"flags ('ktstr run --flags') says so: [flags: llc], [not: borrow].\n");
 }
 
 int cmd_list(int argc, char **argv)
@@ -53,15 +64,26 @@ int cmd_list(int argc, char **argv)
 		n++;
 		if (json) {
 			json_array_append_new(arr, json_pack(
-				"{s:s, s:s, s:s, s:i, s:i, s:i, s:b, s:b}",
+				"{s:s, s:s, s:s, s:i, s:i, s:i, s:b, s:b, s:o, s:o}",
 				"name", s->name, "category", s->category,
 				"description", s->description,
 				"min_cpus", s->min_cpus, "min_llcs", s->min_llcs,
 				"min_nodes", s->min_nodes, "needs_kernel_module",
-				s->needs_dev, "expect_fail", s->expect_fail));
+				s->needs_dev, "expect_fail", s->expect_fail,
+				"required_flags", flag_array(s->required_flags),
+				"excluded_flags", flag_array(s->excluded_flags)));
 		} else {
-			printf("%-42s %-12s %s%s\n", s->name, s->category,
+			char req[KTSTR_FLAGS_STR_MAX], exc[KTSTR_FLAGS_STR_MAX];
+
+			printf("%-42s %-12s %s%s", s->name, s->category,
 			       s->description, s->expect_fail ? " [must fail]" : "");
+			if (s->required_flags)
+				printf(" [flags: %s]", ktstr_flags_str(s->required_flags,
+								       req, sizeof(req)));
+			if (s->excluded_flags)
+				printf(" [not: %s]", ktstr_flags_str(s->excluded_flags,
+								     exc, sizeof(exc)));
+			printf("\n");
 		}
 	}
 	if (json) {

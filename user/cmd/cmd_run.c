@@ -13,6 +13,12 @@
  * fails the scenario running then, stops the run, and is said in one
  * "BUG SUMMARY: ..." line, printed as soon as it is seen and again above
  * the count.
+ *
+ * With --flags LIST (flags.h): the scheduler flags of the run; each one's
+ * arguments go to --scheduler, and scenarios needing other flags (or
+ * refusing one of these) are SKIPped with the reason. --flag-profiles
+ * (with --scheduler) runs each scenario under every valid profile it
+ * accepts, as "scenario/profile", restarting the scheduler per profile.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,6 +31,7 @@
 
 #include <ktstr/cgroup.h>
 #include <ktstr/dev.h>
+#include <ktstr/flags.h>
 #include <ktstr/scenario.h>
 #include <ktstr/sched_ext.h>
 #include <ktstr/taskstats.h>
@@ -46,7 +53,8 @@ static void usage(FILE *f)
 		"usage: ktstr run [NAME...] [--filter S] [--duration S] [--workers N]\n"
 		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
 		"                 [--assert NAME=VALUE]... [--json FILE] [-v]\n"
-		"                 [--scheduler PATH [--sched-arg ARG]...]\n\n"
+		"                 [--scheduler PATH [--sched-arg ARG]...]\n"
+		"                 [--flags F[,F...]] [--flag-profiles]\n\n"
 		"Run scenarios of the catalogue ('ktstr list'): every one by default,\n"
 		"the NAMEs given, and/or those matching --filter (name substring or\n"
 		"category). Each runs in cgroups under %s/%s<pid>,\n"
@@ -66,6 +74,16 @@ static void usage(FILE *f)
 		"                   end; a death or error exit fails the run with a\n"
 		"                   'BUG SUMMARY:' line\n"
 		"  --sched-arg ARG  an argument for it (repeatable, in order)\n"
+		"  --flags LIST     scheduler flags of the run: llc, borrow, steal\n"
+		"                   (requires llc), rebal, reject-pin, no-ctrl, or\n"
+		"                   'default' for none; each gives the scheduler\n"
+		"                   '--<flag>'. Scenarios needing another flag, or\n"
+		"                   refusing one of these, SKIP ('ktstr list' shows\n"
+		"                   their flags). Without --flags nothing is gated\n"
+		"  --flag-profiles  with --scheduler: run each scenario under every\n"
+		"                   valid flag profile it accepts (48 at most), named\n"
+		"                   'scenario/profile' (e.g. cgroup_steady/llc+borrow);\n"
+		"                   the scheduler is restarted for each profile\n"
 		"  --assert N=V     set threshold N in the scheduler layer, between the\n"
 		"                   defaults and the scenario's own (repeatable; names\n"
 		"                   as in 'ktstr show-thresholds'), e.g. max_spread_pct=35\n"
@@ -162,6 +180,12 @@ int cmd_run(int argc, char **argv)
 	int nr_sched_args = 0;
 	struct ktstr_scx scx;
 	bool scx_started = false, summarized = false;
+	/* Flags: the run's set, whether it was given, per-profile expansion. */
+	uint32_t active_flags = 0, cur_profile = 0, profiles[KTSTR_MAX_PROFILES];
+	bool flags_given = false, flag_profiles = false;
+	int nprof = 0, njobs = 0;
+	struct job { const struct ktstr_scenario *s; uint32_t flags; } *jobs = NULL;
+	char **all_args = NULL;
 
 	ktstr_run_opts_init(&opts);
 	ktstr_assert_none(&sched_layer);
@@ -224,6 +248,16 @@ int cmd_run(int argc, char **argv)
 			sched_path = argv[++i];
 		} else if (!strcmp(a, "--sched-arg") && i + 1 < argc) {
 			sched_args[nr_sched_args++] = argv[++i];
+		} else if (!strcmp(a, "--flags") && i + 1 < argc) {
+			char why[256];
+
+			if (ktstr_flags_parse(argv[++i], &active_flags, why, sizeof(why))) {
+				fprintf(stderr, "ktstr run: --flags: %s\n", why);
+				goto bad;
+			}
+			flags_given = true;
+		} else if (!strcmp(a, "--flag-profiles")) {
+			flag_profiles = true;
 		} else if (!strcmp(a, "--assert") && i + 1 < argc) {
 			char *kv = argv[++i], *eq = strchr(kv, '=');
 			char key[64];
@@ -267,6 +301,14 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ktstr run: --scheduler and --sched-pid exclude each other\n");
 		goto bad;
 	}
+	if (flag_profiles && !sched_path) {
+		fprintf(stderr, "ktstr run: --flag-profiles needs --scheduler\n");
+		goto bad;
+	}
+	if (flag_profiles && flags_given) {
+		fprintf(stderr, "ktstr run: --flags and --flag-profiles exclude each other\n");
+		goto bad;
+	}
 	if (sched_path && !ktstr_scx_supported()) {
 		fprintf(stderr, "ktstr run: this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT)\n");
 		goto bad;
@@ -289,7 +331,31 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ktstr run: no scenario matches '%s'\n", filter ? filter : "");
 		goto bad;
 	}
-	outs = calloc(nsel, sizeof(*outs));
+	/*
+	 * The jobs: each scenario under the run's flags, or, with
+	 * --flag-profiles, under every profile it accepts (profile-major, so
+	 * the scheduler restarts once per profile).
+	 */
+	if (flag_profiles)
+		nprof = ktstr_flag_profiles(profiles);
+	else
+		profiles[nprof++] = active_flags;
+	jobs = calloc((size_t)nsel * nprof, sizeof(*jobs));
+	all_args = calloc(nr_sched_args + KTSTR_NR_FLAGS * KTSTR_FLAG_MAX_ARGS + 1,
+			  sizeof(*all_args));
+	if (!jobs || !all_args)
+		goto fail;
+	for (int p = 0; p < nprof; p++)
+		for (int i = 0; i < nsel; i++)
+			if (!flag_profiles ||
+			    !ktstr_flags_skip_reason(profiles[p], sel[i]->required_flags,
+						     sel[i]->excluded_flags, NULL, 0))
+				jobs[njobs++] = (struct job){ sel[i], profiles[p] };
+	if (!njobs) {
+		fprintf(stderr, "ktstr run: no valid flag profile for the scenarios selected\n");
+		goto bad;
+	}
+	outs = calloc(njobs, sizeof(*outs));
 	if (!outs)
 		goto fail;
 
@@ -343,41 +409,87 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "ktstr run: %s: userspace checks only "
 				"(no taskstats: %s)\n", why, tswhy);
 	}
-	if (sched_path) {
-		char why[3072];
-
-		ret = ktstr_scx_start(&scx, sched_path, sched_args, nr_sched_args,
-				      0, why, sizeof(why));
-		if (ret) {
-			fprintf(stderr, "ktstr run: scheduler %s: %s\n", sched_path, why);
-			goto fail;
-		}
-		scx_started = true;
-		opts.scx = &scx;
-		opts.sched_pid = scx.pid;
-		printf("scheduler: %s[%d] enabled (%s)\n", scx.name, (int)scx.pid,
-		       sched_path);
-		fflush(stdout);
-	}
 	opts.topo = topo;
 	opts.cgroups = cg;
 	opts.dev = dev;
 	opts.taskstats = ts;
 
-	for (int i = 0; i < nsel && !got_signal; i++) {
+	for (int i = 0; i < njobs && !got_signal; i++) {
+		char why[3072], fwhy[128], prof[KTSTR_FLAGS_STR_MAX];
+
+		if (!flag_profiles && flags_given &&
+		    ktstr_flags_skip_reason(jobs[i].flags, jobs[i].s->required_flags,
+					    jobs[i].s->excluded_flags, fwhy, sizeof(fwhy))) {
+			/* Judged here: the scenario cannot run with these flags. */
+			ktstr_outcome_init(&outs[nout]);
+			snprintf(outs[nout].name, sizeof(outs[nout].name), "%s", jobs[i].s->name);
+			snprintf(outs[nout].category, sizeof(outs[nout].category), "%s",
+				 jobs[i].s->category);
+			outs[nout].verdict = KTSTR_VERDICT_SKIP;
+			snprintf(outs[nout].reason, sizeof(outs[nout].reason), "%s", fwhy);
+			print_outcome(&outs[nout], verbose);
+			skipped++;
+			nout++;
+			continue;
+		}
+		if (sched_path && (!scx_started || jobs[i].flags != cur_profile)) {
+			int nargs = 0, nf;
+
+			if (scx_started) {
+				scx_started = false;
+				opts.scx = NULL;
+				opts.sched_pid = 0;
+				if (ktstr_scx_stop(&scx, 0)) {
+					fprintf(stderr, "ktstr run: sched_ext still not disabled after stopping %s\n",
+						scx.name);
+					goto fail;
+				}
+			}
+			memset(&scx, 0, sizeof(scx));
+			for (int k = 0; k < nr_sched_args; k++)
+				all_args[nargs++] = sched_args[k];
+			nf = ktstr_flags_args(jobs[i].flags, (const char **)all_args + nargs,
+					      KTSTR_NR_FLAGS * KTSTR_FLAG_MAX_ARGS);
+			nargs += nf > 0 ? nf : 0;
+			all_args[nargs] = NULL;
+			cur_profile = jobs[i].flags;
+			ret = ktstr_scx_start(&scx, sched_path, all_args, nargs,
+					      0, why, sizeof(why));
+			if (ret) {
+				fprintf(stderr, "ktstr run: scheduler %s (flags %s): %s\n",
+					sched_path, ktstr_flags_str(cur_profile, prof, sizeof(prof)),
+					why);
+				goto fail;
+			}
+			scx_started = true;
+			opts.scx = &scx;
+			opts.sched_pid = scx.pid;
+			if (flags_given || flag_profiles)
+				printf("scheduler: %s[%d] enabled (%s, flags %s)\n", scx.name,
+				       (int)scx.pid, sched_path,
+				       ktstr_flags_str(cur_profile, prof, sizeof(prof)));
+			else
+				printf("scheduler: %s[%d] enabled (%s)\n", scx.name,
+				       (int)scx.pid, sched_path);
+			fflush(stdout);
+		}
 		if (scx_started && ktstr_scx_check(&scx)) {
 			/* Died between scenarios: the rest would not run under it. */
 			printf("BUG SUMMARY: %s\n", scx.summary);
-			printf("ktstr run: scheduler gone; %d scenario(s) not run\n", nsel - i);
+			printf("ktstr run: scheduler gone; %d scenario(s) not run\n", njobs - i);
 			summarized = true;
 			failed++;
 			break;
 		}
-		ret = ktstr_scenario_run(sel[i], &opts, &outs[nout]);
+		ret = ktstr_scenario_run(jobs[i].s, &opts, &outs[nout]);
 		if (ret == -EINTR) {
 			ktstr_outcome_free(&outs[nout]);
 			break;
 		}
+		if (flag_profiles)
+			snprintf(outs[nout].name, sizeof(outs[nout].name), "%s/%s",
+				 jobs[i].s->name, ktstr_flags_str(jobs[i].flags, prof,
+								  sizeof(prof)));
 		if (scx_started && scx.dead && !summarized) {
 			printf("BUG SUMMARY: %s\n", scx.summary);
 			summarized = true;
@@ -388,9 +500,9 @@ int cmd_run(int argc, char **argv)
 		skipped += outs[nout].verdict == KTSTR_VERDICT_SKIP;
 		nout++;
 		if (scx_started && scx.dead) {
-			if (i + 1 < nsel)
+			if (i + 1 < njobs)
 				printf("ktstr run: scheduler gone; %d scenario(s) not run\n",
-				       nsel - i - 1);
+				       njobs - i - 1);
 			break;
 		}
 	}
@@ -431,6 +543,8 @@ out:
 	for (int i = 0; i < nout; i++)
 		ktstr_outcome_free(&outs[i]);
 	free(outs);
+	free(jobs);
+	free(all_args);
 	free(sel);
 	free(names);
 	free(sched_args);

@@ -11,5 +11,6 @@ int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_show_thresholds(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
+int cmd_gauntlet(int argc, char **argv);
 
 #endif

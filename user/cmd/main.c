@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "list", cmd_list, "list the scenario catalogue ([--filter S] [--json])" },
 	{ "run",  cmd_run,  "run scenarios and judge them PASS/FAIL/SKIP" },
 	{ "show-thresholds", cmd_show_thresholds, "print the assert thresholds of a scenario" },
+	{ "gauntlet", cmd_gauntlet, "run scenarios in one guest per CPU topology (ktstr vm --topology)" },
 	{ "kernel", cmd_kernel, "list cached test kernels, fetch one (default, sched-ext)" },
 };
 

@@ -24,6 +24,7 @@
 
 #include <ktstr/assert.h>
 #include <ktstr/ctx.h>
+#include <ktstr/flags.h>
 #include <ktstr/ops.h>
 #include <ktstr/sched_ext.h>
 #include <ktstr/topo.h>
@@ -124,6 +125,13 @@ struct ktstr_scenario {
 	int min_nodes;
 	bool needs_dev;			/* /dev/ktstr (ktstr.ko loaded) */
 	bool needs_sched;		/* an scx scheduler (--sched-pid) */
+	/*
+	 * Scheduler flags (flags.h, KTSTR_F() bits) it needs / cannot run
+	 * with; judged when the run names its flags (ktstr run --flags,
+	 * --flag-profiles), a SKIP with the reason otherwise.
+	 */
+	uint32_t required_flags;
+	uint32_t excluded_flags;
 
 	/* The steady form. */
 	int nr_cgroups;
@@ -251,7 +259,7 @@ const char *ktstr_kernel_source_name(enum ktstr_kernel_source k);
 
 /* What one scenario run produced. */
 struct ktstr_outcome {
-	char name[64];
+	char name[128];			/* "scenario" or "scenario/profile" */
 	char category[32];
 	enum ktstr_verdict verdict;
 	double seconds;

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktstr gauntlet [--topologies a,b,...] [--kernel K] [--duration S]
+ *                [--json FILE] [--scheduler PATH] [--flags F] SCENARIO...|--filter S
+ *
+ * One `ktstr vm --topology T` guest per topology, each running
+ * `ktstr run --json` on the scenarios that fit it; the guest prints its JSON
+ * on the console as KTSTR_GAUNTLET_PREFIX lines, read back here. One line
+ * per scenario/topology (PASS/FAIL/SKIP), then the count. Exit 0 when
+ * nothing failed, 1 on a failure, 2 on bad usage.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include <ktstr/flags.h>
+#include <ktstr/gauntlet.h>
+#include <ktstr/scenario.h>
+#include <ktstr/vm.h>
+
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ktstr gauntlet [--topologies T[,T...]] [--kernel K] [--duration S]\n"
+		"                      [--json FILE] [--scheduler PATH [--sched-arg ARG]...]\n"
+		"                      [--flags F[,F...]] [--assert N=V]... [--timeout S]\n"
+		"                      [--memory MB] [-v] SCENARIO... | --filter S\n\n"
+		"Run scenarios in one QEMU guest per CPU topology ('ktstr vm --topology'),\n"
+		"and judge each scenario/topology PASS, FAIL or SKIP. A scenario needing\n"
+		"more CPUs, LLCs or NUMA nodes than a topology has is a SKIP there, with\n"
+		"the reason, and that guest does not run it.\n\n"
+		"  --topologies L   presets or NnNlNcNt, comma-separated (default\n"
+		"                   " KTSTR_GAUNTLET_DEFAULT_TOPOS "; 'ktstr vm --help' lists presets)\n"
+		"  --kernel K       guest kernel (as 'ktstr vm --kernel')\n"
+		"  --duration S     seconds per scenario (default 2)\n"
+		"  --scheduler PATH sched_ext scheduler to run them under (copied in)\n"
+		"  --sched-arg ARG  an argument for it (repeatable)\n"
+		"  --flags LIST     scheduler flags ('ktstr run --flags')\n"
+		"  --assert N=V     a threshold for 'ktstr run' (repeatable); without\n"
+		"                   KVM the default is max_spread_pct=50 (emulated CPUs)\n"
+		"  --timeout S      per guest (default: 300 + 10 per scenario second)\n"
+		"  --memory MB      per guest (default max(768, 96 per CPU))\n"
+		"  --json FILE      write every row and the summary as JSON\n"
+		"  -v, --verbose    forward each guest's console\n\n"
+		"Exit: 0 nothing failed (skips allowed), 1 a failure, 2 bad usage.\n");
+}
+
+/* Append fmt with s (single-quoted for sh when @quote) to *cmd. */
+static int append(char **cmd, const char *fmt, const char *s, bool quote)
+{
+	char *q = NULL, *out = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	if (quote) {
+		f = open_memstream(&q, &n);
+		if (!f)
+			return -ENOMEM;
+		fputc('\'', f);
+		for (const char *p = s; *p; p++) {
+			if (*p == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(*p, f);
+		}
+		fputc('\'', f);
+		if (fclose(f))
+			return -ENOMEM;
+		s = q;
+	}
+	{
+		char *piece = NULL;
+
+		if (asprintf(&piece, fmt, s) < 0 ||
+		    asprintf(&out, "%s%s", *cmd ? *cmd : "", piece) < 0) {
+			free(piece);
+			free(q);
+			return -ENOMEM;
+		}
+		free(piece);
+	}
+	free(*cmd);
+	free(q);
+	*cmd = out;
+	return 0;
+}
+
+/* Run `ktstr vm ARGS`, its stdout into *out (malloc'd); returns its exit status. */
+static int run_vm(char **args, bool verbose, char **out)
+{
+	char self[PATH_MAX], buf[4096];
+	size_t len = 0, cap = 0;
+	int fds[2], status;
+	ssize_t r;
+	pid_t pid;
+
+	*out = NULL;
+	r = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (r <= 0 || pipe(fds))
+		return -1;
+	self[r] = '\0';
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execv(self, args);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((r = read(fds[0], buf, sizeof(buf))) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (verbose)
+			fwrite(buf, 1, r, stdout);
+		if (len + r + 1 > cap) {
+			char *nb;
+
+			cap = (len + r + 1) * 2;
+			nb = realloc(*out, cap);
+			if (!nb)
+				break;
+			*out = nb;
+		}
+		memcpy(*out + len, buf, r);
+		len += r;
+		(*out)[len] = '\0';
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_row(const struct ktstr_gauntlet_row *r)
+{
+	printf("%s %s/%s", ktstr_verdict_name(r->verdict), r->scenario, r->topology);
+	if (r->verdict != KTSTR_VERDICT_SKIP)
+		printf(" (%.1fs)", r->seconds);
+	if (r->reason[0] && r->verdict != KTSTR_VERDICT_PASS)
+		printf(": %s", r->reason);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int write_json(const char *path, const struct ktstr_gauntlet_row *rows, int n,
+		      const struct ktstr_gauntlet_summary *sum)
+{
+	json_t *root = json_object(), *arr = json_array();
+	int ret;
+
+	if (!root || !arr) {
+		json_decref(root);
+		json_decref(arr);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:s}",
+			"scenario", rows[i].scenario, "topology", rows[i].topology,
+			"verdict", ktstr_verdict_name(rows[i].verdict),
+			"seconds", rows[i].seconds, "reason", rows[i].reason));
+	json_object_set_new(root, "version", json_integer(1));
+	json_object_set_new(root, "results", arr);
+	json_object_set_new(root, "summary", json_pack("{s:i, s:i, s:i, s:i}",
+		"total", sum->total, "passed", sum->passed, "failed", sum->failed,
+		"skipped", sum->skipped));
+	ret = json_dump_file(root, path, JSON_INDENT(2)) ? -EIO : 0;
+	json_decref(root);
+	return ret;
+}
+
+int cmd_gauntlet(int argc, char **argv)
+{
+	struct ktstr_gauntlet_topo topos[KTSTR_GAUNTLET_MAX_TOPOS];
+	const char *topo_list = KTSTR_GAUNTLET_DEFAULT_TOPOS, *kernel = NULL;
+	const char *json_path = NULL, *sched_path = NULL, *filter = NULL;
+	const char *flags = NULL, *duration = "2";
+	const char **names = NULL, **sched_args = NULL, **asserts = NULL;
+	const struct ktstr_scenario **sel = NULL;
+	struct ktstr_gauntlet_row *rows = NULL;
+	struct ktstr_gauntlet_summary sum;
+	int nr_names = 0, nr_sargs = 0, nr_asserts = 0, nsel = 0, ntopo, nrows = 0;
+	int timeout_s = 0, memory_mb = 0, rc = 2;
+	bool verbose = false;
+	double dur_s = 2, t0 = now_s();
+	char why[512];
+
+	names = calloc(argc, sizeof(*names));
+	sched_args = calloc(argc, sizeof(*sched_args));
+	asserts = calloc(argc, sizeof(*asserts));
+	if (!names || !sched_args || !asserts)
+		goto fail;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool more = i + 1 < argc;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			rc = 0;
+			goto out;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			verbose = true;
+		} else if (!strcmp(a, "--topologies") && more) {
+			topo_list = argv[++i];
+		} else if (!strcmp(a, "--kernel") && more) {
+			kernel = argv[++i];
+		} else if (!strcmp(a, "--duration") && more) {
+			char *end;
+
+			duration = argv[++i];
+			dur_s = strtod(duration, &end);
+			if (*end || end == duration || !(dur_s > 0) || dur_s > 86400) {
+				fprintf(stderr, "ktstr gauntlet: bad --duration '%s' (seconds > 0)\n",
+					duration);
+				goto bad;
+			}
+		} else if (!strcmp(a, "--json") && more) {
+			json_path = argv[++i];
+		} else if (!strcmp(a, "--scheduler") && more) {
+			sched_path = argv[++i];
+		} else if (!strcmp(a, "--sched-arg") && more) {
+			sched_args[nr_sargs++] = argv[++i];
+		} else if (!strcmp(a, "--flags") && more) {
+			uint32_t m;
+
+			flags = argv[++i];
+			if (ktstr_flags_parse(flags, &m, why, sizeof(why))) {
+				fprintf(stderr, "ktstr gauntlet: --flags: %s\n", why);
+				goto bad;
+			}
+		} else if (!strcmp(a, "--assert") && more) {
+			asserts[nr_asserts++] = argv[++i];
+		} else if (!strcmp(a, "--filter") && more) {
+			filter = argv[++i];
+		} else if ((!strcmp(a, "--timeout") || !strcmp(a, "--memory")) && more) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+
+			if (*end || end == argv[i] || v < 1 || v > 1000000) {
+				fprintf(stderr, "ktstr gauntlet: bad %s '%s'\n", a, argv[i]);
+				goto bad;
+			}
+			if (a[2] == 't')
+				timeout_s = (int)v;
+			else
+				memory_mb = (int)v;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "ktstr gauntlet: bad argument '%s' (see 'ktstr gauntlet --help')\n",
+				a);
+			goto bad;
+		} else {
+			if (!ktstr_scenario_find(a)) {
+				fprintf(stderr, "ktstr gauntlet: unknown scenario '%s' (see 'ktstr list')\n",
+					a);
+				goto bad;
+			}
+			names[nr_names++] = a;
+		}
+	}
+	if (!nr_names && !filter) {
+		fprintf(stderr, "ktstr gauntlet: name scenarios or give --filter (see 'ktstr list')\n");
+		goto bad;
+	}
+	if (nr_sargs && !sched_path) {
+		fprintf(stderr, "ktstr gauntlet: --sched-arg without --scheduler\n");
+		goto bad;
+	}
+	if (sched_path && access(sched_path, X_OK)) {
+		fprintf(stderr, "ktstr gauntlet: --scheduler %s: %s\n", sched_path, strerror(errno));
+		goto bad;
+	}
+	ntopo = ktstr_gauntlet_parse_topos(topo_list, topos, KTSTR_GAUNTLET_MAX_TOPOS,
+					   why, sizeof(why));
+	if (ntopo < 0) {
+		fprintf(stderr, "ktstr gauntlet: --topologies: %s\n", why);
+		goto bad;
+	}
+	sel = calloc(ktstr_scenario_count() + 1, sizeof(*sel));
+	if (!sel)
+		goto fail;
+	for (int i = 0; i < ktstr_scenario_count(); i++) {
+		const struct ktstr_scenario *s = ktstr_scenario_at(i);
+		bool named = !nr_names;
+
+		for (int k = 0; k < nr_names && !named; k++)
+			named = !strcmp(names[k], s->name);
+		if (named && ktstr_scenario_match(s, filter))
+			sel[nsel++] = s;
+	}
+	if (!nsel) {
+		fprintf(stderr, "ktstr gauntlet: no scenario matches '%s'\n", filter ? filter : "");
+		goto bad;
+	}
+	rows = calloc((size_t)ntopo * (nsel + 1), sizeof(*rows));
+	if (!rows)
+		goto fail;
+	if (!nr_asserts && !ktstr_vm_kvm_usable()) {
+		asserts[nr_asserts++] = "max_spread_pct=50";
+		printf("# no KVM: emulated guests, fairness spread judged at 50%% (--assert to change)\n");
+	}
+	printf("# gauntlet: %d scenario(s) x %d topolog%s\n", nsel, ntopo,
+	       ntopo == 1 ? "y" : "ies");
+	fflush(stdout);
+
+	for (int t = 0; t < ntopo; t++) {
+		const char *run_names[nsel + 1];
+		char *cmd = NULL, *out = NULL, *vmargs[32], cpus_s[16], mem_s[16], tmo_s[16];
+		int nrun = 0, na = 0, cpus = ktstr_vm_topo_cpus(&topos[t].topo), vm_rc, got;
+		double g0 = now_s();
+
+		for (int i = 0; i < nsel; i++) {
+			if (ktstr_gauntlet_fits(sel[i], &topos[t].topo, why, sizeof(why))) {
+				struct ktstr_gauntlet_row *r = &rows[nrows++];
+
+				memset(r, 0, sizeof(*r));
+				snprintf(r->scenario, sizeof(r->scenario), "%s", sel[i]->name);
+				snprintf(r->topology, sizeof(r->topology), "%.31s", topos[t].name);
+				r->verdict = KTSTR_VERDICT_SKIP;
+				snprintf(r->reason, sizeof(r->reason), "%.255s", why);
+				print_row(r);
+				continue;
+			}
+			run_names[nrun++] = sel[i]->name;
+		}
+		if (!nrun)
+			continue;
+
+		/* The guest's command: run, then print the JSON as prefixed lines. */
+		if (append(&cmd, "ktstr run --json /tmp/g.json --duration %s", duration, true))
+			goto fail;
+		if (sched_path) {
+			char *tmp = strdup(sched_path), *base = tmp ? strrchr(tmp, '/') : NULL;
+
+			if (!tmp || append(&cmd, " --scheduler ./%s", base ? base + 1 : tmp, false)) {
+				free(tmp);
+				goto fail;
+			}
+			free(tmp);
+		}
+		for (int k = 0; k < nr_sargs; k++)
+			if (append(&cmd, " --sched-arg %s", sched_args[k], true))
+				goto fail;
+		if (flags && append(&cmd, " --flags %s", flags, true))
+			goto fail;
+		for (int k = 0; k < nr_asserts; k++)
+			if (append(&cmd, " --assert %s", asserts[k], true))
+				goto fail;
+		for (int k = 0; k < nrun; k++)
+			if (append(&cmd, " %s", run_names[k], true))
+				goto fail;
+		if (append(&cmd, "%s", "; rc=$?; [ -f /tmp/g.json ] && sed 's/^/"
+			   KTSTR_GAUNTLET_PREFIX "/' /tmp/g.json; exit $rc", false))
+			goto fail;
+
+		snprintf(cpus_s, sizeof(cpus_s), "%d", cpus);
+		snprintf(mem_s, sizeof(mem_s), "%d", memory_mb ? memory_mb :
+			 (cpus * 96 > 768 ? cpus * 96 : 768));
+		snprintf(tmo_s, sizeof(tmo_s), "%d", timeout_s ? timeout_s :
+			 300 + (int)(nrun * (dur_s + 1) * 10));
+		vmargs[na++] = "ktstr";
+		vmargs[na++] = "vm";
+		vmargs[na++] = "--topology";
+		vmargs[na++] = topos[t].name;
+		vmargs[na++] = "--memory";
+		vmargs[na++] = mem_s;
+		vmargs[na++] = "--timeout";
+		vmargs[na++] = tmo_s;
+		if (kernel) {
+			vmargs[na++] = "--kernel";
+			vmargs[na++] = (char *)kernel;
+		}
+		if (sched_path) {
+			vmargs[na++] = "--include";
+			vmargs[na++] = (char *)sched_path;
+		}
+		vmargs[na++] = "--";
+		vmargs[na++] = "sh";
+		vmargs[na++] = "-c";
+		vmargs[na++] = cmd;
+		vmargs[na] = NULL;
+		printf("# %s (%d CPUs): booting for %d scenario(s)\n", topos[t].name, cpus, nrun);
+		fflush(stdout);
+		vm_rc = run_vm(vmargs, verbose, &out);
+		free(cmd);
+		got = ktstr_gauntlet_collect(run_names, nrun, topos[t].name, out, vm_rc,
+					     rows + nrows);
+		if (got > nrun || (got && rows[nrows].verdict == KTSTR_VERDICT_FAIL &&
+				   !strncmp(rows[nrows].reason, "no results", 10))) {
+			/* The guest's own trouble: show the end of its console. */
+			const char *tail = out ? out + strlen(out) : NULL;
+
+			for (int l = 0; tail && tail > out && l < 16; )
+				if (*--tail == '\n')
+					l++;
+			if (tail && !verbose)
+				fprintf(stderr, "# %s console (last lines):\n%s\n", topos[t].name, tail);
+		}
+		free(out);
+		for (int k = 0; k < got; k++)
+			print_row(&rows[nrows + k]);
+		nrows += got;
+		printf("# %s: guest done in %.0fs (ktstr vm exit %d)\n", topos[t].name,
+		       now_s() - g0, vm_rc);
+		fflush(stdout);
+	}
+	ktstr_gauntlet_tally(rows, nrows, &sum);
+	printf("%d/%d passed (%d skipped, %d failed) in %.0fs\n", sum.passed, sum.total,
+	       sum.skipped, sum.failed, now_s() - t0);
+	rc = ktstr_gauntlet_exit_code(&sum);
+	if (json_path && write_json(json_path, rows, nrows, &sum)) {
+		fprintf(stderr, "ktstr gauntlet: cannot write %s\n", json_path);
+		rc = 1;
+	}
+	goto out;
+bad:
+	rc = 2;
+	goto out;
+fail:
+	fprintf(stderr, "ktstr gauntlet: out of memory or cannot start ktstr vm\n");
+	rc = 1;
+out:
+	free(rows);
+	free(sel);
+	free(names);
+	free(sched_args);
+	free(asserts);
+	return rc;
+}
