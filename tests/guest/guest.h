@@ -95,6 +95,20 @@ static inline void spin_ns(uint64_t ns)
 		;
 }
 
+/* Spin until this thread has had ns of CPU time (not wall time). */
+static inline void spin_cpu_ns(uint64_t ns)
+{
+	struct timespec ts;
+	uint64_t start, now;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	start = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	do {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	} while (now - start < ns);
+}
+
 static inline void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { ns / 1000000000ULL, ns % 1000000000ULL };
@@ -275,6 +289,28 @@ static inline double rel_err(uint64_t a, uint64_t b)
 }
 
 #define SPAWN_MAX_WORKERS 8
+
+/*
+ * The backend-accuracy workload (tests/guest/backends.c,
+ * bench/bench_accuracy.c), a spawn_work_fn for 3 workers: workers 0 and 1
+ * spin SPIN_SLEEP_WORK_NS of CPU, worker 2 alternates 200 us of spin and
+ * 500 us of sleep for SPIN_SLEEP_WORK_NS.
+ */
+#define SPIN_SLEEP_WORK_NS (400 * MS)
+
+static inline void spin_sleep_work(int idx)
+{
+	uint64_t end = now_ns() + SPIN_SLEEP_WORK_NS;
+
+	if (idx < 2) {
+		spin_ns(SPIN_SLEEP_WORK_NS);
+		return;
+	}
+	while (now_ns() < end) {
+		spin_ns(200000);
+		sleep_ns(500000);
+	}
+}
 
 /*
  * A paused spawner forks the workers once it has been tracked (by the

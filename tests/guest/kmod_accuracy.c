@@ -306,7 +306,7 @@ static void test_cgroup_tracking(int fd)
 	struct ktstr_task_rec *r;
 	pid_t child, outsider;
 	char buf[32], procs[128];
-	int cgfd, pp[2];
+	int cgfd, pp[2], done[2];
 	pid_t grandchild = 0;
 	uint32_t n;
 
@@ -315,13 +315,13 @@ static void test_cgroup_tracking(int fd)
 		return;
 	}
 	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pipe(pp) || cgfd < 0) {
+	if (pipe(pp) || pipe(done) || cgfd < 0) {
 		fail("cgroup tracking", "setup: %s", strerror(errno));
 		return;
 	}
 	outsider = fork();
 	if (!outsider) {
-		spin_ns(200 * MS);
+		spin_cpu_ns(100 * MS);
 		pause();
 		_exit(0);
 	}
@@ -330,18 +330,23 @@ static void test_cgroup_tracking(int fd)
 		char c;
 
 		close(pp[1]);
+		close(done[0]);
 		/* Wait until moved into the cgroup, then work and fork. */
 		if (read(pp[0], &c, 1) != 1)
 			_exit(1);
-		spin_ns(100 * MS);
+		/* CPU time, not wall time: the guest may be slow and busy. */
+		spin_cpu_ns(100 * MS);
 		if (!fork()) {
-			spin_ns(100 * MS);
+			spin_cpu_ns(100 * MS);
+			(void)!write(done[1], "g", 1);
 			pause();
 		}
+		(void)!write(done[1], "c", 1);
 		pause();
 		_exit(0);
 	}
 	close(pp[0]);
+	close(done[1]);
 	check(kt_track(fd, KTSTR_TRACK_CGROUP, 0, 0, cgfd) == 0, "track an empty cgroup",
 	      "%s", strerror(errno));
 	check(kt_track(fd, KTSTR_TRACK_CGROUP, 0, 0, cgfd) == -EBUSY,
@@ -351,9 +356,13 @@ static void test_cgroup_tracking(int fd)
 	if (write_file(procs, buf)) {
 		fail("move a task into the tracked cgroup", "%s", strerror(errno));
 	} else {
+		char c2[2];
+
 		if (write(pp[1], "g", 1) != 1)
 			fail("cgroup tracking", "pipe");
-		sleep_ns(400 * MS);
+		/* Both have done their work once both bytes arrived. */
+		if (read(done[0], c2, 1) != 1 || read(done[0], c2 + 1, 1) != 1)
+			fail("cgroup tracking", "workers did not report");
 		r = kt_tasks(fd, &n);
 		for (uint32_t i = 0; i < n; i++)
 			if (r[i].tgid != child && r[i].pid != outsider && r[i].run_ns > 50 * MS)
@@ -366,6 +375,7 @@ static void test_cgroup_tracking(int fd)
 		free(r);
 	}
 	close(pp[1]);
+	close(done[0]);
 	kill_wait(outsider);
 	kill_wait(child);
 	if (grandchild)
