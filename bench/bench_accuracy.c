@@ -23,7 +23,7 @@
  *
  * usage: bench_accuracy [--runs N]
  */
-#include "guest.h"
+#include "bench_util.h"
 #include <getopt.h>
 #include <math.h>
 #include <sys/mount.h>
@@ -33,91 +33,20 @@
 #include <ktstr/taskstats.h>
 
 #define NR_WORKERS	3
-#define WORK_NS		(400 * MS)
 #define MAX_RUNS	20
 #define MAX_SAMPLES	(MAX_RUNS * NR_WORKERS)
 #define GOAL_REL	0.001
 
-static void work(int idx)
-{
-	uint64_t end = now_ns() + WORK_NS;
-
-	if (idx < 2) {
-		spin_ns(WORK_NS);
-		return;
-	}
-	while (now_ns() < end) {
-		spin_ns(200000);
-		sleep_ns(500000);
-	}
-}
-
-struct run {
-	pid_t spawner;
-	pid_t pids[NR_WORKERS];
-	int release_w;
+struct backend_arg {
+	const struct ktstr_backend *be;
+	void *st;
 };
 
-static int start(const struct ktstr_backend *be, void *st, struct run *rn)
+static int track_with_backend(void *arg, pid_t spawner)
 {
-	int go[2], done[2], rel[2];
-	char c;
+	struct backend_arg *ba = arg;
 
-	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC) || pipe2(rel, O_CLOEXEC))
-		return -errno;
-	rn->spawner = fork();
-	if (rn->spawner < 0)
-		return -errno;
-	if (!rn->spawner) {
-		close(go[1]);
-		close(done[0]);
-		close(rel[1]);
-		pin_cpu(0);
-		if (read(go[0], &c, 1) != 1)
-			_exit(1);
-		for (int i = 0; i < NR_WORKERS; i++) {
-			if (!fork()) {
-				pid_t me[2] = { i, getpid() };
-
-				work(i);
-				if (write(done[1], me, sizeof(me)) != sizeof(me))
-					_exit(1);
-				(void)!read(rel[0], &c, 1);
-				_exit(0);
-			}
-		}
-		while (wait(NULL) > 0)
-			;
-		_exit(0);
-	}
-	close(go[0]);
-	close(done[1]);
-	close(rel[0]);
-	rn->release_w = rel[1];
-	if (be->track_pid(st, rn->spawner, true) < 0) {
-		close(go[1]);
-		return -EIO;
-	}
-	if (write(go[1], "g", 1) != 1)
-		return -EIO;
-	close(go[1]);
-	for (int i = 0; i < NR_WORKERS; i++) {
-		pid_t me[2];
-
-		if (read(done[0], me, sizeof(me)) != sizeof(me))
-			return -EIO;
-		rn->pids[me[0]] = me[1];
-	}
-	close(done[0]);
-	sleep_ns(50 * MS);		/* let the last one reach its read() */
-	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	return ba->be->track_pid(ba->st, spawner, true) < 0 ? -EIO : 0;
 }
 
 static double median(double *v, int n)
@@ -159,10 +88,11 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 	}
 	for (int k = 0; k < runs; k++) {
 		struct ktstr_task_rec *recs = NULL;
-		struct run rn = { 0 };
+		struct backend_arg ba = { be, st };
+		struct spawn rn = { 0 };
 		size_t n = 0;
 
-		r = start(be, st, &rn);
+		r = spawn_start(&rn, NR_WORKERS, spin_sleep_work, 0, track_with_backend, &ba);
 		if (r) {
 			printf("not ok - acc_%s: workload: %s (%s)\n", name, strerror(-r),
 			       be->last_error());
@@ -173,8 +103,7 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 		r = be->snapshot(st, &recs, &n);
 		if (r) {
 			printf("not ok - acc_%s: snapshot: %s\n", name, be->last_error());
-			close(rn.release_w);
-			waitpid(rn.spawner, NULL, 0);
+			spawn_finish(&rn);
 			be->close(st);
 			return 1;
 		}
@@ -190,8 +119,7 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 				printf("not ok - acc_%s: run %d worker %d (pid %d): no record\n",
 				       name, k, i, rn.pids[i]);
 				free(recs);
-				close(rn.release_w);
-				waitpid(rn.spawner, NULL, 0);
+				spawn_finish(&rn);
 				be->close(st);
 				return 1;
 			}
@@ -224,8 +152,7 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 			a.n++;
 		}
 		free(recs);
-		close(rn.release_w);
-		waitpid(rn.spawner, NULL, 0);
+		spawn_finish(&rn);
 	}
 	be->close(st);
 

@@ -40,31 +40,15 @@ grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$kdir/config" ||
 
 BR="$KTSTR_CACHE/buildroot/unstable"
 [ -f "$BR/.complete" ] || die "no build root at $BR: run 'ktstr kernel fetch sched-ext'"
-in_br() { chroot "$BR" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"; }
+# shellcheck source=scripts/lib/buildroot.sh
+. "$here/lib/buildroot.sh"
 
 # ---- tools in the build root ----
-want="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libc6-dev"
-missing=
-for p in $want; do
-	in_br dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	say "installing$missing in the build root"
-	cp /etc/resolv.conf "$BR/etc/resolv.conf" 2>/dev/null || true
-	# A mirror snapshot older than its Release's Valid-Until still has
-	# the packages we want: retry without that check rather than fail.
-	in_br apt-get update -qq >/dev/null 2>&1 ||
-		in_br apt-get -o Acquire::Check-Valid-Until=false update -qq >/dev/null ||
-		die "apt-get update in the build root failed"
-	in_br env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends $missing >/dev/null ||
-		die "apt-get install$missing in the build root failed"
-	in_br apt-get clean
-fi
+br_install_missing --stale-ok clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+	libzstd-dev libc6-dev
 
 # ---- up to date? ----
-files="scripts/build-fixture.sh $(cd "$src" && ls scheds/fixture/*.c scheds/fixture/*.h)"
+files="scripts/build-fixture.sh scripts/lib/buildroot.sh $(cd "$src" && ls scheds/fixture/*.c scheds/fixture/*.h)"
 out="$kdir/ktstr_fixture"
 stamp=$( (cd "$src" && cat $files; echo "$kver"; sha256sum "$kdir/build/vmlinux";
 	in_br clang --version | head -n1;
@@ -80,14 +64,11 @@ B="$kdir/fixture-build"
 rm -rf "$B"
 mkdir -p "$B"
 (cd "$src" && tar cf - $files) | (cd "$B" && tar xf -)
-mkdir -p "$BR$KTSTR_CACHE"
 log="$kdir/fixture-build.log"
 # shellcheck disable=SC2016
-if ! unshare -m sh -c '
-	mount --bind "$1" "$2$1" && mount -t proc proc "$2/proc" &&
-	chroot "$2" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C sh -exc "
-		cd \"$3\"
-		bpftool btf dump file \"$4/build/vmlinux\" format c >vmlinux.h
+if ! br_run sh -exc '
+		cd "$1"
+		bpftool btf dump file "$2/build/vmlinux" format c >vmlinux.h
 		clang -g -O2 -Wall -Werror -Wno-missing-declarations -target bpf \
 			-D__TARGET_ARCH_x86 -DBPF_NO_KFUNC_PROTOTYPES -I. \
 			-c scheds/fixture/ktstr_fixture.bpf.c -o ktstr_fixture.bpf.o
@@ -96,7 +77,7 @@ if ! unshare -m sh -c '
 		clang -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -I. \
 			-Ischeds/fixture -static -o ktstr_fixture \
 			scheds/fixture/ktstr_fixture.c -lbpf -lelf -lz -lzstd
-	"' sh "$KTSTR_CACHE" "$BR" "$B" "$kdir" >"$log" 2>&1; then
+	' sh "$B" "$kdir" >"$log" 2>&1; then
 	grep -E 'error|Error|undefined' "$log" | head -n 30 >&2
 	die "ktstr_fixture does not build: see $log"
 fi

@@ -202,7 +202,8 @@ rundeps=$(deps_of "$kbuild_pkg" '[a-z0-9][^ <>]*' | grep -v '^libc6$' | tr '\n' 
 want="$gcc make libc6-dev $rundeps"
 
 BR="$KTSTR_CACHE/buildroot/$suite"
-in_br() { chroot "$BR" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"; }
+# shellcheck source=scripts/lib/buildroot.sh
+. "$here/lib/buildroot.sh"
 if [ ! -f "$BR/.complete" ]; then
 	command -v debootstrap >/dev/null || {
 		say "installing debootstrap on the host"
@@ -222,20 +223,8 @@ if [ ! -f "$BR/.complete" ]; then
 	date -u +%FT%TZ > "$BR/.complete"
 fi
 # A newer kernel may want a newer gcc: install what is missing.
-missing=
-for p in $want; do
-	in_br dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	say "installing$missing in the build root"
-	cp /etc/resolv.conf "$BR/etc/resolv.conf" 2>/dev/null || true
-	in_br apt-get update -qq >/dev/null &&
-	in_br env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends $missing >/dev/null ||
-		die "apt-get install$missing in the build root failed"
-	in_br apt-get clean
-fi
+# shellcheck disable=SC2086
+br_install_missing $want
 
 # ---- 5. ktstr.ko, built in the build root from a copy of the sources ----
 # A copy, not the tree: kbuild writes its objects next to the sources and
@@ -252,15 +241,9 @@ M="$kdir/kmod-build"
 rm -rf "$M"
 mkdir -p "$M"
 (cd "$src" && tar cf - $kmod_files) | (cd "$M" && tar xf -)
-# The build root sees the cache at the same absolute path (bind mount in a
-# private mount namespace: nothing to undo, even if we are killed).
-mkdir -p "$BR$KTSTR_CACHE"
+# The build root sees the cache at the same absolute path (br_run).
 log="$kdir/kmod-build.log"
-if ! unshare -m sh -c '
-	mount --bind "$1" "$2$1" && mount -t proc proc "$2/proc" &&
-	chroot "$2" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C \
-		make -C "$3/build" M="$4" -j"$(nproc)" modules' sh \
-	"$KTSTR_CACHE" "$BR" "$kdir" "$M" >"$log" 2>&1; then
+if ! br_run make -C "$kdir/build" M="$M" -j"$(nproc)" modules >"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -n 30 >&2
 	die "ktstr.ko does not build against $kver: see $log"
 fi

@@ -17,22 +17,6 @@
 #include <ktstr/backend.h>
 
 #define NR_WORKERS 3
-#define WORK_NS (400 * MS)
-
-static void work(int idx)
-{
-	uint64_t end = now_ns() + WORK_NS;
-
-	if (idx < 2) {
-		spin_ns(WORK_NS);
-		return;
-	}
-	while (now_ns() < end) {
-		spin_ns(200000);
-		sleep_ns(500000);
-	}
-}
-
 struct backend_arg {
 	const struct ktstr_backend *be;
 	void *st;
@@ -73,7 +57,7 @@ static void measure(const char *name, bool exact_counts)
 		return;
 	ba.be = be;
 	ba.st = st;
-	r = spawn_start(&rn, NR_WORKERS, work, 0, track_with_backend, &ba);
+	r = spawn_start(&rn, NR_WORKERS, spin_sleep_work, 0, track_with_backend, &ba);
 	snprintf(t, sizeof(t), "%s: workload tracked", name);
 	if (!check(r == 0, t, "%s", strerror(-r))) {
 		kill_wait(rn.spawner);

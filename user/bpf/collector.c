@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <linux/ktstr.h>
+#include "../lib/ktstr_error.h"
 
 typedef uint32_t u32;
 typedef uint64_t u64;
@@ -28,23 +29,9 @@ typedef int32_t s32;
 #define KTSTR_BPF_INTERNAL
 #include "collector.h"
 
-static __thread char last_err[256];
+KTSTR_LAST_ERROR(ktstr_bpf_last_error, 256);
 
-__attribute__((format(printf, 2, 3)))
-static int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_err, sizeof(last_err), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-const char *ktstr_bpf_last_error(void)
-{
-	return last_err;
-}
+#define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 
 #ifndef KTSTR_HAVE_BPF
 

@@ -17,20 +17,16 @@
 #include <ktstr/cgroup.h>
 
 #include "cgroup_fs.h"
+#include "ktstr_error.h"
 
-static _Thread_local char last_error[512];
-
-const char *ktstr_cgroup_last_error(void)
-{
-	return last_error;
-}
+KTSTR_LAST_ERROR(ktstr_cgroup_last_error, 512);
 
 int cg_fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	ktstr_verrorf(last_error, sizeof(last_error), err, fmt, ap);
 	va_end(ap);
 	return err;
 }

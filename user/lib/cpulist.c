@@ -7,23 +7,11 @@
 #include <string.h>
 
 #include <ktstr/cpulist.h>
+#include "ktstr_error.h"
 
-static _Thread_local char last_error[160];
+KTSTR_LAST_ERROR(ktstr_cpulist_last_error, 160);
 
-const char *ktstr_cpulist_last_error(void)
-{
-	return last_error;
-}
-
-static int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-	return err;
-}
+#define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 
 void ktstr_cpuset_zero(struct ktstr_cpuset *s)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <ktstr/flags.h>
+#include "ktstr_error.h"
 
 /*
  * ktstr's catalog flags. The arguments are the convention a scheduler
@@ -27,17 +28,7 @@ const struct ktstr_flag_decl ktstr_flag_catalog[KTSTR_NR_FLAGS] = {
 		"cgroups without controller settings" },
 };
 
-static int say(char *why, size_t len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && len) {
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
+#define say(why, len, err, ...) ktstr_errorf(why, len, err, __VA_ARGS__)
 
 int ktstr_flag_find(const char *name)
 {

@@ -9,18 +9,9 @@
 #include <jansson.h>
 
 #include <ktstr/gauntlet.h>
+#include "ktstr_error.h"
 
-static int say(char *why, size_t len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && len) {
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
+#define say(why, len, err, ...) ktstr_errorf(why, len, err, __VA_ARGS__)
 
 int ktstr_gauntlet_parse_topos(const char *list, struct ktstr_gauntlet_topo *out,
 			       int max, char *why, size_t len)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <ktstr/dev.h>
+#include "ktstr_error.h"
 
 struct ktstr_dev {
 	int fd;
@@ -22,24 +23,10 @@ struct ktstr_dev {
 /* Retries of a snapshot whose table grew between sizing and copying. */
 #define SNAPSHOT_TRIES	16
 
-static _Thread_local char last_error[512];
+KTSTR_LAST_ERROR(ktstr_dev_last_error, 512);
 
 /* Record a description of the failure and return -err (err > 0). */
-__attribute__((format(printf, 2, 3)))
-static int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-	return -err;
-}
-
-const char *ktstr_dev_last_error(void)
-{
-	return last_error;
-}
+#define fail(err, ...) KTSTR_FAIL(-(err), __VA_ARGS__)
 
 static int fail_ioctl(const struct ktstr_dev *dev, const char *what, int err)
 {

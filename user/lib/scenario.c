@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include <ktstr/scenario.h>
+#include "ktstr_error.h"
 
 static const struct ktstr_scn_table *const tables[] = {
 	&ktstr_scn_basic, &ktstr_scn_cpuset, &ktstr_scn_affinity,
@@ -89,18 +90,7 @@ bool ktstr_scenario_match(const struct ktstr_scenario *s, const char *filter)
 	return strstr(s->name, filter) || !strcasecmp(s->category, filter);
 }
 
-__attribute__((format(printf, 3, 4)))
-static int say(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && len) {
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
-	return -ENOSPC;
-}
+#define say(why, len, ...) ktstr_errorf(why, len, -ENOSPC, __VA_ARGS__)
 
 int ktstr_scenario_nr_cgroups(const struct ktstr_scenario *s,
 			      const struct ktstr_topo *topo)

@@ -17,29 +17,16 @@
 #include <netlink/netlink.h>
 
 #include <ktstr/taskstats.h>
+#include "ktstr_error.h"
 
 struct ktstr_taskstats {
 	struct nl_sock *sk;
 	int family;
 };
 
-static __thread char last_err[256];
+KTSTR_LAST_ERROR(ktstr_taskstats_last_error, 256);
 
-__attribute__((format(printf, 2, 3)))
-static int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_err, sizeof(last_err), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-const char *ktstr_taskstats_last_error(void)
-{
-	return last_err;
-}
+#define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 
 /* libnl's NLE_* codes to errno, for the ones that have a meaning here. */
 static int nl_to_errno(int nle)
@@ -170,7 +157,7 @@ int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_s
 
 	if (!ts || !out || pid <= 0)
 		return fail(-EINVAL, "taskstats: bad argument");
-	last_err[0] = '\0';
+	last_error[0] = '\0';
 	m = nlmsg_alloc();
 	if (!m)
 		return fail(-ENOMEM, "taskstats: out of memory");
@@ -201,7 +188,7 @@ int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_s
 		return fail(-ESRCH, "taskstats: no task %d", pid);
 	if (rp.err == -EPERM)
 		return fail(-EPERM, "taskstats: permission denied (needs CAP_NET_ADMIN)");
-	if (rp.err < 0 && !last_err[0])
+	if (rp.err < 0 && !last_error[0])
 		return fail(rp.err, "taskstats: pid %d: %s", pid, strerror(-rp.err));
 	return rp.err < 0 ? rp.err : 0;
 }

@@ -12,22 +12,11 @@
 #include <hwloc.h>
 
 #include <ktstr/topo.h>
+#include "ktstr_error.h"
 
-static _Thread_local char last_error[256];
+KTSTR_LAST_ERROR(ktstr_topo_last_error, 256);
 
-const char *ktstr_topo_last_error(void)
-{
-	return last_error;
-}
-
-static void set_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-}
+#define set_error(...) ((void)KTSTR_FAIL(0, __VA_ARGS__))
 
 /*
  * Copy the online part of an object's cpuset. Restricting to @online first

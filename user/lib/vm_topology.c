@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "ktstr/vm.h"
+#include "ktstr_error.h"
 
 /* The gauntlet presets of the Rust ktstr (x86_64), same names and shapes. */
 const struct ktstr_vm_topo_preset ktstr_vm_topo_presets[] = {
@@ -56,17 +57,7 @@ const struct ktstr_vm_topo_preset ktstr_vm_topo_presets[] = {
 	{ NULL,                 { 0,  0,  0, 0 } },
 };
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#define fail(buf, len, ...) ktstr_errorf(buf, len, -1, __VA_ARGS__)
 
 const char *ktstr_vm_topology_str(const struct ktstr_vm_topology *t, char *buf,
 				  size_t len)

@@ -20,6 +20,7 @@
 
 #include "work_types.h"
 #include "worker_priv.h"
+#include "ktstr_error.h"
 
 struct wk {
 	pid_t pid;
@@ -47,23 +48,9 @@ struct ktstr_workers {
 	int nr_reported;
 };
 
-static _Thread_local char last_error[256];
+KTSTR_LAST_ERROR(ktstr_worker_last_error, 256);
 
-const char *ktstr_worker_last_error(void)
-{
-	return last_error;
-}
-
-__attribute__((format(printf, 2, 3)))
-static int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-	return err;
-}
+#define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 
 static uint64_t now_ms(void)
 {

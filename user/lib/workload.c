@@ -13,20 +13,16 @@
 #include <ktstr/workload.h>
 
 #include "work_types.h"
+#include "ktstr_error.h"
 
-static _Thread_local char last_error[256];
-
-const char *ktstr_work_last_error(void)
-{
-	return last_error;
-}
+KTSTR_LAST_ERROR(ktstr_work_last_error, 256);
 
 int ktstr_work_fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	ktstr_verrorf(last_error, sizeof(last_error), err, fmt, ap);
 	va_end(ap);
 	return err;
 }
