@@ -355,6 +355,18 @@ static void test_assert_layers(void **state)
 	ktstr_scenario_assert(s, &o, &cfg);
 	assert_int_equal(cfg.max_gap_ms, 5000);
 	assert_true(cfg.max_spread_pct == 35.0);
+	/* The override layer wins over the scenario's own value; the rest stays. */
+	{
+		struct ktstr_assert over;
+
+		ktstr_assert_none(&over);
+		KTSTR_ASSERT_SET(&over, max_spread_pct, 50.0);
+		o.override_assert = &over;
+		ktstr_scenario_assert(s, &o, &cfg);
+		assert_true(cfg.max_spread_pct == 50.0);
+		assert_int_equal(cfg.max_gap_ms, 5000);
+		assert_true(cfg.not_stuck);
+	}
 }
 
 static void fill_outcome(struct ktstr_outcome *o, const char *name,
