@@ -300,18 +300,9 @@ int cmd_gauntlet(int argc, char **argv)
 		fprintf(stderr, "ktstr gauntlet: --topologies: %s\n", why);
 		goto bad;
 	}
-	sel = calloc(ktstr_scenario_count() + 1, sizeof(*sel));
-	if (!sel)
+	nsel = ktstr_scenario_select(names, nr_names, filter, &sel);
+	if (nsel < 0)
 		goto fail;
-	for (int i = 0; i < ktstr_scenario_count(); i++) {
-		const struct ktstr_scenario *s = ktstr_scenario_at(i);
-		bool named = !nr_names;
-
-		for (int k = 0; k < nr_names && !named; k++)
-			named = !strcmp(names[k], s->name);
-		if (named && ktstr_scenario_match(s, filter))
-			sel[nsel++] = s;
-	}
 	if (!nsel) {
 		fprintf(stderr, "ktstr gauntlet: no scenario matches '%s'\n", filter ? filter : "");
 		goto bad;

@@ -90,6 +90,27 @@ bool ktstr_scenario_match(const struct ktstr_scenario *s, const char *filter)
 	return strstr(s->name, filter) || !strcasecmp(s->category, filter);
 }
 
+int ktstr_scenario_select(const char *const *names, int nr_names, const char *filter,
+			  const struct ktstr_scenario ***out)
+{
+	const struct ktstr_scenario **sel = calloc(ktstr_scenario_count() + 1, sizeof(*sel));
+	int nsel = 0;
+
+	*out = sel;
+	if (!sel)
+		return -ENOMEM;
+	for (int i = 0; i < ktstr_scenario_count(); i++) {
+		const struct ktstr_scenario *s = ktstr_scenario_at(i);
+		bool named = !nr_names;
+
+		for (int k = 0; k < nr_names && !named; k++)
+			named = !strcmp(names[k], s->name);
+		if (named && ktstr_scenario_match(s, filter))
+			sel[nsel++] = s;
+	}
+	return nsel;
+}
+
 #define say(why, len, ...) ktstr_errorf(why, len, -ENOSPC, __VA_ARGS__)
 
 int ktstr_scenario_nr_cgroups(const struct ktstr_scenario *s,

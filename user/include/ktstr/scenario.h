@@ -201,6 +201,13 @@ const char *ktstr_scenario_category(int i);
  * to its category, or "category:NAME". NULL or "" matches everything.
  */
 bool ktstr_scenario_match(const struct ktstr_scenario *s, const char *filter);
+/*
+ * The scenarios named in @names (all of them when @nr_names is 0) that
+ * also match @filter, in catalogue order, into a NULL-terminated array
+ * the caller frees. Returns how many, or -ENOMEM.
+ */
+int ktstr_scenario_select(const char *const *names, int nr_names, const char *filter,
+			  const struct ktstr_scenario ***out);
 
 /*
  * Why @s cannot run on @topo (given whether the device is there and the
