@@ -377,19 +377,25 @@ static int set_affinity(struct ops_run *run, struct ops_cg *c,
 	return 0;
 }
 
+/* An op's or a definition's work type and worker count over @wl's. */
+static void override_work(const struct ops_run *run, struct ktstr_workload *wl,
+			  const struct ktstr_work *work, int nr_workers)
+{
+	if (work) {
+		wl->work = *work;
+		wl->nr_workers = ktstr_work_dfl_workers(work, run->ctx->workers_per_cgroup);
+	}
+	if (nr_workers)
+		wl->nr_workers = nr_workers;
+}
+
 static int op_workload(struct ops_run *run, const struct ktstr_op *op,
 		       const struct ops_cg *c, struct ktstr_workload *wl)
 {
 	int ret;
 
 	*wl = ktstr_dfl_wl(run->ctx);
-	if (op->work) {
-		wl->work = *op->work;
-		wl->nr_workers = ktstr_work_dfl_workers(op->work,
-						run->ctx->workers_per_cgroup);
-	}
-	if (op->nr_workers)
-		wl->nr_workers = op->nr_workers;
+	override_work(run, wl, op->work, op->nr_workers);
 	ret = ops_affinity_resolve(run->ctx->topo, &op->affinity,
 				   c && c->has_cpuset ? &c->cpus : NULL,
 				   &wl->affinity);
@@ -743,13 +749,7 @@ static int def_workload(struct ops_run *run, const struct ktstr_cgroup_def *d,
 	int ret;
 
 	*wl = d->workload ? *d->workload : ktstr_dfl_wl(run->ctx);
-	if (d->work) {
-		wl->work = *d->work;
-		wl->nr_workers = ktstr_work_dfl_workers(d->work,
-						run->ctx->workers_per_cgroup);
-	}
-	if (d->nr_workers)
-		wl->nr_workers = d->nr_workers;
+	override_work(run, wl, d->work, d->nr_workers);
 	if (d->sched.policy != KTSTR_SCHED_INHERIT)
 		wl->sched = d->sched;
 	if (d->affinity.kind != KTSTR_AFF_INHERIT) {
