@@ -285,6 +285,39 @@ static inline bool ktstr_acct_late_starving(struct ktstr_acct *a, u64 wait, u64 
 }
 
 /**
+ * ktstr_acct_to_rec() - the accounting's part of the userspace record
+ * @a:		accounting
+ * @rec:	output; identity, CPUs, kernel cross-check values and the
+ *		wait in progress are the caller's (module or BPF collector)
+ */
+static inline void ktstr_acct_to_rec(const struct ktstr_acct *a, struct ktstr_task_rec *rec)
+{
+	unsigned int i;
+
+	rec->state = a->state;
+	rec->flags = a->flags;
+	rec->last_cpu = a->last_cpu;
+	rec->max_wait_cpu = a->max_wait_cpu;
+	rec->exit_code = a->exit_code;
+	rec->first_seen_ns = a->first_seen;
+	rec->last_seen_ns = a->last_seen;
+	rec->run_ns = a->run_ns;
+	rec->wait_ns = a->wait_ns;
+	rec->max_wait_ns = a->max_wait_ns;
+	rec->max_wait_at_ns = a->max_wait_at;
+	rec->nr_runs = a->nr_runs;
+	rec->nr_voluntary = a->nr_voluntary;
+	rec->nr_involuntary = a->nr_involuntary;
+	rec->nr_wakeups = a->nr_wakeups;
+	rec->nr_migrations = a->nr_migrations;
+	rec->nr_starvations = a->nr_starvations;
+	rec->wake_wait_ns = a->wake_wait_ns;
+	rec->nr_wake_waits = a->nr_wake_waits;
+	for (i = 0; i < KTSTR_HIST_BUCKETS; i++)
+		rec->hist[i] = a->hist[i];
+}
+
+/**
  * ktstr_wait_from_sched_info() - the wait that ends at a switch-in
  * @run_delay:	the task's sched_info.run_delay now
  * @last_queued: its sched_info.last_queued now (0 if not queued)

@@ -319,42 +319,23 @@ void ktstr_task_fill_rec(struct ktstr_task *t, struct ktstr_task_rec *rec, u64 n
 	p = t->task;
 	if (p)
 		ktstr_task_sync(t, p);
+	ktstr_acct_to_rec(a, rec);
 	rec->pid = t->pid;
 	rec->tgid = t->tgid;
-	rec->state = a->state;
-	rec->flags = a->flags;
-	rec->last_cpu = a->last_cpu;
-	rec->max_wait_cpu = a->max_wait_cpu;
-	rec->exit_code = a->exit_code;
 	rec->nr_cpus = t->nr_cpus;
 	memcpy(rec->comm, t->comm, sizeof(rec->comm));
 	rec->cgroup_id = t->cgroup_id;
 	rec->start_time_ns = t->start_time;
-	rec->first_seen_ns = a->first_seen;
-	rec->last_seen_ns = a->last_seen;
-	rec->run_ns = a->run_ns;
 	/* Include the slice in progress, as far as the kernel has counted it. */
 	if (p && a->state == KTSTR_STATE_RUNNING && t->kern.sum_exec > t->sum_exec_mark)
 		rec->run_ns += t->kern.sum_exec - t->sum_exec_mark;
-	rec->wait_ns = a->wait_ns;
-	rec->max_wait_ns = a->max_wait_ns;
-	rec->max_wait_at_ns = a->max_wait_at;
 	rec->cur_wait_ns = p ? ktstr_acct_cur_wait(a, now) : 0;
-	rec->nr_runs = a->nr_runs;
-	rec->nr_voluntary = a->nr_voluntary;
-	rec->nr_involuntary = a->nr_involuntary;
-	rec->nr_wakeups = a->nr_wakeups;
-	rec->nr_migrations = a->nr_migrations;
-	rec->nr_starvations = a->nr_starvations;
-	rec->wake_wait_ns = a->wake_wait_ns;
-	rec->nr_wake_waits = a->nr_wake_waits;
 	rec->kern_sum_exec_ns = t->kern.sum_exec;
 	rec->kern_run_delay_ns = t->kern.run_delay;
 	rec->kern_pcount = t->kern.pcount;
 	rec->kern_nvcsw = t->kern.nvcsw;
 	rec->kern_nivcsw = t->kern.nivcsw;
 	rec->kern_nr_migrations = t->kern.nr_migrations;
-	memcpy(rec->hist, a->hist, sizeof(rec->hist));
 	for (i = 0; i < KTSTR_MAX_CPUS / 64; i++) {
 #if BITS_PER_LONG == 64
 		rec->cpus[i] = t->cpus[i];

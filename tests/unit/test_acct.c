@@ -227,6 +227,39 @@ static void test_wait_from_sched_info_telescopes(void **state)
 	assert_int_equal(mark, 5000);
 }
 
+static void test_acct_to_rec_copies_every_counter(void **state)
+{
+	struct ktstr_acct a = {0};
+	struct ktstr_task_rec rec;
+
+	(void)state;
+	memset(&rec, 0xff, sizeof(rec));
+	ktstr_acct_init(&a, 5, false, 1);
+	ktstr_acct_wakeup(&a, 10, 1);
+	ktstr_acct_switch_in(&a, 3000, 2990, 1);
+	ktstr_acct_migrate(&a, 1, 0);
+	ktstr_acct_switch_out(&a, 9000, 6000, false, true, 0);
+	ktstr_acct_to_rec(&a, &rec);
+	assert_int_equal(rec.state, KTSTR_STATE_RUNNABLE);
+	assert_int_equal(rec.first_seen_ns, 5);
+	assert_int_equal(rec.last_seen_ns, 9000);
+	assert_int_equal(rec.run_ns, 6000);
+	assert_int_equal(rec.wait_ns, 2990);
+	assert_int_equal(rec.max_wait_ns, 2990);
+	assert_int_equal(rec.max_wait_at_ns, 3000);
+	assert_int_equal(rec.max_wait_cpu, 1);
+	assert_int_equal(rec.last_cpu, 0);
+	assert_int_equal(rec.nr_runs, 1);
+	assert_int_equal(rec.nr_voluntary, 0);
+	assert_int_equal(rec.nr_involuntary, 1);
+	assert_int_equal(rec.nr_wakeups, 1);
+	assert_int_equal(rec.nr_migrations, 1);
+	assert_int_equal(rec.nr_wake_waits, 1);
+	assert_int_equal(rec.wake_wait_ns, 2990);
+	assert_int_equal(rec.hist[ktstr_hist_slot(2990)], 1);
+	assert_int_equal(rec.hist[0], 0);
+}
+
 /* The ABI must not depend on the compiler's choices: fixed sizes, no holes. */
 static void test_abi_layout(void **state)
 {
@@ -263,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_sleeping_task_never_starves),
 		cmocka_unit_test(test_exit_then_switch_out_is_dead),
 		cmocka_unit_test(test_wait_from_sched_info_telescopes),
+		cmocka_unit_test(test_acct_to_rec_copies_every_counter),
 		cmocka_unit_test(test_abi_layout),
 	};
 

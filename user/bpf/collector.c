@@ -173,44 +173,25 @@ static void fill_rec(const struct ktstr_bpf_task *t, struct ktstr_task_rec *rec,
 	const struct ktstr_acct *a = &t->acct;
 
 	memset(rec, 0, sizeof(*rec));
+	ktstr_acct_to_rec(a, rec);
 	rec->pid = t->pid;
 	rec->tgid = t->tgid;
-	rec->state = a->state;
-	rec->flags = a->flags;
-	rec->last_cpu = a->last_cpu;
-	rec->max_wait_cpu = a->max_wait_cpu;
-	rec->exit_code = a->exit_code;
 	rec->nr_cpus = t->nr_cpus;
 	memcpy(rec->comm, t->comm, sizeof(rec->comm));
 	rec->comm[KTSTR_COMM_LEN - 1] = '\0';
 	rec->cgroup_id = t->cgroup_id;
 	rec->start_time_ns = t->start_time;
-	rec->first_seen_ns = a->first_seen;
-	rec->last_seen_ns = a->last_seen;
-	rec->run_ns = a->run_ns;
 	/* The slice in progress, as far as the kernel has counted it. */
 	if (a->state == KTSTR_STATE_RUNNING && !(a->flags & KTSTR_TASK_EXITED) &&
 	    t->kern[KTSTR_BPF_K_SUM_EXEC] > t->sum_exec_mark)
 		rec->run_ns += t->kern[KTSTR_BPF_K_SUM_EXEC] - t->sum_exec_mark;
-	rec->wait_ns = a->wait_ns;
-	rec->max_wait_ns = a->max_wait_ns;
-	rec->max_wait_at_ns = a->max_wait_at;
 	rec->cur_wait_ns = (a->flags & KTSTR_TASK_EXITED) ? 0 : ktstr_acct_cur_wait(a, now);
-	rec->nr_runs = a->nr_runs;
-	rec->nr_voluntary = a->nr_voluntary;
-	rec->nr_involuntary = a->nr_involuntary;
-	rec->nr_wakeups = a->nr_wakeups;
-	rec->nr_migrations = a->nr_migrations;
-	rec->nr_starvations = a->nr_starvations;
-	rec->wake_wait_ns = a->wake_wait_ns;
-	rec->nr_wake_waits = a->nr_wake_waits;
 	rec->kern_sum_exec_ns = t->kern[KTSTR_BPF_K_SUM_EXEC];
 	rec->kern_run_delay_ns = t->kern[KTSTR_BPF_K_RUN_DELAY];
 	rec->kern_pcount = t->kern[KTSTR_BPF_K_PCOUNT];
 	rec->kern_nvcsw = t->kern[KTSTR_BPF_K_NVCSW];
 	rec->kern_nivcsw = t->kern[KTSTR_BPF_K_NIVCSW];
 	rec->kern_nr_migrations = t->kern[KTSTR_BPF_K_MIGRATIONS];
-	memcpy(rec->hist, a->hist, sizeof(rec->hist));
 	memcpy(rec->cpus, t->cpus, sizeof(rec->cpus));
 }
 
