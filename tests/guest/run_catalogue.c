@@ -136,12 +136,12 @@ static void test_catalogue(void)
 	 * Short holds under TCG (one host thread for all vCPUs) make the
 	 * off-CPU spread and runnable waits noisy: a 1 s split between two
 	 * workers was seen 44 points apart with nothing wrong. The emulated
-	 * CI run judges fairness at 50% over every layer (--assert-override:
-	 * the scenarios' own 35% too) and waits at 3 s (scenarios' own wait
+	 * CI run judges fairness at 50% at least (--assert-relax: the
+	 * scenarios' own 35% too; their deliberate 100% stays) and waits at 3 s (scenarios' own wait
 	 * limits still win); stuck, starved and isolation checks are as is.
 	 */
 	char *argv[] = { "ktstr", "run", "--duration", (char *)duration,
-			 "--settle", "200", "--assert-override", "max_spread_pct=50",
+			 "--settle", "200", "--assert-relax", "max_spread_pct=50",
 			 "--assert", "max_wait_ms=3000",
 			 "--json", JSON_PATH, NULL };
 	json_t *root, *results, *r;

@@ -355,18 +355,50 @@ static void test_assert_layers(void **state)
 	ktstr_scenario_assert(s, &o, &cfg);
 	assert_int_equal(cfg.max_gap_ms, 5000);
 	assert_true(cfg.max_spread_pct == 35.0);
-	/* The override layer wins over the scenario's own value; the rest stays. */
+	/* The relax layer loosens the scenario's own value; the rest stays. */
 	{
-		struct ktstr_assert over;
+		struct ktstr_assert relax;
 
-		ktstr_assert_none(&over);
-		KTSTR_ASSERT_SET(&over, max_spread_pct, 50.0);
-		o.override_assert = &over;
+		ktstr_assert_none(&relax);
+		KTSTR_ASSERT_SET(&relax, max_spread_pct, 50.0);
+		o.relax_assert = &relax;
 		ktstr_scenario_assert(s, &o, &cfg);
 		assert_true(cfg.max_spread_pct == 50.0);
 		assert_int_equal(cfg.max_gap_ms, 5000);
 		assert_true(cfg.not_stuck);
+		/* ...but never tightens a scenario that allows more (fan-out: 100%). */
+		ktstr_scenario_assert(ktstr_scenario_find("fan_out_compute"), &o, &cfg);
+		assert_true(cfg.max_spread_pct == 100.0);
 	}
+}
+
+static void test_assert_relax(void **state)
+{
+	struct ktstr_assert cfg, relax;
+
+	(void)state;
+	ktstr_assert_defaults(&cfg);
+	KTSTR_ASSERT_SET(&cfg, min_work_rate, 100.0);
+	ktstr_assert_none(&relax);
+	KTSTR_ASSERT_SET(&relax, max_gap_ms, 500);		/* tighter: ignored */
+	KTSTR_ASSERT_SET(&relax, max_wait_ms, 3000);		/* looser: taken */
+	KTSTR_ASSERT_SET(&relax, min_work_rate, 10.0);		/* lower floor: taken */
+	KTSTR_ASSERT_SET(&relax, min_page_locality, 0.5);	/* off in cfg: stays off */
+	KTSTR_ASSERT_SET(&relax, not_stuck, false);		/* switches a check off */
+	KTSTR_ASSERT_SET(&relax, fail_on_starvation, true);	/* on stays on */
+	ktstr_assert_relax(&cfg, &relax);
+	assert_int_equal(cfg.max_gap_ms, KTSTR_ASSERT_DFL_MAX_GAP_MS);
+	assert_int_equal(cfg.max_wait_ms, 3000);
+	assert_true(cfg.min_work_rate == 10.0);
+	assert_false(KTSTR_ASSERT_ISSET(&cfg, min_page_locality));
+	assert_false(cfg.not_stuck);
+	assert_true(cfg.fail_on_starvation);
+	assert_true(cfg.max_spread_pct == KTSTR_ASSERT_DFL_MAX_SPREAD_PCT);
+	/* A raised floor is ignored too. */
+	ktstr_assert_none(&relax);
+	KTSTR_ASSERT_SET(&relax, min_work_rate, 50.0);
+	ktstr_assert_relax(&cfg, &relax);
+	assert_true(cfg.min_work_rate == 10.0);
 }
 
 static void fill_outcome(struct ktstr_outcome *o, const char *name,
@@ -533,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_partitions),
 		cmocka_unit_test(test_workload),
 		cmocka_unit_test(test_assert_layers),
+		cmocka_unit_test(test_assert_relax),
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_json_taskstats),
 	};

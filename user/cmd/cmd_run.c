@@ -87,9 +87,11 @@ static void usage(FILE *f)
 		"  --assert N=V     set threshold N in the scheduler layer, between the\n"
 		"                   defaults and the scenario's own (repeatable; names\n"
 		"                   as in 'ktstr show-thresholds'), e.g. max_spread_pct=35\n"
-		"  --assert-override N=V  set threshold N over every layer, the scenario's\n"
-		"                   own included: for checks that are noise where the run\n"
-		"                   happens (e.g. fairness on emulated CPUs)\n"
+		"  --assert-relax N=V  loosen threshold N over every layer, the scenario's\n"
+		"                   own included, never tightening one (a max_* limit\n"
+		"                   takes the larger value, a min_* floor the smaller):\n"
+		"                   for checks that are noise where the run happens\n"
+		"                   (e.g. fairness on emulated CPUs)\n"
 		"  --json FILE      write the results (docs/run-json.md)\n"
 		"  -v, --verbose    per-cgroup stats for passing scenarios too\n\n"
 		"Exit: 0 all passed (skips allowed), 1 a scenario failed, 2 bad usage,\n"
@@ -166,7 +168,7 @@ int cmd_run(int argc, char **argv)
 	const struct ktstr_scenario **sel = NULL;
 	struct ktstr_outcome *outs = NULL;
 	struct ktstr_work override;
-	struct ktstr_assert sched_layer, override_layer;
+	struct ktstr_assert sched_layer, relax_layer;
 	struct ktstr_run_opts opts;
 	struct ktstr_cgroups *cg = NULL;
 	struct ktstr_topo *topo = NULL;
@@ -192,7 +194,7 @@ int cmd_run(int argc, char **argv)
 
 	ktstr_run_opts_init(&opts);
 	ktstr_assert_none(&sched_layer);
-	ktstr_assert_none(&override_layer);
+	ktstr_assert_none(&relax_layer);
 	memset(&scx, 0, sizeof(scx));
 	names = calloc(argc, sizeof(*names));
 	sched_args = calloc(argc, sizeof(*sched_args));
@@ -262,10 +264,10 @@ int cmd_run(int argc, char **argv)
 			flags_given = true;
 		} else if (!strcmp(a, "--flag-profiles")) {
 			flag_profiles = true;
-		} else if ((!strcmp(a, "--assert") || !strcmp(a, "--assert-override")) &&
+		} else if ((!strcmp(a, "--assert") || !strcmp(a, "--assert-relax")) &&
 			   i + 1 < argc) {
-			bool over = !strcmp(a, "--assert-override");
-			struct ktstr_assert *layer = over ? &override_layer : &sched_layer;
+			bool over = !strcmp(a, "--assert-relax");
+			struct ktstr_assert *layer = over ? &relax_layer : &sched_layer;
 			char *kv = argv[++i], *eq = strchr(kv, '=');
 			char key[64];
 
@@ -281,7 +283,7 @@ int cmd_run(int argc, char **argv)
 				goto bad;
 			}
 			if (over)
-				opts.override_assert = &override_layer;
+				opts.relax_assert = &relax_layer;
 			else
 				opts.sched_assert = &sched_layer;
 		} else if (!strcmp(a, "--work-type") && i + 1 < argc) {

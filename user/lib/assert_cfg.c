@@ -81,6 +81,41 @@ void ktstr_assert_merge(struct ktstr_assert *dst, const struct ktstr_assert *src
 	}
 }
 
+/* Loosest of two limits: upper bounds (max_*) take the larger, floors the smaller. */
+static void relax_num(const struct field *fd, void *d, const void *s)
+{
+	bool upper = !strncmp(fd->name, "max_", 4);
+
+	if (fd->type == F_U64) {
+		uint64_t a = *(uint64_t *)d, b = *(const uint64_t *)s;
+
+		*(uint64_t *)d = upper ? (a > b ? a : b) : (a < b ? a : b);
+	} else {
+		double a = *(double *)d, b = *(const double *)s;
+
+		*(double *)d = upper ? (a > b ? a : b) : (a < b ? a : b);
+	}
+}
+
+void ktstr_assert_relax(struct ktstr_assert *dst, const struct ktstr_assert *src)
+{
+	if (!dst || !src)
+		return;
+	for (int f = 0; f < KTSTR_AF__COUNT; f++) {
+		const struct field *fd = &fields[f];
+		char *d = (char *)dst + fd->off;
+		const char *s = (const char *)src + fd->off;
+
+		/* A check that is off is already as loose as it gets. */
+		if (!(src->has & dst->has & KTSTR_ASSERT_BIT(f)))
+			continue;
+		if (fd->type == F_BOOL)
+			*(bool *)d = *(bool *)d && *(const bool *)s;
+		else
+			relax_num(fd, d, s);
+	}
+}
+
 void ktstr_assert_resolve(struct ktstr_assert *out,
 			  const struct ktstr_assert *sched,
 			  const struct ktstr_assert *scenario)

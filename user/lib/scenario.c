@@ -362,6 +362,6 @@ void ktstr_scenario_assert(const struct ktstr_scenario *s,
 {
 	ktstr_assert_resolve(cfg, o ? o->sched_assert : NULL,
 			     s ? &s->assert : NULL);
-	if (o && o->override_assert)
-		ktstr_assert_merge(cfg, o->override_assert);
+	if (o && o->relax_assert)
+		ktstr_assert_relax(cfg, o->relax_assert);
 }

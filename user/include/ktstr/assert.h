@@ -112,6 +112,14 @@ void ktstr_assert_none(struct ktstr_assert *a);
 void ktstr_assert_defaults(struct ktstr_assert *a);
 /* Every field set in @src overrides @dst (last set wins). */
 void ktstr_assert_merge(struct ktstr_assert *dst, const struct ktstr_assert *src);
+/*
+ * Loosen *@dst by every field set in both: an upper limit (max_*) takes
+ * the larger value, a floor (min_*) the smaller, a boolean check stays on
+ * only if both have it on. Never tightens, never turns a check on: for
+ * checks that are noise where the run happens (emulated CPUs), while a
+ * scenario that asks for a looser limit keeps it.
+ */
+void ktstr_assert_relax(struct ktstr_assert *dst, const struct ktstr_assert *src);
 /* defaults -> @sched -> @scenario (either may be NULL) into *@out. */
 void ktstr_assert_resolve(struct ktstr_assert *out,
 			  const struct ktstr_assert *sched,

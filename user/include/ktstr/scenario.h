@@ -296,11 +296,12 @@ struct ktstr_run_opts {
 	/* Scheduler layer of the assert config (NULL: none). */
 	const struct ktstr_assert *sched_assert;
 	/*
-	 * Applied last, over the scenario's own values too (NULL: none): for
-	 * environments where a check is noise whatever a scenario asks, e.g.
-	 * fairness over short runs on emulated CPUs.
+	 * Applied last with ktstr_assert_relax() (NULL: none): loosens a limit
+	 * over every layer, the scenario's too, but never tightens one, for
+	 * checks that are noise where the run happens (e.g. fairness over
+	 * short runs on emulated CPUs).
 	 */
-	const struct ktstr_assert *override_assert;
+	const struct ktstr_assert *relax_assert;
 	pid_t sched_pid;		/* scx scheduler, 0: none */
 	/*
 	 * The sched_ext scheduler the run started (ktstr run --scheduler),
