@@ -2,6 +2,19 @@
 /* Category "stall": load that a broken scheduler would stall on. */
 #include <ktstr/scenario.h>
 
+static const struct ktstr_cgroup_def two[] = { { .name = "cg_0" }, { .name = "cg_1" } };
+static const struct ktstr_backdrop bd_two = { .defs = two, .nr_defs = 2 };
+/* Stop the scheduler half way (every task falls back to the default
+ * class), start it again; the gap and stuck checks span the switch. */
+static const struct ktstr_op restart_ops[] = {
+	{ .kind = KTSTR_OP_RESTART_SCHEDULER },
+};
+static const struct ktstr_step restart_steps[] = {
+	{ .name = "before", .hold = KTSTR_HOLD_FRAC_INIT(0.5) },
+	{ .name = "restarted", .ops = restart_ops, .nr_ops = 1,
+	  .hold = KTSTR_HOLD_FRAC_INIT(0.5) },
+};
+
 static const struct ktstr_scenario scenarios[] = {
 	{
 		.name = "stall_detect",
@@ -19,7 +32,7 @@ static const struct ktstr_scenario scenarios[] = {
 		.name = "stall_recovery",
 		.description = "workers keep progressing across an scx scheduler restart",
 		.needs_sched = true,
-		.nr_cgroups = 2,
+		.backdrop = &bd_two, .steps = restart_steps, .nr_steps = 2,
 	},
 };
 

@@ -102,6 +102,9 @@ static void *monitor(void *arg)
 				 cgs[c].name);
 			if (read_str(path, procs, sizeof(procs)))
 				continue;
+			int n_ok = 0, n_bad = 0;
+			char msg[sizeof(bad_msg)] = "";
+
 			for (tok = strtok_r(procs, "\n", &save); tok;
 			     tok = strtok_r(NULL, "\n", &save)) {
 				pid_t pid = atoi(tok);
@@ -110,14 +113,26 @@ static void *monitor(void *arg)
 				if (cpu < 0)
 					continue;
 				note_pid(pid);
-				nr_checked++;
-				if (!ktstr_cpuset_test(&set, cpu)) {
-					nr_bad++;
-					snprintf(bad_msg, sizeof(bad_msg),
-						 "pid %d of %s on cpu %d, cpuset %s",
-						 (int)pid, cgs[c].name, cpu, cpus);
+				if (ktstr_cpuset_test(&set, cpu)) {
+					n_ok++;
+					continue;
 				}
+				n_bad++;
+				snprintf(msg, sizeof(msg), "pid %d of %s on cpu %d, cpuset %s",
+					 (int)pid, cgs[c].name, cpu, cpus);
 			}
+			/*
+			 * A change (the swap) between reading the cpuset and
+			 * the tasks' CPUs makes the round meaningless: drop it.
+			 */
+			snprintf(path, sizeof(path), "%s/%s/cpuset.cpus.effective",
+				 parent, cgs[c].name);
+			if (read_str(path, procs, sizeof(procs)) || strcmp(procs, cpus))
+				continue;
+			nr_checked += n_ok + n_bad;
+			nr_bad += n_bad;
+			if (n_bad)
+				snprintf(bad_msg, sizeof(bad_msg), "%s", msg);
 		}
 		sleep_ns(20 * MS);
 	}

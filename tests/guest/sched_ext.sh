@@ -20,7 +20,9 @@
 #     before the kernel's sched_ext watchdog (30 s);
 #  3. --crash-after-ms 500: the run fails with a BUG SUMMARY line naming
 #     the scheduler's death and the kernel's reason;
-#  4. the default scheduler is back after each run, and after Ctrl-C.
+#  4. the default scheduler is back after each run, and after Ctrl-C;
+#  5. stall_recovery: the scheduler restarted half way (a new process,
+#     sched_ext enabled twice) while the workers keep progressing.
 
 FIX=${KTSTR_FIXTURE:-./ktstr_fixture}
 KNOBS=/tmp/ktstr_fixture.knobs
@@ -71,7 +73,7 @@ check "basic: ktstr run --scheduler passes (exit 0)" "exit $st: $(dump "$T.1.err
 check "basic: the scheduler was enabled and named" "$(head -n 1 "$T.1.out")" \
 	grep -qE '^scheduler: ktstr_fixture\[[0-9]+\] enabled' "$T.1.out"
 check "basic: JSON names the scheduler, no exit" "$(grep -A6 '"scheduler"' "$T.1.json")" \
-	sh -c "tr -d ' \n' <$T.1.json | grep -q '\"scheduler\":{\"name\":\"ktstr_fixture\",\"pid\":[0-9]*,\"path\":\"[^\"]*\",\"exit\":null}'"
+	sh -c "tr -d ' \n' <$T.1.json | grep -q '\"scheduler\":{\"name\":\"ktstr_fixture\",\"pid\":[0-9]*,\"path\":\"[^\"]*\",\"restarts\":0,\"exit\":null}'"
 restored basic
 
 # ---- 2. a stalled worker: a starvation event naming the scheduler ----
@@ -152,5 +154,24 @@ check "sigint: ktstr run exits 130" "exit $st: $(dump "$T.4.err")" [ $st = 130 ]
 restored sigint
 check "sigint: cgroups removed" "$(ls -d /sys/fs/cgroup/ktstr-* 2>&1)" \
 	sh -c '! ls -d /sys/fs/cgroup/ktstr-* >/dev/null 2>&1'
+dmesg -c >/dev/null 2>&1
+
+# ---- 5. stall_recovery: a restart of the scheduler mid-run ----
+ktstr run --scheduler "$FIX" --duration 3 --json "$T.5.json" stall_recovery \
+	>"$T.5.out" 2>"$T.5.err"
+st=$?
+dump "$T.5.out"
+check "restart: stall_recovery passes (exit 0)" "exit $st: $(dump "$T.5.err")" [ $st = 0 ]
+check "restart: stall_recovery ran (PASS, not SKIP)" "$(grep stall_recovery "$T.5.out")" \
+	grep -q '^PASS stall_recovery' "$T.5.out"
+p0=$(sed -n 's/^scheduler: ktstr_fixture\[\([0-9]*\)\] enabled.*/\1/p' "$T.5.out" | head -n 1)
+p1=$(tr -d ' \n' <"$T.5.json" | sed -n 's/.*"scheduler":{"name":"ktstr_fixture","pid":\([0-9]*\),.*/\1/p')
+check "restart: a new scheduler process after the restart" "first pid '$p0', last '$p1'" \
+	sh -c "[ -n '$p0' ] && [ -n '$p1' ] && [ '$p0' != '$p1' ]"
+check "restart: JSON counts one restart" "$(grep -A6 '"scheduler"' "$T.5.json")" \
+	sh -c "tr -d ' \n' <$T.5.json | grep -q '\"restarts\":1,\"exit\":null'"
+en=$(dmesg | grep -c 'sched_ext: BPF scheduler "ktstr_fixture" enabled')
+check "restart: sched_ext enabled twice (kernel log)" "$en times" [ "$en" -ge 2 ]
+restored restart
 
 exit $rc

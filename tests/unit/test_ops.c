@@ -169,7 +169,11 @@ static void test_spec_str(void **state)
 	assert_string_equal(buf, "set_cpuset cg_0 llc:1");
 	assert_string_equal(ktstr_op_kind_name(KTSTR_OP_SWAP_CPUSETS), "swap_cpusets");
 	assert_null(ktstr_op_kind_name(KTSTR_OP_NR));
+	op = (struct ktstr_op){ .kind = KTSTR_OP_RESTART_SCHEDULER };
+	ktstr_op_str(&op, buf, sizeof(buf));
+	assert_string_equal(buf, "restart_scheduler");
 }
+
 
 static void test_holds(void **state)
 {
@@ -568,6 +572,29 @@ static void test_sched_death(void **state)
 	ktstr_cg_destroy(cg);
 }
 
+/* Without a scheduler the run started, a restart fails the run, says why. */
+static void test_restart_without_scheduler(void **state)
+{
+	static const struct ktstr_op restart[] = { { .kind = KTSTR_OP_RESTART_SCHEDULER } };
+	const struct ktstr_step steps[] = {
+		{ .defs = two_defs, .nr_defs = 1, .hold = KTSTR_HOLD_FIXED_INIT(1) },
+		{ .ops = restart, .nr_ops = 1, .hold = KTSTR_HOLD_FIXED_INIT(1) },
+	};
+	static const char *const want[] = { "create cg_0", "remove cg_0", NULL };
+	struct ktstr_cgroups *cg;
+	struct ktstr_assert_result res;
+	struct ktstr_ctx ctx;
+
+	(void)state;
+	new_ctx(&ctx, &cg, big);
+	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 2, &res), -EOPNOTSUPP);
+	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
+	assert_non_null(strstr(ktstr_ops_last_error(), "no scheduler started by this run"));
+	assert_calls(cg, want);
+	ktstr_assert_result_free(&res);
+	ktstr_cg_destroy(cg);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -654,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_workers_collected),
 		cmocka_unit_test(test_payloads),
 		cmocka_unit_test(test_sched_death),
+		cmocka_unit_test(test_restart_without_scheduler),
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_loop_hold),
 	};

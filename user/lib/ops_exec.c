@@ -18,6 +18,7 @@
 
 #include <ktstr/dev.h>
 #include <ktstr/ops.h>
+#include <ktstr/sched_ext.h>
 
 #include "ops_priv.h"
 
@@ -103,7 +104,8 @@ static bool pid_dead(pid_t pid)
 
 int ops_run_sched_check(struct ops_run *run)
 {
-	pid_t pid = run->ctx->sched_pid;
+	/* The scheduler the run started has a new pid after a restart. */
+	pid_t pid = run->ctx->scx ? run->ctx->scx->pid : run->ctx->sched_pid;
 
 	if (pid <= 0)
 		return 0;
@@ -579,6 +581,27 @@ static int wait_payload(struct ops_run *run, const struct ktstr_op *op)
 
 /* ---- ops ---- */
 
+/* ---- the scheduler ---- */
+
+static int restart_scheduler(struct ops_run *run)
+{
+	struct ktstr_scx *scx = run->ctx->scx;
+	char why[512];
+	int ret;
+
+	if (!scx)
+		return ops_fail(-EOPNOTSUPP,
+				"restart_scheduler: no scheduler started by this run (--scheduler)");
+	ret = ktstr_scx_restart(scx, 0, why, sizeof(why));
+	if (ret) {
+		why[strcspn(why, "\n")] = '\0';
+		ops_run_failure(run, KTSTR_DETAIL_SCHEDULER_DIED,
+				"scheduler restart failed: %s", why);
+		return ops_fail(ret, "restart_scheduler: %s", why);
+	}
+	return 0;
+}
+
 int ops_run_op(struct ops_run *run, const struct ktstr_op *op)
 {
 	struct ktstr_cgroups *cg = run->ctx->cgroups;
@@ -735,6 +758,8 @@ int ops_run_op(struct ops_run *run, const struct ktstr_op *op)
 		payload_kill(p);
 		return 0;
 	}
+	case KTSTR_OP_RESTART_SCHEDULER:
+		return restart_scheduler(run);
 	case KTSTR_OP_NR:
 		break;
 	}

@@ -388,6 +388,7 @@ static const char *const op_names[KTSTR_OP_NR] = {
 	[KTSTR_OP_RUN_PAYLOAD] = "run_payload",
 	[KTSTR_OP_WAIT_PAYLOAD] = "wait_payload",
 	[KTSTR_OP_KILL_PAYLOAD] = "kill_payload",
+	[KTSTR_OP_RESTART_SCHEDULER] = "restart_scheduler",
 };
 
 const char *ktstr_op_kind_name(enum ktstr_op_kind kind)
@@ -437,6 +438,8 @@ int ktstr_op_str(const struct ktstr_op *op, char *buf, size_t len)
 		return snprintf(buf, len, "%s %s%s%s", name, nz(op->payload),
 				op->cgroup ? " in " : "",
 				op->cgroup ? op->cgroup : "");
+	case KTSTR_OP_RESTART_SCHEDULER:
+		return snprintf(buf, len, "%s", name);
 	default:
 		return snprintf(buf, len, "%s %s", name, nz(op->cgroup));
 	}

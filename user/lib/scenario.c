@@ -133,7 +133,7 @@ int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
 	if (s->needs_dev && !have_dev)
 		return say(why, len, "needs /dev/ktstr (ktstr.ko not loaded)");
 	if (s->needs_sched && !sched_pid)
-		return say(why, len, "needs an scx scheduler (--sched-pid)");
+		return say(why, len, "needs an scx scheduler (--scheduler or --sched-pid)");
 	if (cpus < s->min_cpus)
 		return say(why, len, "not enough CPUs: needs %d usable, have %d",
 			   s->min_cpus, cpus);

@@ -145,7 +145,7 @@ json_t *ktstr_outcomes_to_json(const struct ktstr_outcome *o, int n,
 			 "summary",
 			 "total", n, "passed", passed, "failed", failed,
 			 "skipped", skipped);
-	/* The scheduler the run started: {"name","pid","exit":{...}|null}. */
+	/* The scheduler the run started: {"name","pid","path","restarts","exit":{...}|null}. */
 	if (root && opts && opts->scx) {
 		const struct ktstr_scx *x = opts->scx;
 		json_t *ex = json_null();
@@ -158,9 +158,9 @@ json_t *ktstr_outcomes_to_json(const struct ktstr_outcome *o, int n,
 				       "reason", x->exit.reason,
 				       "summary", x->summary);
 		json_object_set_new(root, "scheduler",
-				    json_pack("{s:s, s:i, s:s, s:o}",
+				    json_pack("{s:s, s:i, s:s, s:i, s:o}",
 					      "name", x->name, "pid", (int)x->pid,
-					      "path", x->path,
+					      "path", x->path, "restarts", (int)x->restarts,
 					      "exit", ex ? ex : json_null()));
 	}
 	return root;

@@ -175,6 +175,8 @@ int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
 
 	memset(s, 0, sizeof(*s));
 	s->exit.kind = -1;
+	s->args = args;
+	s->nargs = nargs;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	if (!ktstr_scx_supported()) {
 		snprintf(why, len, "this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT)");
@@ -405,5 +407,29 @@ int ktstr_scx_stop(struct ktstr_scx *s, unsigned int timeout_ms)
 	if (s->log[0])
 		unlink(s->log);
 	s->pid = 0;
+	return ret;
+}
+
+int ktstr_scx_restart(struct ktstr_scx *s, unsigned int timeout_ms, char *why,
+		      size_t len)
+{
+	unsigned int restarts = s->restarts;
+	char *const *args = s->args;
+	int nargs = s->nargs, ret;
+	char path[sizeof(s->path)];
+
+	if (s->pid <= 0 || s->dead || ktstr_scx_check(s)) {
+		snprintf(why, len, "no live scheduler to restart%s%s",
+			 s->summary[0] ? ": " : "", s->summary);
+		return -ESRCH;
+	}
+	memcpy(path, s->path, sizeof(path));
+	ret = ktstr_scx_stop(s, timeout_ms);
+	if (ret) {
+		snprintf(why, len, "%s: sched_ext still enabled after the stop", path);
+		return ret;
+	}
+	ret = ktstr_scx_start(s, path, args, nargs, timeout_ms, why, len);
+	s->restarts = restarts + (ret == 0);
 	return ret;
 }

@@ -60,6 +60,7 @@ extern "C" {
 #define KTSTR_RESULT_DETAILS_MAX	4096
 
 struct ktstr_dev;
+struct ktstr_scx;
 struct ktstr_taskstats;
 
 /*
@@ -91,6 +92,12 @@ struct ktstr_ctx {
 	/* The scx scheduler's pid for liveness checks; 0 on the default
 	 * (EEVDF) scheduler, which has no userspace process. */
 	pid_t sched_pid;
+	/*
+	 * The sched_ext scheduler this run started (ktstr run --scheduler),
+	 * or NULL: the one KTSTR_OP_RESTART_SCHEDULER restarts. Its pid
+	 * replaces @sched_pid after a restart.
+	 */
+	struct ktstr_scx *scx;
 	/* Wait after cgroup creation so the scheduler can settle. */
 	uint64_t settle_ms;
 	/* Work type replacing SpinWait in ktstr_dfl_wl(); NULL: none. */

@@ -176,6 +176,8 @@ enum ktstr_op_kind {
 	KTSTR_OP_WAIT_PAYLOAD,	/* wait for .payload (.timeout_ms); a non-zero
 				 * exit, a signal or the timeout fail */
 	KTSTR_OP_KILL_PAYLOAD,	/* SIGKILL .payload's process group, reap */
+	KTSTR_OP_RESTART_SCHEDULER, /* stop the run's sched_ext scheduler,
+				     * start it again (ctx->scx) */
 	KTSTR_OP_NR
 };
 

@@ -46,6 +46,11 @@ struct ktstr_scx {
 	int wstatus;
 	struct ktstr_scx_exit exit;
 	char summary[640];		/* "scheduler NAME[PID] exited ..." */
+	/* What ktstr_scx_start() was given, for ktstr_scx_restart(): @args
+	 * must outlive the struct. */
+	char *const *args;
+	int nargs;
+	unsigned int restarts;		/* successful ktstr_scx_restart()s */
 };
 
 /* /sys/kernel/sched_ext exists (CONFIG_SCHED_CLASS_EXT). */
@@ -72,6 +77,15 @@ int ktstr_scx_check(struct ktstr_scx *s);
  * disabled afterwards, -ETIMEDOUT if not.
  */
 int ktstr_scx_stop(struct ktstr_scx *s, unsigned int timeout_ms);
+/*
+ * Stop it and start it again with the same path and arguments (the
+ * scheduler-restart op). Between the two the default scheduler runs every
+ * task. 0 and s->restarts incremented once it is enabled again; -ESRCH
+ * when it is not running (or died); otherwise as ktstr_scx_stop() and
+ * ktstr_scx_start(), with @why set.
+ */
+int ktstr_scx_restart(struct ktstr_scx *s, unsigned int timeout_ms, char *why,
+		      size_t len);
 /* The last @lines lines of its log, each prefixed by "  | ". */
 void ktstr_scx_log_tail(const struct ktstr_scx *s, int lines, char *buf,
 			size_t len);
