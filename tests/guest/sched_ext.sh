@@ -13,6 +13,7 @@
 # non-zero if a check failed. Run by `tests/run.sh sched_ext`. A shell
 # script, so the 6.12 guest suite (tests/guest/*.c) does not pick it up.
 #
+#  0. the BPF collector loads and reports on this kernel;
 #  1. the basic catalogue (plus cpuset/affinity scenarios that fit 2 CPUs)
 #     passes under the fixture, and sched_ext is disabled afterwards;
 #  2. one worker stalled by the fixture's live stall knob: the run fails
@@ -59,6 +60,14 @@ restored() {	# NAME
 [ -x "$FIX" ] || { echo "not ok - sched_ext: no $FIX"; exit 1; }
 rm -f "$KNOBS"
 dmesg -c >/dev/null 2>&1
+
+# ---- 0. the BPF collector loads on this kernel too (CO-RE across 6.12 -> 7.2) ----
+ktstr stat --backend bpf -- sh -c 'sleep 0.1' >"$T.0.out" 2>"$T.0.err"
+st=$?
+check "bpf: ktstr stat --backend bpf runs on the sched_ext kernel" \
+	"exit $st: $(head -n 3 "$T.0.err")" [ $st = 0 ]
+check "bpf: the report names the bpf backend and the task" "$(dump "$T.0.out")" \
+	sh -c "grep -q '^backend: bpf' $T.0.out && grep -qE '^ *[0-9]+ +[0-9]+ +sleep ' $T.0.out"
 
 # ---- 1. the basic catalogue passes under the fixture ----
 SCNS="cgroup_steady cgroup_cpuset_llc_steady cgroup_cpuset_cross_llc_steady

@@ -78,7 +78,12 @@ static __always_inline void sync(struct ktstr_bpf_task *t, struct task_struct *p
 static __always_inline void setup(struct ktstr_bpf_task *t, struct task_struct *p,
 				  bool from_fork)
 {
-	bool queued = p->__state == 0 && !p->on_cpu && !from_fork;
+	/*
+	 * on_cpu is an int on 6.12 and a u8 on 7.2: read it at its size
+	 * (the macro's own local is named p, hence tsk).
+	 */
+	struct task_struct *tsk = p;
+	bool queued = p->__state == 0 && !BPF_CORE_READ_BITFIELD(tsk, on_cpu) && !from_fork;
 	__u64 now = bpf_ktime_get_ns();
 
 	t->pid = p->pid;
