@@ -3,15 +3,18 @@
  * In-guest test of the backends (user/include/ktstr/backend.h): one
  * workload, two spinners and a sleeper pinned to CPU 0 forked by a paused
  * spawner tracked with follow-fork, measured by each backend against the
- * kernel's /proc/<pid>/schedstat and status; then the fallback order:
- * with ktstr.ko unloaded, `ktstr stat` picks bpf and says so. The module
- * is loaded again at the end.
+ * kernel's /proc/<pid>/schedstat and status; a child that exits and is
+ * reaped before the taskstats backend's snapshot, which must still hold
+ * its final run time and exit status (from the kernel's exit records);
+ * then the fallback order: with ktstr.ko unloaded, `ktstr stat` picks bpf
+ * and says so. The module is loaded again at the end.
  *
  *   ktstr vm --cpus 2 --include build/tests/guest/backends -- ./backends
  */
 #include "guest.h"
 
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <ktstr/backend.h>
@@ -114,6 +117,164 @@ static void measure(const char *name, bool exact_counts)
 	be->close(st);
 }
 
+#define REAPED_RUN_NS	(200 * MS)
+#define REAPED_STATUS	7
+
+/* What the parent learnt of its child: from the child, and from wait4(). */
+struct reaped {
+	pid_t pid;
+	int status;
+	uint64_t own_ns;	/* the child's CLOCK_THREAD_CPUTIME_ID at its end */
+	uint64_t rusage_ns;	/* utime + stime from wait4 (tick-sampled) */
+	int release_w;		/* (in the test only) lets the parent go */
+};
+
+static uint64_t tv_ns(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000000ULL + (uint64_t)tv.tv_usec * 1000ULL;
+}
+
+/* The child: burn REAPED_RUN_NS of CPU, tell its own clock, exit. */
+static void reaped_child(int out)
+{
+	struct timespec ts;
+	uint64_t own;
+
+	spin_cpu_ns(REAPED_RUN_NS);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	own = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	_exit(write(out, &own, sizeof(own)) == sizeof(own) ? REAPED_STATUS : 1);
+}
+
+/*
+ * The tracked parent: once told to go, fork the child, reap it, report,
+ * and stay alive until released (so the snapshot sees a live parent and
+ * no child at all in /proc).
+ */
+static void reaped_parent(int go, int report, int release)
+{
+	struct reaped rp = { 0 };
+	struct rusage ru;
+	int own[2];
+	char c;
+
+	if (read(go, &c, 1) != 1 || pipe(own))
+		_exit(1);
+	rp.pid = fork();
+	if (rp.pid < 0)
+		_exit(1);
+	if (!rp.pid)
+		reaped_child(own[1]);
+	close(own[1]);
+	if (read(own[0], &rp.own_ns, sizeof(rp.own_ns)) != sizeof(rp.own_ns))
+		rp.own_ns = 0;
+	if (wait4(rp.pid, &rp.status, 0, &ru) != rp.pid)
+		_exit(1);
+	rp.rusage_ns = tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime);
+	if (write(report, &rp, sizeof(rp)) != sizeof(rp))
+		_exit(1);
+	(void)!read(release, &c, 1);
+	_exit(0);
+}
+
+static pid_t start_reaped(const struct ktstr_backend *be, void *st, struct reaped *rp)
+{
+	int go[2], report[2], release[2];
+	pid_t parent;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(report, O_CLOEXEC) || pipe2(release, O_CLOEXEC))
+		return -1;
+	parent = fork();
+	if (parent < 0)
+		return -1;
+	if (!parent) {
+		close(go[1]);
+		close(report[0]);
+		close(release[1]);
+		reaped_parent(go[0], report[1], release[0]);
+	}
+	close(go[0]);
+	close(report[1]);
+	close(release[0]);
+	if (be->track_pid(st, parent, true) < 0) {
+		printf("# track: %s\n", be->last_error());
+		kill_wait(parent);
+		return -1;
+	}
+	if (write(go[1], "g", 1) != 1 ||
+	    read(report[0], rp, sizeof(*rp)) != sizeof(*rp)) {
+		kill_wait(parent);
+		return -1;
+	}
+	close(go[1]);
+	close(report[0]);
+	/* Closing release[1] later lets the parent exit. */
+	rp->release_w = release[1];
+	return parent;
+}
+
+/*
+ * taskstats: a tracked parent's child burns 200 ms of CPU, exits 7 and is
+ * reaped before the snapshot. Without the exit records it is simply
+ * missing; with them it is there, with its final numbers and status.
+ */
+static void reaped_child_check(void)
+{
+	const struct ktstr_backend *be = NULL;
+	const struct ktstr_task_rec *rec = NULL;
+	struct ktstr_task_rec *recs = NULL;
+	struct reaped rp = { 0 };
+	void *st = NULL;
+	size_t n = 0;
+	pid_t parent;
+	int r;
+
+	r = ktstr_backend_pick("taskstats", &be, &st);
+	if (!check(r == 0, "taskstats reaped child: open", "%s", ktstr_backend_pick_error()))
+		return;
+	parent = start_reaped(be, st, &rp);
+	if (!check(parent > 0, "taskstats reaped child: workload", "fork/track failed")) {
+		be->close(st);
+		return;
+	}
+	check(WIFEXITED(rp.status) && WEXITSTATUS(rp.status) == REAPED_STATUS && rp.own_ns,
+	      "taskstats reaped child: exited 7 and was reaped", "status 0x%x", rp.status);
+	check(kill(rp.pid, 0) < 0 && errno == ESRCH,
+	      "taskstats reaped child: gone before the snapshot", "pid %d still exists", rp.pid);
+	r = be->snapshot(st, &recs, &n);
+	check(r == 0, "taskstats reaped child: snapshot", "%s", be->last_error());
+	for (size_t k = 0; k < n; k++)
+		if (recs[k].pid == rp.pid)
+			rec = &recs[k];
+	if (check(rec, "taskstats reaped child: in the snapshot", "pid %d missing (%zu records)",
+		  rp.pid, n)) {
+		printf("# taskstats reaped child %d: run %llu ns, own clock %llu ns, wait4 rusage "
+		       "%llu ns; wait %llu ns, runs %llu, vol %llu, invol %llu; exit_code 0x%x "
+		       "(wait4 0x%x), flags 0x%x, dropped %llu\n", rp.pid,
+		       (unsigned long long)rec->run_ns, (unsigned long long)rp.own_ns,
+		       (unsigned long long)rp.rusage_ns, (unsigned long long)rec->wait_ns,
+		       (unsigned long long)rec->nr_runs, (unsigned long long)rec->nr_voluntary,
+		       (unsigned long long)rec->nr_involuntary, rec->exit_code, rp.status,
+		       rec->flags, (unsigned long long)ktstr_backend_taskstats_dropped(st));
+		check(near(rec->run_ns, rp.own_ns) && rec->run_ns >= rp.own_ns,
+		      "taskstats reaped child: run within 1% + 4 ms of its own clock",
+		      "%llu vs %llu", (unsigned long long)rec->run_ns,
+		      (unsigned long long)rp.own_ns);
+		check(rec->exit_code == rp.status && (rec->flags & KTSTR_TASK_EXITED),
+		      "taskstats reaped child: exit status", "0x%x (flags 0x%x) vs 0x%x",
+		      rec->exit_code, rec->flags, rp.status);
+		check(rec->state == KTSTR_STATE_DEAD && (rec->flags & KTSTR_TASK_FROM_FORK) &&
+		      rec->tgid == rp.pid, "taskstats reaped child: dead, from fork, own tgid",
+		      "state %u flags 0x%x tgid %d", rec->state, rec->flags, rec->tgid);
+	}
+	check(ktstr_backend_taskstats_dropped(st) == 0, "taskstats reaped child: nothing dropped",
+	      "%llu", (unsigned long long)ktstr_backend_taskstats_dropped(st));
+	free(recs);
+	close(rp.release_w);
+	waitpid(parent, NULL, 0);
+	be->close(st);
+}
+
 /* `ktstr stat -- true` with its stderr and stdout in buf. */
 static int run_stat(char *buf, size_t len)
 {
@@ -171,6 +332,7 @@ int main(void)
 		measure("module", true);
 	measure("bpf", true);
 	measure("taskstats", true);
+	reaped_child_check();
 	fallback();
 	return g_failed ? 1 : 0;
 }

@@ -75,7 +75,8 @@ static const char console[] =
 	KTSTR_GAUNTLET_PREFIX "    {\"name\": \"cgroup_steady\", \"verdict\": \"PASS\", \"seconds\": 1.5, \"reason\": \"\"},\n"
 	KTSTR_GAUNTLET_PREFIX "    {\"name\": \"cgroup_cpuset_llc_steady\", \"verdict\": \"FAIL\", \"seconds\": 2.0, \"reason\": \"stuck 900ms\"},\n"
 	KTSTR_GAUNTLET_PREFIX "    {\"name\": \"nested_cgroup_no_ctrl\", \"verdict\": \"SKIP\", \"seconds\": 0, \"reason\": \"needs scheduler flag no-ctrl\"}\n"
-	KTSTR_GAUNTLET_PREFIX "  ]\n"
+	KTSTR_GAUNTLET_PREFIX "  ],\n"
+	KTSTR_GAUNTLET_PREFIX "  \"scheduler\": {\"name\": \"ktstr_fixture\", \"pid\": 9}\n"
 	KTSTR_GAUNTLET_PREFIX "}\n"
 	"ktstr-init: done";
 
@@ -110,6 +111,7 @@ static void test_collect(void **state)
 	assert_string_equal(rows[0].topology, "tiny-2llc");
 	assert_int_equal(rows[0].verdict, KTSTR_VERDICT_PASS);
 	assert_true(rows[0].seconds > 1.4 && rows[0].seconds < 1.6);
+	assert_string_equal(rows[0].scheduler, "ktstr_fixture");
 	assert_int_equal(rows[1].verdict, KTSTR_VERDICT_FAIL);
 	assert_string_equal(rows[1].reason, "stuck 900ms");
 	assert_int_equal(rows[2].verdict, KTSTR_VERDICT_SKIP);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ktstr/cgroup.h>
 
@@ -27,17 +28,26 @@ static void print_action(const char *path, const char *what, void *arg)
 int cmd_cleanup(int argc, char **argv)
 {
 	struct ktstr_cgroup_opts opts = { .root = KTSTR_CGROUP_ROOT };
+	struct stat st;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--root") && i + 1 < argc) {
 			opts.root = argv[++i];
+			if (stat(opts.root, &st) || !S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "ktstr cleanup: bad --root '%s' (not a directory)\n",
+					opts.root);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--root")) {
+			fprintf(stderr, "ktstr cleanup: --root needs a value\n");
+			return 2;
 		} else {
-			fprintf(stderr, "ktstr cleanup: bad argument '%s'\n", argv[i]);
-			usage(stderr);
+			fprintf(stderr, "ktstr cleanup: bad argument '%s' (see 'ktstr cleanup --help')\n",
+				argv[i]);
 			return 2;
 		}
 	}

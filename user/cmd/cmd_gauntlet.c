@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include <ktstr/assert.h>
 #include <ktstr/flags.h>
 #include <ktstr/gauntlet.h>
 #include <ktstr/scenario.h>
@@ -32,7 +33,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ktstr gauntlet [--topologies T[,T...]] [--kernel K] [--duration S]\n"
 		"                      [--json FILE] [--scheduler PATH [--sched-arg ARG]...]\n"
-		"                      [--flags F[,F...]] [--assert N=V]... [--timeout S]\n"
+		"                      [--flags F[,F...]] [--assert N=V]... [--assert-relax N=V]...\n"
+		"                      [--timeout S]\n"
 		"                      [--memory MB] [-v] SCENARIO... | --filter S\n\n"
 		"Run scenarios in one QEMU guest per CPU topology ('ktstr vm --topology'),\n"
 		"and judge each scenario/topology PASS, FAIL or SKIP. A scenario needing\n"
@@ -45,8 +47,10 @@ static void usage(FILE *f)
 		"  --scheduler PATH sched_ext scheduler to run them under (copied in)\n"
 		"  --sched-arg ARG  an argument for it (repeatable)\n"
 		"  --flags LIST     scheduler flags ('ktstr run --flags')\n"
-		"  --assert N=V     a threshold for 'ktstr run' (repeatable); without\n"
-		"                   KVM the default is max_spread_pct=50 (emulated CPUs)\n"
+		"  --assert N=V     a threshold for 'ktstr run' (repeatable)\n"
+		"  --assert-relax N=V  a limit 'ktstr run' loosens over every layer\n"
+		"                   (repeatable); without KVM, and without --assert or\n"
+		"                   --assert-relax, max_spread_pct=50 (emulated CPUs)\n"
 		"  --timeout S      per guest (default: 300 + 10 per scenario second)\n"
 		"  --memory MB      per guest (default max(768, 96 per CPU))\n"
 		"  --json FILE      write every row and the summary as JSON\n"
@@ -160,7 +164,8 @@ static void print_row(const struct ktstr_gauntlet_row *r)
 {
 	printf("%s %s/%s", ktstr_verdict_name(r->verdict), r->scenario, r->topology);
 	if (r->verdict != KTSTR_VERDICT_SKIP)
-		printf(" (%.1fs)", r->seconds);
+		printf(" (%.1fs%s%s)", r->seconds, r->scheduler[0] ? ", under " : "",
+		       r->scheduler);
 	if (r->reason[0] && r->verdict != KTSTR_VERDICT_PASS)
 		printf(": %s", r->reason);
 	printf("\n");
@@ -179,10 +184,12 @@ static int write_json(const char *path, const struct ktstr_gauntlet_row *rows, i
 		return -ENOMEM;
 	}
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:s}",
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:s, s:o}",
 			"scenario", rows[i].scenario, "topology", rows[i].topology,
 			"verdict", ktstr_verdict_name(rows[i].verdict),
-			"seconds", rows[i].seconds, "reason", rows[i].reason));
+			"seconds", rows[i].seconds, "reason", rows[i].reason,
+			"scheduler", rows[i].scheduler[0] ?
+			json_string(rows[i].scheduler) : json_null()));
 	json_object_set_new(root, "version", json_integer(1));
 	json_object_set_new(root, "results", arr);
 	json_object_set_new(root, "summary", json_pack("{s:i, s:i, s:i, s:i}",
@@ -193,19 +200,40 @@ static int write_json(const char *path, const struct ktstr_gauntlet_row *rows, i
 	return ret;
 }
 
+/* NAME=VALUE as 'ktstr run --assert' takes it: checked here, not in each guest. */
+static int check_assert(const char *opt, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	struct ktstr_assert scratch;
+	char key[64];
+
+	ktstr_assert_none(&scratch);
+	if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
+		fprintf(stderr, "ktstr gauntlet: bad %s '%s' (NAME=VALUE)\n", opt, kv);
+		return -1;
+	}
+	memcpy(key, kv, eq - kv);
+	key[eq - kv] = '\0';
+	if (ktstr_assert_set_str(&scratch, key, eq + 1)) {
+		fprintf(stderr, "ktstr gauntlet: bad %s '%s': unknown name or bad value\n", opt, kv);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_gauntlet(int argc, char **argv)
 {
 	struct ktstr_gauntlet_topo topos[KTSTR_GAUNTLET_MAX_TOPOS];
 	const char *topo_list = KTSTR_GAUNTLET_DEFAULT_TOPOS, *kernel = NULL;
 	const char *json_path = NULL, *sched_path = NULL, *filter = NULL;
 	const char *flags = NULL, *duration = "2";
-	const char **names = NULL, **sched_args = NULL, **asserts = NULL;
+	const char **names = NULL, **sched_args = NULL, **asserts = NULL, **relaxes = NULL;
 	const struct ktstr_scenario **sel = NULL;
 	struct ktstr_gauntlet_row *rows = NULL;
 	struct ktstr_gauntlet_summary sum;
-	int nr_names = 0, nr_sargs = 0, nr_asserts = 0, nsel = 0, ntopo, nrows = 0;
+	int nr_names = 0, nr_sargs = 0, nr_asserts = 0, nr_relaxes = 0, nsel = 0, ntopo, nrows = 0;
 	bool emulated = false;
-	int timeout_s = 0, memory_mb = 0, rc = 2;
+	int timeout_s = 0, memory_mb = 0, rc = 2, err;
 	bool verbose = false;
 	double dur_s = 2, t0 = now_s();
 	char why[512];
@@ -213,7 +241,8 @@ int cmd_gauntlet(int argc, char **argv)
 	names = calloc(argc, sizeof(*names));
 	sched_args = calloc(argc, sizeof(*sched_args));
 	asserts = calloc(argc, sizeof(*asserts));
-	if (!names || !sched_args || !asserts)
+	relaxes = calloc(argc, sizeof(*relaxes));
+	if (!names || !sched_args || !asserts || !relaxes)
 		goto fail;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -230,12 +259,9 @@ int cmd_gauntlet(int argc, char **argv)
 		} else if (!strcmp(a, "--kernel") && more) {
 			kernel = argv[++i];
 		} else if (!strcmp(a, "--duration") && more) {
-			char *end;
-
 			duration = argv[++i];
-			dur_s = strtod(duration, &end);
-			if (*end || end == duration || !(dur_s > 0) || dur_s > 86400) {
-				fprintf(stderr, "ktstr gauntlet: bad --duration '%s' (seconds > 0)\n",
+			if (arg_parse_seconds(duration, 86400, &dur_s)) {
+				fprintf(stderr, "ktstr gauntlet: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
 					duration);
 				goto bad;
 			}
@@ -249,26 +275,54 @@ int cmd_gauntlet(int argc, char **argv)
 			uint32_t m;
 
 			flags = argv[++i];
+			if (!*flags) {
+				fprintf(stderr, "ktstr gauntlet: bad --flags '' (F[,F...] or 'default')\n");
+				goto bad;
+			}
 			if (ktstr_flags_parse(flags, &m, why, sizeof(why))) {
 				fprintf(stderr, "ktstr gauntlet: --flags: %s\n", why);
 				goto bad;
 			}
 		} else if (!strcmp(a, "--assert") && more) {
-			asserts[nr_asserts++] = argv[++i];
+			if (check_assert(a, argv[++i]))
+				goto bad;
+			asserts[nr_asserts++] = argv[i];
+		} else if (!strcmp(a, "--assert-relax") && more) {
+			if (check_assert(a, argv[++i]))
+				goto bad;
+			relaxes[nr_relaxes++] = argv[i];
 		} else if (!strcmp(a, "--filter") && more) {
 			filter = argv[++i];
+			if (!*filter) {
+				fprintf(stderr, "ktstr gauntlet: bad --filter '' (a name part or category)\n");
+				goto bad;
+			}
 		} else if ((!strcmp(a, "--timeout") || !strcmp(a, "--memory")) && more) {
+			/* The ranges 'ktstr vm' accepts. */
+			long lo = a[2] == 't' ? 1 : 64, hi = a[2] == 't' ? 1000000 : 1 << 20;
 			char *end;
-			long v = strtol(argv[++i], &end, 10);
+			long v;
 
-			if (*end || end == argv[i] || v < 1 || v > 1000000) {
-				fprintf(stderr, "ktstr gauntlet: bad %s '%s'\n", a, argv[i]);
+			errno = 0;
+			v = strtol(argv[++i], &end, 10);
+			if (*argv[i] < '0' || *argv[i] > '9' || *end || errno || v < lo || v > hi) {
+				fprintf(stderr, "ktstr gauntlet: bad %s '%s' (%ld..%ld)\n",
+					a, argv[i], lo, hi);
 				goto bad;
 			}
 			if (a[2] == 't')
 				timeout_s = (int)v;
 			else
 				memory_mb = (int)v;
+		} else if (!more && (!strcmp(a, "--topologies") || !strcmp(a, "--kernel") ||
+				     !strcmp(a, "--duration") || !strcmp(a, "--json") ||
+				     !strcmp(a, "--scheduler") || !strcmp(a, "--sched-arg") ||
+				     !strcmp(a, "--flags") || !strcmp(a, "--assert") ||
+				     !strcmp(a, "--assert-relax") ||
+				     !strcmp(a, "--filter") || !strcmp(a, "--timeout") ||
+				     !strcmp(a, "--memory"))) {
+			fprintf(stderr, "ktstr gauntlet: %s needs a value\n", a);
+			goto bad;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "ktstr gauntlet: bad argument '%s' (see 'ktstr gauntlet --help')\n",
 				a);
@@ -290,10 +344,18 @@ int cmd_gauntlet(int argc, char **argv)
 		fprintf(stderr, "ktstr gauntlet: --sched-arg without --scheduler\n");
 		goto bad;
 	}
-	if (sched_path && access(sched_path, X_OK)) {
-		fprintf(stderr, "ktstr gauntlet: --scheduler %s: %s\n", sched_path, strerror(errno));
+	if (sched_path && (err = arg_check_exec(sched_path))) {
+		fprintf(stderr, "ktstr gauntlet: bad --scheduler '%s' (%s)\n", sched_path,
+			strerror(-err));
 		goto bad;
 	}
+	if (json_path && (err = arg_check_out_path(json_path))) {
+		fprintf(stderr, "ktstr gauntlet: bad --json '%s' (cannot write there: %s)\n",
+			json_path, strerror(-err));
+		goto bad;
+	}
+	if (kernel && arg_check_kernel("ktstr gauntlet", kernel))
+		goto bad;
 	ntopo = ktstr_gauntlet_parse_topos(topo_list, topos, KTSTR_GAUNTLET_MAX_TOPOS,
 					   why, sizeof(why));
 	if (ntopo < 0) {
@@ -310,9 +372,10 @@ int cmd_gauntlet(int argc, char **argv)
 	rows = calloc((size_t)ntopo * (nsel + 1), sizeof(*rows));
 	if (!rows)
 		goto fail;
-	if (!nr_asserts && !ktstr_vm_kvm_usable()) {
+	if (!nr_asserts && !nr_relaxes && !ktstr_vm_kvm_usable()) {
 		emulated = true;
-		printf("# no KVM: emulated guests, fairness spread judged at 50%% (--assert to change)\n");
+		printf("# no KVM: emulated guests, fairness spread judged at 50%% at least "
+		       "(--assert-relax to change)\n");
 	}
 	printf("# gauntlet: %d scenario(s) x %d topolog%s\n", nsel, ntopo,
 	       ntopo == 1 ? "y" : "ies");
@@ -365,6 +428,9 @@ int cmd_gauntlet(int argc, char **argv)
 		 * run's fairness is noise whatever the scenario asks. */
 		if (emulated && append(&cmd, " --assert-relax %s", "max_spread_pct=50", true))
 			goto fail;
+		for (int k = 0; k < nr_relaxes; k++)
+			if (append(&cmd, " --assert-relax %s", relaxes[k], true))
+				goto fail;
 		for (int k = 0; k < nrun; k++)
 			if (append(&cmd, " %s", run_names[k], true))
 				goto fail;
@@ -444,5 +510,6 @@ out:
 	free(names);
 	free(sched_args);
 	free(asserts);
+	free(relaxes);
 	return rc;
 }

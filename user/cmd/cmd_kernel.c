@@ -93,11 +93,52 @@ static int kernel_list(bool json)
 	return 0;
 }
 
+/* [--no-module] NAME, NAME a recipe: checked before running the script. */
+static int check_fetch_args(int argc, char **argv)
+{
+	const char *name = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-module"))
+			continue;
+		if (argv[i][0] == '-') {
+			fprintf(stderr, "ktstr kernel fetch: bad argument '%s' (see 'ktstr kernel --help')\n",
+				argv[i]);
+			return -1;
+		}
+		if (name) {
+			fprintf(stderr, "ktstr kernel fetch: one NAME only, not '%s' and '%s'\n",
+				name, argv[i]);
+			return -1;
+		}
+		name = argv[i];
+	}
+	if (!name) {
+		fprintf(stderr, "ktstr kernel fetch: no NAME given (see 'ktstr kernel --help')\n");
+		return -1;
+	}
+	for (size_t i = 0; i < ktstr_kernel_nr_recipes; i++)
+		if (!strcmp(name, ktstr_kernel_recipes[i].name))
+			return 0;
+	fprintf(stderr, "ktstr kernel fetch: unknown kernel '%s' (see 'ktstr kernel --help')\n",
+		name);
+	return -1;
+}
+
 static int kernel_fetch(int argc, char **argv)
 {
-	char *script = ktstr_kernel_fetch_script();
+	char *script;
 	char **args;
 
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+	}
+	if (check_fetch_args(argc, argv))
+		return 2;
+	script = ktstr_kernel_fetch_script();
 	if (!script || access(script, X_OK)) {
 		fprintf(stderr, "ktstr kernel: %s not found (set KTSTR_SCRIPTS to the scripts/ dir)\n",
 			script ? script : "kernel-fetch.sh");
@@ -123,9 +164,13 @@ static int kernel_fetch(int argc, char **argv)
 
 int cmd_kernel(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2) {
+		fprintf(stderr, "ktstr kernel: no subcommand given (list or fetch; see 'ktstr kernel --help')\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
 	}
 	if (!strcmp(argv[1], "list")) {
 		bool json = false;
@@ -145,7 +190,6 @@ int cmd_kernel(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "fetch"))
 		return kernel_fetch(argc - 1, argv + 1);
-	fprintf(stderr, "ktstr kernel: unknown subcommand '%s'\n", argv[1]);
-	usage(stderr);
+	fprintf(stderr, "ktstr kernel: unknown subcommand '%s' (list or fetch)\n", argv[1]);
 	return 2;
 }

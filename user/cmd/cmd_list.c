@@ -37,18 +37,24 @@ int cmd_list(int argc, char **argv)
 	int n = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--filter") && i + 1 < argc) {
-			filter = argv[++i];
-		} else if (!strncmp(argv[i], "--filter=", 9)) {
-			filter = argv[i] + 9;
+		if ((!strcmp(argv[i], "--filter") && i + 1 < argc) ||
+		    !strncmp(argv[i], "--filter=", 9)) {
+			filter = argv[i][8] ? argv[i] + 9 : argv[++i];
+			if (!*filter) {
+				fprintf(stderr, "ktstr list: bad --filter '' (a name part or category)\n");
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--filter")) {
+			fprintf(stderr, "ktstr list: --filter needs a value\n");
+			return 2;
 		} else {
-			fprintf(stderr, "ktstr list: bad argument '%s'\n", argv[i]);
-			usage(stderr);
+			fprintf(stderr, "ktstr list: bad argument '%s' (see 'ktstr list --help')\n",
+				argv[i]);
 			return 2;
 		}
 	}

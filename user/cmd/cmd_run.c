@@ -145,9 +145,26 @@ static int parse_u64(const char *s, unsigned long long *v)
 {
 	char *end;
 
+	if (*s < '0' || *s > '9')	/* no sign or blanks */
+		return -EINVAL;
 	errno = 0;
 	*v = strtoull(s, &end, 10);
-	return errno || *end || end == s || *s == '-' ? -EINVAL : 0;
+	return errno || *end ? -EINVAL : 0;
+}
+
+/* The options taking a value, named last with none. */
+static bool needs_value(const char *a)
+{
+	static const char *const opts[] = {
+		"--filter", "--json", "--duration", "--workers", "--settle",
+		"--sched-pid", "--scheduler", "--sched-arg", "--flags", "--assert",
+		"--assert-relax", "--work-type",
+	};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strcmp(a, opts[i]))
+			return true;
+	return false;
 }
 
 static int write_json(const char *path, const struct ktstr_outcome *o, int n,
@@ -210,21 +227,23 @@ int cmd_run(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			free(names);
+			free(sched_args);
 			return 0;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			verbose = true;
 		} else if (!strcmp(a, "--filter") && i + 1 < argc) {
 			filter = argv[++i];
+			if (!*filter) {
+				fprintf(stderr, "ktstr run: bad --filter '' (a name part or category)\n");
+				goto bad;
+			}
 		} else if (!strcmp(a, "--json") && i + 1 < argc) {
 			json_path = argv[++i];
 		} else if (!strcmp(a, "--duration") && i + 1 < argc) {
-			char *end;
 			double s;
 
-			errno = 0;
-			s = strtod(argv[++i], &end);
-			if (errno || *end || end == argv[i] || !(s > 0) || s > 86400) {
-				fprintf(stderr, "ktstr run: bad --duration '%s' (seconds > 0)\n",
+			if (arg_parse_seconds(argv[++i], 86400, &s)) {
+				fprintf(stderr, "ktstr run: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
 					argv[i]);
 				goto bad;
 			}
@@ -257,7 +276,11 @@ int cmd_run(int argc, char **argv)
 		} else if (!strcmp(a, "--flags") && i + 1 < argc) {
 			char why[256];
 
-			if (ktstr_flags_parse(argv[++i], &active_flags, why, sizeof(why))) {
+			if (!*argv[++i]) {
+				fprintf(stderr, "ktstr run: bad --flags '' (F[,F...] or 'default')\n");
+				goto bad;
+			}
+			if (ktstr_flags_parse(argv[i], &active_flags, why, sizeof(why))) {
 				fprintf(stderr, "ktstr run: --flags: %s\n", why);
 				goto bad;
 			}
@@ -293,6 +316,9 @@ int cmd_run(int argc, char **argv)
 				goto bad;
 			}
 			opts.work_override = &override;
+		} else if (needs_value(a)) {
+			fprintf(stderr, "ktstr run: %s needs a value\n", a);
+			goto bad;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "ktstr run: bad argument '%s' (see 'ktstr run --help')\n", a);
 			goto bad;
@@ -307,6 +333,16 @@ int cmd_run(int argc, char **argv)
 
 	if (nr_sched_args && !sched_path) {
 		fprintf(stderr, "ktstr run: --sched-arg without --scheduler\n");
+		goto bad;
+	}
+	if (sched_path && (ret = arg_check_exec(sched_path))) {
+		fprintf(stderr, "ktstr run: bad --scheduler '%s' (%s)\n", sched_path,
+			strerror(-ret));
+		goto bad;
+	}
+	if (json_path && (ret = arg_check_out_path(json_path))) {
+		fprintf(stderr, "ktstr run: bad --json '%s' (cannot write there: %s)\n",
+			json_path, strerror(-ret));
 		goto bad;
 	}
 	if (sched_path && opts.sched_pid) {

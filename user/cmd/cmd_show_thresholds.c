@@ -43,7 +43,7 @@ int cmd_show_thresholds(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 2) {
-		usage(stderr);
+		fprintf(stderr, "ktstr show-thresholds: want one SCENARIO (see 'ktstr list')\n");
 		return 2;
 	}
 	s = ktstr_scenario_find(argv[1]);

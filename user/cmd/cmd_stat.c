@@ -80,27 +80,6 @@ static int parse_starve_ms(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* The directory of path must exist and be writable: fail before running CMD. */
-static int check_json_path(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX];
-
-	if (!*path || (slash && !slash[1]))
-		return -EISDIR;
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else if ((size_t)(slash - path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (access(dir, W_OK | X_OK) < 0)
-		return -errno;
-	return 0;
-}
-
 /* 0: run; 1: --help was printed; -1: usage error (printed). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -158,7 +137,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				fprintf(stderr, PROG ": --json needs a file name\n");
 				return -1;
 			}
-			err = check_json_path(val);
+			/* Writable, checked before running CMD. */
+			err = arg_check_out_path(val);
 			if (err) {
 				fprintf(stderr, PROG ": --json %s: cannot write there: %s\n",
 					val, strerror(-err));
@@ -177,6 +157,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	o->cmd = argv + i;
 	return 0;
+}
+
+/* CMD must be found before anything is tracked: exits 127 like a shell. */
+static int check_command(const char *cmd)
+{
+	int err = arg_find_command(cmd);
+
+	if (err)
+		fprintf(stderr, PROG ": %s: %s\n", cmd,
+			err == -ENOENT && !strchr(cmd, '/') ? "command not found" : strerror(-err));
+	return err;
 }
 
 /*
@@ -395,6 +386,8 @@ int cmd_stat(int argc, char **argv)
 	r = parse_args(argc, argv, &o);
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
+	if (check_command(o.cmd[0]))
+		return 127;
 
 	r = ktstr_backend_pick(o.backend, &be, &bst);
 	if (r == -ENOENT && o.backend && !strcmp(o.backend, "module")) {
@@ -509,6 +502,8 @@ int cmd_stat(int argc, char **argv)
 			goto restore;
 		}
 		tmeta.now_ns = now_ns();
+		if (be == &ktstr_backend_taskstats)
+			tmeta.dropped = ktstr_backend_taskstats_dropped(bst);
 	}
 	ktstr_stat_sort_tasks(tasks, nr_tasks);
 

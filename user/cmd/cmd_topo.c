@@ -101,8 +101,8 @@ int cmd_topo(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, "ktstr topo: unknown argument '%s'\n", argv[i]);
-			usage(stderr);
+			fprintf(stderr, "ktstr topo: unknown argument '%s' (see 'ktstr topo --help')\n",
+				argv[i]);
 			return 2;
 		}
 	}

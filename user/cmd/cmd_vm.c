@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ktstr vm: flag parsing only; the work is in user/lib/vm_*.c. */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "ktstr/vm.h"
+
+/* Well inside the x86 kernel's 2048-byte command line, with ours. */
+#define APPEND_MAX	1024
 
 static void usage(FILE *f)
 {
@@ -53,14 +59,57 @@ static int parse_int(const char *flag, const char *s, int min, int max, int *out
 	char *end;
 	long v;
 
+	errno = 0;
 	v = strtol(s, &end, 10);
-	if (!*s || *end || v < min || v > max) {
+	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
 		fprintf(stderr, "ktstr vm: %s needs an integer in [%d, %d], not '%s'\n",
 			flag, min, max, s);
 		return -1;
 	}
 	*out = v;
 	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* The files named must be there: said now, not after building an initramfs. */
+static int check_paths(const struct ktstr_vm_opts *o)
+{
+	struct stat st;
+
+	if (o->append && strlen(o->append) > APPEND_MAX) {
+		fprintf(stderr, "ktstr vm: bad --append (%zu characters; at most %d)\n",
+			strlen(o->append), APPEND_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < o->nr_includes; i++) {
+		const char *why = stat(o->includes[i], &st) ? strerror(errno) :
+				  !S_ISREG(st.st_mode) ? "not a regular file" : NULL;
+
+		if (why) {
+			fprintf(stderr, "ktstr vm: bad --include '%s' (%s)\n", o->includes[i], why);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(base_name(o->includes[i]), base_name(o->includes[j]))) {
+				fprintf(stderr, "ktstr vm: bad --include '%s' (%s/%s is already included)\n",
+					o->includes[i], KTSTR_VM_GUEST_WORKDIR,
+					base_name(o->includes[i]));
+				return -1;
+			}
+		}
+	}
+	if (o->module && !o->no_module && (stat(o->module, &st) || !S_ISREG(st.st_mode) ||
+					   access(o->module, R_OK))) {
+		fprintf(stderr, "ktstr vm: bad --module '%s' (not a readable file)\n", o->module);
+		return -1;
+	}
+	return o->kernel ? arg_check_kernel("ktstr vm", o->kernel) : 0;
 }
 
 enum { OPT_KERNEL = 256, OPT_MODULE, OPT_NO_MODULE, OPT_CPUS, OPT_MEMORY,
@@ -145,7 +194,7 @@ int cmd_vm(int argc, char **argv)
 			fprintf(stderr, "ktstr vm: %s needs an argument\n", argv[optind - 1]);
 			goto usage_err;
 		default:
-			if (optopt && optopt < 256)
+			if (optopt && optopt < 256 && optopt != 'h')
 				fprintf(stderr, "ktstr vm: unknown option '-%c' (see 'ktstr vm --help')\n",
 					optopt);
 			else
@@ -158,6 +207,8 @@ int cmd_vm(int argc, char **argv)
 		fprintf(stderr, "ktstr vm: no command given (usage: ktstr vm [OPTIONS] -- CMD [ARGS...])\n");
 		goto usage_err;
 	}
+	if (check_paths(&o))
+		goto usage_err;
 	if (have_cpus && have_topo) {
 		fprintf(stderr, "ktstr vm: --topology and --cpus conflict (the topology sets the CPU count)\n");
 		goto usage_err;

@@ -13,4 +13,11 @@ int cmd_show_thresholds(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_gauntlet(int argc, char **argv);
 
+/* user/cmd/args.c: value checks; 0 or a negative errno. */
+int arg_parse_seconds(const char *s, double max, double *out);
+int arg_check_out_path(const char *path);
+int arg_check_exec(const char *path);
+int arg_find_command(const char *cmd);
+int arg_check_kernel(const char *prog, const char *kernel);
+
 #endif

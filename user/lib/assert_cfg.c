@@ -4,6 +4,7 @@
  * wins), text and JSON forms (docs/assert.md).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,7 +187,7 @@ int ktstr_assert_set_str(struct ktstr_assert *a, const char *name,
 	case F_U64: {
 		unsigned long long v;
 
-		if (*value == '-')
+		if (*value < '0' || *value > '9')	/* no sign or blanks */
 			return -EINVAL;
 		errno = 0;
 		v = strtoull(value, &end, 10);
@@ -198,9 +199,13 @@ int ktstr_assert_set_str(struct ktstr_assert *a, const char *name,
 	case F_DBL: {
 		double v;
 
+		/* Plain decimal: no sign, blanks, hex, inf or nan. */
+		if (!((*value >= '0' && *value <= '9') || *value == '.') ||
+		    strpbrk(value, "xX"))
+			return -EINVAL;
 		errno = 0;
 		v = strtod(value, &end);
-		if (errno || *end || v != v || v < 0)
+		if (errno || *end || !isfinite(v) || v < 0)
 			return -EINVAL;
 		*(double *)((char *)a + fd->off) = v;
 		break;

@@ -138,6 +138,7 @@ int ktstr_gauntlet_collect(const char *const *names, int n, const char *topology
 	char *text = NULL, rcbuf[160], why[256];
 	json_t *root = NULL, *results = NULL;
 	json_error_t jerr;
+	const char *sched = "";
 	int nr = 0;
 
 	why[0] = '\0';
@@ -150,6 +151,10 @@ int ktstr_gauntlet_collect(const char *const *names, int n, const char *topology
 		if (!json_is_array(results))
 			snprintf(why, sizeof(why), "unreadable results from the guest: %s",
 				 root ? "no \"results\" array" : jerr.text);
+		else if (json_is_string(json_object_get(json_object_get(root, "scheduler"),
+							  "name")))
+			sched = json_string_value(json_object_get(json_object_get(root,
+								  "scheduler"), "name"));
 	}
 	for (int i = 0; i < n; i++) {
 		struct ktstr_outcome o;
@@ -168,6 +173,8 @@ int ktstr_gauntlet_collect(const char *const *names, int n, const char *topology
 			if (ktstr_outcome_from_json(e, &o))
 				break;
 			row(&rows[nr++], names[i], topology, o.verdict, o.seconds, o.reason);
+			snprintf(rows[nr - 1].scheduler, sizeof(rows[nr - 1].scheduler), "%s",
+				 sched);
 			ktstr_outcome_free(&o);
 			found = true;
 			break;

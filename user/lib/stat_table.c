@@ -326,7 +326,12 @@ int ktstr_stat_print_table(FILE *f, const struct ktstr_stat_report *r)
 				ktstr_stat_shell_status(r->wait_status));
 	}
 	fputc('\n', f);
-	if (r->dropped) {
+	if (r->dropped && !r->version && !r->stats) {
+		/* Not the module: the taskstats backend's lost exit records. */
+		fprintf(f, "warning: %" PRIu64 " task%s not tracked: exit records lost"
+			" (receive buffer full); totals are incomplete\n",
+			r->dropped, r->dropped == 1 ? "" : "s");
+	} else if (r->dropped) {
 		fprintf(f, "warning: %" PRIu64 " task%s not tracked: the module's task table",
 			r->dropped, r->dropped == 1 ? "" : "s");
 		if (r->version)

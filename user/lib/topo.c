@@ -248,6 +248,45 @@ static void reserve_cpu(struct ktstr_topo *topo)
 	}
 }
 
+/*
+ * The CPUs a synthetic description makes: the product of its arities
+ * ("pack:2 core:4 pu:2"; attribute groups in () or [] skipped). hwloc
+ * would take ages building a huge one, so refuse it first. Saturates
+ * just above KTSTR_MAX_CPUS.
+ */
+static unsigned long synthetic_cpus(const char *s)
+{
+	unsigned long cpus = 1;
+
+	while (*s) {
+		const char *tok, *colon = NULL;
+		unsigned long v = 0;
+		int depth = 0;
+
+		if (*s == ' ' || *s == '\t' || *s == '\n') {
+			s++;
+			continue;
+		}
+		if (*s == '(' || *s == '[') {
+			do {
+				depth += *s == '(' || *s == '[';
+				depth -= *s == ')' || *s == ']';
+				s++;
+			} while (*s && depth > 0);
+			continue;
+		}
+		for (tok = s; *s && !strchr(" \t\n([", *s); s++)
+			if (*s == ':')
+				colon = s;
+		for (const char *p = colon ? colon + 1 : tok; *p >= '0' && *p <= '9'; p++)
+			if (v <= KTSTR_MAX_CPUS)
+				v = v * 10 + (unsigned long)(*p - '0');
+		if (v)
+			cpus = cpus * v > KTSTR_MAX_CPUS ? KTSTR_MAX_CPUS + 1UL : cpus * v;
+	}
+	return cpus;
+}
+
 static hwloc_topology_t open_hwloc(const char *synthetic)
 {
 	hwloc_topology_t t;
@@ -257,6 +296,11 @@ static hwloc_topology_t open_hwloc(const char *synthetic)
 		return NULL;
 	}
 	if (synthetic) {
+		if (synthetic_cpus(synthetic) > KTSTR_MAX_CPUS) {
+			set_error("synthetic topology '%s' has more than %d CPUs", synthetic,
+				  KTSTR_MAX_CPUS);
+			goto err;
+		}
 		if (hwloc_topology_set_synthetic(t, synthetic) < 0) {
 			set_error("invalid synthetic topology '%s'", synthetic);
 			goto err;

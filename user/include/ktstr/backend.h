@@ -12,8 +12,8 @@
  *              No per-CPU records, no starvation events
  *   taskstats  the kernel's own taskstats over netlink: run, wait, runs and
  *              switch counts only, read when a snapshot is taken; children
- *              are found by a /proc scan then, so a child that exited and
- *              was reaped before the snapshot is lost (docs/backends.md)
+ *              are found by a /proc scan then, and the ones that already
+ *              exited by the kernel's exit records (docs/backends.md)
  *
  * ktstr_backend_pick(NULL) tries them in that order.
  */
@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <linux/ktstr.h>
@@ -70,6 +71,11 @@ const char *ktstr_backend_pick_error(void);
 
 /* The module backend's device (for events, CPU records, stats), or NULL. */
 struct ktstr_dev *ktstr_backend_module_dev(void *st);
+/*
+ * The taskstats backend's lost exit records so far (receive buffer
+ * overflows, each of one record or more): the report's "dropped".
+ */
+uint64_t ktstr_backend_taskstats_dropped(void *st);
 
 #ifdef __cplusplus
 }

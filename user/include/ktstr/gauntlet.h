@@ -49,6 +49,7 @@ struct ktstr_gauntlet_row {
 	enum ktstr_verdict verdict;
 	double seconds;
 	char reason[256];
+	char scheduler[64];	/* the sched_ext scheduler the guest ran, "": none */
 };
 
 /*
@@ -62,7 +63,8 @@ int ktstr_gauntlet_extract(const char *output, char **json);
  * run, its verdict from @output (its console) or, when missing, a FAIL
  * saying why (no results: the guest's exit @vm_rc; or no entry). When the
  * guest itself failed (vm_rc other than 0 or 1: a dirty dmesg, timeout, a
- * crash), one more row "(guest)" FAILs with the reason. Fills @rows (room
+ * crash), one more row "(guest)" FAILs with the reason. Each row names the
+ * scheduler the guest's run reported ("scheduler"."name"), if any. Fills @rows (room
  * for n + 1) and returns the count.
  */
 int ktstr_gauntlet_collect(const char *const *names, int n, const char *topology,

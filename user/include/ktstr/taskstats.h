@@ -4,10 +4,17 @@
  * (the TASKSTATS family), a third witness beside ktstr.ko and the BPF
  * collector. Needs CAP_NET_ADMIN. Same conventions as dev.h: 0 or -errno,
  * never prints; ktstr_taskstats_last_error() says why in one line.
+ *
+ * Two ways in: TASKSTATS_CMD_GET for one live thread (ktstr_taskstats_get),
+ * and the exit notifications (ktstr_taskstats_listen): a second socket
+ * registered with TASKSTATS_CMD_ATTR_REGISTER_CPUMASK for every possible
+ * CPU, to which the kernel sends each exiting thread's final struct
+ * taskstats (TASKSTATS_TYPE_AGGR_PID) from do_exit().
  */
 #ifndef KTSTR_TASKSTATS_H
 #define KTSTR_TASKSTATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,9 +26,18 @@ extern "C" {
 /* An open TASKSTATS netlink socket. Opaque. */
 struct ktstr_taskstats;
 
+/* ac_comm of struct taskstats (TS_COMM_LEN) */
+#define KTSTR_TS_COMM_LEN	32
+
 /**
  * struct ktstr_ts_sample - what ktstr reads from struct taskstats
  * @version:		the kernel's TASKSTATS_VERSION
+ * @pid:		ac_pid: the thread (initial pid namespace)
+ * @ppid:		ac_ppid: thread group id of its real parent
+ * @tgid:		ac_tgid: its thread group id (struct version >= 12), or 0
+ * @exit_code:		ac_exitcode: wait(2)-style status; valid in exit records
+ * @btime:		ac_btime: start time, seconds since 1970
+ * @comm:		ac_comm, NUL-terminated
  * @cpu_count:		times the task was scheduled in (sched_info.pcount)
  * @cpu_delay_total:	ns runnable but waiting (sched_info.run_delay)
  * @cpu_run_real_total:	ns on CPU as utime + stime: tick-sampled, coarse
@@ -32,6 +48,12 @@ struct ktstr_taskstats;
  */
 struct ktstr_ts_sample {
 	uint32_t version;
+	int32_t pid;
+	int32_t ppid;
+	int32_t tgid;
+	uint32_t exit_code;
+	uint32_t btime;
+	char comm[KTSTR_TS_COMM_LEN];
 	uint64_t cpu_count;
 	uint64_t cpu_delay_total;
 	uint64_t cpu_run_real_total;
@@ -59,6 +81,57 @@ int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_s
  * version is known and the payload reaches nivcsw. 0 or -EPROTO.
  */
 int ktstr_taskstats_parse(const void *payload, size_t len, struct ktstr_ts_sample *out);
+
+/*
+ * Decode one whole TASKSTATS message (struct nlmsghdr, genlmsghdr and the
+ * attributes; len bytes) holding TASKSTATS_TYPE_AGGR_PID { PID, STATS },
+ * as a GET reply or an exit record (pure). 0, -ENOMSG if it has no
+ * AGGR_PID (nothing to read), -EPROTO if it is malformed or its struct
+ * fails ktstr_taskstats_parse().
+ */
+int ktstr_taskstats_decode(const void *msg, size_t len, struct ktstr_ts_sample *out);
+
+/* Receive buffer of the exit socket when ktstr_taskstats_listen() gets 0. */
+#define KTSTR_TS_EXIT_RCVBUF	(8U << 20)
+
+/*
+ * Start receiving exit records: open a second socket, set its receive
+ * buffer to rcvbuf bytes (0: KTSTR_TS_EXIT_RCVBUF; beyond rmem_max with
+ * CAP_NET_ADMIN) and register it for all possible CPUs
+ * (/sys/devices/system/cpu/possible). Records queue in the socket until
+ * ktstr_taskstats_drain(). -EINVAL outside the initial pid and user
+ * namespaces (the kernel's rule), -EBUSY if already listening.
+ * ktstr_taskstats_close() deregisters.
+ */
+int ktstr_taskstats_listen(struct ktstr_taskstats *ts, size_t rcvbuf);
+bool ktstr_taskstats_listening(const struct ktstr_taskstats *ts);
+
+/* Called for each exit record; a negative return stops the drain. */
+typedef int (*ktstr_ts_exit_fn)(const struct ktstr_ts_sample *s, void *arg);
+
+/*
+ * Hand every exit record queued so far to fn, without blocking. Returns
+ * the number of records, or -errno. A receive buffer that overflowed
+ * (ENOBUFS: the kernel dropped records) and records that could not be
+ * decoded are counted in ktstr_taskstats_overruns(), and the drain goes on.
+ */
+int ktstr_taskstats_drain(struct ktstr_taskstats *ts, ktstr_ts_exit_fn fn, void *arg);
+/* Overflows and undecodable exit records since listen: each lost >= 1 exit. */
+uint64_t ktstr_taskstats_overruns(const struct ktstr_taskstats *ts);
+
+/*
+ * The taskstats backend's bookkeeping (backend_taskstats.c), exposed for
+ * the unit tests. An offline state has no socket: its snapshots scan /proc
+ * but read no live task, and only the exit records fed in by hand count.
+ * ktstr_ts_book_exit() returns 1 if the record belongs to a tracked task,
+ * or to a child (transitively, or a thread) of one tracked with follow,
+ * else 0 (kept until the end of the next snapshot, for a parent that
+ * turns up later). Use ktstr_backend_taskstats.snapshot/.close on it.
+ */
+void *ktstr_ts_book_new(void);
+int ktstr_ts_book_track(void *st, pid_t pid, bool follow, const struct ktstr_ts_sample *base);
+int ktstr_ts_book_exit(void *st, const struct ktstr_ts_sample *ex);
+void ktstr_ts_book_overrun(void *st, uint64_t n);
 
 const char *ktstr_taskstats_last_error(void);
 

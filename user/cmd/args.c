@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checks of command-line values shared by the subcommands: strict numbers,
+ * output files and programs, checked before anything is started so that a
+ * bad value costs one line on stderr and no side effect.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ktstr/kernel.h>
+
+#include "commands.h"
+
+int arg_parse_seconds(const char *s, double max, double *out)
+{
+	char *end;
+	double v;
+
+	/* Plain decimal only: no sign, blanks, hex, inf or nan. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.') || strpbrk(s, "xX"))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !isfinite(v) || !(v > 0) || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int arg_check_out_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	struct stat st;
+	char *tmp;
+	int fd;
+
+	if (!*path)
+		return -ENOENT;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return -EISDIR;
+	if (strlen(path) >= PATH_MAX - 16 || strlen(base) > NAME_MAX - 16)
+		return -ENAMETOOLONG;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	/* The file is written as PATH.tmpXXXXXX then renamed: try that now. */
+	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		free(tmp);
+		return fd;
+	}
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+	return 0;
+}
+
+int arg_check_exec(const char *path)
+{
+	struct stat st;
+
+	if (!*path)
+		return -ENOENT;
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
+	return access(path, X_OK) ? -errno : 0;
+}
+
+int arg_find_command(const char *cmd)
+{
+	const char *path = getenv("PATH"), *p;
+	int err = -ENOENT;
+
+	if (!*cmd)
+		return -ENOENT;
+	if (strchr(cmd, '/'))
+		return arg_check_exec(cmd);
+	/* As execvp(3) searches it; an empty entry is the current directory. */
+	for (p = path ? path : "/bin:/usr/bin"; ; p++) {
+		size_t n = strcspn(p, ":");
+		char *full;
+		int r;
+
+		if (asprintf(&full, "%.*s/%s", n ? (int)n : 1, n ? p : ".", cmd) < 0)
+			return -ENOMEM;
+		r = arg_check_exec(full);
+		free(full);
+		if (!r)
+			return 0;
+		if (r == -EACCES)
+			err = r;
+		p += n;
+		if (!*p)
+			break;
+	}
+	return err;
+}
+
+/* --kernel: a cached kernel's name or a readable image, as 'ktstr vm' boots. */
+int arg_check_kernel(const char *prog, const char *kernel)
+{
+	char *image = NULL, *kmod = NULL;
+	struct stat st;
+	int bad = 0;
+
+	/* Says why itself when it is neither a name nor a path. */
+	if (ktstr_kernel_resolve(kernel, &image, &kmod))
+		return -1;
+	if (image && (stat(image, &st) || !S_ISREG(st.st_mode) || access(image, R_OK))) {
+		fprintf(stderr, "%s: bad --kernel '%s' (no readable image at %s)\n", prog, kernel,
+			image);
+		bad = -1;
+	}
+	free(image);
+	free(kmod);
+	return bad;
+}
