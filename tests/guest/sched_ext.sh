@@ -28,6 +28,10 @@
 FIX=${KTSTR_FIXTURE:-./ktstr_fixture}
 KNOBS=/tmp/ktstr_fixture.knobs
 T=/tmp/sched_ext_t
+# Emulated CPUs: the off-CPU split of two workers over 1 s is noise (24%
+# seen under the fixture with nothing wrong); judged at 50% as every
+# emulated run is (docs/scenarios.md). Stuck, gaps, starvation: as is.
+RELAX=max_spread_pct=50
 rc=0
 
 ok() { echo "ok - $1"; }
@@ -74,7 +78,8 @@ SCNS="cgroup_steady cgroup_cpuset_llc_steady cgroup_cpuset_cross_llc_steady
 cgroup_cpuset_apply_midrun cgroup_affinity_inherit cgroup_affinity_pinned"
 t0=$(uptime_ms)
 # shellcheck disable=SC2086
-ktstr run --scheduler "$FIX" --duration 1 --json "$T.1.json" $SCNS >"$T.1.out" 2>"$T.1.err"
+ktstr run --scheduler "$FIX" --duration 1 --assert-relax "$RELAX" --json "$T.1.json" $SCNS \
+	>"$T.1.out" 2>"$T.1.err"
 st=$?
 echo "# basic: exit $st after $(( $(uptime_ms) - t0 )) ms"
 dump "$T.1.out"
@@ -166,7 +171,8 @@ check "sigint: cgroups removed" "$(ls -d /sys/fs/cgroup/ktstr-* 2>&1)" \
 dmesg -c >/dev/null 2>&1
 
 # ---- 5. stall_recovery: a restart of the scheduler mid-run ----
-ktstr run --scheduler "$FIX" --duration 3 --json "$T.5.json" stall_recovery \
+ktstr run --scheduler "$FIX" --duration 3 --assert-relax "$RELAX" --json "$T.5.json" \
+	stall_recovery \
 	>"$T.5.out" 2>"$T.5.err"
 st=$?
 dump "$T.5.out"
