@@ -15,8 +15,8 @@
 #
 # The gauntlet part (~1 min) runs the scenarios the 2-CPU guest skips for
 # want of CPUs, LLCs or NUMA nodes in one guest of 2 NUMA nodes x 2 LLCs x
-# 3 cores (ktstr gauntlet --topologies 2n2l3c1t). The sched_ext part also
-# runs a gauntlet under the fixture scheduler.
+# 3 cores (ktstr run --topologies 2n2l3c1t, which is ktstr gauntlet). The
+# sched_ext part also runs a gauntlet under the fixture scheduler.
 #
 # Usage: tests/run.sh [unit|host|guest|bench|sched_ext|gauntlet]...   (default: all six)
 set -u
@@ -167,9 +167,9 @@ run_gauntlet() {
 		echo "not ok - gauntlet: no topology scenario in 'ktstr list --json'" | tee -a "$log"
 		return
 	fi
-	echo "# gauntlet: build/ktstr gauntlet --topologies 2n2l3c1t" $names
+	echo "# gauntlet: build/ktstr run --topologies 2n2l3c1t" $names
 	# shellcheck disable=SC2086
-	build/ktstr gauntlet --topologies 2n2l3c1t --duration 2 \
+	build/ktstr run --topologies 2n2l3c1t --duration 2 \
 		--assert-relax max_spread_pct=100 --assert max_wait_ms=3000 \
 		$names >"$out/gauntlet.log" 2>&1
 	gauntlet_tap gauntlet "$out/gauntlet.log" $?

@@ -298,6 +298,8 @@ t 2 "--flags" gauntlet --flags nosuch $X
 t 2 "bad --flags" gauntlet --flags "" $X
 t 2 "bad --filter" gauntlet --filter "" $X
 t 2 "--topologies" gauntlet --topologies 3-1 cgroup_steady
+t 2 "--topologies" run --topologies 3-1 cgroup_steady
+t 2 "bad argument '--workers'" run --topologies tiny-2llc --workers 3 cgroup_steady
 t 2 "--topologies" gauntlet --topologies "" cgroup_steady
 t 2 "--topologies" gauntlet --topologies ,,, cgroup_steady
 t 2 "--topologies" gauntlet --topologies "$big" cgroup_steady

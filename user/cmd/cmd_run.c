@@ -54,7 +54,8 @@ static void usage(FILE *f)
 		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
 		"                 [--assert NAME=VALUE]... [--json FILE] [-v]\n"
 		"                 [--scheduler PATH [--sched-arg ARG]...]\n"
-		"                 [--flags F[,F...]] [--flag-profiles]\n\n"
+		"                 [--flags F[,F...]] [--flag-profiles]\n"
+		"       ktstr run --topologies T[,T...] [gauntlet options] NAME... | --filter S\n\n"
 		"Run scenarios of the catalogue ('ktstr list'): every one by default,\n"
 		"the NAMEs given, and/or those matching --filter (name substring or\n"
 		"category). Each runs in cgroups under %s/%s<pid>,\n"
@@ -93,6 +94,9 @@ static void usage(FILE *f)
 		"                   for checks that are noise where the run happens\n"
 		"                   (e.g. fairness on emulated CPUs)\n"
 		"  --json FILE      write the results (docs/run-json.md)\n"
+		"  --topologies L   expand the scenarios over CPU topologies: one guest\n"
+		"                   per topology (presets or NnNlNcNt), as 'ktstr gauntlet'\n"
+		"                   does, with its options ('ktstr gauntlet --help')\n"
 		"  -v, --verbose    per-cgroup stats for passing scenarios too\n\n"
 		"Exit: 0 all passed (skips allowed), 1 a scenario failed, 2 bad usage,\n"
 		"130/143 interrupted by SIGINT/SIGTERM.\n",
@@ -180,6 +184,15 @@ static int write_json(const char *path, const struct ktstr_outcome *o, int n,
 	return ret;
 }
 
+/* --topologies anywhere (before a "--"): the run is a gauntlet. */
+static bool wants_topologies(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--topologies"))
+			return true;
+	return false;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	const struct ktstr_scenario **sel = NULL;
@@ -209,6 +222,8 @@ int cmd_run(int argc, char **argv)
 	struct job { const struct ktstr_scenario *s; uint32_t flags; } *jobs = NULL;
 	char **all_args = NULL;
 
+	if (wants_topologies(argc, argv))
+		return cmd_gauntlet(argc, argv);
 	ktstr_run_opts_init(&opts);
 	ktstr_assert_none(&sched_layer);
 	ktstr_assert_none(&relax_layer);
