@@ -127,3 +127,29 @@ int arg_check_kernel(const char *prog, const char *kernel)
 	free(kmod);
 	return bad;
 }
+
+/*
+ * The scheduler and JSON options run and gauntlet share: --sched-arg needs
+ * --scheduler, which must be an executable; --json must be writable.
+ */
+int arg_check_sched_json(const char *prog, int nr_sched_args, const char *sched_path,
+			 const char *json_path)
+{
+	int err;
+
+	if (nr_sched_args && !sched_path) {
+		fprintf(stderr, "%s: --sched-arg without --scheduler\n", prog);
+		return -1;
+	}
+	if (sched_path && (err = arg_check_exec(sched_path))) {
+		fprintf(stderr, "%s: bad --scheduler '%s' (%s)\n", prog, sched_path,
+			strerror(-err));
+		return -1;
+	}
+	if (json_path && (err = arg_check_out_path(json_path))) {
+		fprintf(stderr, "%s: bad --json '%s' (cannot write there: %s)\n", prog,
+			json_path, strerror(-err));
+		return -1;
+	}
+	return 0;
+}

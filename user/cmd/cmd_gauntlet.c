@@ -233,7 +233,7 @@ int cmd_gauntlet(int argc, char **argv)
 	struct ktstr_gauntlet_summary sum;
 	int nr_names = 0, nr_sargs = 0, nr_asserts = 0, nr_relaxes = 0, nsel = 0, ntopo, nrows = 0;
 	bool emulated = false;
-	int timeout_s = 0, memory_mb = 0, rc = 2, err;
+	int timeout_s = 0, memory_mb = 0, rc = 2;
 	bool verbose = false;
 	double dur_s = 2, t0 = now_s();
 	char why[512];
@@ -340,20 +340,8 @@ int cmd_gauntlet(int argc, char **argv)
 		fprintf(stderr, "ktstr gauntlet: name scenarios or give --filter (see 'ktstr list')\n");
 		goto bad;
 	}
-	if (nr_sargs && !sched_path) {
-		fprintf(stderr, "ktstr gauntlet: --sched-arg without --scheduler\n");
+	if (arg_check_sched_json("ktstr gauntlet", nr_sargs, sched_path, json_path))
 		goto bad;
-	}
-	if (sched_path && (err = arg_check_exec(sched_path))) {
-		fprintf(stderr, "ktstr gauntlet: bad --scheduler '%s' (%s)\n", sched_path,
-			strerror(-err));
-		goto bad;
-	}
-	if (json_path && (err = arg_check_out_path(json_path))) {
-		fprintf(stderr, "ktstr gauntlet: bad --json '%s' (cannot write there: %s)\n",
-			json_path, strerror(-err));
-		goto bad;
-	}
 	if (kernel && arg_check_kernel("ktstr gauntlet", kernel))
 		goto bad;
 	ntopo = ktstr_gauntlet_parse_topos(topo_list, topos, KTSTR_GAUNTLET_MAX_TOPOS,

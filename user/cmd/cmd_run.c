@@ -346,20 +346,8 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
-	if (nr_sched_args && !sched_path) {
-		fprintf(stderr, "ktstr run: --sched-arg without --scheduler\n");
+	if (arg_check_sched_json("ktstr run", nr_sched_args, sched_path, json_path))
 		goto bad;
-	}
-	if (sched_path && (ret = arg_check_exec(sched_path))) {
-		fprintf(stderr, "ktstr run: bad --scheduler '%s' (%s)\n", sched_path,
-			strerror(-ret));
-		goto bad;
-	}
-	if (json_path && (ret = arg_check_out_path(json_path))) {
-		fprintf(stderr, "ktstr run: bad --json '%s' (cannot write there: %s)\n",
-			json_path, strerror(-ret));
-		goto bad;
-	}
 	if (sched_path && opts.sched_pid) {
 		fprintf(stderr, "ktstr run: --scheduler and --sched-pid exclude each other\n");
 		goto bad;

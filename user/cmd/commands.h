@@ -19,5 +19,8 @@ int arg_check_out_path(const char *path);
 int arg_check_exec(const char *path);
 int arg_find_command(const char *cmd);
 int arg_check_kernel(const char *prog, const char *kernel);
+/* One line on stderr and -1 when bad, naming @prog. */
+int arg_check_sched_json(const char *prog, int nr_sched_args, const char *sched_path,
+			 const char *json_path);
 
 #endif
