@@ -50,7 +50,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 GUEST_SRCS := $(sort $(wildcard tests/guest/*.c))
 GUEST_BINS := $(GUEST_SRCS:tests/guest/%.c=$(BUILD)/tests/guest/%)
 
-.PHONY: all user kmod kmod-clean deps run test tests clean dkms-install check-kdir bench
+.PHONY: all user kmod kmod-clean deps run test tests clean dkms-install check-kdir bench bench-kmod
 all: kmod user
 
 user: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/libktstr.so
@@ -128,6 +128,7 @@ kmod: check-kdir
 
 kmod-clean:
 	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR)/bench/nullprobe clean
 
 deps:
 	scripts/deps.sh
@@ -141,8 +142,13 @@ test: deps
 	tests/run.sh
 
 # Probe and read cost, memory per record: prints a table, writes bench/results.json.
-bench: all
+bench: all bench-kmod
 	bench/run.sh
+
+# The bench's own module (the tracepoint floor: empty probes on ktstr's
+# tracepoints), built against KDIR like kmod/; bench/run.sh builds it too.
+bench-kmod: check-kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/bench/nullprobe modules
 
 dkms-install:
 	scripts/dkms-install.sh $(VERSION)

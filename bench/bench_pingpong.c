@@ -19,6 +19,13 @@
  *                run on every event and take the "not tracked" fast path
  *   tracked      a session tracks the ping-pong pair (KTSTR_TRACK_PID x2)
  *
+ * one floor, in the same rotation (module loaded, no session):
+ *
+ *   nullprobe    bench/nullprobe's ktstr_nullprobe.ko loaded: EMPTY probes
+ *                on exactly the tracepoints a ktstr session attaches, so
+ *                what it adds is the tracepoint mechanism alone; untracked
+ *                minus this is ktstr's own early-exit code
+ *
  * and two rival tracers, in the same rotation (module loaded, no session,
  * so its probes are detached, like loaded_idle):
  *
@@ -43,7 +50,7 @@
  * row could not be measured, never because a goal was missed.
  *
  * usage: bench_pingpong [--reps N] [--target-ms MS] [--cpu C] [--module KO]
- *                       [--runqlat PATH]
+ *                       [--runqlat PATH] [--nullprobe KO]
  */
 #include "bench_util.h"
 #include <dirent.h>
@@ -57,16 +64,20 @@
 #define NR_CHUNKS	20	/* slices per batch for the lower envelope */
 #define NOMINAL_EVENTS_PER_RT	4	/* 2 x sched_switch + 2 x sched_wakeup */
 #define MAX_REPS	101
+#define NP_MODULE_NAME	"ktstr_nullprobe"	/* bench/nullprobe */
 
-enum mode { M_UNLOADED, M_IDLE, M_UNTRACKED, M_TRACKED, M_BPF, M_RUNQLAT, NR_MODES };
+enum mode {
+	M_UNLOADED, M_IDLE, M_NULL, M_UNTRACKED, M_TRACKED, M_BPF, M_RUNQLAT, NR_MODES
+};
 
 static const char *const mode_id[NR_MODES] = {
-	"pp_unloaded", "pp_loaded_idle", "pp_untracked", "pp_tracked", "pp_bpf",
-	"pp_runqlat",
+	"pp_unloaded", "pp_loaded_idle", "pp_nullprobe", "pp_untracked", "pp_tracked",
+	"pp_bpf", "pp_runqlat",
 };
 static const char *const mode_desc[NR_MODES] = {
 	"module unloaded (baseline)",
 	"module loaded, no session",
+	"null probes (tracepoint floor)",
 	"session, pair not tracked",
 	"session tracking the pair",
 	"BPF collector tracking pair",
@@ -80,6 +91,7 @@ static double bpf_open_ms[MAX_REPS], runqlat_start_ms[MAX_REPS];
 static int bpf_open_n, runqlat_start_n;
 
 static const char *module_path = KT_MODULE_PATH;
+static const char *nullprobe_path = "./" NP_MODULE_NAME ".ko";
 static int pair_cpu = 1;
 
 /* The pair: A drives (timed), B echoes. The parent talks to A only. */
@@ -306,6 +318,66 @@ static pid_t runqlat_start(void)
 	return -1;
 }
 
+/* insmod ktstr_nullprobe.ko: 0, or -1 with mode_err[M_NULL] set. */
+static int nullprobe_load(void)
+{
+	int fd = open(nullprobe_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(mode_err[M_NULL], sizeof(mode_err[M_NULL]), "open %s: %s",
+			 nullprobe_path, strerror(errno));
+		return -1;
+	}
+	if (syscall(SYS_finit_module, fd, "", 0)) {
+		snprintf(mode_err[M_NULL], sizeof(mode_err[M_NULL]), "finit_module(%s): %s",
+			 nullprobe_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (access("/sys/module/" NP_MODULE_NAME, F_OK)) {
+		snprintf(mode_err[M_NULL], sizeof(mode_err[M_NULL]),
+			 "/sys/module/%s missing after loading", NP_MODULE_NAME);
+		return -1;
+	}
+	return 0;
+}
+
+/* rmmod ktstr_nullprobe: its exit detaches and waits for running probes. */
+static int nullprobe_unload(void)
+{
+	if (syscall(SYS_delete_module, NP_MODULE_NAME, O_NONBLOCK)) {
+		snprintf(mode_err[M_NULL], sizeof(mode_err[M_NULL]), "delete_module(%s): %s",
+			 NP_MODULE_NAME, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < 1000 && !access("/sys/module/" NP_MODULE_NAME, F_OK); i++)
+		sleep_ns(1000000);
+	if (!access("/sys/module/" NP_MODULE_NAME, F_OK)) {
+		snprintf(mode_err[M_NULL], sizeof(mode_err[M_NULL]),
+			 "%s still in /sys/module after delete_module", NP_MODULE_NAME);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * µs per round trip with only the empty probes attached (module loaded, no
+ * session, like loaded_idle); -1 if it failed.
+ */
+static double measure_null(uint64_t m)
+{
+	uint64_t dt;
+
+	if (mode_err[M_NULL][0] || nullprobe_load())
+		return -1;
+	run_rt(m / 10 + 1);		/* warm up in this state */
+	dt = run_rt(m);
+	if (nullprobe_unload())
+		return -1;
+	return dt / 1e3 / m;
+}
+
 /* µs per round trip with a rival tracer on (M_BPF, M_RUNQLAT); -1 if it failed. */
 static double measure_rival(enum mode md, uint64_t m)
 {
@@ -381,6 +453,8 @@ static double measure(enum mode md, uint64_t m, double *hits_per_rt)
 		module_load(module_path, "");
 	if (md == M_BPF || md == M_RUNQLAT)
 		return measure_rival(md, m);
+	if (md == M_NULL)
+		return measure_null(m);
 	if (md == M_UNTRACKED || md == M_TRACKED) {
 		fd = kt_open();
 		if (md == M_UNTRACKED)
@@ -408,7 +482,7 @@ static double measure(enum mode md, uint64_t m, double *hits_per_rt)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_pingpong [--reps N] [--target-ms MS] [--cpu C] [--module KO] "
-		"[--runqlat PATH]\n");
+		"[--runqlat PATH] [--nullprobe KO]\n");
 	exit(2);
 }
 
@@ -420,6 +494,7 @@ int main(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "runqlat", required_argument, NULL, 'q' },
+		{ "nullprobe", required_argument, NULL, 'n' },
 		{ 0 }
 	};
 	double us[NR_MODES][MAX_REPS], hits[NR_MODES][MAX_REPS];
@@ -436,6 +511,7 @@ int main(int argc, char **argv)
 		case 'c': pair_cpu = atoi(optarg); break;
 		case 'm': module_path = optarg; break;
 		case 'q': runqlat_path = optarg; break;
+		case 'n': nullprobe_path = optarg; break;
 		default: usage();
 		}
 	}
@@ -447,6 +523,11 @@ int main(int argc, char **argv)
 	if (access(runqlat_path, X_OK))
 		snprintf(mode_err[M_RUNQLAT], sizeof(mode_err[M_RUNQLAT]), "%s: %s",
 			 runqlat_path, strerror(errno));
+	if (access(nullprobe_path, R_OK))
+		snprintf(mode_err[M_NULL], sizeof(mode_err[M_NULL]), "%s: %s",
+			 nullprobe_path, strerror(errno));
+	if (!access("/sys/module/" NP_MODULE_NAME, F_OK) && nullprobe_unload())
+		exit(1);	/* left over: it would sit in every other state */
 	mkdir("/sys/fs/bpf", 0755);
 	mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);	/* harmless if there already */
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
@@ -503,7 +584,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("\n%-15s %-28s %9s %9s %9s %9s %9s %12s %12s  %s\n", "row", "state",
+	printf("\n%-15s %-30s %9s %9s %9s %9s %9s %12s %12s  %s\n", "row", "state",
 	       "median_us", "min_us", "max_us", "q1_us", "q3_us", "added_%", "ns/event",
 	       "goal");
 	for (int md = 0; md < NR_MODES; md++) {
@@ -512,7 +593,7 @@ int main(int argc, char **argv)
 		double ns_ev = (s->median - b->median) * 1e3 / ev_per_rt;
 		struct stats ds, hs = { -1, -1, -1, -1, -1 };
 		const char *goal = "", *verdict = "";
-		char gbuf[400], vbuf[300], pbuf[600] = "", ebuf[600] = "";
+		char gbuf[400], vbuf[300], pbuf[600] = "", ebuf[600] = "", obuf[600] = "";
 		struct stats pq, pb;
 		bool ok_row = true;
 
@@ -561,6 +642,9 @@ int main(int argc, char **argv)
 				verdict = vbuf;
 			}
 			break;
+		case M_NULL:
+			goal = "reference: tracepoint floor (empty probes)";
+			break;
 		case M_BPF:
 			goal = "reference: our BPF collector";
 			break;
@@ -571,15 +655,15 @@ int main(int argc, char **argv)
 			break;
 		}
 		snprintf(gbuf, sizeof(gbuf), "%s%s%s", goal, *verdict ? ": " : "", verdict);
-		printf("%-15s %-28s %9.3f %9.3f %9.3f %9.3f %9.3f %+11.2f%% %12.1f  %s\n",
+		printf("%-15s %-30s %9.3f %9.3f %9.3f %9.3f %9.3f %+11.2f%% %12.1f  %s\n",
 		       mode_id[md], mode_desc[md], s->median, s->min, s->max, s->q1, s->q3,
 		       pct, ns_ev, gbuf);
 		if (md != M_UNLOADED)
-			printf("%-15s %-28s paired added_%%: median %+.2f, IQR [%+.2f, %+.2f], "
+			printf("%-15s %-30s paired added_%%: median %+.2f, IQR [%+.2f, %+.2f], "
 			       "range [%+.2f, %+.2f]\n", "", "", ds.median, ds.q1, ds.q3,
 			       ds.min, ds.max);
 		if (hs.median >= 0)
-			printf("%-15s %-28s tracked-task probe hits per round trip: %.3f\n",
+			printf("%-15s %-30s tracked-task probe hits per round trip: %.3f\n",
 			       "", "", hs.median);
 		/*
 		 * Lower envelope: per batch, the fastest of its NR_CHUNKS slices.
@@ -612,7 +696,7 @@ int main(int argc, char **argv)
 					 rq > 0 ? me / rq * 100 : 0.0, less ? "met" : "MISSED",
 					 bp > 0 ? me / bp * 100 : 0.0);
 			}
-			printf("%-15s %-28s envelope (fastest 1/%d slice): median %.3f us, IQR "
+			printf("%-15s %-30s envelope (fastest 1/%d slice): median %.3f us, IQR "
 			       "[%.3f, %.3f], added %+.2f%%, %.1f ns/event; paired added_%% median "
 			       "%+.2f, IQR [%+.2f, %+.2f]%s%s\n", "", "", NR_CHUNKS, e->median, e->q1,
 			       e->q3, epct, ens, eds.median, eds.q1, eds.q3, ev[0] ? "; goal: " : "",
@@ -623,6 +707,46 @@ int main(int argc, char **argv)
 				 "{\"median\":%.3f,\"q1\":%.3f,\"q3\":%.3f},\"verdict\":\"%s\"}",
 				 NR_CHUNKS, e->median, e->min, e->max, e->q1, e->q3, epct, ens,
 				 eds.median, eds.q1, eds.q3, ev);
+		}
+		if (md == M_UNTRACKED && !mode_err[M_NULL][0]) {
+			/*
+			 * ktstr's own fast-path cost: the untracked state minus
+			 * the tracepoint floor (empty probes on the same
+			 * tracepoints), in % of the baseline and ns per hooked
+			 * event; per repetition too, where drift cancels.
+			 */
+			const struct stats *n = &st[M_NULL], *e = &est[md];
+			const struct stats *en = &est[M_NULL], *eb = &est[M_UNLOADED];
+			double own = (s->median - n->median) / b->median * 100;
+			double own_ns = (s->median - n->median) * 1e3 / ev_per_rt;
+			double eown = (e->median - en->median) / eb->median * 100;
+			double eown_ns = (e->median - en->median) * 1e3 / ev_per_rt;
+			double fl = e->median > eb->median ?
+				    (en->median - eb->median) / (e->median - eb->median) * 100 : 0;
+			struct stats po, peo;
+
+			for (int r = 0; r < reps; r++)
+				delta[r] = (us[md][r] - us[M_NULL][r]) / us[M_UNLOADED][r] * 100;
+			po = stats_of(delta, reps);
+			for (int r = 0; r < reps; r++)
+				delta[r] = (best[md][r] - best[M_NULL][r]) / best[M_UNLOADED][r] * 100;
+			peo = stats_of(delta, reps);
+			printf("%-15s %-30s ktstr's own fast path (untracked - null probes): batch "
+			       "%+.2f%%, %.1f ns/event; paired median %+.2f, IQR [%+.2f, %+.2f]\n",
+			       "", "", own, own_ns, po.median, po.q1, po.q3);
+			printf("%-15s %-30s   envelope: %+.2f%%, %.1f ns/event; paired median %+.2f, "
+			       "IQR [%+.2f, %+.2f] -> %s; floor = %.0f%% of this row's envelope "
+			       "added\n", "", "", eown, eown_ns, peo.median, peo.q1, peo.q3,
+			       peo.q1 > 0 ? "above the floor beyond the noise" :
+			       peo.q3 < 0 ? "below the floor beyond the noise" : "within the noise",
+			       fl);
+			snprintf(obuf, sizeof(obuf), ",\"own_fast_path\":{\"minus\":\"pp_nullprobe\","
+				 "\"added_pct\":%.3f,\"added_ns_per_event\":%.2f,\"paired_pct\":"
+				 "{\"median\":%.3f,\"q1\":%.3f,\"q3\":%.3f},\"envelope\":"
+				 "{\"added_pct\":%.3f,\"added_ns_per_event\":%.2f,\"paired_pct\":"
+				 "{\"median\":%.3f,\"q1\":%.3f,\"q3\":%.3f},"
+				 "\"floor_share_of_added_pct\":%.1f}}", own, own_ns, po.median, po.q1,
+				 po.q3, eown, eown_ns, peo.median, peo.q1, peo.q3, fl);
 		}
 		if (md == M_TRACKED && !mode_err[M_RUNQLAT][0] && !mode_err[M_BPF][0]) {
 			/*
@@ -646,11 +770,11 @@ int main(int argc, char **argv)
 				}
 				pq = stats_of(dq, reps);
 				pb = stats_of(db, reps);
-				printf("%-15s %-28s paired %s (tracked - runqlat/2) added_%%: median "
+				printf("%-15s %-30s paired %s (tracked - runqlat/2) added_%%: median "
 				       "%+.2f, IQR [%+.2f, %+.2f] -> %s\n", "", "", what, pq.median,
 				       pq.q1, pq.q3, pq.q3 <= 0 ? "met beyond the noise" :
 				       pq.q1 >= 0 ? "missed beyond the noise" : "within the noise");
-				printf("%-15s %-28s paired %s (tracked - BPF) added_%%: median %+.2f, "
+				printf("%-15s %-30s paired %s (tracked - BPF) added_%%: median %+.2f, "
 				       "IQR [%+.2f, %+.2f] -> %s\n", "", "", what, pb.median, pb.q1,
 				       pb.q3, pb.q3 < 0 ? "met beyond the noise" :
 				       pb.q1 >= 0 ? "missed beyond the noise" : "within the noise");
@@ -673,10 +797,11 @@ int main(int argc, char **argv)
 		       "\"q3_us\":%.4f,\"added_pct\":%.3f,\"added_ns_per_event\":%.2f,"
 		       "\"paired_added_pct\":{\"median\":%.3f,\"q1\":%.3f,\"q3\":%.3f,"
 		       "\"min\":%.3f,\"max\":%.3f},\"tracked_hits_per_round_trip\":%.3f,"
-		       "\"goal\":\"%s\",\"verdict\":\"%s\"%s%s}\n",
+		       "\"goal\":\"%s\",\"verdict\":\"%s\"%s%s%s}\n",
 		       mode_id[md], mode_id[md], mode_desc[md], reps, (unsigned long long)m,
 		       ev_per_rt, s->median, s->min, s->max, s->q1, s->q3, pct, ns_ev,
-		       ds.median, ds.q1, ds.q3, ds.min, ds.max, hs.median, goal, verdict, pbuf, ebuf);
+		       ds.median, ds.q1, ds.q3, ds.min, ds.max, hs.median, goal, verdict, pbuf, ebuf,
+		       obuf);
 	}
 	return missing ? 1 : 0;
 }

@@ -40,6 +40,15 @@ for b in bench_pingpong bench_read bench_accuracy; do
 	$CC $CFLAGS -o "$out/$b" "bench/$b.c" $LIBS || exit 1
 done
 cp bench/run-guest.sh "$out/run-guest.sh"
+# The tracepoint floor (pp_nullprobe): bench/nullprobe's module, built
+# against KDIR by the Makefile like kmod/ (a no-op when up to date).
+np_ko=bench/nullprobe/ktstr_nullprobe.ko
+if ! make --no-print-directory -s bench-kmod >"$out/nullprobe-build.log" 2>&1; then
+	cat "$out/nullprobe-build.log" >&2
+	echo "bench/run.sh: building $np_ko failed: pp_nullprobe will be missing" >&2
+fi
+np_inc=""
+[ -f "$np_ko" ] && np_inc="--include $np_ko"
 # Debian's libbpf-tools runqlat, the rival in the probe-cost rows.
 RUNQLAT=${RUNQLAT:-$(command -v runqlat 2>/dev/null || echo /usr/sbin/runqlat)}
 rq_inc=""
@@ -54,14 +63,14 @@ echo "# bench: booting one guest (2 CPUs, 2048 MB); the emulated run takes minut
 # shellcheck disable=SC2086
 build/ktstr vm --cpus 2 --memory 2048 --timeout 2400 \
 	--include "$out/run-guest.sh" --include "$out/bench_pingpong" \
-	--include "$out/bench_read" --include "$out/bench_accuracy" $rq_inc \
+	--include "$out/bench_read" --include "$out/bench_accuracy" $rq_inc $np_inc \
 	-- ./run-guest.sh $short >"$log" 2>&1
 rc=$?
 
 # The table: everything but the machine-readable lines.
 grep -v -e '^@row ' -e '^@env ' "$log"
 
-expected="pp_unloaded pp_loaded_idle pp_untracked pp_tracked pp_bpf pp_runqlat \
+expected="pp_unloaded pp_loaded_idle pp_nullprobe pp_untracked pp_tracked pp_bpf pp_runqlat \
 mem_abi_record mem_kernel_record mem_footprint mem_bpf_record \
 read_n1 read_n2 read_bpf_n1 read_bpf_n2 acc_module acc_bpf acc_taskstats"
 missing=""
