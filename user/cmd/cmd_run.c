@@ -52,7 +52,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ktstr run [NAME...] [--filter S] [--duration S] [--workers N]\n"
 		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
-		"                 [--assert NAME=VALUE]... [--json FILE] [-v]\n"
+		"                 [--assert NAME=VALUE]... [--assert-relax NAME=VALUE]...\n"
+		"                 [--json FILE] [-v]\n"
 		"                 [--scheduler PATH [--sched-arg ARG]...]\n"
 		"                 [--flags F[,F...]] [--flag-profiles]\n"
 		"       ktstr run --topologies T[,T...] [gauntlet options] NAME... | --filter S\n\n"
