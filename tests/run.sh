@@ -173,6 +173,41 @@ run_gauntlet() {
 		--assert-relax max_spread_pct=100 --assert max_wait_ms=3000 \
 		$names >"$out/gauntlet.log" 2>&1
 	gauntlet_tap gauntlet "$out/gauntlet.log" $?
+	gauntlet_stop INT 130
+	gauntlet_stop KILL 137
+}
+
+# vm_procs: the `ktstr vm` processes gauntlet_stop's run started.
+vm_procs() {
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "^[^ ]*ktstr vm --topology tiny-2llc .*--duration '60' " &&
+			echo "${p#/proc/}"
+	done
+}
+
+# gauntlet_stop SIG RC: a gauntlet stopped by SIG mid-guest exits RC and its
+# guest goes too (SIGINT: passed on; SIGKILL: the guest's parent-death signal).
+gauntlet_stop() {
+	build/ktstr run --topologies tiny-2llc --duration 60 cgroup_steady \
+		>"$out/stop.log" 2>&1 &
+	gp=$!
+	n=0
+	while [ -z "$(vm_procs)" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	sleep 3
+	kill -"$1" "$gp"
+	wait "$gp" 2>/dev/null
+	rc=$?
+	n=0
+	while [ -n "$(vm_procs)" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	left=$(vm_procs)
+	if [ "$rc" = "$2" ] && [ -z "$left" ]; then
+		echo "ok - gauntlet: SIG$1 mid-guest: exit $rc, no guest left" | tee -a "$log"
+	else
+		echo "not ok - gauntlet: SIG$1 mid-guest: exit $rc (want $2), guest processes left: '$left'" |
+			tee -a "$log"
+		sed 's/^/#   /' "$out/stop.log"
+		[ -z "$left" ] || kill $left 2>/dev/null
+	fi
 }
 
 what=${*:-unit host guest bench sched_ext gauntlet}

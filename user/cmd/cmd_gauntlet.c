@@ -11,9 +11,11 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,14 +100,39 @@ static int append(char **cmd, const char *fmt, const char *s, bool quote)
 	return 0;
 }
 
+/*
+ * SIGINT/SIGTERM/SIGHUP: passed on to the running `ktstr vm`, which stops
+ * its QEMU and cleans up; no further guest is booted.
+ */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static volatile sig_atomic_t got_signal;
+static volatile pid_t vm_pid;
+
+static void on_stop(int sig)
+{
+	got_signal = sig;
+	if (vm_pid > 0)
+		kill(vm_pid, sig);
+}
+
+static void stop_signals_mask(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(&set, stop_signals[i]);
+	sigprocmask(how, &set, NULL);
+}
+
 /* Run `ktstr vm ARGS`, its stdout into *out (malloc'd); returns its exit status. */
 static int run_vm(char **args, bool verbose, char **out)
 {
 	char self[PATH_MAX], buf[4096];
 	size_t len = 0, cap = 0;
 	int fds[2], status;
+	pid_t pid, parent = getpid();
 	ssize_t r;
-	pid_t pid;
 
 	*out = NULL;
 	r = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -113,16 +140,31 @@ static int run_vm(char **args, bool verbose, char **out)
 		return -1;
 	self[r] = '\0';
 	fflush(stdout);
+	/* No signal between the fork and vm_pid being set. */
+	stop_signals_mask(SIG_BLOCK);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		stop_signals_mask(SIG_UNBLOCK);
 		return -1;
+	}
 	if (!pid) {
+		for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+			signal(stop_signals[i], SIG_DFL);
+		stop_signals_mask(SIG_UNBLOCK);
+		/* A SIGKILLed gauntlet takes its guest with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
 		dup2(fds[1], STDOUT_FILENO);
 		close(fds[0]);
 		close(fds[1]);
 		execv(self, args);
 		_exit(127);
 	}
+	vm_pid = pid;
+	if (got_signal)
+		kill(pid, got_signal);
+	stop_signals_mask(SIG_UNBLOCK);
 	close(fds[1]);
 	while ((r = read(fds[0], buf, sizeof(buf))) != 0) {
 		if (r < 0) {
@@ -147,8 +189,11 @@ static int run_vm(char **args, bool verbose, char **out)
 	}
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			vm_pid = 0;
 			return -1;
+		}
+	vm_pid = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -369,7 +414,14 @@ int cmd_gauntlet(int argc, char **argv)
 	       ntopo == 1 ? "y" : "ies");
 	fflush(stdout);
 
-	for (int t = 0; t < ntopo; t++) {
+	{
+		struct sigaction sa = { .sa_handler = on_stop };
+
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
+	for (int t = 0; t < ntopo && !got_signal; t++) {
 		const char *run_names[nsel + 1];
 		char *cmd = NULL, *out = NULL, *vmargs[32], cpus_s[16], mem_s[16], tmo_s[16];
 		int nrun = 0, na = 0, cpus = ktstr_vm_topo_cpus(&topos[t].topo), vm_rc, got;
@@ -456,6 +508,13 @@ int cmd_gauntlet(int argc, char **argv)
 		fflush(stdout);
 		vm_rc = run_vm(vmargs, verbose, &out);
 		free(cmd);
+		if (got_signal) {
+			/* Its rows would only say it was stopped. */
+			free(out);
+			printf("# %s: interrupted (%s) after %.0fs; %d of %d topologies finished\n",
+			       topos[t].name, strsignal(got_signal), now_s() - g0, t, ntopo);
+			break;
+		}
 		got = ktstr_gauntlet_collect(run_names, nrun, topos[t].name, out, vm_rc,
 					     rows + nrows);
 		if (got > nrun || (got && rows[nrows].verdict == KTSTR_VERDICT_FAIL &&
@@ -480,7 +539,7 @@ int cmd_gauntlet(int argc, char **argv)
 	ktstr_gauntlet_tally(rows, nrows, &sum);
 	printf("%d/%d passed (%d skipped, %d failed) in %.0fs\n", sum.passed, sum.total,
 	       sum.skipped, sum.failed, now_s() - t0);
-	rc = ktstr_gauntlet_exit_code(&sum);
+	rc = got_signal ? 128 + got_signal : ktstr_gauntlet_exit_code(&sum);
 	if (json_path && write_json(json_path, rows, nrows, &sum)) {
 		fprintf(stderr, "ktstr gauntlet: cannot write %s\n", json_path);
 		rc = 1;
