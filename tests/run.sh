@@ -175,6 +175,35 @@ run_gauntlet() {
 	gauntlet_tap gauntlet "$out/gauntlet.log" $?
 	gauntlet_stop INT 130
 	gauntlet_stop KILL 137
+	vm_kill_cleanup
+}
+
+# A SIGKILLed `ktstr vm` cannot remove its temp dir; `ktstr cleanup` does,
+# and keeps those of live runs.
+vm_kill_cleanup() {
+	tmp=$(mktemp -d)
+	TMPDIR=$tmp build/ktstr vm -- sleep 60 >"$out/vmkill.log" 2>&1 &
+	vp=$!
+	n=0
+	while ! ls "$tmp"/ktstr-vm.*/owner >/dev/null 2>&1 && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	mkdir "$tmp/ktstr-vm.live" && echo $$ >"$tmp/ktstr-vm.live/owner"
+	kill -KILL "$vp"
+	wait "$vp" 2>/dev/null
+	left=$(ls -d "$tmp"/ktstr-vm.* | grep -vc '\.live$')
+	TMPDIR=$tmp build/ktstr cleanup >"$out/cleanup.log" 2>&1
+	after=$(ls -d "$tmp"/ktstr-vm.* | grep -vc '\.live$')
+	if [ "$left" = 1 ] && [ "$after" = 0 ] && [ -d "$tmp/ktstr-vm.live" ] &&
+	   grep -q "removed (owner $vp gone)" "$out/cleanup.log"; then
+		echo "ok - vm: ktstr cleanup removes the temp dir of a SIGKILLed ktstr vm only" |
+			tee -a "$log"
+	else
+		echo "not ok - vm: after SIGKILL $left temp dir(s), after cleanup $after" | tee -a "$log"
+		sed 's/^/#   /' "$out/cleanup.log"
+	fi
+	rm -rf "$tmp"
 }
 
 # vm_procs: the `ktstr vm` processes gauntlet_stop's run started.

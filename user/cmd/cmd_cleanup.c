@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ktstr cleanup [--root DIR]: remove cgroups left behind by dead runs. */
+/*
+ * ktstr cleanup [--root DIR]: remove cgroups and `ktstr vm` temp dirs left
+ * behind by dead (SIGKILLed) runs.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <stdlib.h>
+
 #include <ktstr/cgroup.h>
+#include <ktstr/vm.h>
 
 #include "commands.h"
 
@@ -15,8 +21,10 @@ static void usage(FILE *f)
 		"usage: ktstr cleanup [--root DIR]\n\n"
 		"Remove %s<pid> cgroups under the cgroup2 root (default %s)\n"
 		"whose run is no longer alive: their tasks are killed, then the\n"
-		"cgroups are removed children first. Cgroups of live runs are kept.\n",
-		KTSTR_CGROUP_PREFIX, KTSTR_CGROUP_ROOT);
+		"cgroups are removed children first. Cgroups of live runs are kept.\n"
+		"Then remove the %s* temp dirs of 'ktstr vm' runs that are gone\n"
+		"(in $TMPDIR, default /tmp).\n",
+		KTSTR_CGROUP_PREFIX, KTSTR_CGROUP_ROOT, KTSTR_VM_TMP_PREFIX);
 }
 
 static void print_action(const char *path, const char *what, void *arg)
@@ -29,7 +37,7 @@ int cmd_cleanup(int argc, char **argv)
 {
 	struct ktstr_cgroup_opts opts = { .root = KTSTR_CGROUP_ROOT };
 	struct stat st;
-	int ret;
+	int ret, rc = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--root") && i + 1 < argc) {
@@ -51,11 +59,22 @@ int cmd_cleanup(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* Each part runs whatever the other found. */
 	ret = ktstr_cgroup_cleanup_stale(&opts, print_action, NULL);
 	if (ret < 0) {
 		fprintf(stderr, "ktstr cleanup: %s\n", ktstr_cgroup_last_error());
-		return 1;
+		rc = 1;
+	} else {
+		printf("removed %d cgroup%s\n", ret, ret == 1 ? "" : "s");
 	}
-	printf("removed %d cgroup%s\n", ret, ret == 1 ? "" : "s");
-	return 0;
+	ret = ktstr_vm_cleanup_stale(getenv("TMPDIR"), print_action, NULL);
+	if (ret == -ENOENT)
+		ret = 0;	/* no temp dir at all: nothing left there */
+	if (ret < 0) {
+		fprintf(stderr, "ktstr cleanup: temp dirs: %s\n", strerror(-ret));
+		rc = 1;
+	} else {
+		printf("removed %d vm temp dir%s\n", ret, ret == 1 ? "" : "s");
+	}
+	return rc;
 }

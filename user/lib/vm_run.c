@@ -83,17 +83,10 @@ static int pick_accel(bool *kvm)
 /* The temp dir holds only flat files that we created. */
 static void remove_tmpdir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	int err = ktstr_vm_tmpdir_remove(dir);
 
-	if (d) {
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	if (rmdir(dir))
-		fprintf(stderr, "ktstr vm: cannot remove %s: %s\n", dir, strerror(errno));
+	if (err)
+		fprintf(stderr, "ktstr vm: cannot remove %s: %s\n", dir, strerror(-err));
 }
 
 /* Consume a stop signal that arrived while blocked, outside ppoll. */
@@ -112,7 +105,7 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	char *kernel = NULL, *module = NULL, *initrd = NULL, *kmod = NULL, tmpdir[4096];
 	sigset_t stops, old_mask, wait_mask;
 	const char *tmp = getenv("TMPDIR");
-	int ret = KTSTR_VM_EXIT_FAIL;
+	int ret = KTSTR_VM_EXIT_FAIL, err;
 	bool kvm, have_tmp = false;
 
 	/* --kernel NAME: a cached kernel and the ktstr.ko built for it. */
@@ -155,13 +148,21 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	sigaction(SIGPIPE, &sa, &old_pipe);
 	stop_sig = 0;
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/ktstr-vm.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/" KTSTR_VM_TMP_PREFIX "XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpdir)) {
 		fprintf(stderr, "ktstr vm: cannot create a temp dir in %s: %s\n",
 			tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		goto out_sig;
 	}
 	have_tmp = true;
+	/* So that `ktstr cleanup` can tell it from a live run's after a SIGKILL. */
+	err = ktstr_vm_tmpdir_own(tmpdir);
+	if (err) {
+		fprintf(stderr, "ktstr vm: cannot write %s/%s: %s\n", tmpdir, KTSTR_VM_OWNER,
+			strerror(-err));
+		goto out_sig;
+	}
 	if (asprintf(&initrd, "%s/initramfs.cpio", tmpdir) < 0) {
 		initrd = NULL;
 		fprintf(stderr, "ktstr vm: out of memory\n");

@@ -100,6 +100,25 @@ struct ktstr_vm_opts {
 /* Run opts->argv in a VM; returns its exit status or KTSTR_VM_EXIT_*. */
 int ktstr_vm_run(const struct ktstr_vm_opts *opts);
 
+/* ---- temp dirs (ktstr-vm.XXXXXX under $TMPDIR or /tmp) ---- */
+
+#define KTSTR_VM_TMP_PREFIX	"ktstr-vm."
+#define KTSTR_VM_OWNER		"owner"	/* the pid of the ktstr vm that made it */
+
+/* Remove @dir and the flat files in it: 0 or -errno (of the rmdir). */
+int ktstr_vm_tmpdir_remove(const char *dir);
+/* Write our pid into @dir/KTSTR_VM_OWNER: 0 or -errno. */
+int ktstr_vm_tmpdir_own(const char *dir);
+/*
+ * Remove the temp dirs under @tmp (NULL: /tmp) whose owner is dead (left by
+ * a SIGKILLed run); dirs of live owners, and dirs without an owner file,
+ * are kept. @cb (may be NULL) is told each path and what was done. Returns
+ * how many were removed, or -errno when @tmp cannot be read.
+ */
+int ktstr_vm_cleanup_stale(const char *tmp,
+			   void (*cb)(const char *path, const char *what, void *arg),
+			   void *arg);
+
 /* True if /dev/kvm can actually run guest code (not just open). */
 bool ktstr_vm_kvm_usable(void);
 
