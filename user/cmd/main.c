@@ -15,7 +15,7 @@ static const struct command commands[] = {
 	{ "vm",   cmd_vm,   "boot a kernel in QEMU with ktstr.ko and run a command" },
 	{ "stat", cmd_stat, "run a command tracked by ktstr.ko, print per-task numbers" },
 	{ "topo", cmd_topo, "print CPUs, cores, LLCs, NUMA nodes and usable CPUs ([--json])" },
-	{ "cleanup", cmd_cleanup, "remove cgroups left behind by dead ktstr runs" },
+	{ "cleanup", cmd_cleanup, "remove cgroups and vm temp dirs left behind by dead ktstr runs" },
 	{ "list", cmd_list, "list the scenario catalogue ([--filter S] [--json])" },
 	{ "run",  cmd_run,  "run scenarios and judge them PASS/FAIL/SKIP" },
 	{ "show-thresholds", cmd_show_thresholds, "print the assert thresholds of a scenario" },
