@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "show-thresholds", cmd_show_thresholds, "print the assert thresholds of a scenario" },
 	{ "gauntlet", cmd_gauntlet, "run scenarios in one guest per CPU topology (ktstr vm --topology)" },
 	{ "kernel", cmd_kernel, "list cached test kernels, fetch one (default, sched-ext)" },
+	{ "compare", cmd_compare, "compare two 'ktstr run --json' files, gate regressions" },
 };
 
 static void usage(FILE *f)

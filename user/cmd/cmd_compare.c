@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktstr compare A.json B.json [--gate METRIC=ABS,REL]... [--json FILE] [-v]:
+ * the run-to-run comparison of two `ktstr run --json` files with dual
+ * absolute and relative gates (docs/compare.md). Exit 0: no regression,
+ * 1: a regression, 2: bad usage or an unusable input file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <ktstr/compare.h>
+
+#include "commands.h"
+
+#define PROG	"ktstr compare"
+
+struct compare_args {
+	const char *path[2];
+	int nr_paths;
+	const char *json_path;
+	bool verbose;
+	bool help;
+	struct ktstr_compare_gates gates;
+};
+
+static void usage(FILE *f)
+{
+	struct ktstr_compare_gates g;
+
+	ktstr_compare_gates_init(&g);
+	fprintf(f,
+		"usage: ktstr compare A.json B.json [--gate METRIC=ABS,REL]... [--json FILE]\n"
+		"                     [-v]\n\n"
+		"Compare two 'ktstr run --json' files, A the baseline and B the new\n"
+		"run: scenarios paired by name, each metric the worst over the\n"
+		"scenario's cgroups. A metric regresses (improves) only when its\n"
+		"change reaches both its absolute and its relative gate in the bad\n"
+		"(good) direction; PASS -> FAIL is always a regression.\n\n"
+		"  --gate M=ABS,REL  override metric M's gates (REL in %%)\n"
+		"  --json FILE       write every row and the summary as JSON\n"
+		"  -v, --verbose     print the unchanged rows too\n\n"
+		"  metric               better   abs gate     rel gate\n");
+	for (int m = 0; m < KTSTR_CMP__COUNT; m++)
+		fprintf(f, "  %-20s %-8s %-12.15g %.15g%%\n", ktstr_compare_metric_name(m),
+			ktstr_compare_higher_is_better(m) ? "higher" : "lower",
+			g.gate[m].abs, g.gate[m].rel_pct);
+	fprintf(f, "\nExit 0: no regression; 1: a regression; 2: bad usage or input.\n");
+}
+
+/* The value of option @name at argv[*i] ("--name V" or "--name=V"), or NULL. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *bad)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n])
+		return NULL;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, PROG ": %s needs a value\n", name);
+		*bad = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int parse_one(int argc, char **argv, int *i, struct compare_args *a)
+{
+	const char *arg = argv[*i], *v;
+	char why[256];
+	bool bad = false;
+
+	if ((v = opt_value(argc, argv, i, "--gate", &bad))) {
+		if (!ktstr_compare_gate_parse(&a->gates, v, why, sizeof(why)))
+			return 0;
+		fprintf(stderr, PROG ": %s\n", why);
+		return -1;
+	}
+	if (!bad && (v = opt_value(argc, argv, i, "--json", &bad))) {
+		a->json_path = v;
+		return 0;
+	}
+	if (bad)
+		return -1;
+	if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+		a->verbose = true;
+	} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+		a->help = true;
+	} else if (arg[0] == '-' && arg[1]) {
+		fprintf(stderr, PROG ": bad argument '%.80s' (see '" PROG " --help')\n", arg);
+		return -1;
+	} else if (a->nr_paths < 2) {
+		a->path[a->nr_paths++] = arg;
+	} else {
+		fprintf(stderr, PROG ": want two files, A.json and B.json; '%.80s' is a third\n",
+			arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct compare_args *a)
+{
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	ktstr_compare_gates_init(&a->gates);
+	for (int i = 1; i < argc; i++)
+		if (parse_one(argc, argv, &i, a))
+			return -1;
+	if (a->help)
+		return 0;
+	if (a->nr_paths != 2) {
+		fprintf(stderr, PROG ": want two files, A.json and B.json (see '" PROG
+			" --help')\n");
+		return -1;
+	}
+	if (a->json_path && (err = arg_check_out_path(a->json_path))) {
+		fprintf(stderr, PROG ": bad --json '%.80s' (cannot write there: %s)\n",
+			a->json_path, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static void print_rows(const struct ktstr_compare *c, bool verbose)
+{
+	char line[512];
+
+	for (size_t i = 0; i < c->nr_rows; i++) {
+		if (c->rows[i].change == KTSTR_CMP_UNCHANGED && !verbose)
+			continue;
+		ktstr_compare_row_format(&c->rows[i], line, sizeof(line));
+		printf("%s\n", line);
+	}
+}
+
+static int write_json(const struct compare_args *a, const struct ktstr_compare *c)
+{
+	json_t *j = ktstr_compare_to_json(c, &a->gates);
+	int ret;
+
+	if (!j)
+		return -1;
+	json_object_set_new(j, "a", json_string(a->path[0]));
+	json_object_set_new(j, "b", json_string(a->path[1]));
+	ret = json_dump_file(j, a->json_path, JSON_INDENT(2)) ? -1 : 0;
+	json_decref(j);
+	return ret;
+}
+
+static int load_both(const struct compare_args *a, json_t **run)
+{
+	char why[256];
+
+	for (int i = 0; i < 2; i++) {
+		if (!ktstr_compare_load(a->path[i], &run[i], why, sizeof(why)))
+			continue;
+		fprintf(stderr, PROG ": %.200s: %s\n", a->path[i], why);
+		return -1;
+	}
+	return 0;
+}
+
+static int report(const struct compare_args *a, const struct ktstr_compare *c)
+{
+	char line[512];
+
+	if (ktstr_compare_ksrc_note(c, line, sizeof(line)))
+		printf("%s\n", line);
+	print_rows(c, a->verbose);
+	ktstr_compare_summary_format(c, line, sizeof(line));
+	printf("%s\n", line);
+	fflush(stdout);
+	if (a->json_path && write_json(a, c)) {
+		fprintf(stderr, PROG ": cannot write %.200s\n", a->json_path);
+		return KTSTR_COMPARE_EXIT_USAGE;
+	}
+	return ktstr_compare_exit_code(c);
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct ktstr_compare c;
+	struct compare_args a;
+	json_t *run[2] = { NULL, NULL };
+	int rc;
+
+	if (parse_args(argc, argv, &a))
+		return KTSTR_COMPARE_EXIT_USAGE;
+	if (a.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (load_both(&a, run)) {
+		json_decref(run[0]);
+		return KTSTR_COMPARE_EXIT_USAGE;
+	}
+	if (ktstr_compare_runs(run[0], run[1], &a.gates, &c)) {
+		fprintf(stderr, PROG ": out of memory\n");
+		rc = KTSTR_COMPARE_EXIT_USAGE;
+	} else {
+		rc = report(&a, &c);
+		ktstr_compare_free(&c);
+	}
+	json_decref(run[0]);
+	json_decref(run[1]);
+	return rc;
+}
