@@ -33,9 +33,28 @@ void ops_run_init(struct ops_run *run, const struct ktstr_ctx *ctx)
 	run->seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
 }
 
+/*
+ * Room for element @nr of the array @arr (@size-byte elements, room for
+ * *@cap): @arr itself, or a larger copy (doubling, from @first) with *@cap
+ * updated. NULL when out of memory; @arr is then left as it was.
+ */
+static void *grow(void *arr, int nr, int *cap, size_t size, int first)
+{
+	int c = *cap ? *cap * 2 : first;
+	void *tmp;
+
+	if (nr < *cap)
+		return arr;
+	tmp = realloc(arr, size * c);
+	if (tmp)
+		*cap = c;
+	return tmp;
+}
+
 void ops_run_failure(struct ops_run *run, enum ktstr_detail_kind kind,
 		     const char *fmt, ...)
 {
+	struct ops_failure *fails;
 	char line[512], *nl;
 	va_list ap;
 
@@ -45,15 +64,10 @@ void ops_run_failure(struct ops_run *run, enum ktstr_detail_kind kind,
 	/* Details are one line. */
 	while ((nl = strchr(line, '\n')))
 		*nl = ' ';
-	if (run->nr_fails == run->cap_fails) {
-		int cap = run->cap_fails ? run->cap_fails * 2 : 4;
-		struct ops_failure *tmp = realloc(run->fails, sizeof(*tmp) * cap);
-
-		if (!tmp)
-			return;
-		run->fails = tmp;
-		run->cap_fails = cap;
-	}
+	fails = grow(run->fails, run->nr_fails, &run->cap_fails, sizeof(*fails), 4);
+	if (!fails)
+		return;
+	run->fails = fails;
 	run->fails[run->nr_fails].message = strdup(line);
 	if (!run->fails[run->nr_fails].message)
 		return;
@@ -186,15 +200,10 @@ static int add_cg(struct ops_run *run, const char *name,
 		if (ret)
 			return ops_fail_prefix(ret, "cpuset of %s", name);
 	}
-	if (run->nr_cgs == run->cap_cgs) {
-		int cap = run->cap_cgs ? run->cap_cgs * 2 : 8;
-		struct ops_cg *tmp = realloc(run->cgs, sizeof(*tmp) * cap);
-
-		if (!tmp)
-			return ops_fail(-ENOMEM, "out of memory");
-		run->cgs = tmp;
-		run->cap_cgs = cap;
-	}
+	c = grow(run->cgs, run->nr_cgs, &run->cap_cgs, sizeof(*c), 8);
+	if (!c)
+		return ops_fail(-ENOMEM, "out of memory");
+	run->cgs = c;
 	c = &run->cgs[run->nr_cgs];
 	memset(c, 0, sizeof(*c));
 	c->name = strdup(name);
@@ -275,20 +284,20 @@ static int spawn(struct ops_run *run, const char *cgroup,
 	if (ret)
 		return ops_fail(ret, "workload for %s: %s",
 				cgroup ? cgroup : "host", ktstr_work_last_error());
-	if (run->nr_handles == run->cap_handles) {
-		int cap = run->cap_handles ? run->cap_handles * 2 : 8;
-		struct ktstr_handle *tmp = realloc(run->handles,
-						   sizeof(*tmp) * cap);
-		struct ops_hcpus *htmp;
+	{
+		/* Two arrays, one capacity: it grows once both have. */
+		int cap_h = run->cap_handles, cap_c = run->cap_handles;
+		struct ops_hcpus *hc;
 
-		if (!tmp)
+		h = grow(run->handles, run->nr_handles, &cap_h, sizeof(*h), 8);
+		if (!h)
 			return ops_fail(-ENOMEM, "out of memory");
-		run->handles = tmp;
-		htmp = realloc(run->hcpus, sizeof(*htmp) * cap);
-		if (!htmp)
+		run->handles = h;
+		hc = grow(run->hcpus, run->nr_handles, &cap_c, sizeof(*hc), 8);
+		if (!hc)
 			return ops_fail(-ENOMEM, "out of memory");
-		run->hcpus = htmp;
-		run->cap_handles = cap;
+		run->hcpus = hc;
+		run->cap_handles = cap_h;
 	}
 	h = &run->handles[run->nr_handles];
 	memset(h, 0, sizeof(*h));
@@ -441,15 +450,10 @@ static int run_payload(struct ops_run *run, const struct ktstr_op *op)
 				op->payload);
 	if (op->cgroup && !lookup_req(run, op->cgroup))
 		return -ENOENT;
-	if (run->nr_pls == run->cap_pls) {
-		int cap = run->cap_pls ? run->cap_pls * 2 : 4;
-		struct ops_payload *tmp = realloc(run->pls, sizeof(*tmp) * cap);
-
-		if (!tmp)
-			return ops_fail(-ENOMEM, "out of memory");
-		run->pls = tmp;
-		run->cap_pls = cap;
-	}
+	p = grow(run->pls, run->nr_pls, &run->cap_pls, sizeof(*p), 4);
+	if (!p)
+		return ops_fail(-ENOMEM, "out of memory");
+	run->pls = p;
 	p = &run->pls[run->nr_pls];
 	memset(p, 0, sizeof(*p));
 	p->name = strdup(op->payload);
