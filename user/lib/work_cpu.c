@@ -53,8 +53,7 @@ int ktstr_run_mixed(struct ktstr_work_ctx *wc)
 	return 0;
 }
 
-/* Spin for @ns in chunks, counting progress; false once stopped. */
-static bool spin_for(struct ktstr_work_ctx *wc, uint64_t ns)
+bool ktstr_work_spin_for(struct ktstr_work_ctx *wc, uint64_t ns, bool count)
 {
 	uint64_t end = ktstr_now_ns() + ns;
 
@@ -62,7 +61,8 @@ static bool spin_for(struct ktstr_work_ctx *wc, uint64_t ns)
 		if (ktstr_work_stop(wc))
 			return false;
 		ktstr_work_spin(KTSTR_SPIN_CHUNK);
-		ktstr_work_progress(wc, KTSTR_SPIN_CHUNK);
+		if (count)
+			ktstr_work_progress(wc, KTSTR_SPIN_CHUNK);
 	}
 	return true;
 }
@@ -70,7 +70,7 @@ static bool spin_for(struct ktstr_work_ctx *wc, uint64_t ns)
 int ktstr_run_bursty(struct ktstr_work_ctx *wc)
 {
 	while (!ktstr_work_stop(wc)) {
-		if (!spin_for(wc, wc->work->bursty.burst_ms * MS))
+		if (!ktstr_work_spin_for(wc, wc->work->bursty.burst_ms * MS, true))
 			break;
 		ktstr_work_sleep(wc, wc->work->bursty.sleep_ms * MS);
 	}
@@ -151,7 +151,7 @@ int ktstr_run_sequence(struct ktstr_work_ctx *wc)
 
 			switch (w->sequence.phases[p].kind) {
 			case KTSTR_PHASE_SPIN:
-				spin_for(wc, ns);
+				ktstr_work_spin_for(wc, ns, true);
 				break;
 			case KTSTR_PHASE_SLEEP:
 				if (ktstr_work_sleep(wc, ns))

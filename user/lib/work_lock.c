@@ -107,19 +107,6 @@ int ktstr_run_mutex_contention(struct ktstr_work_ctx *wc)
 	return 0;
 }
 
-/* Spin for @ns, checking stop every chunk; false if stopped. */
-static bool spin_for(struct ktstr_work_ctx *wc, uint64_t ns)
-{
-	uint64_t end = ktstr_now_ns() + ns;
-
-	while (ktstr_now_ns() < end) {
-		if (ktstr_work_stop(wc))
-			return false;
-		ktstr_work_spin(KTSTR_SPIN_CHUNK);
-	}
-	return true;
-}
-
 int ktstr_run_priority_inversion(struct ktstr_work_ctx *wc)
 {
 	const struct ktstr_work *w = wc->work;
@@ -141,13 +128,13 @@ int ktstr_run_priority_inversion(struct ktstr_work_ctx *wc)
 		case 0:
 			if (!lock(wc, &s->m))
 				break;
-			spin_for(wc, hold);
+			ktstr_work_spin_for(wc, hold, false);
 			pthread_mutex_unlock(&s->m);
 			ktstr_work_progress(wc, 1);
 			ktstr_work_sleep(wc, pause);
 			break;
 		case 1:
-			if (spin_for(wc, burst))
+			if (ktstr_work_spin_for(wc, burst, false))
 				ktstr_work_progress(wc, 1);
 			ktstr_work_sleep(wc, pause);
 			break;

@@ -34,6 +34,12 @@ int ktstr_work_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* work_cpu.c */
+/*
+ * Spin for @ns of wall time in KTSTR_SPIN_CHUNK chunks, checking stop
+ * between them and, with @count, counting each chunk as progress. False
+ * once stopped (work_cpu.c).
+ */
+bool ktstr_work_spin_for(struct ktstr_work_ctx *wc, uint64_t ns, bool count);
 int ktstr_run_spin_wait(struct ktstr_work_ctx *wc);
 int ktstr_run_yield_heavy(struct ktstr_work_ctx *wc);
 int ktstr_run_mixed(struct ktstr_work_ctx *wc);
