@@ -253,37 +253,39 @@ static uint64_t parse_after(const char *buf, const char *key, int *found)
 	return strtoull(p + strlen(key), NULL, 10);
 }
 
+/* /proc/@pid/@file into @buf (one read, NUL-terminated); false if unreadable. */
+static bool read_proc(pid_t pid, const char *file, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	r = read(fd, buf, len - 1);
+	close(fd);
+	if (r <= 0)
+		return false;
+	buf[r] = '\0';
+	return true;
+}
+
 /* What a procfs-based collector does per task; returns tasks read. */
 static long read_procfs(const pid_t *pids, long n, uint64_t *sink)
 {
-	char path[64], buf[4096];
+	char buf[4096];
 	long good = 0;
 
 	for (long i = 0; i < n; i++) {
 		uint64_t run, wait, slices;
-		int fd, found = 0;
-		ssize_t len;
+		int found = 0;
 
-		snprintf(path, sizeof(path), "/proc/%d/schedstat", pids[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (!read_proc(pids[i], "schedstat", buf, sizeof(buf)) ||
+		    sscanf(buf, "%lu %lu %lu", &run, &wait, &slices) != 3 ||
+		    !read_proc(pids[i], "status", buf, sizeof(buf)))
 			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		if (sscanf(buf, "%lu %lu %lu", &run, &wait, &slices) != 3)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/status", pids[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
 		*sink += run + wait + slices;
 		*sink += parse_after(buf, "\nvoluntary_ctxt_switches:", &found);
 		*sink += parse_after(buf, "\nnonvoluntary_ctxt_switches:", &found);
