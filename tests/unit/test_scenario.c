@@ -194,7 +194,7 @@ static void assert_skip(const struct ktstr_topo *t, const char *name,
 	int n, ret;
 
 	assert_non_null(s);
-	ret = ktstr_scenario_skip_reason(s, t, have_dev, 0, why, sizeof(why));
+	ret = ktstr_scenario_skip_reason(s, t, have_dev, 0, false, why, sizeof(why));
 	if (!ret && !s->steps && !s->custom)
 		ret = ktstr_scenario_cpusets(s, t, sets, &n, why, sizeof(why));
 	if (ret != -ENOSPC)
@@ -227,7 +227,7 @@ static void test_skip_reasons(void **state)
 	for (int i = 0; i < ktstr_scenario_count(); i++) {
 		const struct ktstr_scenario *s = ktstr_scenario_at(i);
 
-		if (ktstr_scenario_skip_reason(s, roomy, true, 1, why, sizeof(why)))
+		if (ktstr_scenario_skip_reason(s, roomy, true, 1, true, why, sizeof(why)))
 			fail_msg("%s skipped on %s: %s", s->name, ROOMY, why);
 		if (s->steps || s->custom)
 			continue;
@@ -240,7 +240,11 @@ static void test_skip_reasons(void **state)
 	}
 	/* And the 2-CPU guest runs the basic steady scenario. */
 	assert_int_equal(ktstr_scenario_skip_reason(ktstr_scenario_find("cgroup_steady"),
-						    small, false, 0, why, sizeof(why)), 0);
+						    small, false, 0, false, why, sizeof(why)), 0);
+	/* A scheduler it did not start (--sched-pid) cannot be restarted. */
+	assert_int_equal(ktstr_scenario_skip_reason(ktstr_scenario_find("stall_recovery"),
+						    roomy, true, 1, false, why, sizeof(why)), -ENOSPC);
+	assert_non_null(strstr(why, "restarts the scheduler"));
 	ktstr_topo_free(small);
 	ktstr_topo_free(roomy);
 }

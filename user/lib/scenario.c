@@ -121,9 +121,24 @@ int ktstr_scenario_nr_cgroups(const struct ktstr_scenario *s,
 	return s->nr_cgroups;
 }
 
+/* A step or the backdrop of @s has a restart_scheduler op. */
+static bool restarts_scheduler(const struct ktstr_scenario *s)
+{
+	const struct ktstr_backdrop *b = s->backdrop;
+
+	for (size_t i = 0; b && i < b->nr_ops; i++)
+		if (b->ops[i].kind == KTSTR_OP_RESTART_SCHEDULER)
+			return true;
+	for (size_t i = 0; i < s->nr_steps; i++)
+		for (size_t j = 0; j < s->steps[i].nr_ops; j++)
+			if (s->steps[i].ops[j].kind == KTSTR_OP_RESTART_SCHEDULER)
+				return true;
+	return false;
+}
+
 int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
 			       const struct ktstr_topo *topo, bool have_dev,
-			       pid_t sched_pid, char *why, size_t len)
+			       pid_t sched_pid, bool sched_owned, char *why, size_t len)
 {
 	int cpus;
 
@@ -134,6 +149,9 @@ int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
 		return say(why, len, "needs /dev/ktstr (ktstr.ko not loaded)");
 	if (s->needs_sched && !sched_pid)
 		return say(why, len, "needs an scx scheduler (--scheduler or --sched-pid)");
+	if (!sched_owned && restarts_scheduler(s))
+		return say(why, len,
+			   "restarts the scheduler: needs one ktstr run started (--scheduler)");
 	if (cpus < s->min_cpus)
 		return say(why, len, "not enough CPUs: needs %d usable, have %d",
 			   s->min_cpus, cpus);

@@ -456,21 +456,6 @@ static void name_scheduler(struct ktstr_assert_result *r, const char *name)
 }
 
 /* The scheduler died: say so with its summary, once per scenario. */
-/* A step or the backdrop of @s has a restart_scheduler op. */
-static bool restarts_scheduler(const struct ktstr_scenario *s)
-{
-	const struct ktstr_backdrop *b = s->backdrop;
-
-	for (size_t i = 0; b && i < b->nr_ops; i++)
-		if (b->ops[i].kind == KTSTR_OP_RESTART_SCHEDULER)
-			return true;
-	for (size_t i = 0; i < s->nr_steps; i++)
-		for (size_t j = 0; j < s->steps[i].nr_ops; j++)
-			if (s->steps[i].ops[j].kind == KTSTR_OP_RESTART_SCHEDULER)
-				return true;
-	return false;
-}
-
 static void scheduler_died(struct ktstr_outcome *out, const struct ktstr_scx *scx)
 {
 	struct ktstr_assert_result *r = &out->res;
@@ -517,11 +502,8 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	if (aborted)
 		return -EINTR;
 
-	if (ktstr_scenario_skip_reason(s, o->topo, o->dev != NULL, o->sched_pid,
+	if (ktstr_scenario_skip_reason(s, o->topo, o->dev != NULL, o->sched_pid, o->scx != NULL,
 				       out->reason, sizeof(out->reason)) ||
-	    (!o->scx && restarts_scheduler(s) &&
-	     snprintf(out->reason, sizeof(out->reason),
-		      "restarts the scheduler: needs one ktstr run started (--scheduler)")) ||
 	    (!s->steps && !s->custom &&
 	     ktstr_scenario_cpusets(s, o->topo, st.sets, &st.nr, out->reason,
 				    sizeof(out->reason)))) {

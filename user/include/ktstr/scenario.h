@@ -210,12 +210,13 @@ int ktstr_scenario_select(const char *const *names, int nr_names, const char *fi
 			  const struct ktstr_scenario ***out);
 
 /*
- * Why @s cannot run on @topo (given whether the device is there and the
- * scx scheduler pid), into @why; 0 if it can run, -ENOSPC if not.
+ * Why @s cannot run on @topo (given whether the device is there, the scx
+ * scheduler pid, and whether the run started that scheduler itself and
+ * so can restart it), into @why; 0 if it can run, -ENOSPC if not.
  */
 int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
 			       const struct ktstr_topo *topo, bool have_dev,
-			       pid_t sched_pid, char *why, size_t len);
+			       pid_t sched_pid, bool sched_owned, char *why, size_t len);
 /*
  * The CPUs of each of the nr_cgroups cgroups under @s->partition
  * (sets[i] empty for KTSTR_PART_NONE); @n is the resolved count
