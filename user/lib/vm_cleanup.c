@@ -103,11 +103,14 @@ int ktstr_vm_cleanup_stale(const char *tmp,
 		err = ktstr_vm_tmpdir_remove(path);
 		if (!err)
 			removed++;
-		if (cb) {
-			snprintf(what, sizeof(what), err ? "cannot remove (owner %d gone): %s" :
-				 "removed (owner %d gone)%s", (int)pid, err ? strerror(-err) : "");
-			cb(path, what, arg);
-		}
+		if (!cb)
+			continue;
+		if (err)
+			snprintf(what, sizeof(what), "cannot remove (owner %d gone): %s",
+				 (int)pid, strerror(-err));
+		else
+			snprintf(what, sizeof(what), "removed (owner %d gone)", (int)pid);
+		cb(path, what, arg);
 	}
 	closedir(d);
 	return removed;
