@@ -5,12 +5,14 @@
  * absolute and relative gates (docs/compare.md). Exit 0: no regression,
  * 1: a regression, 2: bad usage or an unusable input file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include <ktstr/compare.h>
+#include <ktstr/output.h>
 
 #include "commands.h"
 
@@ -145,10 +147,10 @@ static int write_json(const struct compare_args *a, const struct ktstr_compare *
 	int ret;
 
 	if (!j)
-		return -1;
+		return -ENOMEM;
 	json_object_set_new(j, "a", json_string(a->path[0]));
 	json_object_set_new(j, "b", json_string(a->path[1]));
-	ret = json_dump_file(j, a->json_path, JSON_INDENT(2)) ? -1 : 0;
+	ret = ktstr_output_json(a->json_path, j);
 	json_decref(j);
 	return ret;
 }
@@ -176,9 +178,14 @@ static int report(const struct compare_args *a, const struct ktstr_compare *c)
 	ktstr_compare_summary_format(c, line, sizeof(line));
 	printf("%s\n", line);
 	fflush(stdout);
-	if (a->json_path && write_json(a, c)) {
-		fprintf(stderr, PROG ": cannot write %.200s\n", a->json_path);
-		return KTSTR_COMPARE_EXIT_USAGE;
+	if (a->json_path) {
+		int err = write_json(a, c);
+
+		if (err) {
+			fprintf(stderr, PROG ": cannot write %.200s: %s\n", a->json_path,
+				strerror(-err));
+			return KTSTR_COMPARE_EXIT_USAGE;
+		}
 	}
 	return ktstr_compare_exit_code(c);
 }

@@ -25,6 +25,7 @@
 #include <ktstr/assert.h>
 #include <ktstr/flags.h>
 #include <ktstr/gauntlet.h>
+#include <ktstr/output.h>
 #include <ktstr/scenario.h>
 #include <ktstr/vm.h>
 
@@ -240,7 +241,7 @@ static int write_json(const char *path, const struct ktstr_gauntlet_row *rows, i
 	json_object_set_new(root, "summary", json_pack("{s:i, s:i, s:i, s:i}",
 		"total", sum->total, "passed", sum->passed, "failed", sum->failed,
 		"skipped", sum->skipped));
-	ret = json_dump_file(root, path, JSON_INDENT(2)) ? -EIO : 0;
+	ret = ktstr_output_json(path, root);
 	json_decref(root);
 	return ret;
 }
@@ -448,13 +449,17 @@ int cmd_gauntlet(int argc, char **argv)
 		if (append(&cmd, "ktstr run --json /tmp/g.json --duration %s", duration, true))
 			goto fail;
 		if (sched_path) {
-			char *tmp = strdup(sched_path), *base = tmp ? strrchr(tmp, '/') : NULL;
+			/* Included by name into the guest's /work: ./NAME, quoted. */
+			const char *base = strrchr(sched_path, '/');
+			char *rel = NULL;
 
-			if (!tmp || append(&cmd, " --scheduler ./%s", base ? base + 1 : tmp, false)) {
-				free(tmp);
+			if (asprintf(&rel, "./%s", base ? base + 1 : sched_path) < 0)
+				goto fail;
+			if (append(&cmd, " --scheduler %s", rel, true)) {
+				free(rel);
 				goto fail;
 			}
-			free(tmp);
+			free(rel);
 		}
 		for (int k = 0; k < nr_sargs; k++)
 			if (append(&cmd, " --sched-arg %s", sched_args[k], true))
@@ -540,9 +545,14 @@ int cmd_gauntlet(int argc, char **argv)
 	printf("%d/%d passed (%d skipped, %d failed) in %.0fs\n", sum.passed, sum.total,
 	       sum.skipped, sum.failed, now_s() - t0);
 	rc = got_signal ? 128 + got_signal : ktstr_gauntlet_exit_code(&sum);
-	if (json_path && write_json(json_path, rows, nrows, &sum)) {
-		fprintf(stderr, "ktstr gauntlet: cannot write %s\n", json_path);
-		rc = 1;
+	if (json_path) {
+		int err = write_json(json_path, rows, nrows, &sum);
+
+		if (err) {
+			fprintf(stderr, "ktstr gauntlet: cannot write %s: %s\n", json_path,
+				strerror(-err));
+			rc = 1;
+		}
 	}
 	goto out;
 bad:

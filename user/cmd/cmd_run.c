@@ -32,6 +32,7 @@
 #include <ktstr/cgroup.h>
 #include <ktstr/dev.h>
 #include <ktstr/flags.h>
+#include <ktstr/output.h>
 #include <ktstr/scenario.h>
 #include <ktstr/sched_ext.h>
 #include <ktstr/taskstats.h>
@@ -180,7 +181,7 @@ static int write_json(const char *path, const struct ktstr_outcome *o, int n,
 
 	if (!j)
 		return -ENOMEM;
-	ret = json_dump_file(j, path, JSON_INDENT(2)) ? -EIO : 0;
+	ret = ktstr_output_json(path, j);
 	json_decref(j);
 	return ret;
 }
@@ -553,9 +554,14 @@ int cmd_run(int argc, char **argv)
 		printf("BUG SUMMARY: %s\n", scx.summary);
 	printf("%d/%d passed (%d skipped, %d failed)\n", passed, nout, skipped, failed);
 	rc = failed ? 1 : 0;
-	if (json_path && write_json(json_path, outs, nout, &opts)) {
-		fprintf(stderr, "ktstr run: cannot write %s\n", json_path);
-		rc = 1;
+	if (json_path) {
+		int err = write_json(json_path, outs, nout, &opts);
+
+		if (err) {
+			fprintf(stderr, "ktstr run: cannot write %s: %s\n", json_path,
+				strerror(-err));
+			rc = 1;
+		}
 	}
 	goto out;
 

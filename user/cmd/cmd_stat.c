@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <ktstr/backend.h>
 #include <ktstr/dev.h>
+#include <ktstr/output.h>
 #include <ktstr/stat.h>
 
 #include "commands.h"
@@ -313,50 +314,17 @@ static void reap(pid_t pid, int *status)
 		;
 }
 
-/* The report as JSON plus "backend", written like ktstr_stat_write_json(). */
+/* The report as JSON plus "backend". */
 static int write_json(const char *path, const struct ktstr_stat_report *rep,
 		      const char *backend)
 {
 	json_t *doc = ktstr_stat_to_json(rep);
-	char *tmp = NULL;
-	mode_t mask;
-	int err = 0;
+	int err;
 
 	if (!doc)
 		return -ENOMEM;
 	json_object_set_new(doc, "backend", json_string(backend));
-	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
-		json_decref(doc);
-		return -ENOMEM;
-	}
-	{
-		int fd = mkostemp(tmp, O_CLOEXEC);
-		FILE *fp;
-
-		if (fd < 0) {
-			err = -errno;
-			goto out;
-		}
-		mask = umask(0);
-		umask(mask);
-		if (fchmod(fd, 0666 & ~mask) < 0 || !(fp = fdopen(fd, "w"))) {
-			err = -errno;
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		if (json_dumpf(doc, fp, JSON_INDENT(2)) < 0 || fputc('\n', fp) == EOF ||
-		    fflush(fp) == EOF || fsync(fileno(fp)) < 0)
-			err = -(errno ? errno : EIO);
-		if (fclose(fp) == EOF && !err)
-			err = -errno;
-		if (!err && rename(tmp, path) < 0)
-			err = -errno;
-		if (err)
-			unlink(tmp);
-	}
-out:
-	free(tmp);
+	err = ktstr_output_json(path, doc);
 	json_decref(doc);
 	return err;
 }

@@ -40,19 +40,34 @@ static const char *busybox_path(void)
 	return NULL;
 }
 
-/* Copy src to guest path dst, plus every shared object it needs. */
-static int add_elf(struct ktstr_vm_cpio *c, const char *dst, const char *src,
+/* Copy @fd (named @src) to guest path dst, plus every shared object it needs. */
+static int add_elf(struct ktstr_vm_cpio *c, const char *dst, int fd, const char *src,
 		   unsigned int mode)
 {
 	char **libs;
 	size_t nr;
 	int err = 0;
 
-	if (ktstr_vm_cpio_file(c, dst, src, mode) || ktstr_vm_libs(src, &libs, &nr))
+	if (ktstr_vm_cpio_fd(c, dst, fd, src, mode) || ktstr_vm_libs_fd(fd, src, &libs, &nr))
 		return -1;
 	for (size_t i = 0; i < nr && !err; i++)
 		err = ktstr_vm_cpio_file(c, libs[i], libs[i], 0);
 	ktstr_vm_libs_free(libs, nr);
+	return err;
+}
+
+/* add_elf() of a trusted host file (busybox, ourselves), by path. */
+static int add_elf_path(struct ktstr_vm_cpio *c, const char *dst, const char *src,
+			unsigned int mode)
+{
+	int fd = open(src, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		fprintf(stderr, "ktstr vm: cannot read %s: %s\n", src, strerror(errno));
+		return -1;
+	}
+	err = add_elf(c, dst, fd, src, mode);
+	close(fd);
 	return err;
 }
 
@@ -132,12 +147,18 @@ static int add_includes(struct ktstr_vm_cpio *c, const struct ktstr_vm_opts *o)
 		char *tmp = strdup(o->includes[i]), *dst = NULL;
 		const char *base = tmp ? basename(tmp) : NULL;
 		struct stat st;
-		int err = -1;
+		int err = -1, fd = -1;
 
 		if (!tmp)
 			goto next;
-		if (stat(o->includes[i], &st)) {
+		/*
+		 * Opened once, never following a symlink at the name, and
+		 * never blocking on a FIFO; checked and copied through the fd.
+		 */
+		fd = open(o->includes[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st)) {
 			fprintf(stderr, "ktstr vm: --include %s: %s\n", o->includes[i],
+				errno == ELOOP ? "is a symbolic link (not followed)" :
 				strerror(errno));
 			goto next;
 		}
@@ -155,8 +176,10 @@ static int add_includes(struct ktstr_vm_cpio *c, const struct ktstr_vm_opts *o)
 				o->includes[i], dst);
 			goto next;
 		}
-		err = add_elf(c, dst, o->includes[i], st.st_mode & 07777);
+		err = add_elf(c, dst, fd, o->includes[i], st.st_mode & 07777);
 next:
+		if (fd >= 0)
+			close(fd);
 		free(dst);
 		free(tmp);
 		if (err)
@@ -199,8 +222,8 @@ int ktstr_vm_initramfs_build(const char *out_path,
 		fprintf(stderr, "ktstr vm: cannot find our own binary: %s\n", strerror(errno));
 		goto out;
 	}
-	if (add_elf(&c, "/bin/busybox", bb, 0755) ||
-	    add_elf(&c, "/bin/ktstr", self, 0755))
+	if (add_elf_path(&c, "/bin/busybox", bb, 0755) ||
+	    add_elf_path(&c, "/bin/ktstr", self, 0755))
 		goto out;
 	if (module && ktstr_vm_cpio_file(&c, KTSTR_VM_GUEST_MODULE, module, 0644))
 		goto out;

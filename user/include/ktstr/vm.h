@@ -140,6 +140,9 @@ int ktstr_vm_cpio_data(struct ktstr_vm_cpio *c, const char *path,
 /* Copies the host file src (following symlinks); mode 0 keeps src's mode. */
 int ktstr_vm_cpio_file(struct ktstr_vm_cpio *c, const char *path,
 		       const char *src, unsigned int mode);
+/* Copies the regular file open as @fd (named @src in messages). */
+int ktstr_vm_cpio_fd(struct ktstr_vm_cpio *c, const char *path, int fd,
+		     const char *src, unsigned int mode);
 int ktstr_vm_cpio_symlink(struct ktstr_vm_cpio *c, const char *path,
 			  const char *target);
 int ktstr_vm_cpio_chardev(struct ktstr_vm_cpio *c, const char *path,
@@ -157,6 +160,8 @@ void ktstr_vm_cpio_free(struct ktstr_vm_cpio *c);
  * non-ELF file gives zero entries.
  */
 int ktstr_vm_libs(const char *path, char ***libs, size_t *nr);
+/* The same for the file open as @fd (named @path in messages). */
+int ktstr_vm_libs_fd(int fd, const char *path, char ***libs, size_t *nr);
 void ktstr_vm_libs_free(char **libs, size_t nr);
 
 /* ---- initramfs ---- */
