@@ -360,27 +360,47 @@ static bool metric_of(const json_t *r, const json_t *other, enum ktstr_compare_m
 	return found;
 }
 
-/* The index in @results of the @nth (0-based) result named @name, or -1. */
-static long find_nth(const json_t *results, const char *name, int nth)
+/*
+ * Results pair by name and occurrence: the n-th result named X in A with
+ * the n-th named X in B. The index: name -> [cursor, indexes in B...], a
+ * hash (jansson's object), so pairing is linear in the number of results.
+ */
+static json_t *index_by_name(const json_t *results)
 {
-	const json_t *r;
+	json_t *ix = json_object(), *r;
 	size_t i;
 
-	json_array_foreach(results, i, r)
-		if (!strcmp(str_of(r, "name"), name) && nth-- == 0)
-			return (long)i;
-	return -1;
+	if (!ix)
+		return NULL;
+	json_array_foreach(results, i, r) {
+		const char *name = str_of(r, "name");
+		json_t *list = json_object_get(ix, name);
+
+		if (!list && (!(list = json_pack("[i]", 1)) ||
+			      json_object_set_new(ix, name, list)))
+			goto fail;
+		if (json_array_append_new(list, json_integer((json_int_t)i)))
+			goto fail;
+	}
+	return ix;
+fail:
+	json_decref(ix);
+	return NULL;
 }
 
-/* How many results before @idx in @results are named like it. */
-static int occurrence(const json_t *results, size_t idx)
+/* The index in B of the next result named @name not yet paired, or -1. */
+static long next_named(json_t *ix, const char *name)
 {
-	const char *name = str_of(json_array_get(results, idx), "name");
-	int n = 0;
+	json_t *list = json_object_get(ix, name);
+	json_int_t cursor;
 
-	for (size_t i = 0; i < idx; i++)
-		n += !strcmp(str_of(json_array_get(results, i), "name"), name);
-	return n;
+	if (!list)
+		return -1;
+	cursor = json_integer_value(json_array_get(list, 0));
+	if ((size_t)cursor >= json_array_size(list))
+		return -1;
+	json_array_set_new(list, 0, json_integer(cursor + 1));
+	return (long)json_integer_value(json_array_get(list, (size_t)cursor));
 }
 
 /* ---- judging ---- */
@@ -514,14 +534,17 @@ static int compare_results(struct ktstr_compare *c, const json_t *res_a,
 {
 	size_t nb = json_array_size(res_b), i;
 	bool *used = calloc(nb ? nb : 1, sizeof(*used));
+	json_t *ix = index_by_name(res_b);
 	const json_t *ra, *rb;
 	int ret = 0;
 	long j;
 
-	if (!used)
-		return -ENOMEM;
+	if (!used || !ix) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	json_array_foreach(res_a, i, ra) {
-		j = find_nth(res_b, str_of(ra, "name"), occurrence(res_a, i));
+		j = next_named(ix, str_of(ra, "name"));
 		if (j < 0) {
 			c->only_a++;
 			ret = add_verdict_row(c, KTSTR_CMP_ROW_ONLY_A, ra, NULL);
@@ -541,6 +564,7 @@ static int compare_results(struct ktstr_compare *c, const json_t *res_a,
 			goto out;
 	}
 out:
+	json_decref(ix);
 	free(used);
 	return ret;
 }
