@@ -50,7 +50,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 GUEST_SRCS := $(sort $(wildcard tests/guest/*.c))
 GUEST_BINS := $(GUEST_SRCS:tests/guest/%.c=$(BUILD)/tests/guest/%)
 
-.PHONY: all user kmod kmod-clean deps run test tests clean dkms-install check-kdir bench bench-kmod
+.PHONY: all user kmod kmod-clean deps deps-test run test tests clean dkms-install check-kdir bench bench-kmod
 all: kmod user
 
 user: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/libktstr.so
@@ -133,11 +133,14 @@ kmod-clean:
 deps:
 	scripts/deps.sh
 
+deps-test:
+	scripts/deps.sh --test
+
 run: deps
 	$(MAKE) all
 	scripts/demo.sh
 
-test: deps
+test: deps-test
 	$(MAKE) all tests
 	tests/run.sh
 

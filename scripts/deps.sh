@@ -19,6 +19,13 @@ PACKAGES="make gcc gcc-12 pkg-config qemu-system-x86 busybox-static cpio kmod
 dkms libelf1 dwarves libhwloc-dev libnl-genl-3-dev libbpf-dev libcmocka-dev
 libjansson-dev clang llvm bpftool libbpf-tools debootstrap"
 
+# --test: also what only the tests use (headless Chromium renders the HTML
+# report, jq reads the JSON the tests check).
+TEST_PACKAGES="chromium jq"
+if [ "${1:-}" = --test ]; then
+	PACKAGES="$PACKAGES $TEST_PACKAGES"
+fi
+
 die() { echo "deps: $*" >&2; exit 1; }
 
 SUDO=

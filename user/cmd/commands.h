@@ -13,6 +13,7 @@ int cmd_show_thresholds(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_gauntlet(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* user/cmd/args.c: value checks; 0 or a negative errno. */
 int arg_parse_seconds(const char *s, double max, double *out);

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "gauntlet", cmd_gauntlet, "run scenarios in one guest per CPU topology (ktstr vm --topology)" },
 	{ "kernel", cmd_kernel, "list cached test kernels, fetch one (default, sched-ext)" },
 	{ "compare", cmd_compare, "compare two 'ktstr run --json' files, gate regressions" },
+	{ "report", cmd_report, "one HTML page of run, gauntlet and stat JSON files" },
 };
 
 static void usage(FILE *f)
