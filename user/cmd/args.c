@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <ktstr/kernel.h>
+#include <ktstr/output.h>
 
 #include "commands.h"
 
@@ -36,33 +37,11 @@ int arg_parse_seconds(const char *s, double max, double *out)
 
 int arg_check_out_path(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	struct stat st;
-	char *tmp;
-	int fd;
-
 	if (!*path)
 		return -ENOENT;
-	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		return -EISDIR;
-	if (strlen(path) >= PATH_MAX - 16 || strlen(base) > NAME_MAX - 16)
+	if (strlen(path) >= PATH_MAX - 16)
 		return -ENAMETOOLONG;
-	if (!stat(path, &st) && S_ISDIR(st.st_mode))
-		return -EISDIR;
-	/* The file is written as PATH.tmpXXXXXX then renamed: try that now. */
-	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		fd = -errno;
-		free(tmp);
-		return fd;
-	}
-	close(fd);
-	unlink(tmp);
-	free(tmp);
-	return 0;
+	return ktstr_output_check(path);
 }
 
 int arg_check_exec(const char *path)

@@ -85,6 +85,49 @@ static int fill_stdout(int (*fill)(FILE *fp, void *arg), void *arg)
 	return err;
 }
 
+/* Open the directory of @path and check its last component; the dir fd or -errno. */
+static int open_checked(const char *path, const char **base)
+{
+	int dfd, err;
+
+	dfd = open_parent(path, base);
+	if (dfd < 0)
+		return -errno;
+	if (!**base || !strcmp(*base, ".") || !strcmp(*base, "..")) {
+		close(dfd);
+		return -EISDIR;
+	}
+	err = check_final(dfd, *base);
+	if (err) {
+		close(dfd);
+		return err;
+	}
+	return dfd;
+}
+
+int ktstr_output_check(const char *path)
+{
+	char tmp[NAME_MAX + 1];
+	const char *base;
+	int dfd, fd;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (!strcmp(path, "-"))
+		return 0;
+	dfd = open_checked(path, &base);
+	if (dfd < 0)
+		return dfd;
+	fd = open_temp(dfd, base, tmp, sizeof(tmp));
+	if (fd >= 0) {
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		fd = 0;
+	}
+	close(dfd);
+	return fd;
+}
+
 int ktstr_output_write(const char *path, int (*fill)(FILE *fp, void *arg), void *arg)
 {
 	char tmp[NAME_MAX + 1];
@@ -96,19 +139,11 @@ int ktstr_output_write(const char *path, int (*fill)(FILE *fp, void *arg), void 
 		return -EINVAL;
 	if (!strcmp(path, "-"))
 		return fill_stdout(fill, arg);
-	dfd = open_parent(path, &base);
+	dfd = open_checked(path, &base);
 	if (dfd < 0)
-		return -errno;
-	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-		close(dfd);
-		return -EISDIR;
-	}
-	err = check_final(dfd, base);
-	if (!err) {
-		fd = open_temp(dfd, base, tmp, sizeof(tmp));
-		if (fd < 0)
-			err = fd;
-	}
+		return dfd;
+	fd = open_temp(dfd, base, tmp, sizeof(tmp));
+	err = fd < 0 ? fd : 0;
 	if (!err) {
 		fp = fdopen(fd, "w");
 		if (!fp) {

@@ -28,6 +28,18 @@
 int ktstr_output_write(const char *path, int (*fill)(FILE *fp, void *arg), void *arg);
 
 /**
+ * ktstr_output_check() - can ktstr_output_write() write @path?
+ * @path:	as for ktstr_output_write()
+ *
+ * Checked before long work starts: the directory exists and takes a temp
+ * file (one is created and removed), and nothing but a regular file is at
+ * @path.
+ *
+ * Return: 0 or the negative errno ktstr_output_write() would fail with.
+ */
+int ktstr_output_check(const char *path);
+
+/**
  * ktstr_output_json() - write @doc to @path with ktstr_output_write()
  * @path:	the file to write, or "-" for standard output
  * @doc:	the document: two-space indented, ending with a newline
