@@ -20,8 +20,8 @@ dkms libelf1 dwarves libhwloc-dev libnl-genl-3-dev libbpf-dev libcmocka-dev
 libjansson-dev clang llvm bpftool libbpf-tools debootstrap"
 
 # --test: also what only the tests use (headless Chromium renders the HTML
-# report, jq reads the JSON the tests check).
-TEST_PACKAGES="chromium jq"
+# report, jq reads the JSON the tests check, xmllint checks JUnit XML).
+TEST_PACKAGES="chromium jq libxml2-utils"
 if [ "${1:-}" = --test ]; then
 	PACKAGES="$PACKAGES $TEST_PACKAGES"
 fi

@@ -14,6 +14,7 @@ int cmd_kernel(int argc, char **argv);
 int cmd_gauntlet(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* user/cmd/args.c: value checks; 0 or a negative errno. */
 int arg_parse_seconds(const char *s, double max, double *out);

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "kernel", cmd_kernel, "list cached test kernels, fetch one (default, sched-ext)" },
 	{ "compare", cmd_compare, "compare two 'ktstr run --json' files, gate regressions" },
 	{ "report", cmd_report, "one HTML page of run, gauntlet and stat JSON files" },
+	{ "merge", cmd_merge, "join the JSON files of a run's shards into one (and JUnit)" },
 };
 
 static void usage(FILE *f)
