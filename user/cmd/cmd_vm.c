@@ -39,9 +39,15 @@ static void usage(FILE *f)
 		"  --timeout S      kill the guest after S seconds (default 300)\n"
 		"  --append ARGS    extra kernel command line\n"
 		"\n"
-		"Environment: KTSTR_ACCEL=kvm|tcg forces the accelerator (default: KVM if\n"
-		"it really works, else TCG); KTSTR_QEMU names the QEMU binary.\n",
-		KTSTR_VM_EXIT_FAIL, KTSTR_VM_EXIT_TIMEOUT);
+		"Accelerator: KVM when it works, else TCG (software emulation). When QEMU\n"
+		"under KVM fails before the guest's init runs, ktstr vm says so and boots\n"
+		"again under TCG, and keeps that verdict for this host, kernel and QEMU in\n"
+		"$KTSTR_CACHE/accel/. One stderr line names the accelerator of each boot;\n"
+		"the guest gets it as %s=kvm|tcg.\n"
+		"\n"
+		"Environment: KTSTR_ACCEL=kvm|tcg forces the accelerator (no fallback);\n"
+		"KTSTR_QEMU names the QEMU binary.\n",
+		KTSTR_VM_EXIT_FAIL, KTSTR_VM_EXIT_TIMEOUT, KTSTR_VM_ACCEL_VAR);
 	fprintf(f, "\nTopology presets (at most %d CPUs):\n", KTSTR_VM_TOPO_MAX_CPUS);
 	for (const struct ktstr_vm_topo_preset *p = ktstr_vm_topo_presets; p->name; p++) {
 		char buf[48];

@@ -194,6 +194,7 @@ int ktstr_vm_accel_remember(struct ktstr_vm_accel *a, bool kvm)
 	char *dir = NULL, *tmp = NULL, *slash;
 	int fd = -1, err = 0, len;
 	char body[VERDICT_MAX];
+	ssize_t n;
 
 	if (!a->path || !a->key)
 		return 0;	/* forced: nothing learnt */
@@ -213,8 +214,13 @@ int ktstr_vm_accel_remember(struct ktstr_vm_accel *a, bool kvm)
 		goto out;
 	unlink(tmp);	/* ours from a recycled pid; O_EXCL below refuses anything else */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, body, len) != len || fsync(fd)) {
+	if (fd < 0) {
 		err = -errno;
+		goto out;
+	}
+	n = write(fd, body, len);
+	if (n != len || fsync(fd)) {
+		err = n < 0 || n == len ? -errno : -EIO;
 		goto out;
 	}
 	if (close(fd)) {
