@@ -84,6 +84,10 @@ $(BUILD)/libktstr.a: $(LIB_OBJS)
 $(BUILD)/libktstr.so: $(LIB_OBJS)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
 
+# The version, from VERSION above only: ktstr --version.
+$(BUILD)/user/cmd/main.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
+$(BUILD)/user/cmd/main.o: Makefile
+
 $(BUILD)/ktstr: $(CMD_OBJS) $(BUILD)/libktstr.a
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libktstr.a $(LDLIBS)
 

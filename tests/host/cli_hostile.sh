@@ -127,8 +127,8 @@ t 2 "needs a value" list --filter
 t 2 "bad argument" list --bogus
 t 2 "bad --filter" list --filter ""
 t 2 "bad --filter" list --filter=
-t 1 "no scenario matches" list --filter zzzz_nomatch
-t 1 "no scenario matches" list --filter "$big"
+t 2 "no scenario matches" list --filter zzzz_nomatch
+t 2 "no scenario matches" list --filter "$big"
 t 2 "bad argument" list $(rep 1000 --json) --bogus
 t 2 "unknown argument" topo -x
 t 2 "unknown argument" topo --json extra

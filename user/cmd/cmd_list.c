@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ktstr list [--filter S] [--json]: the scenario catalogue. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,8 +27,18 @@ static void usage(FILE *f)
 		"List the scenarios of the catalogue: name, category, description.\n"
 		"--filter S keeps scenarios whose name contains S, or whose\n"
 		"category is S (or \"category:S\"). A scenario needing scheduler\n"
-		"flags ('ktstr run --flags') says so: [flags: llc], [not: borrow].\n");
+		"flags ('ktstr run --flags') says so: [flags: llc], [not: borrow].\n\n"
+		"Exit: 0, or 2 on bad usage or a --filter matching no scenario.\n");
 }
+
+enum { OPT_FILTER = 256, OPT_JSON };
+
+static const struct option list_options[] = {
+	{ "help",   no_argument,       NULL, 'h' },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "json",   no_argument,       NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
 
 int cmd_list(int argc, char **argv)
 {
@@ -36,27 +47,35 @@ int cmd_list(int argc, char **argv)
 	json_t *arr = NULL;
 	int n = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "--filter") && i + 1 < argc) ||
-		    !strncmp(argv[i], "--filter=", 9)) {
-			filter = argv[i][8] ? argv[i] + 9 : argv[++i];
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	for (int c; (c = getopt_long(argc, argv, ":h", list_options, NULL)) != -1; ) {
+		switch (c) {
+		case OPT_FILTER:
+			filter = optarg;
 			if (!*filter) {
 				fprintf(stderr, "ktstr list: bad --filter '' (a name part or category)\n");
 				return 2;
 			}
-		} else if (!strcmp(argv[i], "--json")) {
+			break;
+		case OPT_JSON:
 			json = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--filter")) {
-			fprintf(stderr, "ktstr list: --filter needs a value\n");
+		case ':':
+			arg_getopt_missing("ktstr list", argv);
 			return 2;
-		} else {
-			fprintf(stderr, "ktstr list: bad argument '%s' (see 'ktstr list --help')\n",
-				argv[i]);
+		default:
+			arg_getopt_error("ktstr list", "list", argv);
 			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ktstr list: bad argument '%s' (see 'ktstr list --help')\n",
+			argv[optind]);
+		return 2;
 	}
 	if (json && !(arr = json_array())) {
 		fprintf(stderr, "ktstr list: out of memory\n");
@@ -98,7 +117,7 @@ int cmd_list(int argc, char **argv)
 		json_decref(arr);
 	} else if (!n && filter) {
 		fprintf(stderr, "ktstr list: no scenario matches '%s'\n", filter);
-		return 1;
+		return EXIT_NO_MATCH;
 	}
 	return 0;
 }

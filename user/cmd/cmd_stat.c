@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -80,82 +81,80 @@ static int parse_starve_ms(const char *s, uint64_t *out)
 	return 0;
 }
 
+enum { OPT_JSON = 256, OPT_STARVE_MS, OPT_BACKEND };
+
+static const struct option stat_options[] = {
+	{ "help",      no_argument,       NULL, 'h' },
+	{ "json",      required_argument, NULL, OPT_JSON },
+	{ "starve-ms", required_argument, NULL, OPT_STARVE_MS },
+	{ "backend",   required_argument, NULL, OPT_BACKEND },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* 0: run; 1: --help was printed; -1: usage error (printed). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	int i = 1;
+	int c, err;
 
 	o->backend = NULL;
 	o->json = NULL;
 	o->starve_ms = KTSTR_STARVE_MS_DEFAULT;
 	o->cmd = NULL;
-	while (i < argc) {
-		const char *a = argv[i], *val = NULL;
-
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	/* '+': stop at the first non-option, so CMD's own flags are left alone. */
+	while ((c = getopt_long(argc, argv, "+:h", stat_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			usage(stdout);
 			return 1;
-		}
-		if (!strcmp(a, "--json") || !strcmp(a, "--starve-ms") || !strcmp(a, "--backend")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, PROG ": %s needs a value\n", a);
-				return -1;
-			}
-			val = argv[i + 1];
-			i += 2;
-		} else if (!strncmp(a, "--json=", 7)) {
-			val = a + 7;
-			i++;
-		} else if (!strncmp(a, "--starve-ms=", 12)) {
-			val = a + 12;
-			i++;
-		} else if (!strncmp(a, "--backend=", 10)) {
-			val = a + 10;
-			i++;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, PROG ": unknown option '%s' (see 'ktstr stat --help')\n", a);
-			return -1;
-		} else {
-			break;	/* the command, without "--" */
-		}
-
-		if (!strncmp(a, "--backend", 9)) {
-			if (strcmp(val, "auto") && !ktstr_backend_find(val)) {
+		case OPT_BACKEND:
+			if (strcmp(optarg, "auto") && !ktstr_backend_find(optarg)) {
 				fprintf(stderr, PROG ": invalid --backend '%s': expected module, bpf or taskstats\n",
-					val);
+					optarg);
 				return -1;
 			}
-			o->backend = strcmp(val, "auto") ? val : NULL;
-		} else if (!strncmp(a, "--json", 6)) {
-			int err;
-
-			if (!*val) {
+			o->backend = strcmp(optarg, "auto") ? optarg : NULL;
+			break;
+		case OPT_JSON:
+			if (!*optarg) {
 				fprintf(stderr, PROG ": --json needs a file name\n");
 				return -1;
 			}
 			/* Writable, checked before running CMD. */
-			err = arg_check_out_path(val);
+			err = arg_check_out_path(optarg);
 			if (err) {
 				fprintf(stderr, PROG ": --json %s: cannot write there: %s\n",
-					val, strerror(-err));
+					optarg, strerror(-err));
 				return -1;
 			}
-			o->json = val;
-		} else if (parse_starve_ms(val, &o->starve_ms)) {
-			fprintf(stderr, PROG ": invalid --starve-ms '%s': expected an integer %llu..%llu\n",
-				val, KTSTR_STARVE_MS_MIN, KTSTR_STARVE_MS_MAX);
+			o->json = optarg;
+			break;
+		case OPT_STARVE_MS:
+			if (parse_starve_ms(optarg, &o->starve_ms)) {
+				fprintf(stderr, PROG ": invalid --starve-ms '%s': expected an integer %llu..%llu\n",
+					optarg, KTSTR_STARVE_MS_MIN, KTSTR_STARVE_MS_MAX);
+				return -1;
+			}
+			break;
+		case ':':
+			arg_getopt_missing(PROG, argv);
+			return -1;
+		default:
+			if (optopt > 0 && optopt < 256 && strncmp(argv[optind - 1], "--", 2))
+				fprintf(stderr, PROG ": unknown option '-%c' (see 'ktstr stat --help')\n",
+					optopt);
+			else
+				fprintf(stderr, PROG ": unknown option '%s' (see 'ktstr stat --help')\n",
+					argv[optind - 1]);
 			return -1;
 		}
 	}
-	if (i >= argc) {
+	if (optind >= argc) {
 		fprintf(stderr, PROG ": no command given (usage: ktstr stat [--backend B] [--json FILE] [--starve-ms N] -- CMD [ARGS...])\n");
 		return -1;
 	}
-	o->cmd = argv + i;
+	o->cmd = argv + optind;
 	return 0;
 }
 
