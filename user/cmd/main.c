@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ktstr/kernel.h>
+
 #include "commands.h"
 
 struct command {
@@ -48,6 +50,11 @@ static const struct command *find(const char *name)
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
+
+#ifdef KTSTR_LIBEXECDIR
+	/* Installed (make install): helpers through the prefix, never beside us. */
+	ktstr_set_libexec_dir(KTSTR_LIBEXECDIR);
+#endif
 
 	if (argc < 2) {
 		fprintf(stderr, "ktstr: no command given (see 'ktstr --help')\n");

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,21 +47,14 @@ static char *default_kernel(void)
 	return r < 0 ? NULL : p;
 }
 
-/* build/ktstr -> kmod/ktstr.ko: the layout of a built source tree. */
+/* $KTSTR_MODULE, else the tree's kmod/ktstr.ko (none when installed). */
 static char *default_module(void)
 {
 	const char *env = getenv("KTSTR_MODULE");
-	char *self, *p = NULL;
 
 	if (env && *env)
 		return strdup(env);
-	self = realpath("/proc/self/exe", NULL);
-	if (!self)
-		return NULL;
-	if (asprintf(&p, "%s/../kmod/ktstr.ko", dirname(self)) < 0)
-		p = NULL;
-	free(self);
-	return p;
+	return ktstr_kernel_tree_module();
 }
 
 /* The temp dir holds only flat files that we created. */
