@@ -20,12 +20,15 @@
 #   $KTSTR_CACHE/apt/unstable/       private apt config, lists and debs
 #   $KTSTR_CACHE/buildroot/unstable/ debootstrapped build root
 #
-# Environment: KTSTR_CACHE; KTSTR_OFFLINE=1 skips `apt-get update` and uses
+# Environment: KTSTR_CACHE; KTSTR_SRC, the ktstr sources the module is built
+# from (default: the tree this script is in); KTSTR_OFFLINE=1 skips `apt-get update` and uses
 # the lists from the last fetch; KTSTR_MIRROR overrides the Debian mirror.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
+# The module sources: the tree around scripts/, or KTSTR_SRC (an installed
+# ktstr keeps this script in $PREFIX/libexec/ktstr, with no tree around it).
+src=${KTSTR_SRC:-$(cd "$here/.." && pwd)}
 KTSTR_CACHE=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 export KTSTR_CACHE
 
@@ -190,6 +193,8 @@ grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$kdir/config" ||
 	say "warning: $kver is built without CONFIG_SCHED_CLASS_EXT"
 
 [ -z "$no_module" ] || exit 0
+[ -f "$src/Kbuild" ] && [ -d "$src/kmod" ] ||
+	die "no ktstr module sources in $src: set KTSTR_SRC to a ktstr source tree, or fetch with --no-module"
 
 # ---- 4. the build root: $suite with the gcc the headers ask for ----
 # .kernelvariables says e.g. CC = ... $(CROSS_COMPILE)gcc-16.

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -131,4 +132,25 @@ int arg_check_sched_json(const char *prog, int nr_sched_args, const char *sched_
 		return -1;
 	}
 	return 0;
+}
+
+void arg_getopt_error(const char *prog, const char *cmd, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char opt[3] = { '-', (char)optopt, '\0' };
+
+	/* A short option, maybe inside a bundle (-vx): name just it. */
+	if (!arg || (strncmp(arg, "--", 2) && optopt > 0 && optopt < 256))
+		arg = opt;
+	fprintf(stderr, "%s: bad argument '%s' (see 'ktstr %s --help')\n", prog, arg, cmd);
+}
+
+void arg_getopt_missing(const char *prog, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (arg && !strncmp(arg, "--", 2))
+		fprintf(stderr, "%s: %s needs a value\n", prog, arg);
+	else
+		fprintf(stderr, "%s: -%c needs a value\n", prog, optopt);
 }

@@ -6,6 +6,7 @@
  * 1: a regression, 2: bad usage or an unusable input file.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,71 +52,58 @@ static void usage(FILE *f)
 	fprintf(f, "\nExit 0: no regression; 1: a regression; 2: bad usage or input.\n");
 }
 
-/* The value of option @name at argv[*i] ("--name V" or "--name=V"), or NULL. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *bad)
-{
-	size_t n = strlen(name);
+enum { OPT_GATE = 256, OPT_JSON };
 
-	if (strncmp(argv[*i], name, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n])
-		return NULL;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, PROG ": %s needs a value\n", name);
-		*bad = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static int parse_one(int argc, char **argv, int *i, struct compare_args *a)
-{
-	const char *arg = argv[*i], *v;
-	char why[256];
-	bool bad = false;
-
-	if ((v = opt_value(argc, argv, i, "--gate", &bad))) {
-		if (!ktstr_compare_gate_parse(&a->gates, v, why, sizeof(why)))
-			return 0;
-		fprintf(stderr, PROG ": %s\n", why);
-		return -1;
-	}
-	if (!bad && (v = opt_value(argc, argv, i, "--json", &bad))) {
-		a->json_path = v;
-		return 0;
-	}
-	if (bad)
-		return -1;
-	if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
-		a->verbose = true;
-	} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-		a->help = true;
-	} else if (arg[0] == '-' && arg[1]) {
-		fprintf(stderr, PROG ": bad argument '%.80s' (see '" PROG " --help')\n", arg);
-		return -1;
-	} else if (a->nr_paths < 2) {
-		a->path[a->nr_paths++] = arg;
-	} else {
-		fprintf(stderr, PROG ": want two files, A.json and B.json; '%.80s' is a third\n",
-			arg);
-		return -1;
-	}
-	return 0;
-}
+static const struct option compare_options[] = {
+	{ "help",    no_argument,       NULL, 'h' },
+	{ "verbose", no_argument,       NULL, 'v' },
+	{ "gate",    required_argument, NULL, OPT_GATE },
+	{ "json",    required_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
 
 static int parse_args(int argc, char **argv, struct compare_args *a)
 {
-	int err;
+	char why[256];
+	int c, err;
 
 	memset(a, 0, sizeof(*a));
 	ktstr_compare_gates_init(&a->gates);
-	for (int i = 1; i < argc; i++)
-		if (parse_one(argc, argv, &i, a))
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":hv", compare_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			a->help = true;
+			return 0;
+		case 'v':
+			a->verbose = true;
+			break;
+		case OPT_GATE:
+			if (ktstr_compare_gate_parse(&a->gates, optarg, why, sizeof(why))) {
+				fprintf(stderr, PROG ": %s\n", why);
+				return -1;
+			}
+			break;
+		case OPT_JSON:
+			a->json_path = optarg;
+			break;
+		case ':':
+			arg_getopt_missing(PROG, argv);
 			return -1;
-	if (a->help)
-		return 0;
+		default:
+			arg_getopt_error(PROG, "compare", argv);
+			return -1;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (a->nr_paths == 2) {
+			fprintf(stderr, PROG ": want two files, A.json and B.json; '%.80s' is a third\n",
+				argv[i]);
+			return -1;
+		}
+		a->path[a->nr_paths++] = argv[i];
+	}
 	if (a->nr_paths != 2) {
 		fprintf(stderr, PROG ": want two files, A.json and B.json (see '" PROG
 			" --help')\n");

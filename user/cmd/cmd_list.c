@@ -33,7 +33,8 @@ static void usage(FILE *f)
 		"--shard K/N lists shard K of N of the scenario x topology matrix that\n"
 		"'ktstr run --shard K/N' and 'ktstr gauntlet --shard K/N' run with\n"
 		"the same --filter and --topologies (one line per cell with\n"
-		"--topologies; docs/ci.md).\n");
+		"--topologies; docs/ci.md).\n\n"
+		"Exit: 0, or 2 on bad usage or a --filter matching no scenario.\n");
 }
 
 static void print_one(const struct ktstr_scenario *s, const char *topo, json_t *arr)
@@ -69,28 +70,30 @@ static void print_one(const struct ktstr_scenario *s, const char *topo, json_t *
 	}
 }
 
+enum { OPT_FILTER = 256, OPT_JSON, OPT_SHARD, OPT_TOPOS };
+
+static const struct option list_options[] = {
+	{ "help",   no_argument,       NULL, 'h' },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "json",   no_argument,       NULL, OPT_JSON },
+	{ "shard",  required_argument, NULL, OPT_SHARD },
+	{ "topologies", required_argument, NULL, OPT_TOPOS },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_list(int argc, char **argv)
 {
-	enum { OPT_FILTER = 256, OPT_JSON, OPT_SHARD, OPT_TOPOS };
-	static const struct option opts[] = {
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "shard", required_argument, NULL, OPT_SHARD },
-		{ "topologies", required_argument, NULL, OPT_TOPOS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct ktstr_gauntlet_topo topos[KTSTR_GAUNTLET_MAX_TOPOS];
 	struct ktstr_shard shard = { 1, 1 };
 	const char *filter = NULL, *topo_list = NULL;
-	int c, n = 0, ntopo = 0, scen = 0;
+	int n = 0, ntopo = 0, scen = 0;
 	bool json = false;
 	json_t *arr = NULL;
 	char why[256];
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	for (int c; (c = getopt_long(argc, argv, ":h", list_options, NULL)) != -1; ) {
 		switch (c) {
 		case OPT_FILTER:
 			filter = optarg;
@@ -116,11 +119,10 @@ int cmd_list(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case ':':
-			fprintf(stderr, "ktstr list: %s needs a value\n", argv[optind - 1]);
+			arg_getopt_missing("ktstr list", argv);
 			return 2;
 		default:
-			fprintf(stderr, "ktstr list: bad argument '%s' (see 'ktstr list --help')\n",
-				argv[optind - 1]);
+			arg_getopt_error("ktstr list", "list", argv);
 			return 2;
 		}
 	}
@@ -158,9 +160,9 @@ int cmd_list(int argc, char **argv)
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(arr);
-	} else if (!n && filter) {
+	} else if (!scen && filter) {
 		fprintf(stderr, "ktstr list: no scenario matches '%s'\n", filter);
-		return 1;
+		return EXIT_NO_MATCH;
 	}
 	return 0;
 }

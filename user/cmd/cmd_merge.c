@@ -51,6 +51,7 @@ int cmd_merge(int argc, char **argv)
 	char why[256];
 
 	opterr = 0;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -63,11 +64,10 @@ int cmd_merge(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case ':':
-			fprintf(stderr, PROG ": %s needs a value\n", argv[optind - 1]);
+			arg_getopt_missing(PROG, argv);
 			return 2;
 		default:
-			fprintf(stderr, PROG ": unknown option '%s' (see 'ktstr merge --help')\n",
-				argv[optind - 1]);
+			arg_getopt_error(PROG, "merge", argv);
 			return 2;
 		}
 	}

@@ -56,7 +56,8 @@ int cmd_report(int argc, char **argv)
 	int c, rc = 1, err;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -64,9 +65,11 @@ int cmd_report(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			arg_getopt_missing(PROG, argv);
+			return 2;
 		default:
-			fprintf(stderr, PROG ": bad option '%s' (see 'ktstr report --help')\n",
-				argv[optind - 1]);
+			arg_getopt_error(PROG, "report", argv);
 			return 2;
 		}
 	}

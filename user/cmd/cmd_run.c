@@ -21,6 +21,7 @@
  * accepts, as "scenario/profile", restarting the scheduler per profile.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +101,8 @@ static void usage(FILE *f)
 		"                   per topology (presets or NnNlNcNt), as 'ktstr gauntlet'\n"
 		"                   does, with its options ('ktstr gauntlet --help')\n"
 		"  -v, --verbose    per-cgroup stats for passing scenarios too\n\n"
-		"Exit: 0 all passed (skips allowed), 1 a scenario failed, 2 bad usage,\n"
+		"Exit: 0 all passed (skips allowed), 1 a scenario failed, 2 bad usage\n"
+		"or a --filter matching no scenario,\n"
 		"130/143 interrupted by SIGINT/SIGTERM.\n",
 		KTSTR_CGROUP_ROOT, KTSTR_CGROUP_PREFIX);
 }
@@ -158,21 +160,6 @@ static int parse_u64(const char *s, unsigned long long *v)
 	return errno || *end ? -EINVAL : 0;
 }
 
-/* The options taking a value, named last with none. */
-static bool needs_value(const char *a)
-{
-	static const char *const opts[] = {
-		"--filter", "--json", "--duration", "--workers", "--settle",
-		"--sched-pid", "--scheduler", "--sched-arg", "--flags", "--assert",
-		"--assert-relax", "--work-type",
-	};
-
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (!strcmp(a, opts[i]))
-			return true;
-	return false;
-}
-
 static int write_json(const char *path, const struct ktstr_outcome *o, int n,
 		      const struct ktstr_run_opts *opts)
 {
@@ -186,14 +173,37 @@ static int write_json(const char *path, const struct ktstr_outcome *o, int n,
 	return ret;
 }
 
-/* --topologies anywhere (before a "--"): the run is a gauntlet. */
+/* --topologies[=L] anywhere (before a "--"): the run is a gauntlet. */
 static bool wants_topologies(int argc, char **argv)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--topologies"))
+		if (!strcmp(argv[i], "--topologies") || !strncmp(argv[i], "--topologies=", 13))
 			return true;
 	return false;
 }
+
+enum { OPT_FILTER = 256, OPT_JSON, OPT_DURATION, OPT_WORKERS, OPT_SETTLE, OPT_SCHED_PID,
+	OPT_SCHEDULER, OPT_SCHED_ARG, OPT_FLAGS, OPT_FLAG_PROFILES, OPT_ASSERT,
+	OPT_ASSERT_RELAX, OPT_WORK_TYPE };
+
+static const struct option run_options[] = {
+	{ "help",          no_argument,       NULL, 'h' },
+	{ "verbose",       no_argument,       NULL, 'v' },
+	{ "filter",        required_argument, NULL, OPT_FILTER },
+	{ "json",          required_argument, NULL, OPT_JSON },
+	{ "duration",      required_argument, NULL, OPT_DURATION },
+	{ "workers",       required_argument, NULL, OPT_WORKERS },
+	{ "settle",        required_argument, NULL, OPT_SETTLE },
+	{ "sched-pid",     required_argument, NULL, OPT_SCHED_PID },
+	{ "scheduler",     required_argument, NULL, OPT_SCHEDULER },
+	{ "sched-arg",     required_argument, NULL, OPT_SCHED_ARG },
+	{ "flags",         required_argument, NULL, OPT_FLAGS },
+	{ "flag-profiles", no_argument,       NULL, OPT_FLAG_PROFILES },
+	{ "assert",        required_argument, NULL, OPT_ASSERT },
+	{ "assert-relax",  required_argument, NULL, OPT_ASSERT_RELAX },
+	{ "work-type",     required_argument, NULL, OPT_WORK_TYPE },
+	{ NULL, 0, NULL, 0 },
+};
 
 int cmd_run(int argc, char **argv)
 {
@@ -237,78 +247,96 @@ int cmd_run(int argc, char **argv)
 		free(sched_args);
 		return 1;
 	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, ":hv", run_options, NULL);
 		unsigned long long v;
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'h':
 			usage(stdout);
 			free(names);
 			free(sched_args);
 			return 0;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+		case 'v':
 			verbose = true;
-		} else if (!strcmp(a, "--filter") && i + 1 < argc) {
-			filter = argv[++i];
+			break;
+		case OPT_FILTER:
+			filter = optarg;
 			if (!*filter) {
 				fprintf(stderr, "ktstr run: bad --filter '' (a name part or category)\n");
 				goto bad;
 			}
-		} else if (!strcmp(a, "--json") && i + 1 < argc) {
-			json_path = argv[++i];
-		} else if (!strcmp(a, "--duration") && i + 1 < argc) {
-			double s;
+			break;
+		case OPT_JSON:
+			json_path = optarg;
+			break;
+		case OPT_DURATION: {
+			double sec;
 
-			if (arg_parse_seconds(argv[++i], 86400, &s)) {
+			if (arg_parse_seconds(optarg, 86400, &sec)) {
 				fprintf(stderr, "ktstr run: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
-					argv[i]);
+					optarg);
 				goto bad;
 			}
-			opts.duration_ms = (uint64_t)(s * 1000 + 0.5);
+			opts.duration_ms = (uint64_t)(sec * 1000 + 0.5);
 			if (!opts.duration_ms)
 				opts.duration_ms = 1;
-		} else if (!strcmp(a, "--workers") && i + 1 < argc) {
-			if (parse_u64(argv[++i], &v) || !v || v > 1024) {
-				fprintf(stderr, "ktstr run: bad --workers '%s' (1..1024)\n",
-					argv[i]);
+			break;
+		}
+		case OPT_WORKERS:
+			if (parse_u64(optarg, &v) || !v || v > 1024) {
+				fprintf(stderr, "ktstr run: bad --workers '%s' (1..1024)\n", optarg);
 				goto bad;
 			}
 			opts.workers = (int)v;
-		} else if (!strcmp(a, "--settle") && i + 1 < argc) {
-			if (parse_u64(argv[++i], &v) || v > 600000) {
-				fprintf(stderr, "ktstr run: bad --settle '%s' (ms)\n", argv[i]);
+			break;
+		case OPT_SETTLE:
+			if (parse_u64(optarg, &v) || v > 600000) {
+				fprintf(stderr, "ktstr run: bad --settle '%s' (ms)\n", optarg);
 				goto bad;
 			}
 			opts.settle_ms = v;
-		} else if (!strcmp(a, "--sched-pid") && i + 1 < argc) {
-			if (parse_u64(argv[++i], &v) || !v || v > 4194304) {
-				fprintf(stderr, "ktstr run: bad --sched-pid '%s'\n", argv[i]);
+			break;
+		case OPT_SCHED_PID:
+			if (parse_u64(optarg, &v) || !v || v > 4194304) {
+				fprintf(stderr, "ktstr run: bad --sched-pid '%s'\n", optarg);
 				goto bad;
 			}
 			opts.sched_pid = (pid_t)v;
-		} else if (!strcmp(a, "--scheduler") && i + 1 < argc) {
-			sched_path = argv[++i];
-		} else if (!strcmp(a, "--sched-arg") && i + 1 < argc) {
-			sched_args[nr_sched_args++] = argv[++i];
-		} else if (!strcmp(a, "--flags") && i + 1 < argc) {
+			break;
+		case OPT_SCHEDULER:
+			sched_path = optarg;
+			break;
+		case OPT_SCHED_ARG:
+			sched_args[nr_sched_args++] = optarg;
+			break;
+		case OPT_FLAGS: {
 			char why[256];
 
-			if (!*argv[++i]) {
+			if (!*optarg) {
 				fprintf(stderr, "ktstr run: bad --flags '' (F[,F...] or 'default')\n");
 				goto bad;
 			}
-			if (ktstr_flags_parse(argv[i], &active_flags, why, sizeof(why))) {
+			if (ktstr_flags_parse(optarg, &active_flags, why, sizeof(why))) {
 				fprintf(stderr, "ktstr run: --flags: %s\n", why);
 				goto bad;
 			}
 			flags_given = true;
-		} else if (!strcmp(a, "--flag-profiles")) {
+			break;
+		}
+		case OPT_FLAG_PROFILES:
 			flag_profiles = true;
-		} else if ((!strcmp(a, "--assert") || !strcmp(a, "--assert-relax")) &&
-			   i + 1 < argc) {
-			bool over = !strcmp(a, "--assert-relax");
+			break;
+		case OPT_ASSERT:
+		case OPT_ASSERT_RELAX: {
+			bool over = c == OPT_ASSERT_RELAX;
+			const char *a = over ? "--assert-relax" : "--assert";
 			struct ktstr_assert *layer = over ? &relax_layer : &sched_layer;
-			char *kv = argv[++i], *eq = strchr(kv, '=');
+			char *kv = optarg, *eq = strchr(kv, '=');
 			char key[64];
 
 			if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
@@ -326,26 +354,31 @@ int cmd_run(int argc, char **argv)
 				opts.relax_assert = &relax_layer;
 			else
 				opts.sched_assert = &sched_layer;
-		} else if (!strcmp(a, "--work-type") && i + 1 < argc) {
-			if (ktstr_work_parse(argv[++i], &override)) {
+			break;
+		}
+		case OPT_WORK_TYPE:
+			if (ktstr_work_parse(optarg, &override)) {
 				fprintf(stderr, "ktstr run: bad --work-type '%s': %s\n",
-					argv[i], ktstr_work_last_error());
+					optarg, ktstr_work_last_error());
 				goto bad;
 			}
 			opts.work_override = &override;
-		} else if (needs_value(a)) {
-			fprintf(stderr, "ktstr run: %s needs a value\n", a);
+			break;
+		case ':':
+			arg_getopt_missing("ktstr run", argv);
 			goto bad;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "ktstr run: bad argument '%s' (see 'ktstr run --help')\n", a);
+		default:
+			arg_getopt_error("ktstr run", "run", argv);
 			goto bad;
-		} else {
-			if (!ktstr_scenario_find(a)) {
-				fprintf(stderr, "ktstr run: unknown scenario '%s' (see 'ktstr list')\n", a);
-				goto bad;
-			}
-			names[nr_names++] = a;
 		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (!ktstr_scenario_find(argv[i])) {
+			fprintf(stderr, "ktstr run: unknown scenario '%s' (see 'ktstr list')\n",
+				argv[i]);
+			goto bad;
+		}
+		names[nr_names++] = argv[i];
 	}
 
 	if (arg_check_sched_json("ktstr run", nr_sched_args, sched_path, json_path))
@@ -373,7 +406,8 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	if (!nsel) {
 		fprintf(stderr, "ktstr run: no scenario matches '%s'\n", filter ? filter : "");
-		goto bad;
+		rc = EXIT_NO_MATCH;
+		goto out;
 	}
 	/*
 	 * The jobs: each scenario under the run's flags, or, with

@@ -124,8 +124,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->starve_ms = KTSTR_STARVE_MS_DEFAULT;
-	optind = 1;
-	opterr = 0;
+	optind = 0;	/* a full reset: cmd_stat() may be called again */
+	opterr = 0;	/* our own one-line messages instead of getopt's */
 	/* "+": the first non-option is CMD; its own options are its business. */
 	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		const char *val = optarg;
@@ -188,11 +188,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->view.hist = true;
 			break;
 		case ':':
-			fprintf(stderr, PROG ": %s needs a value\n", argv[optind - 1]);
+			arg_getopt_missing(PROG, argv);
 			return -1;
 		default:
-			fprintf(stderr, PROG ": unknown option '%s' (see 'ktstr stat --help')\n",
-				argv[optind - 1]);
+			if (optopt > 0 && optopt < 256 && strncmp(argv[optind - 1], "--", 2))
+				fprintf(stderr, PROG ": unknown option '-%c' (see 'ktstr stat --help')\n",
+					optopt);
+			else
+				fprintf(stderr, PROG ": unknown option '%s' (see 'ktstr stat --help')\n",
+					argv[optind - 1]);
 			return -1;
 		}
 	}
