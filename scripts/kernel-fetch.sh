@@ -21,8 +21,9 @@
 #   $KTSTR_CACHE/buildroot/unstable/ debootstrapped build root
 #
 # Environment: KTSTR_CACHE; KTSTR_OFFLINE=1 skips `apt-get update` and uses
-# the lists from the last fetch; KTSTR_MIRROR overrides the Debian mirror;
-# KTSTR_ALLOW_EXPIRED_RELEASE=1 accepts a Release past its Valid-Until and
+# the lists from the last fetch; KTSTR_MIRROR overrides the Debian mirror
+# and KTSTR_KEYRING the keyring its Release is signed with (Debian's);
+# KTSTR_ALLOW_EXPIRED_RELEASE=1 accepts a Release past its Valid-Until;
 # KTSTR_BR_USERNS=0 runs build-root steps without a user namespace (see
 # docs/security.md). One fetch at a time: a second waits ($KTSTR_CACHE/.lock).
 set -eu
@@ -85,7 +86,7 @@ host_mirror() {
 }
 mirror=${KTSTR_MIRROR:-$(host_mirror)}
 mirror=${mirror:-http://deb.debian.org/debian}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+keyring=${KTSTR_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 [ -f "$keyring" ] || die "no $keyring (apt-get install debian-archive-keyring)"
 
 # ---- 1. a private apt for the suite: nothing under /etc/apt is touched ----

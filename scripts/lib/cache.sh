@@ -25,8 +25,8 @@ mounts_under() {
 	awk -v d="$1" '{
 		p = $5
 		while (match(p, /\\[0-7][0-7][0-7]/)) {
-			c = sprintf("%c", (substr(p, RSTART + 1, 1) * 64) +
-				(substr(p, RSTART + 2, 1) * 8) + substr(p, RSTART + 3, 1))
+			n = substr(p, RSTART + 1, 1) * 64 + substr(p, RSTART + 2, 1) * 8
+			c = sprintf("%c", n + substr(p, RSTART + 3, 1))
 			p = substr(p, 1, RSTART - 1) c substr(p, RSTART + 4)
 		}
 		if (p == d || substr(p, 1, length(d) + 1) == d "/")
