@@ -68,8 +68,8 @@ fi
 
 # shellcheck source=scripts/lib/cache.sh
 . "$here/lib/cache.sh"
-cache_lock
 kdir="$KTSTR_CACHE/kernels/$kver"
+[ -f "$kdir/.complete" ] || cache_lock	# and look again: it may be another's fetch
 if [ -f "$kdir/.complete" ]; then
 	ln -sfn "$kver" "$KTSTR_CACHE/kernels/default"
 	exit 0

@@ -74,7 +74,10 @@ _br_exec() {
 			sh -c "$br_ns_script" sh "$_br_r" "$KTSTR_CACHE" 0 "$@" </dev/null
 		return
 	fi
-	unshare --user --mount --pid --fork --kill-child --propagation private \
+	# In the background (its pid is needed), where sh would ignore SIGINT
+	# and SIGQUIT: env puts them back, so that ^C stops a build as before.
+	env --default-signal=INT,QUIT \
+		unshare --user --mount --pid --fork --kill-child --propagation private \
 		sh -c "$br_ns_script" sh "$_br_r" "$KTSTR_CACHE" 1 "$@" </dev/null &
 	_br_p=$!
 	# The user namespace is unshare's own: map it once unshare is in it.
