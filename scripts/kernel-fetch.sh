@@ -118,10 +118,10 @@ papt_update() {
 	_mp=$(mktemp -d /tmp/ktstr-lists.XXXXXX) || return 1
 	chmod 0755 "$A" "$A/state" "$A/state/lists"
 	_rc=0
-	# shellcheck disable=SC2016
+	# shellcheck disable=SC2016,SC2046
 	unshare --mount --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' \
 		sh "$A/state/lists" "$_mp" env APT_CONFIG="$A/apt.conf" apt-get \
-		-o Dir::State::lists="$_mp/" -o "$(apt_valid_opt)" update -qq || _rc=$?
+		-o Dir::State::lists="$_mp/" $(apt_valid_opts) update -qq || _rc=$?
 	rmdir "$_mp"
 	[ "$_rc" = 0 ] || return "$_rc"
 	! grep -q unsandboxed "$A/update.err"

@@ -169,7 +169,8 @@ br_install_missing() {
 	[ -n "$_br_missing" ] || return 0
 	say "installing$_br_missing in the build root"
 	cp /etc/resolv.conf "$BR/etc/resolv.conf" 2>/dev/null || true
-	in_br apt-get -o "$(apt_valid_opt)" update -qq >/dev/null ||
+	# shellcheck disable=SC2046
+	in_br apt-get $(apt_valid_opts) update -qq >/dev/null ||
 		die "apt-get update in the build root failed (an expired Release is refused: docs/security.md)"
 	# shellcheck disable=SC2086
 	in_br env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

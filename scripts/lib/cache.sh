@@ -92,13 +92,14 @@ apt_download() {
 	return "$_ad_rc"
 }
 
-# apt_valid_opt: the apt option for an update: a Release past its
-# Valid-Until is refused (whatever the host's apt.conf.d says) unless
-# KTSTR_ALLOW_EXPIRED_RELEASE=1 (docs/security.md).
-apt_valid_opt() {
+# apt_valid_opts: the apt options for an update (unquoted, one word each):
+# a Release past its Valid-Until is refused, whatever the host's
+# apt.conf.d says (Acquire::Check-Date=false alone turns that check off
+# too), unless KTSTR_ALLOW_EXPIRED_RELEASE=1 (docs/security.md).
+apt_valid_opts() {
 	if [ "${KTSTR_ALLOW_EXPIRED_RELEASE:-}" = 1 ]; then
-		echo Acquire::Check-Valid-Until=false
+		echo -o Acquire::Check-Valid-Until=false
 	else
-		echo Acquire::Check-Valid-Until=true
+		echo -o Acquire::Check-Valid-Until=true -o Acquire::Check-Date=true
 	fi
 }

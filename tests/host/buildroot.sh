@@ -175,6 +175,11 @@ for a in "$@"; do
 done
 case " $* " in
 *" update "*)
+	case " $* " in
+	*" Acquire::Check-Valid-Until=true "*" Acquire::Check-Date=true "*|*" Acquire::Check-Date=true "*" Acquire::Check-Valid-Until=true "*)
+		echo "update: Valid-Until checked" >>"$STUB_LOG" ;;
+	*) echo "update: Valid-Until as the host's apt.conf.d says" >>"$STUB_LOG" ;;
+	esac
 	mkdir -p "$lists/partial" && chown _apt "$lists/partial"
 	if [ $sandbox = root ]; then echo "update: unsandboxed (APT::Sandbox::User root)" >>"$STUB_LOG"
 	elif can_apt "$lists/partial"; then echo "update: sandboxed" >>"$STUB_LOG"
@@ -376,6 +381,12 @@ grep -q '^update: sandboxed' "$c.log" && grep -q '^download: sandboxed' "$c.log"
 	! grep -q unsandboxed "$c.log" && r=0
 why=$(grep -h unsandboxed "$c.log" | sort -u | tr '\n' ' ')
 ok $r "apt-get update and download keep the _apt sandbox${why:+: $why}" "$c"
+
+# ---- the private apt checks Valid-Until whatever the host's apt.conf.d says
+# (Acquire::Check-Date=false there turns the check off too) ----
+r=1
+grep -q '^update: Valid-Until checked' "$c.log" && r=0
+ok $r "the private apt's update refuses an expired Release ($(grep -h '^update: Valid' "$c.log" | head -n1))" "$c"
 
 # ---- build-root steps run in their own PID namespace, without host caps ----
 # (the fake make reports what it sees)
