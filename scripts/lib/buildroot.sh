@@ -18,7 +18,8 @@
 
 # The script run in the new namespaces: the build root becomes the root of
 # a private mount namespace (the cache bound at its own path, a /proc of
-# the new PID namespace), the host's file system is detached (pivot_root),
+# the new PID namespace, a devpts instance of its own), the host's file
+# system is detached (pivot_root),
 # and CMD runs with a clean environment. $1 root, $2 cache, $3 wait for a
 # user namespace map (1/0), then CMD.
 # shellcheck disable=SC2016
@@ -35,7 +36,12 @@ br_ns_script='
 	shift 3
 	mount --bind "$r" "$r" &&
 	mount --bind "$c" "$r$c" &&
-	mount -t proc -o nosuid,nodev,noexec proc "$r/proc" &&
+	mount -t proc -o nosuid,nodev,noexec proc "$r/proc" || exit 125
+	# ptys of its own (apt logs dpkg through one)
+	if [ -d "$r/dev/pts" ] &&
+	   mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$r/dev/pts" 2>/dev/null; then
+		mount --bind "$r/dev/pts/ptmx" "$r/dev/ptmx" 2>/dev/null || :
+	fi
 	cd "$r" && pivot_root . . && umount -l . || exit 125
 	exec chroot . env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME=/root "$@"'
 
