@@ -19,9 +19,8 @@
 # The script run in the new namespaces: the build root becomes the root of
 # a private mount namespace (the cache bound at its own path, a /proc of
 # the new PID namespace, a devpts instance of its own), the host's file
-# system is detached (pivot_root),
-# and CMD runs with a clean environment. $1 root, $2 cache, $3 wait for a
-# user namespace map (1/0), then CMD.
+# system is detached (pivot_root) and CMD runs with a clean environment.
+# $1 root, $2 cache, $3 wait for a user namespace map (1/0), then CMD.
 # shellcheck disable=SC2016
 br_ns_script='
 	r=$1 c=$2
