@@ -154,3 +154,15 @@ void arg_getopt_missing(const char *prog, char **argv)
 	else
 		fprintf(stderr, "%s: -%c needs a value\n", prog, optopt);
 }
+
+int arg_check_junit(const char *prog, const char *junit_path)
+{
+	int err;
+
+	if (junit_path && (err = arg_check_out_path(junit_path))) {
+		fprintf(stderr, "%s: bad --junit '%s' (cannot write there: %s)\n", prog,
+			junit_path, strerror(-err));
+		return -1;
+	}
+	return 0;
+}

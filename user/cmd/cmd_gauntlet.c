@@ -27,6 +27,7 @@
 #include <ktstr/flags.h>
 #include <ktstr/gauntlet.h>
 #include <ktstr/output.h>
+#include <ktstr/results.h>
 #include <ktstr/scenario.h>
 #include <ktstr/vm.h>
 
@@ -39,7 +40,8 @@ static void usage(FILE *f)
 		"                      [--json FILE] [--scheduler PATH [--sched-arg ARG]...]\n"
 		"                      [--flags F[,F...]] [--assert N=V]... [--assert-relax N=V]...\n"
 		"                      [--timeout S]\n"
-		"                      [--memory MB] [-v] SCENARIO... | --filter S\n\n"
+		"                      [--memory MB] [--shard K/N] [--junit FILE] [-v]\n"
+		"                      SCENARIO... | --filter S\n\n"
 		"Run scenarios in one QEMU guest per CPU topology ('ktstr vm --topology'),\n"
 		"and judge each scenario/topology PASS, FAIL or SKIP. A scenario needing\n"
 		"more CPUs, LLCs or NUMA nodes than a topology has is a SKIP there, with\n"
@@ -59,6 +61,9 @@ static void usage(FILE *f)
 		"  --timeout S      per guest (default: 300 + 10 per scenario second)\n"
 		"  --memory MB      per guest (default max(768, 96 per CPU))\n"
 		"  --json FILE      write every row and the summary as JSON\n"
+		"  --junit FILE     write every row as JUnit XML (docs/ci.md)\n"
+		"  --shard K/N      only shard K of N of the scenario x topology matrix\n"
+		"                   (ktstr list --shard K/N --topologies T shows it)\n"
 		"  -v, --verbose    forward each guest's console\n\n"
 		"Exit: 0 nothing failed (skips allowed), 1 a failure, 2 bad usage or a\n"
 		"--filter matching no scenario.\n");
@@ -66,7 +71,7 @@ static void usage(FILE *f)
 
 enum { OPT_TOPOLOGIES = 256, OPT_KERNEL, OPT_DURATION, OPT_JSON, OPT_SCHEDULER,
 	OPT_SCHED_ARG, OPT_FLAGS, OPT_ASSERT, OPT_ASSERT_RELAX, OPT_FILTER, OPT_TIMEOUT,
-	OPT_MEMORY };
+	OPT_MEMORY, OPT_SHARD, OPT_JUNIT };
 
 static const struct option gauntlet_options[] = {
 	{ "help",         no_argument,       NULL, 'h' },
@@ -83,6 +88,8 @@ static const struct option gauntlet_options[] = {
 	{ "filter",       required_argument, NULL, OPT_FILTER },
 	{ "timeout",      required_argument, NULL, OPT_TIMEOUT },
 	{ "memory",       required_argument, NULL, OPT_MEMORY },
+	{ "shard",        required_argument, NULL, OPT_SHARD },
+	{ "junit",        required_argument, NULL, OPT_JUNIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -243,16 +250,16 @@ static void print_row(const struct ktstr_gauntlet_row *r)
 	fflush(stdout);
 }
 
-static int write_json(const char *path, const struct ktstr_gauntlet_row *rows, int n,
-		      const struct ktstr_gauntlet_summary *sum)
+/* The gauntlet's JSON document (docs/run-json.md's gauntlet form). */
+static json_t *results_doc(const struct ktstr_gauntlet_row *rows, int n,
+			   const struct ktstr_gauntlet_summary *sum)
 {
 	json_t *root = json_object(), *arr = json_array();
-	int ret;
 
 	if (!root || !arr) {
 		json_decref(root);
 		json_decref(arr);
-		return -ENOMEM;
+		return NULL;
 	}
 	for (int i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:s, s:o}",
@@ -266,9 +273,37 @@ static int write_json(const char *path, const struct ktstr_gauntlet_row *rows, i
 	json_object_set_new(root, "summary", json_pack("{s:i, s:i, s:i, s:i}",
 		"total", sum->total, "passed", sum->passed, "failed", sum->failed,
 		"skipped", sum->skipped));
-	ret = ktstr_output_json(path, root);
-	json_decref(root);
-	return ret;
+	return root;
+}
+
+static int fill_junit(FILE *fp, void *doc)
+{
+	return ktstr_junit_write(fp, doc);
+}
+
+/* --json and --junit of the same document; 0 or 1 (a line said why). */
+static int write_outputs(const char *json_path, const char *junit_path,
+			 const struct ktstr_gauntlet_row *rows, int n,
+			 const struct ktstr_gauntlet_summary *sum)
+{
+	json_t *doc;
+	int err = 0;
+
+	if (!json_path && !junit_path)
+		return 0;
+	doc = results_doc(rows, n, sum);
+	if (!doc) {
+		fprintf(stderr, "ktstr gauntlet: out of memory\n");
+		return 1;
+	}
+	if (json_path && (err = ktstr_output_json(json_path, doc)))
+		fprintf(stderr, "ktstr gauntlet: cannot write %s: %s\n", json_path,
+			strerror(-err));
+	else if (junit_path && (err = ktstr_output_write(junit_path, fill_junit, doc)))
+		fprintf(stderr, "ktstr gauntlet: cannot write %s: %s\n", junit_path,
+			strerror(-err));
+	json_decref(doc);
+	return err ? 1 : 0;
 }
 
 /* NAME=VALUE as 'ktstr run --assert' takes it: checked here, not in each guest. */
@@ -296,7 +331,8 @@ int cmd_gauntlet(int argc, char **argv)
 {
 	struct ktstr_gauntlet_topo topos[KTSTR_GAUNTLET_MAX_TOPOS];
 	const char *topo_list = KTSTR_GAUNTLET_DEFAULT_TOPOS, *kernel = NULL;
-	const char *json_path = NULL, *sched_path = NULL, *filter = NULL;
+	const char *json_path = NULL, *sched_path = NULL, *filter = NULL, *junit_path = NULL;
+	struct ktstr_shard shard = { 1, 1 };
 	const char *flags = NULL, *duration = "2";
 	const char **names = NULL, **sched_args = NULL, **asserts = NULL, **relaxes = NULL;
 	const struct ktstr_scenario **sel = NULL;
@@ -342,6 +378,16 @@ int cmd_gauntlet(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json_path = optarg;
+			break;
+		case OPT_JUNIT:
+			junit_path = optarg;
+			break;
+		case OPT_SHARD:
+			if (ktstr_shard_parse(optarg, &shard)) {
+				fprintf(stderr, "ktstr gauntlet: bad --shard '%s' (K/N, 1 <= K <= N)\n",
+					optarg);
+				goto bad;
+			}
 			break;
 		case OPT_SCHEDULER:
 			sched_path = optarg;
@@ -421,7 +467,8 @@ int cmd_gauntlet(int argc, char **argv)
 		fprintf(stderr, "ktstr gauntlet: name scenarios or give --filter (see 'ktstr list')\n");
 		goto bad;
 	}
-	if (arg_check_sched_json("ktstr gauntlet", nr_sargs, sched_path, json_path))
+	if (arg_check_sched_json("ktstr gauntlet", nr_sargs, sched_path, json_path) ||
+	    arg_check_junit("ktstr gauntlet", junit_path))
 		goto bad;
 	if (kernel && arg_check_kernel("ktstr gauntlet", kernel))
 		goto bad;
@@ -447,8 +494,11 @@ int cmd_gauntlet(int argc, char **argv)
 		printf("# in emulated (TCG) guests fairness spread is judged at 50%% at least "
 		       "(--assert-relax to change)\n");
 	}
-	printf("# gauntlet: %d scenario(s) x %d topolog%s\n", nsel, ntopo,
+	printf("# gauntlet: %d scenario(s) x %d topolog%s", nsel, ntopo,
 	       ntopo == 1 ? "y" : "ies");
+	if (shard.n > 1)
+		printf(", shard %u/%u", shard.k, shard.n);
+	printf("\n");
 	fflush(stdout);
 
 	{
@@ -465,6 +515,9 @@ int cmd_gauntlet(int argc, char **argv)
 		double g0 = now_s();
 
 		for (int i = 0; i < nsel; i++) {
+			/* Cell (scenario i, topology t) of the matrix, scenario-major. */
+			if (!ktstr_shard_has(&shard, (size_t)i * ntopo + t))
+				continue;
 			if (ktstr_gauntlet_fits(sel[i], &topos[t].topo, why, sizeof(why))) {
 				struct ktstr_gauntlet_row *r = &rows[nrows++];
 
@@ -589,15 +642,8 @@ int cmd_gauntlet(int argc, char **argv)
 	printf("%d/%d passed (%d skipped, %d failed) in %.0fs\n", sum.passed, sum.total,
 	       sum.skipped, sum.failed, now_s() - t0);
 	rc = got_signal ? 128 + got_signal : ktstr_gauntlet_exit_code(&sum);
-	if (json_path) {
-		int err = write_json(json_path, rows, nrows, &sum);
-
-		if (err) {
-			fprintf(stderr, "ktstr gauntlet: cannot write %s: %s\n", json_path,
-				strerror(-err));
-			rc = 1;
-		}
-	}
+	if (write_outputs(json_path, junit_path, rows, nrows, &sum))
+		rc = 1;
 	goto out;
 bad:
 	rc = 2;

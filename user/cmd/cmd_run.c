@@ -34,6 +34,7 @@
 #include <ktstr/dev.h>
 #include <ktstr/flags.h>
 #include <ktstr/output.h>
+#include <ktstr/results.h>
 #include <ktstr/scenario.h>
 #include <ktstr/sched_ext.h>
 #include <ktstr/taskstats.h>
@@ -55,7 +56,7 @@ static void usage(FILE *f)
 		"usage: ktstr run [NAME...] [--filter S] [--duration S] [--workers N]\n"
 		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
 		"                 [--assert NAME=VALUE]... [--assert-relax NAME=VALUE]...\n"
-		"                 [--json FILE] [-v]\n"
+		"                 [--json FILE] [--junit FILE] [--shard K/N] [-v]\n"
 		"                 [--scheduler PATH [--sched-arg ARG]...]\n"
 		"                 [--flags F[,F...]] [--flag-profiles]\n"
 		"       ktstr run --topologies T[,T...] [gauntlet options] NAME... | --filter S\n\n"
@@ -97,6 +98,9 @@ static void usage(FILE *f)
 		"                   for checks that are noise where the run happens\n"
 		"                   (e.g. fairness on emulated CPUs)\n"
 		"  --json FILE      write the results (docs/run-json.md)\n"
+		"  --junit FILE     write the results as JUnit XML (docs/ci.md)\n"
+		"  --shard K/N      run only shard K of N of the scenarios selected\n"
+		"                   (ktstr list --shard K/N shows it)\n"
 		"  --topologies L   expand the scenarios over CPU topologies: one guest\n"
 		"                   per topology (presets or NnNlNcNt), as 'ktstr gauntlet'\n"
 		"                   does, with its options ('ktstr gauntlet --help')\n"
@@ -160,17 +164,31 @@ static int parse_u64(const char *s, unsigned long long *v)
 	return errno || *end ? -EINVAL : 0;
 }
 
-static int write_json(const char *path, const struct ktstr_outcome *o, int n,
-		      const struct ktstr_run_opts *opts)
+static int fill_junit(FILE *fp, void *doc)
 {
-	json_t *j = ktstr_outcomes_to_json(o, n, opts);
-	int ret;
+	return ktstr_junit_write(fp, doc);
+}
 
-	if (!j)
-		return -ENOMEM;
-	ret = ktstr_output_json(path, j);
-	json_decref(j);
-	return ret;
+/* --json and --junit of the same document; 0 or 1 (a line said why). */
+static int write_outputs(const char *json_path, const char *junit_path,
+			 const struct ktstr_outcome *o, int n, const struct ktstr_run_opts *opts)
+{
+	json_t *doc;
+	int err = 0;
+
+	if (!json_path && !junit_path)
+		return 0;
+	doc = ktstr_outcomes_to_json(o, n, opts);
+	if (!doc) {
+		fprintf(stderr, "ktstr run: out of memory\n");
+		return 1;
+	}
+	if (json_path && (err = ktstr_output_json(json_path, doc)))
+		fprintf(stderr, "ktstr run: cannot write %s: %s\n", json_path, strerror(-err));
+	else if (junit_path && (err = ktstr_output_write(junit_path, fill_junit, doc)))
+		fprintf(stderr, "ktstr run: cannot write %s: %s\n", junit_path, strerror(-err));
+	json_decref(doc);
+	return err ? 1 : 0;
 }
 
 /* --topologies[=L] anywhere (before a "--"): the run is a gauntlet. */
@@ -184,7 +202,7 @@ static bool wants_topologies(int argc, char **argv)
 
 enum { OPT_FILTER = 256, OPT_JSON, OPT_DURATION, OPT_WORKERS, OPT_SETTLE, OPT_SCHED_PID,
 	OPT_SCHEDULER, OPT_SCHED_ARG, OPT_FLAGS, OPT_FLAG_PROFILES, OPT_ASSERT,
-	OPT_ASSERT_RELAX, OPT_WORK_TYPE };
+	OPT_ASSERT_RELAX, OPT_WORK_TYPE, OPT_SHARD, OPT_JUNIT };
 
 static const struct option run_options[] = {
 	{ "help",          no_argument,       NULL, 'h' },
@@ -202,6 +220,8 @@ static const struct option run_options[] = {
 	{ "assert",        required_argument, NULL, OPT_ASSERT },
 	{ "assert-relax",  required_argument, NULL, OPT_ASSERT_RELAX },
 	{ "work-type",     required_argument, NULL, OPT_WORK_TYPE },
+	{ "shard",         required_argument, NULL, OPT_SHARD },
+	{ "junit",         required_argument, NULL, OPT_JUNIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -216,7 +236,8 @@ int cmd_run(int argc, char **argv)
 	struct ktstr_topo *topo = NULL;
 	struct ktstr_dev *dev = NULL;
 	struct ktstr_taskstats *ts = NULL;
-	const char *filter = NULL, *json_path = NULL;
+	const char *filter = NULL, *json_path = NULL, *junit_path = NULL;
+	struct ktstr_shard shard = { 1, 1 };
 	const char **names = NULL;
 	int nr_names = 0, nsel = 0, nout = 0, rc = 2, ret;
 	int passed = 0, failed = 0, skipped = 0;
@@ -268,6 +289,16 @@ int cmd_run(int argc, char **argv)
 			filter = optarg;
 			if (!*filter) {
 				fprintf(stderr, "ktstr run: bad --filter '' (a name part or category)\n");
+				goto bad;
+			}
+			break;
+		case OPT_JUNIT:
+			junit_path = optarg;
+			break;
+		case OPT_SHARD:
+			if (ktstr_shard_parse(optarg, &shard)) {
+				fprintf(stderr, "ktstr run: bad --shard '%s' (K/N, 1 <= K <= N)\n",
+					optarg);
 				goto bad;
 			}
 			break;
@@ -381,7 +412,8 @@ int cmd_run(int argc, char **argv)
 		names[nr_names++] = argv[i];
 	}
 
-	if (arg_check_sched_json("ktstr run", nr_sched_args, sched_path, json_path))
+	if (arg_check_sched_json("ktstr run", nr_sched_args, sched_path, json_path) ||
+	    arg_check_junit("ktstr run", junit_path))
 		goto bad;
 	if (sched_path && opts.sched_pid) {
 		fprintf(stderr, "ktstr run: --scheduler and --sched-pid exclude each other\n");
@@ -408,6 +440,21 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ktstr run: no scenario matches '%s'\n", filter ? filter : "");
 		rc = EXIT_NO_MATCH;
 		goto out;
+	}
+	/* This shard's scenarios, in selection order (as ktstr list --shard). */
+	{
+		int kept = 0;
+
+		for (int i = 0; i < nsel; i++)
+			if (ktstr_shard_has(&shard, (size_t)i))
+				sel[kept++] = sel[i];
+		if (!kept) {
+			printf("# shard %u/%u of %d scenario(s) is empty\n0/0 passed (0 skipped, 0 failed)\n",
+			       shard.k, shard.n, nsel);
+			rc = write_outputs(json_path, junit_path, NULL, 0, &opts);
+			goto out;
+		}
+		nsel = kept;
 	}
 	/*
 	 * The jobs: each scenario under the run's flags, or, with
@@ -588,15 +635,8 @@ int cmd_run(int argc, char **argv)
 		printf("BUG SUMMARY: %s\n", scx.summary);
 	printf("%d/%d passed (%d skipped, %d failed)\n", passed, nout, skipped, failed);
 	rc = failed ? 1 : 0;
-	if (json_path) {
-		int err = write_json(json_path, outs, nout, &opts);
-
-		if (err) {
-			fprintf(stderr, "ktstr run: cannot write %s: %s\n", json_path,
-				strerror(-err));
-			rc = 1;
-		}
-	}
+	if (write_outputs(json_path, junit_path, outs, nout, &opts))
+		rc = 1;
 	goto out;
 
 bad:

@@ -30,6 +30,8 @@ int arg_check_exec(const char *path);
 int arg_find_command(const char *cmd);
 int arg_check_kernel(const char *prog, const char *kernel);
 /* One line on stderr and -1 when bad, naming @prog. */
+/* One line on stderr and -1 when --junit FILE cannot be written. */
+int arg_check_junit(const char *prog, const char *junit_path);
 int arg_check_sched_json(const char *prog, int nr_sched_args, const char *sched_path,
 			 const char *json_path);
 
