@@ -18,6 +18,7 @@
 #   - the Release the fake debootstrap leaves is signed by a throwaway key.
 # Every run happens in a private mount namespace, so what a script mounts
 # (or fails to unmount) never reaches the host.
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/../.." || exit 1
 src=$(pwd)
 name="build root"
@@ -33,7 +34,7 @@ fi
 # All of it in a private mount namespace: what a script mounts, or fails
 # to unmount, stays here.
 [ -n "${KTSTR_BRTEST_NS:-}" ] ||
-	exec env KTSTR_BRTEST_NS=1 unshare --mount --propagation private sh "$0" "$@"
+	exec env KTSTR_BRTEST_NS=1 unshare --mount --propagation private sh "$self" "$@"
 
 T=$(mktemp -d /tmp/ktstr-brtest.XXXXXX) || exit 1
 chmod 0755 "$T"	# the fake .deb is read as _apt
