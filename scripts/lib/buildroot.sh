@@ -12,6 +12,7 @@
 #                                  mount and PID namespace) instead of in a
 #                                  user namespace
 #   KTSTR_ALLOW_EXPIRED_RELEASE=1  accept a Release past its Valid-Until
+#                                  (=0 refuse it; unset: as the host's apt does)
 #                                  (a stale mirror snapshot; see docs/security.md)
 
 # ---- running commands in the build root ----
@@ -138,8 +139,8 @@ br_check_release() {
 	fi
 	_br_t=$(date -d "$_br_vu" +%s 2>/dev/null) || die "cannot read the $2 Release's Valid-Until '$_br_vu'"
 	[ "$_br_t" -lt "$(date +%s)" ] || return 0
-	if [ "${KTSTR_ALLOW_EXPIRED_RELEASE:-}" = 1 ]; then
-		say "warning: the $2 Release expired on $_br_vu; accepted (KTSTR_ALLOW_EXPIRED_RELEASE=1)"
+	if expired_ok; then
+		say "warning: the $2 Release expired on $_br_vu; accepted ($expired_why)"
 		return 0
 	fi
 	die "the $2 Release expired on $_br_vu (Valid-Until): refusing a stale or replayed mirror (KTSTR_ALLOW_EXPIRED_RELEASE=1 accepts it)"

@@ -92,12 +92,33 @@ apt_download() {
 	return "$_ad_rc"
 }
 
+# expired_ok: whether a Release past its Valid-Until is accepted (status 0),
+# and why (in $expired_why). KTSTR_ALLOW_EXPIRED_RELEASE=1 accepts and =0
+# refuses; unset, the host's own apt policy decides: a host whose apt is
+# configured with Acquire::Check-Valid-Until "false" already accepts such
+# a Release for its own updates, and ktstr follows it, saying so each time.
+# Otherwise it is refused (docs/security.md).
+expired_ok() {
+	case ${KTSTR_ALLOW_EXPIRED_RELEASE:-} in
+	1) expired_why="KTSTR_ALLOW_EXPIRED_RELEASE=1"; return 0 ;;
+	0) return 1 ;;
+	esac
+	_eo_vu=
+	eval "$(apt-config shell _eo_vu Acquire::Check-Valid-Until 2>/dev/null)"
+	case $_eo_vu in
+	false|no|off|0)
+		expired_why="the host's apt configuration says Acquire::Check-Valid-Until \"false\"; KTSTR_ALLOW_EXPIRED_RELEASE=0 refuses"
+		return 0 ;;
+	esac
+	return 1
+}
+
 # apt_valid_opts: the apt options for an update (unquoted, one word each):
 # a Release past its Valid-Until is refused, whatever the host's
-# apt.conf.d says (Acquire::Check-Date=false alone turns that check off
-# too), unless KTSTR_ALLOW_EXPIRED_RELEASE=1 (docs/security.md).
+# apt.conf.d says about Acquire::Check-Date (which alone turns that check
+# off too), unless expired_ok.
 apt_valid_opts() {
-	if [ "${KTSTR_ALLOW_EXPIRED_RELEASE:-}" = 1 ]; then
+	if expired_ok; then
 		echo -o Acquire::Check-Valid-Until=false
 	else
 		echo -o Acquire::Check-Valid-Until=true -o Acquire::Check-Date=true

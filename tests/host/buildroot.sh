@@ -241,6 +241,13 @@ umount "$t/proc"
 echo "debootstrap end $$" >>"$STUB_LOG"
 EOF
 
+# The host's apt policy as the scripts read it (apt-config): by default one
+# that checks Valid-Until, whatever this machine's apt.conf.d says.
+mkdir -p "$T/apt-parts"
+printf 'Dir::Etc::Parts "%s";\n' "$T/apt-parts" >"$T/host-apt.conf"
+printf 'Dir::Etc::Parts "%s";\nAcquire::Check-Valid-Until "false";\n' "$T/apt-parts" \
+	>"$T/host-apt-lax.conf"
+
 # $T/fetch CACHE [VAR=VALUE...]: scripts/kernel-fetch.sh sched-ext on CACHE
 # (its output in CACHE.out, the stubs' log in CACHE.log).
 cat >"$T/fetch" <<EOF
@@ -249,7 +256,7 @@ c=\$1
 shift
 exec env PATH="$B:\$PATH" KTSTR_CACHE="\$c" KTSTR_KEYRING="$T/keyring.gpg" \\
 	KTSTR_MIRROR=http://fake/debian STUB_LOG="\$c.log" STUB_DEB="$T/fake.deb" \\
-	STUB_ROOT="$R" STUB_RELEASE="$T/InRelease.valid" "\$@" \\
+	STUB_ROOT="$R" STUB_RELEASE="$T/InRelease.valid" APT_CONFIG="$T/host-apt.conf" "\$@" \\
 	sh "$src/scripts/kernel-fetch.sh" sched-ext >>"\$c.out" 2>&1
 EOF
 chmod 0755 "$T/fetch"
@@ -358,6 +365,20 @@ rc=$?
 r=1
 [ "$rc" = 0 ] && [ -f "$c/buildroot/unstable/.complete" ] && r=0
 ok $r "KTSTR_ALLOW_EXPIRED_RELEASE=1 accepts it (fetch exit $rc)" "$c"
+# ... or when the host's own apt accepts expired Releases (its policy), saying
+# so; KTSTR_ALLOW_EXPIRED_RELEASE=0 refuses even then
+c="$T/c5h"
+fetch "$c" STUB_RELEASE="$T/InRelease.expired" APT_CONFIG="$T/host-apt-lax.conf"
+rc=$?
+c0="$T/c5r"
+fetch "$c0" STUB_RELEASE="$T/InRelease.expired" APT_CONFIG="$T/host-apt-lax.conf" \
+	KTSTR_ALLOW_EXPIRED_RELEASE=0
+rc0=$?
+r=1
+[ "$rc" = 0 ] && [ -f "$c/buildroot/unstable/.complete" ] &&
+	grep -q "accepted (the host's apt configuration" "$c.out" &&
+	[ "$rc0" != 0 ] && [ ! -f "$c0/buildroot/unstable/.complete" ] && r=0
+ok $r "a host whose apt accepts expired Releases: followed with a warning (exit $rc), KTSTR_ALLOW_EXPIRED_RELEASE=0 refuses (exit $rc0)" "$c"
 
 # ---- apt-get update in the build root: no retry without Valid-Until ----
 # (build-fixture.sh: clang missing, the mirror's Release now expired)
@@ -367,7 +388,8 @@ if setup "$c"; then
 	touch "$br/etc/fake-release-expired"
 	: >"$br/var/log/fake"
 	echo 'not BTF' >"$c/kernels/$kv/build/vmlinux"
-	env PATH="$B:$PATH" KTSTR_CACHE="$c" sh "$src/scripts/build-fixture.sh" >"$c.out" 2>&1
+	env PATH="$B:$PATH" KTSTR_CACHE="$c" APT_CONFIG="$T/host-apt.conf" \
+		sh "$src/scripts/build-fixture.sh" >"$c.out" 2>&1
 	rc=$?
 	r=1
 	[ "$rc" != 0 ] && ! grep -q 'Check-Valid-Until=false' "$br/var/log/fake" &&
