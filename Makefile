@@ -89,6 +89,8 @@ $(BUILD)/libktstr.so: $(LIB_OBJS)
 # The version, from VERSION above only: ktstr --version.
 $(BUILD)/user/cmd/main.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
 $(BUILD)/user/cmd/main.o: Makefile
+$(BUILD)/user/lib/provenance.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
+$(BUILD)/user/lib/provenance.o: Makefile
 
 $(BUILD)/ktstr: $(CMD_OBJS) $(BUILD)/libktstr.a
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libktstr.a $(LDLIBS)

@@ -315,4 +315,26 @@ if "$K" compare --help >"$d/out" 2>"$d/err" && grep -q '^usage: ktstr compare' "
 else
 	not_ok "--help"
 fi
+# Provenance: two runs from different kernels/accelerators are compared with
+# a warning first; the same provenance gives none.
+prov() {
+	jq --arg k "$2" --arg a "$3" '.provenance = {"ktstr_version": "0.1.0", "kernel": $k,
+		"machine": "x86_64", "accelerator": $a, "topology": "1 node, 1 LLC, 2 CPUs",
+		"cpus": 2, "scheduler": "default"}' "$1"
+}
+if command -v jq >/dev/null; then
+	prov "$B" 6.12.1 tcg >"$d/pa.json"
+	prov "$B" 6.12.1 tcg >"$d/pb.json"
+	prov "$B" 7.2.0 kvm >"$d/pc.json"
+	"$K" compare "$d/pa.json" "$d/pb.json" >"$d/same" 2>&1
+	"$K" compare "$d/pa.json" "$d/pc.json" >"$d/out" 2>"$d/err"
+	if ! grep -q provenance "$d/same" &&
+	   [ "$(grep -c '^warning: the runs differ in provenance' "$d/out")" = 1 ] &&
+	   grep -q 'kernel "6.12.1" vs "7.2.0"' "$d/out" &&
+	   grep -q 'accelerator "tcg" vs "kvm"' "$d/out" && ! grep -q 'topology' "$d/out"; then
+		ok "provenance: differing kernel and accelerator named in one warning, none when equal"
+	else
+		not_ok "provenance warning"
+	fi
+fi
 exit $failed

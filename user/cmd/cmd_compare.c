@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include <ktstr/compare.h>
 #include <ktstr/output.h>
+#include <ktstr/provenance.h>
 
 #include "commands.h"
 
@@ -136,11 +138,34 @@ static int write_json(const struct compare_args *a, const struct ktstr_compare *
 
 	if (!j)
 		return -ENOMEM;
+	json_object_set_new(j, "provenance", ktstr_provenance_json());
 	json_object_set_new(j, "a", json_string(a->path[0]));
 	json_object_set_new(j, "b", json_string(a->path[1]));
 	ret = ktstr_output_json(a->json_path, j);
 	json_decref(j);
 	return ret;
+}
+
+/* "warning: A and B differ in kernel (X vs Y), accelerator (...)". */
+static void print_provenance_diff(const json_t *pa, const json_t *pb)
+{
+	const char *key;
+	json_t *va;
+
+	printf("warning: the runs differ in provenance:");
+	json_object_foreach((json_t *)pa, key, va) {
+		json_t *vb = json_object_get(pb, key);
+		char *sa, *sb;
+
+		if (!strcmp(key, "cpus") || json_equal(va, vb))
+			continue;
+		sa = json_dumps(va, JSON_ENCODE_ANY);
+		sb = vb ? json_dumps(vb, JSON_ENCODE_ANY) : NULL;
+		printf(" %s %s vs %s;", key, sa ? sa : "?", sb ? sb : "(none)");
+		free(sa);
+		free(sb);
+	}
+	printf(" changes may come from that, not from the scheduler\n");
 }
 
 static int load_both(const struct compare_args *a, json_t **run)
@@ -194,6 +219,15 @@ int cmd_compare(int argc, char **argv)
 	if (load_both(&a, run)) {
 		json_decref(run[0]);
 		return KTSTR_COMPARE_EXIT_USAGE;
+	}
+	{
+		const json_t *pa = json_object_get(run[0], "provenance");
+		const json_t *pb = json_object_get(run[1], "provenance");
+		char keys[256];
+
+		/* Said first: a difference here can explain every row below. */
+		if (ktstr_provenance_diff(pa, pb, keys, sizeof(keys)))
+			print_provenance_diff(pa, pb);
 	}
 	if (ktstr_compare_runs(run[0], run[1], &a.gates, &c)) {
 		fprintf(stderr, PROG ": out of memory\n");

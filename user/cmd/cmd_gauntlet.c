@@ -27,6 +27,7 @@
 #include <ktstr/flags.h>
 #include <ktstr/gauntlet.h>
 #include <ktstr/output.h>
+#include <ktstr/provenance.h>
 #include <ktstr/results.h>
 #include <ktstr/scenario.h>
 #include <ktstr/vm.h>
@@ -269,6 +270,8 @@ static json_t *results_doc(const struct ktstr_gauntlet_row *rows, int n,
 			"scheduler", rows[i].scheduler[0] ?
 			json_string(rows[i].scheduler) : json_null()));
 	json_object_set_new(root, "version", json_integer(1));
+	/* This host's; each guest's kernel and accelerator are in its results. */
+	json_object_set_new(root, "provenance", ktstr_provenance_json());
 	json_object_set_new(root, "results", arr);
 	json_object_set_new(root, "summary", json_pack("{s:i, s:i, s:i, s:i}",
 		"total", sum->total, "passed", sum->passed, "failed", sum->failed,

@@ -28,6 +28,7 @@
 #include <ktstr/backend.h>
 #include <ktstr/dev.h>
 #include <ktstr/output.h>
+#include <ktstr/provenance.h>
 #include <ktstr/stat.h>
 
 #include "commands.h"
@@ -372,6 +373,7 @@ static int write_json(const char *path, const struct ktstr_stat_report *rep,
 	if (!doc)
 		return -ENOMEM;
 	json_object_set_new(doc, "backend", json_string(backend));
+	json_object_set_new(doc, "provenance", ktstr_provenance_json());
 	err = ktstr_output_json(path, doc);
 	json_decref(doc);
 	return err;
