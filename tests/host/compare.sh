@@ -129,7 +129,7 @@ run "$d/new.json" module \
 # ---- comparisons ----
 
 cat >"$d/want" <<'EOF'
-REGRESSED steady max_gap_ms 40 -> 180 (+140, +350.0%)
+REGRESSED steady max_gap_ms 40 ms -> 180 ms (+140 ms, +350.0%)
 IMPROVED steady iterations 100000 -> 120000 (+20000, +20.0%)
 REGRESSED steady starvations 0 -> 1 (+1, +inf%)
 REGRESSED split verdict PASS -> FAIL
@@ -158,8 +158,8 @@ else
 fi
 why=""
 if cmp_run 0 -v "$d/base.json" "$d/base.json" &&
-   grep -qx 'UNCHANGED steady max_gap_ms 40 -> 40 (+0, +0.0%)' "$d/out" &&
-   grep -qx 'UNCHANGED steady spread_pct 4.0 -> 4.0 (+0.0, +0.0%)' "$d/out" &&
+   grep -qx 'UNCHANGED steady max_gap_ms 40 ms -> 40 ms (+0 ms, +0.0%)' "$d/out" &&
+   grep -qx 'UNCHANGED steady spread_pct 4.0% -> 4.0% (+0.0 pts, +0.0%)' "$d/out" &&
    [ "$(grep -c '^UNCHANGED steady ' "$d/out")" = 10 ]; then
 	ok "-v prints the 10 unchanged metric rows of a scenario"
 else
@@ -194,7 +194,7 @@ why=""
 run "$d/slow.json" none "$(result s PASS none "$(cgroup cg_0 1.0 400 0 1000 0)")"
 run "$d/fast.json" none "$(result s PASS none "$(cgroup cg_0 1.0 100 0 1000 0)")"
 if cmp_run 0 "$d/slow.json" "$d/fast.json" &&
-   [ "$(cat "$d/out")" = "IMPROVED s max_gap_ms 400 -> 100 (-300, -75.0%)
+   [ "$(cat "$d/out")" = "IMPROVED s max_gap_ms 400 ms -> 100 ms (-300 ms, -75.0%)
 compare: 1 scenarios paired, 0 regressed, 1 improved, 0 unchanged" ]; then
 	ok "only an improvement: exit 0"
 else
@@ -237,7 +237,7 @@ kt2=$(kernel null 100000000 2.0 null null taskstats)
 run "$d/ts2.json" taskstats \
 	"$(result steady PASS taskstats "$(cgroup cg_0 3.0 40 10 50000 100 "$kt2")")"
 if cmp_run 1 -v "$d/ts2.json" "$d/ts.json" &&
-   grep -qx 'REGRESSED steady total_wait_ns 100000000 -> 900000000 (+800000000, +800.0%)' \
+   grep -qx 'REGRESSED steady total_wait_ns 100.0 ms -> 900.0 ms (+800.0 ms, +800.0%)' \
 	"$d/out" && ! grep -q -e "different sources" -e max_wait_ns -e starvations "$d/out"; then
 	ok "taskstats vs taskstats: total_wait_ns compared, null figures skipped"
 else

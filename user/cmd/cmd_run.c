@@ -56,7 +56,7 @@ static void usage(FILE *f)
 		"usage: ktstr run [NAME...] [--filter S] [--duration S] [--workers N]\n"
 		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
 		"                 [--assert NAME=VALUE]... [--assert-relax NAME=VALUE]...\n"
-		"                 [--json FILE] [--junit FILE] [--shard K/N] [-v]\n"
+		"                 [--json FILE] [--junit FILE] [--shard K/N] [--repeat N] [-v]\n"
 		"                 [--scheduler PATH [--sched-arg ARG]...]\n"
 		"                 [--flags F[,F...]] [--flag-profiles]\n"
 		"       ktstr run --topologies T[,T...] [gauntlet options] NAME... | --filter S\n\n"
@@ -99,6 +99,8 @@ static void usage(FILE *f)
 		"                   (e.g. fairness on emulated CPUs)\n"
 		"  --json FILE      write the results (docs/run-json.md)\n"
 		"  --junit FILE     write the results as JUnit XML (docs/ci.md)\n"
+		"  --repeat N       run every scenario N times (round-robin: all once,\n"
+		"                   then again), every sample kept for 'ktstr compare'\n"
 		"  --shard K/N      run only shard K of N of the scenarios selected\n"
 		"                   (ktstr list --shard K/N shows it)\n"
 		"  --topologies L   expand the scenarios over CPU topologies: one guest\n"
@@ -171,10 +173,12 @@ static int fill_junit(FILE *fp, void *doc)
 
 /* --json and --junit of the same document; 0 or 1 (a line said why). */
 static int write_outputs(const char *json_path, const char *junit_path,
-			 const struct ktstr_outcome *o, int n, const struct ktstr_run_opts *opts)
+			 const struct ktstr_outcome *o, int n, const struct ktstr_run_opts *opts,
+			 int repeat, int per_round)
 {
-	json_t *doc;
+	json_t *doc, *r;
 	int err = 0;
+	size_t i;
 
 	if (!json_path && !junit_path)
 		return 0;
@@ -182,6 +186,12 @@ static int write_outputs(const char *json_path, const char *junit_path,
 	if (!doc) {
 		fprintf(stderr, "ktstr run: out of memory\n");
 		return 1;
+	}
+	/* --repeat: result i is sample i / per_round + 1 of its scenario. */
+	if (repeat > 1) {
+		json_object_set_new(doc, "repeat", json_integer(repeat));
+		json_array_foreach(json_object_get(doc, "results"), i, r)
+			json_object_set_new(r, "sample", json_integer((json_int_t)i / per_round + 1));
 	}
 	if (json_path && (err = ktstr_output_json(json_path, doc)))
 		fprintf(stderr, "ktstr run: cannot write %s: %s\n", json_path, strerror(-err));
@@ -202,7 +212,7 @@ static bool wants_topologies(int argc, char **argv)
 
 enum { OPT_FILTER = 256, OPT_JSON, OPT_DURATION, OPT_WORKERS, OPT_SETTLE, OPT_SCHED_PID,
 	OPT_SCHEDULER, OPT_SCHED_ARG, OPT_FLAGS, OPT_FLAG_PROFILES, OPT_ASSERT,
-	OPT_ASSERT_RELAX, OPT_WORK_TYPE, OPT_SHARD, OPT_JUNIT };
+	OPT_ASSERT_RELAX, OPT_WORK_TYPE, OPT_SHARD, OPT_JUNIT, OPT_REPEAT };
 
 static const struct option run_options[] = {
 	{ "help",          no_argument,       NULL, 'h' },
@@ -222,6 +232,7 @@ static const struct option run_options[] = {
 	{ "work-type",     required_argument, NULL, OPT_WORK_TYPE },
 	{ "shard",         required_argument, NULL, OPT_SHARD },
 	{ "junit",         required_argument, NULL, OPT_JUNIT },
+	{ "repeat",        required_argument, NULL, OPT_REPEAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -238,6 +249,7 @@ int cmd_run(int argc, char **argv)
 	struct ktstr_taskstats *ts = NULL;
 	const char *filter = NULL, *json_path = NULL, *junit_path = NULL;
 	struct ktstr_shard shard = { 1, 1 };
+	int repeat = 1;
 	const char **names = NULL;
 	int nr_names = 0, nsel = 0, nout = 0, rc = 2, ret;
 	int passed = 0, failed = 0, skipped = 0;
@@ -294,6 +306,13 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_JUNIT:
 			junit_path = optarg;
+			break;
+		case OPT_REPEAT:
+			if (parse_u64(optarg, &v) || v < 1 || v > 1000) {
+				fprintf(stderr, "ktstr run: bad --repeat '%s' (1..1000)\n", optarg);
+				goto bad;
+			}
+			repeat = (int)v;
 			break;
 		case OPT_SHARD:
 			if (ktstr_shard_parse(optarg, &shard)) {
@@ -451,7 +470,7 @@ int cmd_run(int argc, char **argv)
 		if (!kept) {
 			printf("# shard %u/%u of %d scenario(s) is empty\n0/0 passed (0 skipped, 0 failed)\n",
 			       shard.k, shard.n, nsel);
-			rc = write_outputs(json_path, junit_path, NULL, 0, &opts);
+			rc = write_outputs(json_path, junit_path, NULL, 0, &opts, 1, 1);
 			goto out;
 		}
 		nsel = kept;
@@ -479,6 +498,18 @@ int cmd_run(int argc, char **argv)
 	if (!njobs) {
 		fprintf(stderr, "ktstr run: no valid flag profile for the scenarios selected\n");
 		goto bad;
+	}
+	if (repeat > 1) {
+		/* Round-robin, so that a slow drift of the machine hits every scenario alike. */
+		struct job *all = calloc((size_t)njobs * repeat, sizeof(*all));
+
+		if (!all)
+			goto fail;
+		for (int r = 0; r < repeat; r++)
+			memcpy(all + (size_t)r * njobs, jobs, njobs * sizeof(*jobs));
+		free(jobs);
+		jobs = all;
+		njobs *= repeat;
 	}
 	outs = calloc(njobs, sizeof(*outs));
 	if (!outs)
@@ -635,7 +666,7 @@ int cmd_run(int argc, char **argv)
 		printf("BUG SUMMARY: %s\n", scx.summary);
 	printf("%d/%d passed (%d skipped, %d failed)\n", passed, nout, skipped, failed);
 	rc = failed ? 1 : 0;
-	if (write_outputs(json_path, junit_path, outs, nout, &opts))
+	if (write_outputs(json_path, junit_path, outs, nout, &opts, repeat, njobs / repeat))
 		rc = 1;
 	goto out;
 
