@@ -7,7 +7,7 @@
 # error" and hangs (FAKE_KVM=internal) -- or pretends KVM works
 # (FAKE_KVM=works: it boots TCG in its place); every other boot goes to the
 # real QEMU. Checked: the fallback and its one line, QEMU's first error
-# line, the accelerator line, the guest learning its accelerator
+# line, the one accelerator line of every run, the guest learning its accelerator
 # (KTSTR_VM_ACCEL), the verdict kept in the cache and used by the next run,
 # a QEMU upgrade probing again, and KTSTR_ACCEL forcing either way.
 #
@@ -113,9 +113,12 @@ check() {
 	fi
 }
 
-# The last "accelerator" line on stderr.
+# The "accelerator" line on stderr; naccel: how many there are (one a run).
 accel_line() {
 	grep '^ktstr vm: accelerator ' "$d/err" | tail -n 1
+}
+naccel() {
+	grep -c '^ktstr vm: accelerator ' "$d/err"
 }
 
 # --- A: KVM aborts at start (MSR 0x10a): fall back, say so, remember. ---
@@ -127,7 +130,7 @@ if grep -q 'accelerator tcg (no usable /dev/kvm)' "$d/err"; then
 else
 	kvm_probe=yes
 	why=""
-	nfb=$(grep -c "KVM failed before the guest's init" "$d/err")
+	nfb=$(grep -c 'falling back to TCG' "$d/err")
 	if [ "$rc" != 0 ]; then
 		why="exit $rc, want 0"
 	elif ! grep -qx 'guest-accel=tcg' "$d/out"; then
@@ -136,8 +139,9 @@ else
 		why="$nfb fallback lines, want one"
 	elif ! grep -q "KVM failed before the guest's init (qemu killed by signal 6: qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69); falling back to TCG" "$d/err"; then
 		why="the fallback line does not quote QEMU's first error line"
-	elif ! accel_line | grep -q '^ktstr vm: accelerator tcg '; then
-		why="the last accelerator line is '$(accel_line)', want tcg"
+	elif [ "$(naccel)" != 1 ] ||
+	     ! accel_line | grep -q "^ktstr vm: accelerator tcg (KVM failed before the guest's init)"; then
+		why="$(naccel) accelerator lines, the last '$(accel_line)'; want one, tcg"
 	elif [ "$(tr '\n' ' ' <"$FAKE_LOG")" != "accel=kvm accel=tcg,thread=single " ]; then
 		why="QEMU ran as: $(tr '\n' ' ' <"$FAKE_LOG")"
 	elif [ "$(verdict a)" != tcg ]; then
@@ -156,7 +160,7 @@ else
 		why="KVM was tried again"
 	elif grep -q 'falling back' "$d/err"; then
 		why="it fell back again"
-	elif [ "$(grep -c '^ktstr vm: accelerator ' "$d/err")" != 1 ] ||
+	elif [ "$(naccel)" != 1 ] ||
 	     ! accel_line | grep -q 'accelerator tcg (KVM failed on this host before'; then
 		why="accelerator line '$(accel_line)'"
 	fi
@@ -173,7 +177,7 @@ else
 		why="it fell back though KVM was forced"
 	elif ! grep -q '^ktstr vm: qemu killed by signal 6: qemu-system-x86_64: error: failed to set MSR 0x10a' "$d/err"; then
 		why="no 'qemu killed by signal 6: <QEMU's first error line>'"
-	elif ! accel_line | grep -q 'accelerator kvm (forced by KTSTR_ACCEL=kvm)'; then
+	elif [ "$(naccel)" != 1 ] || ! accel_line | grep -q 'accelerator kvm (forced by KTSTR_ACCEL=kvm)'; then
 		why="accelerator line '$(accel_line)'"
 	fi
 	check "KTSTR_ACCEL=kvm forces KVM over a tcg verdict: exit 125 with QEMU's first error line" "$why"
@@ -192,6 +196,8 @@ else
 		why="took ${secs}s: the hung QEMU was not stopped at its error"
 	elif ! grep -qx 'guest-accel=tcg' "$d/out"; then
 		why="the guest did not see KTSTR_VM_ACCEL=tcg"
+	elif [ "$(naccel)" != 1 ]; then
+		why="$(naccel) accelerator lines, want one"
 	elif [ "$(ls "$d/a/accel" | wc -l)" != 2 ]; then
 		why="$(ls "$d/a/accel" | wc -l) verdict files, want 2 (one per QEMU)"
 	fi
@@ -207,7 +213,8 @@ else
 		why="the guest did not see KTSTR_VM_ACCEL=kvm"
 	elif grep -q 'falling back' "$d/err"; then
 		why="it fell back"
-	elif ! accel_line | grep -q '^ktstr vm: accelerator kvm (the KVM probe passed)'; then
+	elif [ "$(naccel)" != 1 ] ||
+	     ! accel_line | grep -q '^ktstr vm: accelerator kvm (the KVM probe passed)'; then
 		why="accelerator line '$(accel_line)'"
 	elif [ "$(verdict f)" != kvm ]; then
 		why="cached verdict '$(verdict f)', want kvm"
@@ -223,8 +230,7 @@ if [ "$rc" != 0 ]; then
 	why="exit $rc, want 0"
 elif grep -q 'accel=kvm' "$FAKE_LOG"; then
 	why="KVM was tried"
-elif [ "$(grep -c '^ktstr vm: accelerator ' "$d/err")" != 1 ] ||
-     ! accel_line | grep -q 'accelerator tcg (forced by KTSTR_ACCEL=tcg)'; then
+elif [ "$(naccel)" != 1 ] || ! accel_line | grep -q 'accelerator tcg (forced by KTSTR_ACCEL=tcg)'; then
 	why="accelerator line '$(accel_line)'"
 elif [ -e "$d/t/accel" ]; then
 	why="a forced choice was cached"

@@ -43,8 +43,8 @@ static void usage(FILE *f)
 		"Accelerator: KVM when it works, else TCG (software emulation). When QEMU\n"
 		"under KVM fails before the guest's init runs, ktstr vm says so and boots\n"
 		"again under TCG, and keeps that verdict for this host, kernel and QEMU in\n"
-		"$KTSTR_CACHE/accel/. One stderr line names the accelerator of each boot;\n"
-		"the guest gets it as %s=kvm|tcg.\n"
+		"$KTSTR_CACHE/accel/. One stderr line names the accelerator the guest ran\n"
+		"under; the guest gets it as %s=kvm|tcg.\n"
 		"\n"
 		"Environment: KTSTR_ACCEL=kvm|tcg forces the accelerator (no fallback);\n"
 		"KTSTR_QEMU names the QEMU binary.\n",

@@ -163,11 +163,6 @@ int ktstr_vm_accel_pick(struct ktstr_vm_accel *a)
 	return 0;
 }
 
-void ktstr_vm_accel_say(const struct ktstr_vm_accel *a)
-{
-	fprintf(stderr, "ktstr vm: accelerator %s (%s)\n", a->kvm ? "kvm" : "tcg", a->why);
-}
-
 /* mkdir -p for the cache's accel dir; 0 or -errno. */
 static int make_dirs(char *path)
 {

@@ -184,6 +184,16 @@ static void error_line(const char *path, char *buf, size_t size)
 	fclose(f);
 }
 
+/* The one line naming the accelerator of this boot. */
+static void say_accel(struct ktstr_vm_qemu *q)
+{
+	if (q->accel_said)
+		return;
+	fprintf(stderr, "ktstr vm: accelerator %s (%s)\n", q->kvm ? "kvm" : "tcg",
+		q->accel_why ? q->accel_why : "chosen by the caller");
+	q->accel_said = true;
+}
+
 /* Did the guest's /init write its marker on COM2? */
 static bool init_ran(const char *com2)
 {
@@ -306,12 +316,13 @@ static struct timespec until(double deadline)
 
 /*
  * Wait for QEMU, forwarding the console and copying its stderr until both
- * reach EOF, then until QEMU has exited (*status set). Returns 0 when it
+ * reach EOF, then until QEMU has exited (*status set); say the accelerator
+ * once the guest's init has run. Returns 0 when it
  * exited, 1 on timeout, 2 on a stop signal, 3 when it said "KVM internal
  * error"; in the last three cases QEMU is still running.
  */
-static int wait_qemu(const struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
-		     struct scan *s, struct errs *e, int *status)
+static int wait_qemu(struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
+		     const char *com2, struct scan *s, struct errs *e, int *status)
 {
 	double deadline = now() + q->opts->timeout_s;
 	int fds[2] = { out_fd, err_fd };
@@ -328,6 +339,11 @@ static int wait_qemu(const struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int e
 				pfd[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 		if (e->kvm_error)
 			return 3;
+		/* Until the guest's init runs, look for its marker now and then. */
+		if (!q->init_ran && (q->init_ran = init_ran(com2)))
+			say_accel(q);
+		if (!q->init_ran && ts.tv_sec * 1000000000L + ts.tv_nsec > 50000000L)
+			ts = (struct timespec){ 0, 50000000L };
 		if (!n && waitpid(pid, status, WNOHANG) == pid)
 			return 0;
 		if (*q->stop_sig)
@@ -405,7 +421,7 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	bool dirty;
 	pid_t pid;
 
-	q->init_ran = q->kvm_failed = false;
+	q->init_ran = q->kvm_failed = q->accel_said = false;
 	q->why[0] = '\0';
 	if (regcomp(&s.re, CONSOLE_BAD, REG_EXTENDED | REG_NOSUB)) {
 		fprintf(stderr, "ktstr vm: internal error: bad console pattern\n");
@@ -497,7 +513,7 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	if (pid < 0)
 		goto out;
 
-	how = wait_qemu(q, pid, pfd[0], efd[0], &s, &e, &status);
+	how = wait_qemu(q, pid, pfd[0], efd[0], com2, &s, &e, &status);
 	if (how) {
 		kill_reap(pid);
 		if (s.len) {
@@ -508,9 +524,10 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	} else if (s.len) {
 		scan_line(&s);
 	}
-	q->init_ran = init_ran(com2);
+	q->init_ran = q->init_ran || init_ran(com2);
 	if (kvm_failed_early(q, how, status, &s, errf))
 		goto out;
+	say_accel(q);
 	if (how == 1 || how == 2) {
 		if (how == 1)
 			fprintf(stderr, "ktstr vm: timed out after %d s\n", o->timeout_s);

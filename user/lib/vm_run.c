@@ -90,13 +90,13 @@ static int boot(struct ktstr_vm_accel *a, const char *kernel, const char *initrd
 		.tmpdir = tmpdir,
 		.kvm = a->kvm,
 		.fallback = a->fallback,
+		.accel_why = a->why,
 		.opts = opts,
 		.wait_mask = wait_mask,
 		.stop_sig = &stop_sig,
 	};
 	int ret;
 
-	ktstr_vm_accel_say(a);
 	ret = ktstr_vm_qemu_run(&q);
 	check_pending(stops);
 	if (q.kvm_failed && !stop_sig) {
@@ -104,9 +104,8 @@ static int boot(struct ktstr_vm_accel *a, const char *kernel, const char *initrd
 			"falling back to TCG, remembered for this host in %s\n",
 			q.why, a->path);
 		a->kvm = a->fallback = false;
-		a->why = "fallback after the KVM failure";
-		ktstr_vm_accel_say(a);
 		q.kvm = q.fallback = false;
+		q.accel_why = "KVM failed before the guest's init";
 		ret = ktstr_vm_qemu_run(&q);
 		check_pending(stops);
 		/* Only TCG getting where KVM did not makes a verdict. */

@@ -140,8 +140,6 @@ struct ktstr_vm_accel {
  * line on stderr (bad KTSTR_ACCEL).
  */
 int ktstr_vm_accel_pick(struct ktstr_vm_accel *a);
-/* "ktstr vm: accelerator kvm|tcg (why)" on stderr. */
-void ktstr_vm_accel_say(const struct ktstr_vm_accel *a);
 /* Keep the verdict for this host (atomically); 0 or -errno, said on stderr. */
 int ktstr_vm_accel_remember(struct ktstr_vm_accel *a, bool kvm);
 void ktstr_vm_accel_free(struct ktstr_vm_accel *a);
@@ -213,11 +211,18 @@ struct ktstr_vm_qemu {
 	 * kvm_failed and why, for the caller to retry with TCG.
 	 */
 	bool fallback;
+	/*
+	 * Why this accelerator: "ktstr vm: accelerator kvm|tcg (why)" goes to
+	 * stderr once, as soon as the guest's init runs (or when the boot
+	 * ends without it), not for a KVM boot handed back for the fallback.
+	 */
+	const char *accel_why;
 	const struct ktstr_vm_opts *opts;
 	const sigset_t *wait_mask;	/* mask for ppoll: lets SIGINT/TERM in */
 	volatile sig_atomic_t *stop_sig; /* set by our handler when signalled */
 	/* Out: */
 	bool init_ran;			/* the guest's /init wrote its first marker */
+	bool accel_said;		/* the accelerator line was printed */
 	bool kvm_failed;		/* see fallback */
 	char why[512];			/* what failed, with QEMU's first error line */
 };
