@@ -113,24 +113,51 @@ static void usage(FILE *f)
 		KTSTR_CGROUP_ROOT, KTSTR_CGROUP_PREFIX);
 }
 
-static void print_cgroup(const struct ktstr_cgroup_stats *c,
-			 enum ktstr_kernel_source src)
+/*
+ * Per-cgroup statistics as two aligned tables under 80 columns: what the
+ * workers saw, then what the kernel measured (module or taskstats).
+ */
+static void print_cgroups(const struct ktstr_cgroup_stats *cg, size_t n,
+			  enum ktstr_kernel_source src)
 {
-	printf("  %s: workers=%d cpus=%d spread=%.1f%% gap=%llums migrations=%llu iter=%llu",
-	       c->name, c->workers, c->cpus, c->spread,
-	       (unsigned long long)c->max_gap_ms, (unsigned long long)c->migrations,
-	       (unsigned long long)c->iterations);
-	if (c->has_kernel && src == KTSTR_KSRC_TASKSTATS)
-		printf(" | taskstats: wait=%.1fms wait_spread=%.1f%%",
-		       c->total_wait_ns / 1e6, c->wait_spread);
-	else if (c->has_kernel)
-		printf(" | kernel: max_wait=%.1fms (%s[%d] cpu%d) wait=%.1fms "
-		       "wait_spread=%.1f%% migrations=%llu starvations=%llu",
-		       c->max_wait_ns / 1e6, c->max_wait_comm, (int)c->max_wait_pid,
-		       c->max_wait_cpu, c->total_wait_ns / 1e6, c->wait_spread,
+	bool kernel = false;
+
+	printf("  %-16s %7s %4s %7s %7s %6s %12s\n", "cgroup", "workers", "cpus", "spread",
+	       "gap ms", "migr", "iterations");
+	for (size_t i = 0; i < n; i++) {
+		const struct ktstr_cgroup_stats *c = &cg[i];
+
+		printf("  %-16.16s %7d %4d %6.1f%% %7llu %6llu %12llu\n", c->name, c->workers,
+		       c->cpus, c->spread, (unsigned long long)c->max_gap_ms,
+		       (unsigned long long)c->migrations, (unsigned long long)c->iterations);
+		kernel |= c->has_kernel;
+	}
+	if (!kernel)
+		return;
+	if (src == KTSTR_KSRC_TASKSTATS) {
+		printf("  %-16s %10s %8s   (taskstats: no longest wait, migrations, starvations)\n",
+		       "cgroup", "wait ms", "spread");
+		for (size_t i = 0; i < n; i++)
+			if (cg[i].has_kernel)
+				printf("  %-16.16s %10.1f %7.1f%%\n", cg[i].name,
+				       cg[i].total_wait_ns / 1e6, cg[i].wait_spread);
+		return;
+	}
+	printf("  %-12s %8s %-22s %9s %7s %5s %5s\n", "kernel", "max wait", "longest waiter",
+	       "wait ms", "spread", "migr", "starv");
+	for (size_t i = 0; i < n; i++) {
+		const struct ktstr_cgroup_stats *c = &cg[i];
+		char who[40];
+
+		if (!c->has_kernel)
+			continue;
+		snprintf(who, sizeof(who), "%.15s[%d] cpu%d", c->max_wait_comm,
+			 (int)c->max_wait_pid, c->max_wait_cpu);
+		printf("  %-12.12s %6.1fms %-22.22s %9.1f %6.1f%% %5llu %5llu\n", c->name,
+		       c->max_wait_ns / 1e6, who, c->total_wait_ns / 1e6, c->wait_spread,
 		       (unsigned long long)c->kernel_migrations,
 		       (unsigned long long)c->starvations);
-	printf("\n");
+	}
 }
 
 static void print_outcome(const struct ktstr_outcome *o, bool verbose)
@@ -149,8 +176,8 @@ static void print_outcome(const struct ktstr_outcome *o, bool verbose)
 		if (d->kind != KTSTR_DETAIL_SKIP)
 			printf("  [%s] %s\n", ktstr_detail_kind_name(d->kind), d->message);
 	}
-	for (size_t i = 0; i < o->res.nr_cgroups; i++)
-		print_cgroup(&o->res.cgroups[i], o->kernel_source);
+	if (o->res.nr_cgroups)
+		print_cgroups(o->res.cgroups, o->res.nr_cgroups, o->kernel_source);
 out:
 	fflush(stdout);
 }
