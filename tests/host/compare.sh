@@ -292,7 +292,10 @@ bad "empty.json: not valid JSON" "$d/empty.json" "$B"
 bad "v2.json: unsupported \"version\" (want 1)" "$B" "$d/v2.json"
 bad "nover.json: no \"version\"" "$d/nover.json" "$B"
 bad "verdict.json: results[0] (x): \"verdict\" is not PASS, FAIL or SKIP" "$B" "$d/verdict.json"
-bad "gauntlet.json: results[0] has no string \"name\"" "$B" "$d/gauntlet.json"
+printf '{ "version": 1, "results": [ { "scenario": "x", "topology": "t" } ] }\n' \
+	>"$d/gauntlet-bad.json"
+bad "gauntlet-bad.json: results[0] (x@t): \"verdict\" is not PASS, FAIL or SKIP" "$B" \
+	"$d/gauntlet-bad.json"
 for g in max_gap_ms max_gap_ms=1 max_gap_ms=1,2,3 max_gap_ms=-1,2 max_gap_ms=1,x \
 	 max_gap_ms=0x10,2 max_gap_ms=inf,2 max_gap_ms=nan,2 "max_gap_ms= 1,2" max_gap_ms=1e3,2 \
 	 max_gap_ms=,2 max_gap_ms=1, =1,2 ""; do
@@ -315,6 +318,17 @@ if "$K" compare --help >"$d/out" 2>"$d/err" && grep -q '^usage: ktstr compare' "
 else
 	not_ok "--help"
 fi
+# Gauntlet files: cells pair by scenario@topology, verdicts compared.
+printf '{ "version": 1, "results": [ { "scenario": "x", "topology": "t", "verdict": "FAIL" } ] }\n' \
+	>"$d/gauntlet-fail.json"
+"$K" compare "$d/gauntlet.json" "$d/gauntlet-fail.json" >"$d/out" 2>"$d/err"
+rc=$?
+if [ "$rc" = 1 ] && grep -qx 'REGRESSED x@t verdict PASS -> FAIL' "$d/out" && [ ! -s "$d/err" ]; then
+	ok "gauntlet files: a cell's PASS -> FAIL is a regression (exit 1)"
+else
+	not_ok "gauntlet files (exit $rc)"
+fi
+
 # Provenance: two runs from different kernels/accelerators are compared with
 # a warning first; the same provenance gives none.
 prov() {
