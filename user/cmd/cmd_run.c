@@ -160,11 +160,13 @@ static void print_cgroups(const struct ktstr_cgroup_stats *cg, size_t n,
 	}
 }
 
-static void print_outcome(const struct ktstr_outcome *o, bool verbose)
+/* "[n/N] VERDICT NAME (Ss): reason": n counts scenarios as they finish. */
+static void print_outcome(const struct ktstr_outcome *o, bool verbose, int n, int total)
 {
 	bool detail = o->verdict == KTSTR_VERDICT_FAIL || o->expect_fail || verbose;
 
-	printf("%s %s (%.1fs)", ktstr_verdict_name(o->verdict), o->name, o->seconds);
+	printf("[%d/%d] %s %s (%.1fs)", n, total, ktstr_verdict_name(o->verdict), o->name,
+	       o->seconds);
 	if (o->reason[0] && (o->verdict != KTSTR_VERDICT_PASS || o->expect_fail))
 		printf(": %s", o->reason);
 	printf("\n");
@@ -610,7 +612,7 @@ int cmd_run(int argc, char **argv)
 				 jobs[i].s->category);
 			outs[nout].verdict = KTSTR_VERDICT_SKIP;
 			snprintf(outs[nout].reason, sizeof(outs[nout].reason), "%s", fwhy);
-			print_outcome(&outs[nout], verbose);
+			print_outcome(&outs[nout], verbose, nout + 1, njobs);
 			skipped++;
 			nout++;
 			continue;
@@ -677,7 +679,7 @@ int cmd_run(int argc, char **argv)
 			printf("BUG SUMMARY: %s\n", scx.summary);
 			summarized = true;
 		}
-		print_outcome(&outs[nout], verbose);
+		print_outcome(&outs[nout], verbose, nout + 1, njobs);
 		passed += outs[nout].verdict == KTSTR_VERDICT_PASS;
 		failed += outs[nout].verdict == KTSTR_VERDICT_FAIL;
 		skipped += outs[nout].verdict == KTSTR_VERDICT_SKIP;
