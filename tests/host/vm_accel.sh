@@ -2,16 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host test: `ktstr vm` falling back from a failing KVM to TCG. A fake QEMU
-# (KTSTR_QEMU) fails under `-accel kvm` the way some hosts do -- aborts
-# with "failed to set MSR 0x10a" (FAKE_KVM=abort) or says "KVM internal
-# error" and hangs (FAKE_KVM=internal) -- or pretends KVM works
-# (FAKE_KVM=works: it boots TCG in its place); every other boot goes to the
-# real QEMU. Checked: the fallback and its one line, QEMU's first error
-# line, the one accelerator line of every run, the guest learning its accelerator
-# (KTSTR_VM_ACCEL), the verdict kept in the cache and used by the next run,
-# a QEMU upgrade probing again, and KTSTR_ACCEL forcing either way.
+# (KTSTR_QEMU) fails under `-accel kvm` the way some hosts do: it aborts
+# with "failed to set MSR 0x10a" (FAKE_KVM=abort), or says "KVM internal
+# error" on stderr (FAKE_KVM=internal) or on the console (FAKE_KVM=console)
+# and hangs; or it pretends KVM works (FAKE_KVM=works: it boots TCG in its
+# place). Every other boot goes to the real QEMU. Checked: the fallback and
+# its one line, QEMU's first error line, the one accelerator line of every
+# run, the guest learning its accelerator (KTSTR_VM_ACCEL), the verdict
+# kept in the cache and used by the next run, a QEMU upgrade probing
+# again, and KTSTR_ACCEL forcing either way.
 #
-# Boots about five TCG guests (each a few seconds). Each run gets a cache
+# Boots about six TCG guests (each a few seconds). Each run gets a cache
 # of its own ($KTSTR_CACHE) whose kernels/ points at the real one.
 cd "$(dirname "$0")/../.." || exit 1
 K=${KTSTR:-build/ktstr}
@@ -54,6 +55,10 @@ if [ "$accel" = kvm ]; then
 	internal)
 		echo "KVM internal error. Suberror: 1" >&2
 		echo "emulation failure" >&2
+		exec sleep 600
+		;;
+	console)
+		echo "KVM internal error. Suberror: 3"
 		exec sleep 600
 		;;
 	works)
@@ -202,6 +207,21 @@ else
 		why="$(ls "$d/a/accel" | wc -l) verdict files, want 2 (one per QEMU)"
 	fi
 	check "a new QEMU binary is probed again; 'KVM internal error' from a hung QEMU falls back at once (${secs}s)" "$why"
+
+	# --- H: "KVM internal error" on the console before init, hung. ---
+	newcache h
+	vm h console
+	why=""
+	if [ "$rc" != 0 ]; then
+		why="exit $rc, want 0"
+	elif ! grep -q "KVM failed before the guest's init (QEMU: KVM internal error. Suberror: 3); falling back to TCG" "$d/err"; then
+		why="no fallback line naming the KVM internal error"
+	elif [ "$secs" -ge 100 ]; then
+		why="took ${secs}s: the hung QEMU was not stopped at its error"
+	elif [ "$(verdict h)" != tcg ]; then
+		why="cached verdict '$(verdict h)', want tcg"
+	fi
+	check "'KVM internal error' on the console before init falls back at once (${secs}s)" "$why"
 
 	# --- F: KVM that works: kvm verdict cached. ---
 	newcache f

@@ -6,8 +6,9 @@
  *  - COM2 is a file in the temp dir where the guest's /init writes
  *    "KTSTR-RESULT ..." (and "KTSTR-DMESG ..." lines), read after QEMU exits;
  *  - QEMU's stderr is a pipe, copied to a file (its first error line is
- *    quoted when QEMU fails) and watched for "KVM internal error", after
- *    which QEMU never runs the guest again: it is killed at once.
+ *    quoted when QEMU fails) and watched for "KVM internal error" (so is
+ *    the console until the guest's init runs), after which QEMU never runs
+ *    the guest again: it is killed at once.
  * Under KVM with q->fallback, QEMU failing before the guest's /init wrote
  * its marker on COM2 is handed back to the caller (kvm_failed) to retry
  * with TCG, not reported.
@@ -43,6 +44,7 @@ struct scan {
 	size_t len;
 	char *panic;		/* first "Kernel panic" line */
 	char *oops;		/* first other bad line */
+	char *kvm;		/* first "KVM internal error" line */
 };
 
 /* QEMU's stderr: copied to a file, watched for KVM's internal error. */
@@ -50,8 +52,18 @@ struct errs {
 	int fd;			/* the copy, or -1 */
 	char line[LINE_MAX_LEN];
 	size_t len;
-	bool kvm_error;
+	char kvm[256];		/* its "KVM internal error" line, once seen */
 };
+
+#define KVM_ERROR	"KVM internal error"
+
+static void copy_line(char *buf, size_t size, const char *line)
+{
+	size_t n = strnlen(line, size - 1);
+
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+}
 
 static void errs_chunk(struct errs *e, const char *buf, size_t len)
 {
@@ -66,8 +78,8 @@ static void errs_chunk(struct errs *e, const char *buf, size_t len)
 		}
 		e->line[e->len] = '\0';
 		e->len = 0;
-		if (strstr(e->line, "KVM internal error"))
-			e->kvm_error = true;
+		if (!e->kvm[0] && strstr(e->line, KVM_ERROR))
+			copy_line(e->kvm, sizeof(e->kvm), e->line);
 	}
 }
 
@@ -75,6 +87,8 @@ static void scan_line(struct scan *s)
 {
 	s->line[s->len] = '\0';
 	s->len = 0;
+	if (!s->kvm && strstr(s->line, KVM_ERROR))
+		s->kvm = strdup(s->line);
 	if (regexec(&s->re, s->line, 0, NULL, 0))
 		return;
 	if (strstr(s->line, "Kernel panic")) {
@@ -156,14 +170,6 @@ static void kill_reap(pid_t pid)
  * QEMU's first error line in its stderr copy: the first line saying
  * "error", else the first non-blank one; "" if none. '\r' and '\n' stripped.
  */
-static void copy_line(char *buf, size_t size, const char *line)
-{
-	size_t n = strnlen(line, size - 1);
-
-	memcpy(buf, line, n);
-	buf[n] = '\0';
-}
-
 static void error_line(const char *path, char *buf, size_t size)
 {
 	FILE *f = fopen(path, "re");
@@ -337,7 +343,10 @@ static int wait_qemu(struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
 		for (int i = 0; i < 2; i++)
 			if (fds[i] >= 0)
 				pfd[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-		if (e->kvm_error)
+		/* On the console it counts only before the guest's init runs. */
+		if (!e->kvm[0] && s->kvm && !q->init_ran)
+			copy_line(e->kvm, sizeof(e->kvm), s->kvm);
+		if (e->kvm[0])
 			return 3;
 		/* Until the guest's init runs, look for its marker now and then. */
 		if (!q->init_ran && (q->init_ran = init_ran(com2)))
@@ -381,7 +390,7 @@ static int wait_qemu(struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
  * caller, instead of reporting it.
  */
 static bool kvm_failed_early(struct ktstr_vm_qemu *q, int how, int status,
-			     const struct scan *s, const char *errf)
+			     const struct scan *s, const struct errs *e, const char *errf)
 {
 	char line[400];
 
@@ -389,7 +398,7 @@ static bool kvm_failed_early(struct ktstr_vm_qemu *q, int how, int status,
 		return false;
 	error_line(errf, line, sizeof(line));
 	if (how == 3)
-		snprintf(q->why, sizeof(q->why), "QEMU: %s", line);
+		snprintf(q->why, sizeof(q->why), "QEMU: %s", e->kvm);
 	else if (WIFSIGNALED(status))
 		snprintf(q->why, sizeof(q->why), "qemu killed by signal %d%s%s",
 			 WTERMSIG(status), *line ? ": " : "", line);
@@ -525,7 +534,7 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 		scan_line(&s);
 	}
 	q->init_ran = q->init_ran || init_ran(com2);
-	if (kvm_failed_early(q, how, status, &s, errf))
+	if (kvm_failed_early(q, how, status, &s, &e, errf))
 		goto out;
 	say_accel(q);
 	if (how == 1 || how == 2) {
@@ -540,7 +549,7 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	error_line(errf, msg, sizeof(msg));
 	if (how == 3) {
 		/* A paused guest never finishes: it was killed above. */
-		fprintf(stderr, "ktstr vm: qemu stopped the guest: %s\n", msg);
+		fprintf(stderr, "ktstr vm: qemu stopped the guest: %s\n", e.kvm);
 		goto out;
 	}
 
@@ -578,6 +587,7 @@ out:
 	regfree(&s.re);
 	free(s.panic);
 	free(s.oops);
+	free(s.kvm);
 	free(dmesg);
 	free(argv);
 	ktstr_vm_topology_args_free(topo_args);

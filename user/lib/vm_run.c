@@ -101,7 +101,7 @@ static int boot(struct ktstr_vm_accel *a, const char *kernel, const char *initrd
 	check_pending(stops);
 	if (q.kvm_failed && !stop_sig) {
 		fprintf(stderr, "ktstr vm: KVM failed before the guest's init (%s); "
-			"falling back to TCG, remembered for this host in %s\n",
+			"falling back to TCG (the verdict for this host goes to %s once TCG boots)\n",
 			q.why, a->path);
 		a->kvm = a->fallback = false;
 		q.kvm = q.fallback = false;
