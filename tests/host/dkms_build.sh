@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host test: DKMS can add and build ktstr.ko from dkms.conf and Kbuild for
-# the test kernel (whose headers live in the ktstr cache, not in
-# /lib/modules). Leaves /usr/src and the DKMS tree as it found them.
+# Host test: DKMS can add and build ktstr.ko from the sources that
+# `make install-dkms-src` lays out (dkms.conf from dkms.conf.in, Kbuild, kmod/,
+# the uapi header: nothing else) for the test kernel (whose headers live in
+# the ktstr cache, not in /lib/modules). Leaves /usr/src and the DKMS tree
+# as it found them.
 cd "$(dirname "$0")/../.."
 name="dkms builds ktstr.ko from dkms.conf"
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+ver=$(make -s version)
 cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 kdir=$(readlink -f "$cache/kernels/default/build")
 kver=$(cat "$cache/kernels/default/.complete" 2>/dev/null)
@@ -25,10 +27,11 @@ cleanup() {
 	rm -rf "$src"
 }
 trap cleanup EXIT INT TERM
-mkdir -p "$src"
-git ls-files -z Kbuild Makefile dkms.conf kmod include | xargs -0 cp --parents -t "$src"
 log=$(mktemp)
-if dkms add -m ktstr -v "$ver" >"$log" 2>&1 &&
+if make -s install-dkms-src DESTDIR= DKMS_SRCDIR="$src" >"$log" 2>&1 &&
+   [ "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$src/dkms.conf")" = "$ver" ] &&
+   [ ! -e "$src/Makefile" ] && [ ! -e "$src/build" ] && [ ! -e "$src/user" ] &&
+   dkms add -m ktstr -v "$ver" >"$log" 2>&1 &&
    dkms build -m ktstr -v "$ver" -k "$kver" --kernelsourcedir "$kdir" >>"$log" 2>&1 &&
    [ -f "/var/lib/dkms/ktstr/$ver/$kver/x86_64/module/ktstr.ko" ]; then
 	echo "ok - $name ($kver)"

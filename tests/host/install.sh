@@ -32,7 +32,7 @@ if ! make -s install DESTDIR="$d/root" PREFIX="$prefix" >"$d/make.log" 2>&1; the
 fi
 why=""
 for f in bin/ktstr libexec/ktstr/kernel-fetch.sh libexec/ktstr/deps.sh \
-	 libexec/ktstr/lib/buildroot.sh share/man/man1/ktstr.1 \
+	 libexec/ktstr/lib/buildroot.sh libexec/ktstr/lib/cache.sh share/man/man1/ktstr.1 \
 	 share/bash-completion/completions/ktstr lib/libktstr.a lib/pkgconfig/libktstr.pc \
 	 include/ktstr/vm.h; do
 	[ -e "$root/$f" ] || why="$why $f"
