@@ -7,7 +7,9 @@
 #   make test       deps + build + host unit tests + in-guest tests
 #   make dkms-install   install the module on this host with DKMS
 #   make install [PREFIX=/usr/local] [DESTDIR=]   ktstr, its scripts, man page,
-#                       bash completion, the library
+#                       bash completion, the library, the module's sources
+#   make install-dkms-src [DKMS_SRCDIR=]   only the module's sources, for DKMS
+#   dpkg-buildpackage -b -us -uc   the Debian packages (debian/)
 #
 # The test kernel (Debian 6.12: image and headers) is unpacked into
 # $(KTSTR_CACHE), outside the source tree; nothing is installed in /boot.

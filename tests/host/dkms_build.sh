@@ -21,6 +21,30 @@ if [ -e "/usr/src/ktstr-$ver" ] || dkms status -m ktstr 2>/dev/null | grep -q .;
 	echo "ok - $name # SKIP ktstr is already in DKMS on this machine"
 	exit 0
 fi
+
+# make dkms-install names a linux-headers package only when the archive has
+# one: for a kernel version no archive has, it says so instead.
+none=0.0.0-ktstr-none
+if [ ! -d "/lib/modules/$none" ]; then
+	out=$(KVER=$none scripts/dkms-install.sh "$ver" 2>&1)
+	rc=$?
+	if [ "$rc" != 0 ] && ! echo "$out" | grep -q "apt-get install linux-headers-$none" &&
+	   echo "$out" | grep -q "no package linux-headers-$none"; then
+		echo "ok - dkms-install suggests no headers package that does not exist"
+	else
+		echo "not ok - dkms-install for kernel $none (exit $rc): $out"
+	fi
+fi
+if [ ! -d "/lib/modules/$kver/build" ] && apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
+	out=$(KVER=$kver scripts/dkms-install.sh "$ver" 2>&1)
+	rc=$?
+	if [ "$rc" != 0 ] && echo "$out" | grep -q "apt-get install linux-headers-$kver\$"; then
+		echo "ok - dkms-install suggests linux-headers-$kver, which the archive has"
+	else
+		echo "not ok - dkms-install for kernel $kver (exit $rc): $out"
+	fi
+fi
+
 src="/usr/src/ktstr-$ver"
 cleanup() {
 	dkms remove -m ktstr -v "$ver" --all >/dev/null 2>&1
