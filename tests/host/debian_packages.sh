@@ -367,7 +367,7 @@ $lock_cmd sh -c 'date +%s >"$1/vm.start"; shift; exec "$@"' sh "$d" \
 	>"$d/vm.log" 2>&1
 rc=$?
 t4=$(cat "$d/vm.start" 2>/dev/null || echo "$t3")
-if [ "$rc" = 0 ] && ! grep -q 'module failed to load' "$d/vm.log"; then
+if [ "$rc" = 0 ] && grep -q '^backend: module' "$d/vm.log" && ! grep -q 'module failed to load' "$d/vm.log"; then
 	ok "packaged ktstr vm --module (the DKMS-built ktstr.ko) -- ktstr stat --backend module -- true ($(($(date +%s) - t4)) s, $((t4 - t3)) s waiting for $guest_lock)"
 else
 	why=""
