@@ -24,8 +24,10 @@ dkms libelf1 dwarves libhwloc-dev libnl-genl-3-dev libbpf-dev libcmocka-dev
 libjansson-dev clang llvm bpftool libbpf-tools debootstrap"
 
 # --test: also what only the tests use (headless Chromium renders the HTML
-# report, jq reads the JSON the tests check, xmllint checks JUnit XML).
-TEST_PACKAGES="chromium jq libxml2-utils"
+# report, jq reads the JSON the tests check, xmllint checks JUnit XML; the
+# Debian packaging tools build and check debian/ in
+# tests/host/debian_packages.sh).
+TEST_PACKAGES="chromium jq libxml2-utils build-essential fakeroot debhelper dh-dkms lintian"
 if [ "${1:-}" = --test ]; then
 	PACKAGES="$PACKAGES $TEST_PACKAGES"
 fi
