@@ -44,11 +44,11 @@ endif
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
-	  -Iinclude/uapi -Iuser/include -Iuser/bpf $(PKG_CFLAGS)
+	  -Iinclude/uapi -Iuser/include -Iuser/lib -Iuser/bpf $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lm -lpthread
 
 # The scenario catalogue (scenarios/*.c) is part of the library.
-LIB_SRCS := $(sort $(wildcard user/lib/*.c) $(wildcard scenarios/*.c))
+LIB_SRCS := $(sort $(wildcard user/lib/*/*.c) $(wildcard scenarios/*.c))
 CMD_SRCS := $(sort $(wildcard user/cmd/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/user/bpf/collector.o
 CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/%.o)
@@ -104,8 +104,8 @@ $(BUILD)/libktstr.so: $(BUILD)/$(SHLIB)
 # The version, from VERSION above only: ktstr --version.
 $(BUILD)/user/cmd/main.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
 $(BUILD)/user/cmd/main.o: Makefile
-$(BUILD)/user/lib/provenance.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
-$(BUILD)/user/lib/provenance.o: Makefile
+$(BUILD)/user/lib/util/provenance.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
+$(BUILD)/user/lib/util/provenance.o: Makefile
 
 $(BUILD)/ktstr: $(CMD_OBJS) $(BUILD)/libktstr.a
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libktstr.a $(LDLIBS)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of the device client (user/lib/ktstr_dev.c).
+ * Host unit tests of the device client (user/lib/collect/ktstr_dev.c).
  *
  * No module is needed: this file defines ioctl(), which the linker picks
  * over libc's for libktstr.a. While `fake.on` is set, ioctls on the fake

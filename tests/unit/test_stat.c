@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Host unit tests of the `ktstr stat` output (user/lib/stat_*.c). */
+/* Host unit tests of the `ktstr stat` output (user/lib/results/stat_*.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include <linux/ktstr.h>
-#include "../lib/ktstr_error.h"
+#include "util/ktstr_error.h"
 
 typedef uint32_t u32;
 typedef uint64_t u64;

@@ -6,7 +6,7 @@
  * ktstr.ko when /dev/ktstr exists, else the BPF collector, else taskstats.
  * With the module, report starvations as they happen; then print per-task
  * numbers and which backend produced them. Flag parsing and
- * orchestration only: the output lives in user/lib/stat_*.c.
+ * orchestration only: the output lives in user/lib/results/stat_*.c.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "ktstr/vm.h"
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 /* The gauntlet presets of the Rust ktstr (x86_64), same names and shapes. */
 const struct ktstr_vm_topo_preset ktstr_vm_topo_presets[] = {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include <ktstr/dev.h>
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 struct ktstr_dev {
 	int fd;

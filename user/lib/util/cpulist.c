@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include <ktstr/cpulist.h>
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 KTSTR_LAST_ERROR(ktstr_cpulist_last_error, 160);
 

@@ -20,7 +20,7 @@
 
 #include "work_types.h"
 #include "worker_priv.h"
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 struct wk {
 	pid_t pid;

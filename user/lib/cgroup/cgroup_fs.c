@@ -17,7 +17,7 @@
 #include <ktstr/cgroup.h>
 
 #include "cgroup_fs.h"
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 KTSTR_LAST_ERROR(ktstr_cgroup_last_error, 512);
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include <ktstr/flags.h>
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 /*
  * ktstr's catalog flags. The arguments are the convention a scheduler

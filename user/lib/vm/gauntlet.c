@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include <ktstr/gauntlet.h>
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 #define say(why, len, err, ...) ktstr_errorf(why, len, err, __VA_ARGS__)
 

@@ -30,7 +30,7 @@
 #include <netlink/netlink.h>
 
 #include <ktstr/taskstats.h>
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 /* The kernel's limit on the cpumask string (TASKSTATS_CPUMASK_MAXLEN). */
 #define TS_CPUMASK_MAXLEN	100

@@ -13,7 +13,7 @@
 #include <hwloc.h>
 
 #include <ktstr/topo.h>
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 KTSTR_LAST_ERROR(ktstr_topo_last_error, 256);
 

@@ -13,7 +13,7 @@
 #include <ktstr/workload.h>
 
 #include "work_types.h"
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 KTSTR_LAST_ERROR(ktstr_work_last_error, 256);
 

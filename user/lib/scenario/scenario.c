@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include <ktstr/scenario.h>
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 static const struct ktstr_scn_table *const tables[] = {
 	&ktstr_scn_basic, &ktstr_scn_cpuset, &ktstr_scn_affinity,

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "ktstr_error.h"
+#include "util/ktstr_error.h"
 
 int ktstr_verrorf(char *buf, size_t len, int err, const char *fmt, va_list ap)
 {
