@@ -350,19 +350,16 @@ struct ktstr_ioc_desc {
 	u32 min_size;
 };
 
-#define KTSTR_IOC_DESC(cmd, ver0) \
-	[_IOC_NR(cmd)] = { .dir = _IOC_DIR(cmd), .min_size = (ver0) }
-
 static const struct ktstr_ioc_desc ktstr_iocs[] = {
-	KTSTR_IOC_DESC(KTSTR_IOC_VERSION, KTSTR_VERSION_SIZE_VER0),
-	KTSTR_IOC_DESC(KTSTR_IOC_CONFIG, KTSTR_CONFIG_SIZE_VER0),
-	KTSTR_IOC_DESC(KTSTR_IOC_TRACK, KTSTR_TRACK_SIZE_VER0),
-	KTSTR_IOC_DESC(KTSTR_IOC_UNTRACK, KTSTR_TRACK_SIZE_VER0),
-	KTSTR_IOC_DESC(KTSTR_IOC_RESET, 0),
-	KTSTR_IOC_DESC(KTSTR_IOC_SNAPSHOT_TASKS, KTSTR_SNAPSHOT_SIZE_VER0),
-	KTSTR_IOC_DESC(KTSTR_IOC_SNAPSHOT_CPUS, KTSTR_SNAPSHOT_SIZE_VER0),
-	KTSTR_IOC_DESC(KTSTR_IOC_STATS, KTSTR_STATS_SIZE_VER0),
-	KTSTR_IOC_DESC(KTSTR_IOC_API, KTSTR_API_SIZE_VER0),
+	[_IOC_NR(KTSTR_IOC_VERSION)] = { _IOC_READ, KTSTR_VERSION_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_CONFIG)] = { _IOC_WRITE, KTSTR_CONFIG_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_TRACK)] = { _IOC_WRITE, KTSTR_TRACK_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_UNTRACK)] = { _IOC_WRITE, KTSTR_TRACK_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_RESET)] = { _IOC_NONE, 0 },
+	[_IOC_NR(KTSTR_IOC_SNAPSHOT_TASKS)] = { _IOC_READ | _IOC_WRITE, KTSTR_SNAPSHOT_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_SNAPSHOT_CPUS)] = { _IOC_READ | _IOC_WRITE, KTSTR_SNAPSHOT_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_STATS)] = { _IOC_READ, KTSTR_STATS_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_API)] = { _IOC_READ | _IOC_WRITE, KTSTR_API_SIZE_VER0 },
 };
 
 static long ktstr_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -371,7 +368,6 @@ static long ktstr_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *argp = (void __user *)arg;
 	unsigned int nr = _IOC_NR(cmd);
 	u32 usize = _IOC_SIZE(cmd);
-	long ret;
 
 	if (!ktstr_allowed(file))
 		return -EPERM;
@@ -411,10 +407,8 @@ static long ktstr_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case _IOC_NR(KTSTR_IOC_API):
 		return ktstr_ioc_api(s, argp, usize);
 	default:
-		ret = -ENOTTY;
-		break;
+		return -ENOTTY;
 	}
-	return ret;
 }
 
 static int ktstr_open(struct inode *inode, struct file *file)

@@ -191,8 +191,8 @@ extern unsigned int ktstr_max_sessions;
  * @nr_scans:		watchdog scans done
  */
 struct ktstr_session {
-	struct mutex lock;
-	struct mutex read_lock;
+	struct mutex lock;		/* see above */
+	struct mutex read_lock;		/* see above */
 	struct list_head rule_node;
 	bool active;
 	bool closing;
@@ -271,18 +271,13 @@ u64 ktstr_events_lost(struct ktstr_session *s);
 u64 ktstr_events_queued(struct ktstr_session *s);
 u64 ktstr_scan_period(struct ktstr_session *s);
 
-/* Records are walked with this: the hash holds every session's records. */
-#define ktstr_for_each_rec(t, head, p)					\
-	hlist_for_each_entry_rcu(t, head, hnode)			\
-		if (READ_ONCE((t)->task) == (p))
-
 /* dev.c */
 int ktstr_dev_init(void);
 void ktstr_dev_exit(void);
 
 static inline void ktstr_hit(struct ktstr_session *s, enum ktstr_hit h)
 {
-	BUILD_BUG_ON(KTSTR_NR_HITS > ARRAY_SIZE(((struct ktstr_stats *)NULL)->hits));
+	BUILD_BUG_ON(sizeof_field(struct ktstr_stats, hits) < KTSTR_NR_HITS * sizeof(u64));
 	this_cpu_inc(s->pcpu->hits[h]);
 }
 

@@ -10,7 +10,7 @@
 #include "ktstr.h"
 
 #define KTSTR_CAPACITY_MIN	16U
-#define KTSTR_CAPACITY_MAX	(1U << 20)
+#define KTSTR_CAPACITY_MAX	BIT(20)
 
 unsigned int ktstr_capacity = 16384;
 module_param_named(capacity, ktstr_capacity, uint, 0444);

@@ -144,13 +144,17 @@ static void ktstr_probe_switch(void *data, KTSTR_SWITCH_PROTO)
 	 */
 	runnable = preempt || task_is_running(prev);
 	if (hp) {
-		ktstr_for_each_rec(t, hp, prev) {
+		hlist_for_each_entry_rcu(t, hp, hnode) {
+			if (READ_ONCE(t->task) != prev)
+				continue;
 			ktstr_hit(t->sess, KTSTR_HIT_SWITCH);
 			ktstr_switch_out(t, prev, runnable, cpu, now);
 		}
 	}
 	if (hn) {
-		ktstr_for_each_rec(t, hn, next) {
+		hlist_for_each_entry_rcu(t, hn, hnode) {
+			if (READ_ONCE(t->task) != next)
+				continue;
 			ktstr_hit(t->sess, KTSTR_HIT_SWITCH);
 			ktstr_switch_in(t, next, cpu, now);
 		}
@@ -166,7 +170,9 @@ static void ktstr_wakeup_common(struct task_struct *p, enum ktstr_hit h)
 
 	if (likely(!head))
 		return;
-	ktstr_for_each_rec(t, head, p) {
+	hlist_for_each_entry_rcu(t, head, hnode) {
+		if (READ_ONCE(t->task) != p)
+			continue;
 		ktstr_hit(t->sess, h);
 		if (!now)
 			now = ktstr_now();
@@ -195,7 +201,9 @@ static void ktstr_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
 
 	if (likely(!head))
 		return;
-	ktstr_for_each_rec(t, head, p) {
+	hlist_for_each_entry_rcu(t, head, hnode) {
+		if (READ_ONCE(t->task) != p)
+			continue;
 		ktstr_hit(t->sess, KTSTR_HIT_MIGRATE);
 		raw_spin_lock_irqsave(&t->lock, flags);
 		if (t->task == p)
@@ -214,7 +222,9 @@ static void ktstr_probe_fork(void *data, struct task_struct *parent, struct task
 	struct ktstr_task *t;
 
 	if (head) {
-		ktstr_for_each_rec(t, head, parent) {
+		hlist_for_each_entry_rcu(t, head, hnode) {
+			if (READ_ONCE(t->task) != parent)
+				continue;
 			if (!READ_ONCE(t->follow))
 				continue;
 			ktstr_hit(t->sess, KTSTR_HIT_FORK);
@@ -238,7 +248,9 @@ static void ktstr_probe_exit(void *data, KTSTR_EXIT_PROTO)
 
 	if (likely(!head))
 		return;
-	ktstr_for_each_rec(t, head, p) {
+	hlist_for_each_entry_rcu(t, head, hnode) {
+		if (READ_ONCE(t->task) != p)
+			continue;
 		ktstr_hit(t->sess, KTSTR_HIT_EXIT);
 		raw_spin_lock_irqsave(&t->lock, flags);
 		if (t->task == p) {
@@ -257,7 +269,9 @@ static void ktstr_probe_free(void *data, struct task_struct *p)
 
 	if (likely(!head))
 		return;
-	ktstr_for_each_rec(t, head, p) {
+	hlist_for_each_entry_rcu(t, head, hnode) {
+		if (READ_ONCE(t->task) != p)
+			continue;
 		ktstr_hit(t->sess, KTSTR_HIT_FREE);
 		any = true;
 	}

@@ -192,6 +192,7 @@ static void ktstr_task_setup(struct ktstr_session *s, struct ktstr_task *t,
 	ktstr_task_sync(t, p);
 	/* Publish: lockless readers compare ->task after finding the node. */
 	smp_store_release(&t->task, p);
+	/* Pairs with the acquire in ktstr_table_at(): the record is whole. */
 	smp_store_release(&t->ready, true);
 }
 
@@ -364,6 +365,7 @@ struct ktstr_task *ktstr_table_at(struct ktstr_session *s, u32 idx)
 	if (idx >= ktstr_table_used(s))
 		return NULL;
 	t = &s->pool[idx];
+	/* Pairs with the release in ktstr_task_setup(). */
 	while (!smp_load_acquire(&t->ready))
 		cpu_relax();
 	return t;

@@ -24,7 +24,8 @@
 #include <linux/version.h>
 #include "ktstr.h"
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* timer_delete_sync() is 6.2+; del_timer_sync() left in 6.15. */
+#if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
 #define timer_delete_sync del_timer_sync
 #endif
 
@@ -262,7 +263,14 @@ static void ktstr_scan(struct timer_list *timer)
 		struct ktstr_task *t = ktstr_table_at(s, i);
 		unsigned long flags;
 
-		if (!data_race(t->task) || data_race(t->acct.state) != KTSTR_STATE_RUNNABLE ||
+		/*
+		 * Lockless first look: a stale value only delays a report to
+		 * the next scan; the record's lock confirms below.
+		 */
+		if (!data_race(t->task) ||
+		    /* racy on purpose, see above */
+		    data_race(t->acct.state) != KTSTR_STATE_RUNNABLE ||
+		    /* racy on purpose, see above */
 		    data_race(ktstr_acct_cur_wait(&t->acct, now)) < thr)
 			continue;
 		raw_spin_lock_irqsave(&t->lock, flags);
