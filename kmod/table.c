@@ -146,13 +146,21 @@ void ktstr_pool_free(struct ktstr_session *s)
 }
 
 /**
- * ktstr_task_sync() - copy the name and the kernel's own counters of @p
- * into its record
- * @t: the record, locked (or not yet published)
+ * ktstr_task_sync() - copy the ids, the name and the kernel's own counters
+ * of @p into its record
+ * @t: the record, locked (or not yet published), @t->sess set
  * @p: its task, alive
+ *
+ * The ids are read again while the task still has its pid: a thread that
+ * execs takes its leader's pid (de_thread()), so the tid tracked first is
+ * stale after that.
  */
 void ktstr_task_sync(struct ktstr_task *t, struct task_struct *p)
 {
+	if (pid_alive(p)) {
+		t->pid = __task_pid_nr_ns(p, PIDTYPE_PID, t->sess->pid_ns);
+		t->tgid = __task_pid_nr_ns(p, PIDTYPE_TGID, t->sess->pid_ns);
+	}
 	memcpy(t->comm, p->comm, TASK_COMM_LEN);
 	t->comm[TASK_COMM_LEN - 1] = '\0';
 	t->kern.sum_exec = READ_ONCE(p->se.sum_exec_runtime);

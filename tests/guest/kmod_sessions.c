@@ -441,6 +441,63 @@ static void test_attach_skips_exiting(void)
 	rmdir(cg);
 }
 
+static int pp_exec[2];
+
+static void *thread_exec(void *arg)
+{
+	pid_t tid = gettid();
+
+	(void)arg;
+	if (write(pp_exec[1], &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	sleep_ns(100 * MS);
+	execl("/bin/sh", "sh", "-c", "sleep 0.2", (char *)NULL);
+	_exit(127);
+}
+
+/*
+ * A thread that execs takes its leader's pid: its record (the same
+ * task_struct) must report that pid, not the tid it had when tracked.
+ */
+static void test_exec_from_thread(void)
+{
+	struct ktstr_task_rec *r;
+	int fd = kt_open(), go[2], st = 0;
+	uint32_t n, stale = 0, as_leader = 0;
+	pid_t child, tid = 0;
+	char c;
+
+	if (pipe(go) || pipe(pp_exec))
+		return;
+	child = fork();
+	if (!child) {
+		pthread_t th;
+
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		pthread_create(&th, NULL, thread_exec, NULL);
+		for (;;)
+			sleep_ns(10 * MS);
+	}
+	kt_track(fd, KTSTR_TRACK_PID, KTSTR_TRACK_FOLLOW_FORK, child, -1);
+	if (write(go[1], "g", 1) != 1 || read(pp_exec[0], &tid, sizeof(tid)) != sizeof(tid)) {
+		fail("exec from a thread", "no thread");
+		return;
+	}
+	waitpid(child, &st, 0);
+	r = kt_tasks(fd, &n);
+	for (uint32_t i = 0; i < n; i++) {
+		stale += r[i].pid == tid;
+		as_leader += r[i].pid == child;
+	}
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0 && stale == 0 && as_leader == 2,
+	      "a thread that execs is reported under its leader's pid",
+	      "status %#x, %u records: %u under the old tid %d, %u under pid %d", st, n, stale,
+	      tid, as_leader, child);
+	free(r);
+	close(fd);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -450,5 +507,6 @@ int main(void)
 	test_failed_track_stops();
 	test_pid_namespace();
 	test_attach_skips_exiting();
+	test_exec_from_thread();
 	return g_failed ? 1 : 0;
 }
