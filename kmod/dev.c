@@ -335,6 +335,7 @@ static long ktstr_ioc_stats(struct ktstr_session *s, void __user *argp, u32 usiz
 				st.hits[h] += READ_ONCE(per_cpu_ptr(s->pcpu, cpu)->hits[h]);
 	}
 	mutex_unlock(&s->lock);
+	st.scan_visits = s->active ? atomic64_read(&s->scan_visits) : 0;
 	st.size = sizeof(st);
 	st.nr_sessions = ktstr_sessions_tracking();
 	return ktstr_copy_out(argp, usize, &st, sizeof(st));

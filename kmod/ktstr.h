@@ -182,13 +182,18 @@ extern unsigned int ktstr_max_sessions;
  * @used:		records handed out (may pass @capacity by failed claims)
  * @dropped:		tasks not tracked because @pool was full
  * @retired:		records whose task is gone or untracked
+ * @runnable:		bitmap over @pool: records that may be runnable (set
+ *			when one becomes runnable, cleared by the scan once it
+ *			is not); the watchdog visits only these
  * @pcpu:		per-CPU counters
  * @ring:		the event queue
  * @wq:			readers waiting for events
  * @wake_work:		wakes @wq from probe context
  * @timer:		the watchdog scan
  * @scan_running:	@timer re-arms itself
- * @nr_scans:		watchdog scans done
+ * @nr_scans:		watchdog scans done (whole passes)
+ * @scan_cursor:	where a pass cut short by its budget resumes
+ * @scan_visits:	records the watchdog looked at
  */
 struct ktstr_session {
 	struct mutex lock;		/* see above */
@@ -208,6 +213,7 @@ struct ktstr_session {
 	atomic_t used;
 	atomic64_t dropped;
 	atomic64_t retired;
+	unsigned long *runnable;
 	struct ktstr_sess_cpu __percpu *pcpu;
 	struct ktstr_ring ring;
 	wait_queue_head_t wq;
@@ -215,7 +221,24 @@ struct ktstr_session {
 	struct timer_list timer;
 	bool scan_running;
 	atomic64_t nr_scans;
+	u32 scan_cursor;
+	atomic64_t scan_visits;
 };
+
+/**
+ * ktstr_mark_runnable() - tell the watchdog a record may be runnable
+ * @t: the record, locked, its state just set
+ *
+ * The bit is cleared under the same lock by the scan, so a record that is
+ * runnable always has its bit set.
+ */
+static inline void ktstr_mark_runnable(struct ktstr_task *t)
+{
+	unsigned long idx = t - t->sess->pool;
+
+	if (t->acct.state == KTSTR_STATE_RUNNABLE && !test_bit(idx, t->sess->runnable))
+		set_bit(idx, t->sess->runnable);
+}
 
 /* session.c */
 struct ktstr_session *ktstr_session_open(void);

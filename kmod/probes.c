@@ -82,6 +82,7 @@ static void ktstr_switch_out(struct ktstr_task *t, struct task_struct *p, bool r
 	voluntary = p->nvcsw != t->nvcsw_seen;
 	t->nvcsw_seen = p->nvcsw;
 	ktstr_acct_switch_out(&t->acct, now, delta, voluntary, runnable, cpu);
+	ktstr_mark_runnable(t);
 	sc->tracked_run_ns += delta;
 out:
 	raw_spin_unlock(&t->lock);
@@ -177,8 +178,10 @@ static void ktstr_wakeup_common(struct task_struct *p, enum ktstr_hit h)
 		if (!now)
 			now = ktstr_now();
 		raw_spin_lock_irqsave(&t->lock, flags);
-		if (t->task == p)
+		if (t->task == p) {
 			ktstr_acct_wakeup(&t->acct, now, task_cpu(p));
+			ktstr_mark_runnable(t);
+		}
 		raw_spin_unlock_irqrestore(&t->lock, flags);
 	}
 }

@@ -127,6 +127,14 @@ int ktstr_pool_alloc(struct ktstr_session *s)
 	s->pool = vzalloc(array_size(s->capacity, sizeof(*s->pool)));
 	if (!s->pool)
 		return -ENOMEM;
+	s->runnable = vzalloc(array_size(BITS_TO_LONGS(s->capacity), sizeof(long)));
+	if (!s->runnable) {
+		vfree(s->pool);
+		s->pool = NULL;
+		return -ENOMEM;
+	}
+	s->scan_cursor = 0;
+	atomic64_set(&s->scan_visits, 0);
 	atomic_set(&s->used, 0);
 	atomic64_set(&s->dropped, 0);
 	atomic64_set(&s->retired, 0);
@@ -140,6 +148,8 @@ int ktstr_pool_alloc(struct ktstr_session *s)
  */
 void ktstr_pool_free(struct ktstr_session *s)
 {
+	vfree(s->runnable);
+	s->runnable = NULL;
 	vfree(s->pool);
 	s->pool = NULL;
 	atomic_set(&s->used, 0);
@@ -197,6 +207,7 @@ static void ktstr_task_setup(struct ktstr_session *s, struct ktstr_task *t,
 	ktstr_acct_init(&t->acct, ktstr_now(), queued, task_cpu(p));
 	if (from_fork)
 		t->acct.flags |= KTSTR_TASK_FROM_FORK;
+	ktstr_mark_runnable(t);
 	ktstr_task_sync(t, p);
 	/* Publish: lockless readers compare ->task after finding the node. */
 	smp_store_release(&t->task, p);

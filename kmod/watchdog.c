@@ -32,6 +32,8 @@
 #define KTSTR_SCAN_MIN_NS	(10ULL * NSEC_PER_MSEC)
 #define KTSTR_SCAN_MAX_NS	(1000ULL * NSEC_PER_MSEC)
 #define KTSTR_READ_BATCH	64
+/* Records one scan tick may visit; a longer pass goes on next jiffy. */
+#define KTSTR_SCAN_BUDGET	4096
 
 static void ktstr_ring_wake(struct irq_work *w)
 {
@@ -248,39 +250,46 @@ static void ktstr_scan_arm(struct ktstr_session *s)
 /*
  * The scan runs from a timer (softirq), not a kworker: a kworker waits in
  * the very runqueues it should watch, so an RT hog on every CPU would
- * silence it. Runnable tasks are picked out without locks first (a stale
- * read only delays a report to the next scan), then confirmed under the
- * record's lock, so a scan costs a few nanoseconds per record.
+ * silence it. It visits only the records marked runnable (a bitmap over
+ * the pool, so its cost follows the runnable tasks, not the capacity), at
+ * most KTSTR_SCAN_BUDGET per tick: a longer pass resumes at the next
+ * jiffy. A visit confirms the state under the record's lock and clears the
+ * mark of a record that is no longer runnable.
  */
 static void ktstr_scan(struct timer_list *timer)
 {
 	struct ktstr_session *s = container_of(timer, struct ktstr_session, timer);
 	u64 thr = READ_ONCE(s->starve_threshold_ns);
-	u32 i, n = ktstr_table_used(s);
-	u64 now = ktstr_now();
+	u32 n = ktstr_table_used(s), budget = KTSTR_SCAN_BUDGET;
+	unsigned long i = s->scan_cursor;
+	u64 now = ktstr_now(), visits = 0;
+	bool more;
 
-	for (i = 0; i < n; i++) {
+	for (i = find_next_bit(s->runnable, n, i); i < n && budget;
+	     i = find_next_bit(s->runnable, n, i + 1)) {
 		struct ktstr_task *t = ktstr_table_at(s, i);
 		unsigned long flags;
 
-		/*
-		 * Lockless first look: a stale value only delays a report to
-		 * the next scan; the record's lock confirms below.
-		 */
-		if (!data_race(t->task) ||
-		    /* racy on purpose, see above */
-		    data_race(t->acct.state) != KTSTR_STATE_RUNNABLE ||
-		    /* racy on purpose, see above */
-		    data_race(ktstr_acct_cur_wait(&t->acct, now)) < thr)
-			continue;
+		budget--;
+		visits++;
 		raw_spin_lock_irqsave(&t->lock, flags);
-		if (t->task && ktstr_acct_check_starving(&t->acct, now, thr))
+		if (!t->task || t->acct.state != KTSTR_STATE_RUNNABLE)
+			clear_bit(i, s->runnable);
+		else if (ktstr_acct_check_starving(&t->acct, now, thr))
 			ktstr_event_push(KTSTR_EV_STARVE_BEGIN, t, t->acct.wait_cpu, now,
 					 ktstr_acct_cur_wait(&t->acct, now), t->acct.wait_start);
 		raw_spin_unlock_irqrestore(&t->lock, flags);
 	}
-	atomic64_inc(&s->nr_scans);
-	if (READ_ONCE(s->scan_running))
+	more = i < n;
+	s->scan_cursor = more ? i : 0;
+	atomic64_add(visits, &s->scan_visits);
+	if (!more)
+		atomic64_inc(&s->nr_scans);
+	if (!READ_ONCE(s->scan_running))
+		return;
+	if (more)
+		mod_timer(&s->timer, jiffies + 1);
+	else
 		ktstr_scan_arm(s);
 }
 

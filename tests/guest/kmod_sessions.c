@@ -441,6 +441,30 @@ static void test_attach_skips_exiting(void)
 	rmdir(cg);
 }
 
+/*
+ * The watchdog visits the tasks that became runnable, not every record:
+ * tracking every task of a mostly idle guest, a pass must look at far
+ * fewer records than the session holds.
+ */
+static void test_scan_visits_runnable_only(void)
+{
+	int fd = kt_open();
+	struct ktstr_stats st;
+
+	kt_config(fd, 0, 10 * MS);
+	kt_track(fd, KTSTR_TRACK_ALL, 0, 0, -1);
+	sleep_ns(500 * MS);
+	check(kt_ioctl(fd, KTSTR_IOC_STATS, &st) == 0 && st.nr_records >= 20 &&
+	      st.nr_scans >= 10 && st.scan_visits * 4 <= st.nr_scans * st.nr_records,
+	      "the watchdog visits runnable tasks, not every record",
+	      "%llu visits in %llu scans of %llu records", (unsigned long long)st.scan_visits,
+	      (unsigned long long)st.nr_scans, (unsigned long long)st.nr_records);
+	printf("# watchdog: %llu visits in %llu scans of %llu records\n",
+	       (unsigned long long)st.scan_visits, (unsigned long long)st.nr_scans,
+	       (unsigned long long)st.nr_records);
+	close(fd);
+}
+
 static int pp_exec[2];
 
 static void *thread_exec(void *arg)
@@ -508,5 +532,6 @@ int main(void)
 	test_pid_namespace();
 	test_attach_skips_exiting();
 	test_exec_from_thread();
+	test_scan_visits_runnable_only();
 	return g_failed ? 1 : 0;
 }

@@ -310,7 +310,7 @@ static void test_abi_layout(void **state)
 	assert_int_equal(sizeof(struct ktstr_snapshot), 48);
 	assert_int_equal(sizeof(struct ktstr_event), 88);
 	assert_int_equal(sizeof(struct ktstr_cpu_rec), 88);
-	assert_int_equal(sizeof(struct ktstr_stats), 184);
+	assert_int_equal(sizeof(struct ktstr_stats), 192);
 	assert_int_equal(sizeof(struct ktstr_task_rec), 552);
 	assert_int_equal(sizeof(struct ktstr_api), 32);
 	/* ABI 1.1 only appended: the first published prefixes are unchanged. */

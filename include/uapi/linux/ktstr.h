@@ -388,6 +388,8 @@ struct ktstr_snapshot {
  * @size:		bytes of this struct the module filled (ABI 1.1)
  * @nr_sessions:	sessions tracking module-wide; the probes are
  *			attached while it is not 0 (ABI 1.1)
+ * @scan_visits:	records the watchdog looked at: it visits only the
+ *			tasks that became runnable since its last pass (ABI 1.1)
  */
 struct ktstr_stats {
 	__u64 nr_records;
@@ -405,6 +407,7 @@ struct ktstr_stats {
 	__u64 __reserved[4];
 	__u32 size;
 	__u32 nr_sessions;
+	__u64 scan_visits;
 };
 
 #define KTSTR_STATS_SIZE_VER0	176	/* first published size */
