@@ -66,4 +66,4 @@ module_exit(ktstr_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("ktstr developers");
 MODULE_DESCRIPTION("Per-task scheduler accounting and starvation watchdog for scheduler tests");
-MODULE_VERSION("1.0.0");
+MODULE_VERSION("0.1.0");
