@@ -121,6 +121,18 @@ out:
 	raw_spin_unlock(&t->lock);
 }
 
+/* Does session @s track @p (whose records hang on @head)? */
+static bool ktstr_session_has(struct hlist_head *head, struct task_struct *p,
+			      struct ktstr_session *s)
+{
+	struct ktstr_task *t;
+
+	hlist_for_each_entry_rcu(t, head, hnode)
+		if (READ_ONCE(t->task) == p && t->sess == s)
+			return true;
+	return false;
+}
+
 static void ktstr_probe_switch(void *data, KTSTR_SWITCH_PROTO)
 {
 	struct ktstr_cpu *c = this_cpu_ptr(ktstr_cpu_pcpu);
@@ -156,7 +168,9 @@ static void ktstr_probe_switch(void *data, KTSTR_SWITCH_PROTO)
 		hlist_for_each_entry_rcu(t, hn, hnode) {
 			if (READ_ONCE(t->task) != next)
 				continue;
-			ktstr_hit(t->sess, KTSTR_HIT_SWITCH);
+			/* One hit per switch and session, as the stats say. */
+			if (!hp || !ktstr_session_has(hp, prev, t->sess))
+				ktstr_hit(t->sess, KTSTR_HIT_SWITCH);
 			ktstr_switch_in(t, next, cpu, now);
 		}
 	}
