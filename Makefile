@@ -207,7 +207,7 @@ check-kdir:
 	@test -f $(KDIR)/Makefile || { echo "ktstr: no kernel headers at $(KDIR): run 'make deps' or set KDIR" >&2; exit 1; }
 
 kmod: check-kdir
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KTSTR_WERROR=1 modules
 
 kmod-clean:
 	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean

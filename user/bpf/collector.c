@@ -173,7 +173,7 @@ static void fill_rec(const struct ktstr_bpf_task *t, struct ktstr_task_rec *rec,
 	const struct ktstr_acct *a = &t->acct;
 
 	memset(rec, 0, sizeof(*rec));
-	ktstr_acct_to_rec(a, rec);
+	ktstr_acct_to_rec(a, rec, now);
 	rec->pid = t->pid;
 	rec->tgid = t->tgid;
 	rec->nr_cpus = t->nr_cpus;

@@ -276,24 +276,6 @@ static void handle_events(struct ev_store *st, const struct ktstr_event *ev, siz
 	}
 }
 
-/* The session is per module: refuse to mix our tasks into someone else's. */
-static int check_idle(struct ktstr_dev *dev)
-{
-	struct ktstr_stats st;
-
-	if (ktstr_dev_stats(dev, &st) < 0) {
-		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
-		return -1;
-	}
-	/* Records exist only inside a session (they drop when it ends). */
-	if (st.nr_records) {
-		fprintf(stderr, PROG ": another ktstr session is active on %s (%llu tasks tracked): try again when it ends\n",
-			ktstr_dev_path(dev), (unsigned long long)st.nr_records);
-		return -1;
-	}
-	return 0;
-}
-
 /* Child: wait for the go byte (sent once tracked), then exec. */
 static __attribute__((noreturn)) void run_child(int go_fd, char **cmd,
 						 const sigset_t *mask)
@@ -423,9 +405,8 @@ int cmd_stat(int argc, char **argv)
 	if (!o.backend && be != &ktstr_backend_module)
 		fprintf(stderr, PROG ": using backend %s (%s)\n", be->name, ktstr_backend_pick_error());
 	dev = be == &ktstr_backend_module ? ktstr_backend_module_dev(bst) : NULL;
+	/* Our open is our own session: other ktstr runs never mix in. */
 	if (dev) {
-		if (check_idle(dev))
-			goto out;
 		if (ktstr_dev_config(dev, o.starve_ms * KTSTR_NSEC_PER_MSEC, 0) < 0) {
 			fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
 			goto out;

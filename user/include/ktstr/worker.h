@@ -146,6 +146,9 @@ struct ktstr_report {
 	uint64_t k_nr_migrations;
 	uint64_t k_nr_wakeups;
 	uint64_t k_nr_starvations;
+	uint64_t k_max_starve_ns;	/* longest starvation episode */
+	int32_t k_max_starve_cpu;
+	int32_t __pad3;
 	struct ktstr_cpuset k_cpus;
 };
 

@@ -19,6 +19,8 @@ struct ktask {
 	uint64_t max_wait_ns;		/* max(longest ended wait, current) */
 	int max_wait_cpu;
 	uint64_t migrations, runs, starvations;
+	uint64_t max_starve_ns;		/* longest starvation episode */
+	int max_starve_cpu;
 	struct ktstr_cpuset cpus;
 };
 
@@ -40,6 +42,8 @@ static void from_krec(struct ktask *t, const struct ktstr_task_rec *k)
 	t->migrations = k->nr_migrations;
 	t->runs = k->nr_runs;
 	t->starvations = k->nr_starvations;
+	t->max_starve_ns = k->max_starve_ns;
+	t->max_starve_cpu = k->max_starve_cpu;
 	for (size_t w = 0; w < KTSTR_CPUSET_WORDS && w < KTSTR_MAX_CPUS / 64; w++)
 		t->cpus.bits[w] = k->cpus[w];
 }
@@ -56,6 +60,8 @@ static void from_report(struct ktask *t, const struct ktstr_report *r)
 	t->migrations = r->k_nr_migrations;
 	t->runs = r->k_switches;
 	t->starvations = r->k_nr_starvations;
+	t->max_starve_ns = r->k_max_starve_ns;
+	t->max_starve_cpu = r->k_max_starve_cpu;
 	t->cpus = r->k_cpus;
 }
 
@@ -124,7 +130,26 @@ int ktstr__assert_kernel_cgroup(const struct ktstr_assert *cfg,
 	if (runs)
 		s->kernel_migration_ratio = (double)s->kernel_migrations / (double)runs;
 
-	if (KTSTR_ASSERT_ISSET(cfg, max_wait_ms)) {
+	/*
+	 * Starvation from the records: each counts its own episodes and keeps
+	 * the longest, so the verdict does not depend on who read the events.
+	 */
+	if (KTSTR_ASSERT_ISSET(cfg, fail_on_starvation) && cfg->fail_on_starvation) {
+		for (size_t i = 0; i < n && !ret; i++) {
+			const struct ktask *k = &t[i];
+
+			if (!k->starvations)
+				continue;
+			ret = ktstr__detail_comm(r, KTSTR_DETAIL_STARVATION, cg, k->pid,
+				k->comm, k->max_starve_cpu, k->max_starve_ns,
+				"%s starved on cpu%d in cgroup %s: runnable %.1fms without running (%llu episode%s)",
+				WHO(who, k), k->max_starve_cpu, cg,
+				(double)k->max_starve_ns / NSEC_PER_MSEC,
+				(unsigned long long)k->starvations,
+				k->starvations == 1 ? "" : "s");
+		}
+	}
+	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_wait_ms)) {
 		for (size_t i = 0; i < n && !ret; i++) {
 			const struct ktask *k = &t[i];
 

@@ -54,6 +54,35 @@ static int open_fail(const char *path, int err)
 	}
 }
 
+/* Features this build relies on: a session per open, record sizes. */
+#define WANT_FEATURES	(KTSTR_FEAT_SESSIONS | KTSTR_FEAT_REC_SIZE)
+
+/*
+ * KTSTR_IOC_API: ask for what we rely on and state our event size; the
+ * module writes each record at the size we know, so either may be newer.
+ */
+static int api_handshake(struct ktstr_dev *dev)
+{
+	struct ktstr_api api = {
+		.api = KTSTR_ABI_MAJOR,
+		.features = WANT_FEATURES,
+		.event_size = sizeof(struct ktstr_event),
+	};
+
+	if (ioctl(dev->fd, KTSTR_IOC_API, &api) == 0)
+		return 0;
+	if (errno == ENOTTY)
+		return fail(EPROTO, "%s: module speaks ABI %u.%u, without the API handshake "
+			    "of 1.1: build ktstr.ko from this source", dev->path,
+			    dev->ver.abi_major, dev->ver.abi_minor);
+	if (errno == EINVAL)
+		return fail(EPROTO, "%s: module (ABI %u.%u) lacks features %#llx this ktstr "
+			    "needs: build ktstr.ko from this source", dev->path,
+			    dev->ver.abi_major, dev->ver.abi_minor,
+			    (unsigned long long)(WANT_FEATURES & ~api.features));
+	return fail_ioctl(dev, "api handshake", errno);
+}
+
 int ktstr_dev_open_path(const char *path, struct ktstr_dev **out)
 {
 	struct ktstr_dev *dev;
@@ -95,18 +124,9 @@ int ktstr_dev_open_path(const char *path, struct ktstr_dev **out)
 			   KTSTR_ABI_MAJOR, KTSTR_ABI_MINOR);
 		goto err_close;
 	}
-	/* Same major must mean same layout; check rather than trust. */
-	if (dev->ver.task_rec_size != sizeof(struct ktstr_task_rec) ||
-	    dev->ver.cpu_rec_size != sizeof(struct ktstr_cpu_rec) ||
-	    dev->ver.event_size != sizeof(struct ktstr_event)) {
-		err = fail(EPROTO,
-			   "%s: record sizes differ (module task/cpu/event %u/%u/%u, "
-			   "ktstr %zu/%zu/%zu): build both from the same source",
-			   path, dev->ver.task_rec_size, dev->ver.cpu_rec_size,
-			   dev->ver.event_size, sizeof(struct ktstr_task_rec),
-			   sizeof(struct ktstr_cpu_rec), sizeof(struct ktstr_event));
+	err = api_handshake(dev);
+	if (err)
 		goto err_close;
-	}
 	last_error[0] = '\0';
 	*out = dev;
 	return 0;
@@ -300,6 +320,7 @@ static int snapshot(struct ktstr_dev *dev, unsigned long req, size_t recsz,
 		memset(&s, 0, sizeof(s));
 		s.buf = (uint64_t)(uintptr_t)buf;
 		s.buf_len = (uint32_t)cap;
+		s.rec_size = (uint32_t)recsz;
 		if (ioctl(dev->fd, req, &s) < 0) {
 			int err = errno;
 

@@ -175,6 +175,8 @@ json_t *ktstr_stat_task_json(const struct ktstr_task_rec *t)
 	add(&b, "nr_wakeups", ju(t->nr_wakeups));
 	add(&b, "nr_migrations", ju(t->nr_migrations));
 	add(&b, "nr_starvations", ju(t->nr_starvations));
+	add(&b, "max_starve_ns", ju(t->max_starve_ns));
+	add(&b, "max_starve_cpu", ji(t->max_starve_cpu));
 	add(&b, "wake_wait_ns", ju(t->wake_wait_ns));
 	add(&b, "nr_wake_waits", ju(t->nr_wake_waits));
 	add(&b, "kern_sum_exec_ns", ju(t->kern_sum_exec_ns));

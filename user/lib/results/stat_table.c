@@ -201,6 +201,12 @@ static void print_row(FILE *f, const struct row *row, const int *width)
 	fprintf(f, "  %s\n", row->cpus ? row->cpus : "");
 }
 
+/*
+ * Starvation from the records: each counts its episodes and keeps its
+ * longest, so the summary is the same whoever read the events. The events
+ * only stand in for records that carry no episodes (a backend without
+ * them).
+ */
 static void print_starvations(FILE *f, const struct ktstr_stat_report *r)
 {
 	const struct ktstr_event *longest = NULL;
@@ -215,7 +221,7 @@ static void print_starvations(FILE *f, const struct ktstr_stat_report *r)
 			continue;
 		episodes += t->nr_starvations;
 		tasks_hit++;
-		if (!longest_task || t->max_wait_ns > longest_task->max_wait_ns)
+		if (!longest_task || t->max_starve_ns > longest_task->max_starve_ns)
 			longest_task = t;
 	}
 	for (size_t i = 0; i < r->nr_events; i++) {
@@ -238,7 +244,12 @@ static void print_starvations(FILE *f, const struct ktstr_stat_report *r)
 	if (tasks_hit)
 		fprintf(f, " in %" PRIu64 " task%s", tasks_hit, tasks_hit == 1 ? "" : "s");
 	fprintf(f, " (threshold %.1f ms)", ms(r->starve_threshold_ns));
-	if (longest)
+	if (longest_task && longest_task->max_starve_ns)
+		fprintf(f, ", longest %.1f ms: %s[%d] on cpu %d",
+			ms(longest_task->max_starve_ns),
+			ktstr_stat_comm(longest_task->comm, comm), longest_task->pid,
+			longest_task->max_starve_cpu);
+	else if (longest)
 		fprintf(f, ", longest %.1f ms: %s[%d] on cpu %d", ms(longest->wait_ns),
 			ktstr_stat_comm(longest->comm, comm), longest->pid, longest->cpu);
 	else if (longest_task)

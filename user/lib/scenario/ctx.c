@@ -373,10 +373,15 @@ static ssize_t pick_krecs(const struct ktstr_report *reports, int nr,
 	return (ssize_t)n;
 }
 
-/* Read what is pending on @dev (no waiting) and judge it. */
+/*
+ * Read what is pending on @dev (no waiting) and count it. The starvation
+ * verdict comes from the records (each keeps its episodes), so the events
+ * judge only when @judge: the records of @dev could not be read.
+ */
 static int collect_events(struct ktstr_dev *dev, const struct ktstr_assert *cfg,
-			  struct cg_map *map, struct ktstr_assert_result *out)
+			  bool judge, struct cg_map *map, struct ktstr_assert_result *out)
 {
+	struct ktstr_assert count_only = *cfg;
 	struct ktstr_event *ev = NULL;
 	size_t nr = 0, cap = 0;
 	int ret = 0;
@@ -401,8 +406,10 @@ static int collect_events(struct ktstr_dev *dev, const struct ktstr_assert *cfg,
 		if (nr > 65536)
 			break;
 	}
+	if (!judge)
+		KTSTR_ASSERT_SET(&count_only, fail_on_starvation, false);
 	if (!ret)
-		ret = ktstr_assert_events(cfg, ev, nr, cg_map_name, map, out);
+		ret = ktstr_assert_events(&count_only, ev, nr, cg_map_name, map, out);
 	free(ev);
 	return ret;
 }
@@ -414,6 +421,8 @@ static int collect(struct ktstr_handle *handles, int n,
 {
 	struct ktstr_assert dfl;
 	struct ktstr_dev *snap_dev = NULL;
+	struct ktstr_dev *recs_dev[8] = { NULL };	/* devices whose records were read */
+	size_t nr_recs_dev = 0;
 	struct ktstr_task_rec *recs = NULL;
 	size_t nrecs = 0;
 	bool snap_ok = false;
@@ -459,6 +468,8 @@ static int collect(struct ktstr_handle *handles, int n,
 			/* Optional: a failed snapshot only loses the extra. */
 			snap_ok = !ktstr_dev_snapshot_tasks(snap_dev, &recs,
 							    &nrecs, NULL);
+			if (snap_ok && nr_recs_dev < sizeof(recs_dev) / sizeof(recs_dev[0]))
+				recs_dev[nr_recs_dev++] = snap_dev;
 		}
 		if (handles[i].dev && snap_ok) {
 			ssize_t k;
@@ -514,14 +525,16 @@ static int collect(struct ktstr_handle *handles, int n,
 	if (!err) {
 		/* Events of every distinct device, once. */
 		for (int i = 0; i < n && !err; i++) {
-			bool seen = false;
+			bool seen = false, had_recs = false;
 
 			if (!handles[i].dev)
 				continue;
 			for (int j = 0; j < i; j++)
 				seen |= handles[j].dev == handles[i].dev;
+			for (size_t j = 0; j < nr_recs_dev; j++)
+				had_recs |= recs_dev[j] == handles[i].dev;
 			if (!seen)
-				err = collect_events(handles[i].dev, cfg, &map, out);
+				err = collect_events(handles[i].dev, cfg, !had_recs, &map, out);
 		}
 	}
 	return err;

@@ -112,6 +112,8 @@ int ktstr_report_merge_krec(struct ktstr_report *r, const struct ktstr_task_rec 
 	r->k_nr_migrations = rec->nr_migrations;
 	r->k_nr_wakeups = rec->nr_wakeups;
 	r->k_nr_starvations = rec->nr_starvations;
+	r->k_max_starve_ns = rec->max_starve_ns;
+	r->k_max_starve_cpu = rec->max_starve_cpu;
 	_Static_assert(sizeof(rec->cpus) == sizeof(r->k_cpus.bits),
 		       "task record and cpuset bitmaps differ");
 	memcpy(r->k_cpus.bits, rec->cpus, sizeof(r->k_cpus.bits));
