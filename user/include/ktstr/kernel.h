@@ -4,8 +4,9 @@
  *
  *   kernels/<kver>/{vmlinuz, build/, config, ktstr.ko, .complete}
  *   kernels/<name> -> <kver>          (default, sched-ext, ...)
+ *   kernels/<name>/{..., source, release}   built by `ktstr kernel build`
  *
- * scripts/kernel-fetch.sh fills it; `ktstr kernel list` shows it and
+ * scripts/kernel-fetch.sh and scripts/kernel-build.sh fill it; `ktstr kernel list` shows it and
  * `ktstr vm --kernel NAME` boots a kernel from it.
  *
  * Functions that fail print one "ktstr: ..." line to stderr and return -1.
@@ -27,7 +28,8 @@ extern const size_t ktstr_kernel_nr_recipes;
 
 /* One unpacked kernel of the cache. */
 struct ktstr_kernel {
-	char *version;		/* directory name: 6.12.117+deb12-amd64 */
+	char *version;		/* directory name: 6.12.117+deb12-amd64, or the
+				 * release of a built kernel */
 	char *names;		/* aliases pointing at it, comma-separated, or "" */
 	char *dir;		/* absolute path of kernels/<version> */
 	char *image;		/* dir/vmlinuz */
@@ -35,6 +37,7 @@ struct ktstr_kernel {
 	bool module_in_tree;	/* module is the tree's kmod/ktstr.ko (default) */
 	bool sched_ext;		/* CONFIG_SCHED_CLASS_EXT=y */
 	bool btf;		/* CONFIG_DEBUG_INFO_BTF=y */
+	bool built;		/* made by `ktstr kernel build` (kernels/NAME) */
 };
 
 /* $KTSTR_CACHE, else $XDG_CACHE_HOME/ktstr, else ~/.cache/ktstr (malloc'd). */
@@ -58,6 +61,9 @@ int ktstr_kernel_resolve(const char *arg, char **image, char **module);
 
 /* The tree's ktstr.ko next to our binary: <dir of exe>/../kmod/ktstr.ko. */
 char *ktstr_kernel_tree_module(void);
+
+/* scripts/<script> next to our binary, or $KTSTR_SCRIPTS/<script>. */
+char *ktstr_kernel_script(const char *script);
 
 /* scripts/kernel-fetch.sh next to our binary, or $KTSTR_SCRIPTS/... */
 char *ktstr_kernel_fetch_script(void);
