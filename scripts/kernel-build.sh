@@ -34,6 +34,8 @@
 #     config.fragment           what KCONFIG_ALLCONFIG was
 #     release                   `make kernelrelease`
 #     build.log, kmod-build.log, ktstr.ko, ktstr.ko.stamp, .complete
+#     ktstr_fixture             the fixture scheduler, when SCHED_CLASS_EXT=y
+#                               (scripts/build-fixture.sh NAME; root)
 #
 # Compiling runs under nice -n 19. Environment: KTSTR_CACHE;
 # KTSTR_KBUILD_PROGRESS_S, seconds between progress lines (30).
@@ -354,6 +356,17 @@ do_build() {
 	fi
 	echo "$release" >"$k/.complete"
 	say "kernel $name ($release) is ready: ktstr vm --kernel $name -- CMD"
+
+	# ---- the fixture sched_ext scheduler, when the kernel has sched_ext ----
+	# scripts/build-fixture.sh builds it in the Debian unstable build root
+	# of `ktstr kernel fetch sched-ext` (bookworm's clang and libbpf are too
+	# old), as root. Without those the kernel is still usable; say so.
+	grep -qx 'CONFIG_SCHED_CLASS_EXT=y' "$b/.config" || return 0
+	if [ "$(id -u)" != 0 ] || [ ! -f "$KTSTR_CACHE/buildroot/unstable/.complete" ]; then
+		say "not building the fixture scheduler (needs root and the build root of 'ktstr kernel fetch sched-ext'): scripts/build-fixture.sh $name"
+	elif ! "$here/build-fixture.sh" "$name"; then
+		say "warning: the fixture scheduler does not build for $name (see $k/fixture-build.log); the kernel is usable without it"
+	fi
 }
 
 case ${1:-} in
