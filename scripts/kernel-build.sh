@@ -212,8 +212,9 @@ do_build() {
 			esac
 			shift 2
 			;;
+		-j[0-9]*) jobs=${1#-j}; shift ;;
 		-h|--help) usage; exit 0 ;;
-		*) usage >&2; exit 2 ;;
+		*) echo "kernel-build: bad argument '$1'" >&2; usage >&2; exit 2 ;;
 		esac
 	done
 	[ -n "$source" ] || die "no --source DIR|linux-source-X.Y given"

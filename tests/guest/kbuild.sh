@@ -21,9 +21,16 @@ fi
 
 ctl=$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)
 case " $ctl " in
-*" cpuset "*" cpu "*|*" cpu "*" cpuset "*) ok "cgroup v2 with cpu and cpuset controllers ($ctl)" ;;
-*) not_ok "cgroup v2 controllers" "'$ctl'" ;;
+*" cpuset "*) has_cpuset=1 ;;
 esac
+case " $ctl " in
+*" cpu "*) has_cpu=1 ;;
+esac
+if [ -n "${has_cpuset:-}" ] && [ -n "${has_cpu:-}" ]; then
+	ok "cgroup v2 with cpu and cpuset controllers ($ctl)"
+else
+	not_ok "cgroup v2 controllers" "'$ctl', want cpu and cpuset"
+fi
 
 if [ -r /proc/self/schedstat ] && [ -r /proc/self/sched ] &&
    [ -w /proc/sys/kernel/sched_schedstats ]; then
