@@ -143,6 +143,10 @@ run_sched_ext() {
 # builds (tens of minutes on 2 cores), later runs are incremental (about a
 # minute when nothing changed). Then one boot of it: tests/guest/kbuild.sh
 # (what the base config promises) and the module's accuracy tests.
+# kmod_starve is not run here yet: on this kernel its "END reports the
+# whole wait" check fails (END carried 0.1 ms for a wait of over 500 ms),
+# the module's per-wait clock bug with IRQ time accounting (issue 9, 3);
+# add it once the module takes both ends of a wait on one clock.
 run_kbuild() {
 	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 	k="$cache/kernels/irqtime"
