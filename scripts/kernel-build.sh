@@ -248,6 +248,9 @@ do_build() {
 
 	b="$k/build"
 	mkdir -p "$b"
+	# One build of NAME at a time (held until we exit).
+	exec 9>"$k/.lock"
+	flock -n 9 || die "another 'ktstr kernel build' of $name is running"
 	if [ -f "$k/source" ] && [ "$(cat "$k/source")" != "$tree" ]; then
 		say "$name was built from $(cat "$k/source"): starting afresh from $tree"
 		rm -rf "$b"

@@ -87,6 +87,16 @@ else
 	not_ok "broken tree: exit $rc"
 fi
 
+# A second build of the same name while one runs is refused.
+flock "$KTSTR_CACHE/kernels/stub/.lock" "$K" kernel build --source "$t" --name stub \
+	--config-fragment "$d/good.config" >"$d/out" 2>"$d/err"
+rc=$?
+if [ "$rc" != 0 ] && grep -q "another 'ktstr kernel build' of stub is running" "$d/err"; then
+	ok "a concurrent build of the same name is refused"
+else
+	not_ok "concurrent build: exit $rc"
+fi
+
 # 3. A good build, with progress lines, lands in the cache and is listed.
 STUB_SLEEP=3 KTSTR_KBUILD_PROGRESS_S=1 kb --name stub --config-fragment "$d/good.config"
 rc=$?
