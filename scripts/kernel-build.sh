@@ -193,7 +193,6 @@ do_build() {
 	source=
 	name=
 	jobs=$(nproc)
-	frags=
 	nfrag=0
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -230,7 +229,7 @@ do_build() {
 		*) die "--source $source: no such directory, and not a Debian linux-source-X.Y package" ;;
 		esac
 	fi
-	[ -n "$name" ] || name=$(basename "$source")
+	[ -n "$name" ] || name=$(basename "${tree:-$source}")
 	valid_name "$name" || die "bad kernel name '$name' (letters, digits, '.', '_', '+', '-')"
 	for r in default sched-ext; do
 		[ "$name" != "$r" ] || die "'$name' is the name of a fetched kernel: choose another --name"
@@ -335,7 +334,12 @@ do_build() {
 	ln -sfn build/.config "$k/config"
 
 	# ---- ktstr.ko against it, from a copy of the sources ----
-	kmod_files="Kbuild kmod/Kbuild $(cd "$src" && ls kmod/*.c kmod/*.h | grep -v '\.mod\.c$') include/uapi/linux/ktstr.h"
+	kmod_files="Kbuild kmod/Kbuild"
+	for f in "$src"/kmod/*.c "$src"/kmod/*.h; do
+		case $f in *.mod.c) continue ;; esac
+		kmod_files="$kmod_files kmod/${f##*/}"
+	done
+	kmod_files="$kmod_files include/uapi/linux/ktstr.h"
 	# shellcheck disable=SC2086
 	stamp=$( (cd "$src" && cat $kmod_files; echo "$release"; cat "$b/.config" \
 		"$b/Module.symvers"; ${CC:-gcc} --version | head -n1) | sha256sum | cut -d' ' -f1)
