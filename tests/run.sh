@@ -142,7 +142,8 @@ run_sched_ext() {
 # accounting), as kernels/irqtime; the first run downloads the source and
 # builds (tens of minutes on 2 cores), later runs are incremental (about a
 # minute when nothing changed). Then one boot of it: tests/guest/kbuild.sh
-# (what the base config promises) and the module's accuracy tests.
+# (what the base config promises) and the module's accuracy tests; and one
+# with the fixture scheduler: tests/guest/sched_ext.sh.
 # kmod_starve is not run here yet: on this kernel its "END reports the
 # whole wait" check fails (END carried 0.1 ms for a wait of over 500 ms),
 # the module's per-wait clock bug with IRQ time accounting (issue 9, 3);
@@ -198,6 +199,26 @@ run_kbuild() {
 		tail -n 30 "$out/kbuild_guest.log" | sed 's/^/#   /'
 	else
 		echo "ok - kbuild: the irqtime guest powered off by itself (exit $rc)" | tee -a "$log"
+	fi
+
+	# sched_ext on it: the fixture scheduler (built by the kernel build
+	# when it could: root and the sched-ext build root) and the sched_ext
+	# part's in-guest suite.
+	if [ ! -x "$k/ktstr_fixture" ]; then
+		echo "ok - kbuild: sched_ext suite on irqtime # SKIP no $k/ktstr_fixture (needs root and 'ktstr kernel fetch sched-ext')" |
+			tee -a "$log"
+		return
+	fi
+	echo "# kbuild: guest of irqtime: sched_ext.sh with ktstr_fixture"
+	build/ktstr vm --kernel irqtime --cpus 2 --memory 768 --timeout 900 \
+		--include "$k/ktstr_fixture" --include tests/guest/sched_ext.sh \
+		-- ./sched_ext.sh >"$out/kbuild_scx.log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok) ' "$out/kbuild_scx.log" | sed 's/^\(\(not \)\{0,1\}ok - \)/\1irqtime: /' |
+		tee -a "$log"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$out/kbuild_scx.log"; then
+		echo "not ok - kbuild: sched_ext suite on irqtime: ktstr vm exited $rc" | tee -a "$log"
+		tail -n 30 "$out/kbuild_scx.log" | sed 's/^/#   /'
 	fi
 }
 
