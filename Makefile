@@ -6,6 +6,8 @@
 #   make run        deps + build + the main demo in a QEMU guest
 #   make test       deps + build + host unit tests + in-guest tests
 #   make dkms-install   install the module on this host with DKMS
+#   make install [PREFIX=/usr/local] [DESTDIR=]   ktstr, its scripts, man page,
+#                       bash completion, the library
 #
 # The test kernel (Debian 6.12: image and headers) is unpacked into
 # $(KTSTR_CACHE), outside the source tree; nothing is installed in /boot.
@@ -50,7 +52,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 GUEST_SRCS := $(sort $(wildcard tests/guest/*.c))
 GUEST_BINS := $(GUEST_SRCS:tests/guest/%.c=$(BUILD)/tests/guest/%)
 
-.PHONY: all user kmod kmod-clean deps run test tests clean dkms-install check-kdir bench bench-kmod
+.PHONY: all user kmod kmod-clean deps deps-test run test tests clean dkms-install check-kdir bench bench-kmod
 all: kmod user
 
 user: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/libktstr.so
@@ -84,6 +86,12 @@ $(BUILD)/libktstr.a: $(LIB_OBJS)
 $(BUILD)/libktstr.so: $(LIB_OBJS)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
 
+# The version, from VERSION above only: ktstr --version.
+$(BUILD)/user/cmd/main.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
+$(BUILD)/user/cmd/main.o: Makefile
+$(BUILD)/user/lib/provenance.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
+$(BUILD)/user/lib/provenance.o: Makefile
+
 $(BUILD)/ktstr: $(CMD_OBJS) $(BUILD)/libktstr.a
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libktstr.a $(LDLIBS)
 
@@ -110,9 +118,46 @@ $(BUILD)/scenarios/examples/%: scenarios/examples/%.c $(BUILD)/libktstr.a
 
 -include $(EXAMPLE_BINS:=.d)
 
-# make install [PREFIX=/usr/local] [DESTDIR=...]: libraries, headers, pkg-config.
+# make install [PREFIX=/usr/local] [DESTDIR=...]:
+#   bin/ktstr                      the command, built for PREFIX (below)
+#   libexec/ktstr/                 its helper scripts (kernel-fetch.sh, deps.sh)
+#   share/man/man1/ktstr.1         made from the --help texts (scripts/mkman.sh)
+#   share/bash-completion/completions/ktstr
+#   lib/, include/, lib/pkgconfig  the library, its headers, libktstr.pc
 PREFIX ?= /usr/local
-install: $(BUILD)/libktstr.a $(BUILD)/libktstr.so
+LIBEXECDIR = $(PREFIX)/libexec/ktstr
+
+# The installed ktstr: main.c again, with LIBEXECDIR built in, so that it
+# finds its helper scripts through the prefix, never beside its own binary
+# (build/ktstr, without it, uses the source tree around build/). The stamp
+# changes, and main.o is rebuilt, when PREFIX does.
+$(BUILD)/install/libexecdir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIBEXECDIR)' | cmp -s - $@ || echo '$(LIBEXECDIR)' >$@
+
+$(BUILD)/install/main.o: user/cmd/main.c $(BUILD)/install/libexecdir Makefile
+	$(CC) $(CFLAGS) -DKTSTR_VERSION='"$(VERSION)"' -DKTSTR_LIBEXECDIR='"$(LIBEXECDIR)"' \
+		-MMD -MP -c -o $@ $<
+
+$(BUILD)/install/ktstr: $(filter-out $(BUILD)/user/cmd/main.o,$(CMD_OBJS)) \
+		$(BUILD)/install/main.o $(BUILD)/libktstr.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/ktstr.1: $(BUILD)/ktstr scripts/mkman.sh
+	scripts/mkman.sh $(BUILD)/ktstr $(VERSION) >$@.tmp && mv $@.tmp $@
+
+.PHONY: FORCE
+FORCE:
+
+install: $(BUILD)/libktstr.a $(BUILD)/libktstr.so $(BUILD)/install/ktstr $(BUILD)/ktstr.1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/lib \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 755 $(BUILD)/install/ktstr $(DESTDIR)$(PREFIX)/bin/ktstr
+	install -m 755 scripts/kernel-fetch.sh scripts/deps.sh $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 scripts/lib/buildroot.sh $(DESTDIR)$(LIBEXECDIR)/lib/
+	install -m 644 $(BUILD)/ktstr.1 $(DESTDIR)$(PREFIX)/share/man/man1/ktstr.1
+	install -m 644 scripts/ktstr-completion.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ktstr
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/ktstr $(DESTDIR)$(PREFIX)/include/linux
 	install -m 644 $(BUILD)/libktstr.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libktstr.so $(DESTDIR)$(PREFIX)/lib/
@@ -133,11 +178,14 @@ kmod-clean:
 deps:
 	scripts/deps.sh
 
+deps-test:
+	scripts/deps.sh --test
+
 run: deps
 	$(MAKE) all
 	scripts/demo.sh
 
-test: deps
+test: deps-test
 	$(MAKE) all tests
 	tests/run.sh
 
@@ -156,4 +204,4 @@ dkms-install:
 clean: kmod-clean
 	rm -rf $(BUILD)
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(GUEST_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(GUEST_BINS:=.d) $(BUILD)/install/main.d

@@ -23,8 +23,9 @@ else
 	acc_args="--runs 5"
 fi
 
-# KVM announces itself in the guest; TCG does not.
-if dmesg | grep -q 'Hypervisor detected: KVM'; then accel=kvm; else accel=tcg; fi
+# ktstr vm passes the accelerator it booted with (TCG also after a KVM
+# failure at boot).
+accel=${KTSTR_VM_ACCEL:-tcg}
 echo "@env accel $accel"
 echo "@env kernel $(uname -r)"
 echo "@env cpus $(grep -c ^processor /proc/cpuinfo)"

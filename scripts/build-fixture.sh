@@ -16,7 +16,9 @@
 # vmlinux.h comes from the kernel's own BTF (build/vmlinux of the headers).
 # Idempotent: rebuilt only when the sources, this script, the kernel, clang
 # or libbpf changed. Installs clang, libbpf-dev, bpftool... in the build
-# root when missing. Must run as root.
+# root when missing. Must run as root. Waits for a fetch or build running
+# on the same cache ($KTSTR_CACHE/.lock). What runs as root and what is
+# trusted: docs/security.md.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +32,9 @@ name=${1:-sched-ext}
 [ "$(id -u)" = 0 ] || die "must run as root (chroot, bind mounts)"
 [ -d "$KTSTR_CACHE" ] || die "no cache at $KTSTR_CACHE: run 'ktstr kernel fetch $name'"
 KTSTR_CACHE=$(cd "$KTSTR_CACHE" && pwd -P)	# absolute, no symlinks: used in chroot
+# shellcheck source=scripts/lib/cache.sh
+. "$here/lib/cache.sh"
+cache_lock
 kdir=$(cd "$KTSTR_CACHE/kernels/$name" 2>/dev/null && pwd -P) ||
 	die "no kernel '$name' in $KTSTR_CACHE/kernels: run 'ktstr kernel fetch $name'"
 kver=$(basename "$kdir")
@@ -42,14 +47,16 @@ BR="$KTSTR_CACHE/buildroot/unstable"
 [ -f "$BR/.complete" ] || die "no build root at $BR: run 'ktstr kernel fetch sched-ext'"
 # shellcheck source=scripts/lib/buildroot.sh
 . "$here/lib/buildroot.sh"
+br_probe "$BR"
 
 # ---- tools in the build root ----
-br_install_missing --stale-ok clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+br_install_missing clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libzstd-dev libc6-dev
 
 # ---- up to date? ----
 files="scripts/build-fixture.sh scripts/lib/buildroot.sh $(cd "$src" && ls scheds/fixture/*.c scheds/fixture/*.h)"
 out="$kdir/ktstr_fixture"
+# shellcheck disable=SC2086,SC2016
 stamp=$( (cd "$src" && cat $files; echo "$kver"; sha256sum "$kdir/build/vmlinux";
 	in_br clang --version | head -n1;
 	in_br dpkg-query -W -f='${Version}\n' libbpf-dev bpftool) | sha256sum | cut -d' ' -f1)
@@ -63,6 +70,7 @@ say "building ktstr_fixture for $kver in the build root"
 B="$kdir/fixture-build"
 rm -rf "$B"
 mkdir -p "$B"
+# shellcheck disable=SC2086
 (cd "$src" && tar cf - $files) | (cd "$B" && tar xf -)
 log="$kdir/fixture-build.log"
 # shellcheck disable=SC2016

@@ -12,7 +12,11 @@
 #
 # Layout: $KTSTR_CACHE/kernels/<kver>/{root/,vmlinuz,build} and
 #         $KTSTR_CACHE/kernels/default -> <kver>
+# The download keeps apt's _apt sandbox (scripts/lib/cache.sh), and a fetch
+# waits for another one on the same cache ($KTSTR_CACHE/.lock).
 set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
 
 KTSTR_CACHE=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 KERNEL_META=${KTSTR_KERNEL_META:-linux-headers-6.12-amd64}
@@ -22,7 +26,15 @@ dkms libelf1 dwarves libhwloc-dev libnl-genl-3-dev libbpf-dev libcmocka-dev
 libjansson-dev clang llvm bpftool libbpf-tools debootstrap
 flex bison bc libelf-dev libssl-dev xz-utils"
 
+# --test: also what only the tests use (headless Chromium renders the HTML
+# report, jq reads the JSON the tests check, xmllint checks JUnit XML).
+TEST_PACKAGES="chromium jq libxml2-utils"
+if [ "${1:-}" = --test ]; then
+	PACKAGES="$PACKAGES $TEST_PACKAGES"
+fi
+
 die() { echo "deps: $*" >&2; exit 1; }
+say() { echo "deps: $*"; }
 
 SUDO=
 if [ "$(id -u)" != 0 ]; then
@@ -45,6 +57,7 @@ done
 if [ -n "$missing" ]; then
 	echo "deps: installing$missing"
 	apt_update
+	# shellcheck disable=SC2086
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends $missing >/dev/null ||
 		die "apt-get install$missing failed"
@@ -63,7 +76,10 @@ if [ -z "$kver" ]; then
 fi
 [ -n "$kver" ] || die "cannot resolve a kernel version from $KERNEL_META"
 
+# shellcheck source=scripts/lib/cache.sh
+. "$here/lib/cache.sh"
 kdir="$KTSTR_CACHE/kernels/$kver"
+[ -f "$kdir/.complete" ] || cache_lock	# and look again: it may be another's fetch
 if [ -f "$kdir/.complete" ]; then
 	ln -sfn "$kver" "$KTSTR_CACHE/kernels/default"
 	exit 0
@@ -72,12 +88,11 @@ fi
 echo "deps: fetching kernel $kver into $kdir"
 kbase=${kver%-amd64}			# 6.12.117+deb12
 tmp="$kdir.tmp"
-rm -rf "$tmp"
+remove_tree "$tmp"
 mkdir -p "$tmp/debs" "$tmp/root"
 apt_update
-(cd "$tmp/debs" && apt-get download -q -o APT::Sandbox::User=root \
-	"linux-image-$kver-unsigned" "linux-headers-$kver" \
-	"linux-headers-$kbase-common" "linux-kbuild-$kbase" >/dev/null) ||
+apt_download "$tmp/debs" "" "linux-image-$kver-unsigned" "linux-headers-$kver" \
+	"linux-headers-$kbase-common" "linux-kbuild-$kbase" ||
 	die "apt-get download of kernel $kver failed"
 for deb in "$tmp"/debs/*.deb; do
 	dpkg -x "$deb" "$tmp/root"
@@ -91,7 +106,7 @@ hdr="$tmp/root/usr/src/linux-headers-$kver"
 echo "include $kdir/root/usr/src/linux-headers-$kbase-common/Makefile" > "$hdr/Makefile"
 [ -f "$tmp/root/boot/vmlinuz-$kver" ] || die "kernel image for $kver not found after unpacking"
 
-rm -rf "$kdir"
+remove_tree "$kdir"
 mv "$tmp" "$kdir"
 ln -sfn "root/boot/vmlinuz-$kver" "$kdir/vmlinuz"
 ln -sfn "root/usr/src/linux-headers-$kver" "$kdir/build"

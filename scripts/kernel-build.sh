@@ -196,6 +196,13 @@ do_build() {
 	nfrag=0
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--source=*|--config-fragment=*|--name=*)
+			# --opt=value is --opt value.
+			a=$1
+			shift
+			set -- "${a%%=*}" "${a#*=}" "$@"
+			continue
+			;;
 		--source|--config-fragment|--name|-j)
 			[ $# -ge 2 ] || die "$1 needs a value"
 			case $1 in

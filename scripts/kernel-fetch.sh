@@ -20,12 +20,20 @@
 #   $KTSTR_CACHE/apt/unstable/       private apt config, lists and debs
 #   $KTSTR_CACHE/buildroot/unstable/ debootstrapped build root
 #
-# Environment: KTSTR_CACHE; KTSTR_OFFLINE=1 skips `apt-get update` and uses
-# the lists from the last fetch; KTSTR_MIRROR overrides the Debian mirror.
+# Environment: KTSTR_CACHE; KTSTR_SRC, the ktstr sources the module is built
+# from (default: the tree this script is in); KTSTR_OFFLINE=1 skips
+# `apt-get update` and uses the lists from the last fetch; KTSTR_MIRROR
+# overrides the Debian mirror and KTSTR_KEYRING the keyring its Release is
+# signed with (Debian's); KTSTR_ALLOW_EXPIRED_RELEASE=1 accepts a Release
+# past its Valid-Until; KTSTR_BR_USERNS=0 runs build-root steps without a
+# user namespace (see docs/security.md). One fetch at a time: a second
+# waits ($KTSTR_CACHE/.lock).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
+# The module sources: the tree around scripts/, or KTSTR_SRC (an installed
+# ktstr keeps this script in $PREFIX/libexec/ktstr, with no tree around it).
+src=${KTSTR_SRC:-$(cd "$here/.." && pwd)}
 KTSTR_CACHE=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 export KTSTR_CACHE
 
@@ -67,6 +75,9 @@ esac
 
 mkdir -p "$KTSTR_CACHE"
 KTSTR_CACHE=$(cd "$KTSTR_CACHE" && pwd -P)	# absolute, no symlinks: used in chroot
+# shellcheck source=scripts/lib/cache.sh
+. "$here/lib/cache.sh"
+cache_lock
 
 # The host's Debian mirror, as its apt sources name it (deb822 or one-line).
 host_mirror() {
@@ -79,7 +90,7 @@ host_mirror() {
 }
 mirror=${KTSTR_MIRROR:-$(host_mirror)}
 mirror=${mirror:-http://deb.debian.org/debian}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+keyring=${KTSTR_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 [ -f "$keyring" ] || die "no $keyring (apt-get install debian-archive-keyring)"
 
 # ---- 1. a private apt for the suite: nothing under /etc/apt is touched ----
@@ -99,15 +110,31 @@ Dir::State "$A/state";
 Dir::State::status "$A/state/status";
 Dir::Cache "$A/cache";
 APT::Architectures { "amd64"; };
-APT::Sandbox::User "root";
 Acquire::Languages "none";
 EOF
 papt() { APT_CONFIG="$A/apt.conf" "$@"; }
 
+# apt-get update of the private apt, with apt's download sandbox: the lists
+# live in the root-only cache, where the _apt user cannot write, so in a
+# private mount namespace they are bound at a fresh directory in /tmp that
+# _apt can reach, and apt is pointed there. An unsandboxed update fails.
+papt_update() {
+	_mp=$(mktemp -d /tmp/ktstr-lists.XXXXXX) || return 1
+	chmod 0755 "$A" "$A/state" "$A/state/lists"
+	_rc=0
+	# shellcheck disable=SC2016,SC2046
+	unshare --mount --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' \
+		sh "$A/state/lists" "$_mp" env APT_CONFIG="$A/apt.conf" apt-get \
+		-o Dir::State::lists="$_mp/" $(apt_valid_opts) update -qq || _rc=$?
+	rmdir "$_mp"
+	[ "$_rc" = 0 ] || return "$_rc"
+	! grep -q unsandboxed "$A/update.err"
+}
+
 if [ "${KTSTR_OFFLINE:-}" = 1 ]; then
 	say "offline: using the $suite lists from the last fetch"
 else
-	papt apt-get update -qq >/dev/null 2>"$A/update.err" || {
+	papt_update >/dev/null 2>"$A/update.err" || {
 		cat "$A/update.err" >&2
 		ls "$A/state/lists/"*Packages* >/dev/null 2>&1 ||
 			die "apt-get update for $suite failed and no lists are cached"
@@ -144,12 +171,14 @@ fetch_kernel() {
 	else
 		pkgs="$pkgs linux-image-$kver"
 	fi
+	# shellcheck disable=SC2086
 	pkgs=$(echo $pkgs | tr ' ' '\n' | sort -u | tr '\n' ' ')
 	say "downloading $pkgs"
 	tmp="$kdir.tmp"
-	rm -rf "$tmp"
+	remove_tree "$tmp"
 	mkdir -p "$tmp/debs" "$tmp/root"
-	(cd "$tmp/debs" && papt apt-get download -q $pkgs >/dev/null) ||
+	# shellcheck disable=SC2086
+	apt_download "$tmp/debs" "$A/apt.conf" $pkgs ||
 		die "apt-get download of kernel $kver failed"
 	for deb in "$tmp"/debs/*.deb; do
 		dpkg -x "$deb" "$tmp/root"
@@ -171,7 +200,7 @@ fetch_kernel() {
 		[ -f "$tmp/root/$f" ] && { cfg=$f; break; }
 	done
 
-	rm -rf "$kdir"
+	remove_tree "$kdir"
 	mv "$tmp" "$kdir"
 	ln -sfn "root/$img" "$kdir/vmlinuz"
 	ln -sfn "root/$hdr" "$kdir/build"
@@ -190,6 +219,8 @@ grep -q '^CONFIG_SCHED_CLASS_EXT=y' "$kdir/config" ||
 	say "warning: $kver is built without CONFIG_SCHED_CLASS_EXT"
 
 [ -z "$no_module" ] || exit 0
+[ -f "$src/Kbuild" ] && [ -d "$src/kmod" ] ||
+	die "no ktstr module sources in $src: set KTSTR_SRC to a ktstr source tree, or fetch with --no-module"
 
 # ---- 4. the build root: $suite with the gcc the headers ask for ----
 # .kernelvariables says e.g. CC = ... $(CROSS_COMPILE)gcc-16.
@@ -212,16 +243,26 @@ if [ ! -f "$BR/.complete" ]; then
 	}
 	say "debootstrapping $suite with $want into $BR (a few minutes, once)"
 	mkdir -p "$KTSTR_CACHE/buildroot"
-	rm -rf "$BR.tmp"
-	debootstrap --variant=minbase --keyring="$keyring" \
+	# A killed debootstrap may have left /proc or /sys mounted in it
+	# (before it ran in its own mount namespace): unmount, then remove.
+	remove_tree "$BR.tmp"
+	# Its own mount and PID namespaces: what it mounts in the target, and
+	# every process its maintainer scripts start, go when it does.
+	# shellcheck disable=SC2086
+	unshare --mount --pid --fork --kill-child --propagation private --mount-proc \
+		debootstrap --variant=minbase --keyring="$keyring" \
 		--include="$(echo $want | tr ' ' ',')" \
-		"$suite" "$BR.tmp" "$mirror" >"$KTSTR_CACHE/buildroot/debootstrap-$suite.log" 2>&1 ||
+		"$suite" "$BR.tmp" "$mirror" >"$KTSTR_CACHE/buildroot/debootstrap-$suite.log" 2>&1 </dev/null ||
 		die "debootstrap failed: see $KTSTR_CACHE/buildroot/debootstrap-$suite.log"
-	chroot "$BR.tmp" apt-get clean	# the .debs: ~100 MB we never need again
-	rm -rf "$BR"
+	# debootstrap checks the Release's signature, not its Valid-Until.
+	br_check_release "$BR.tmp" "$suite" "$keyring"
+	br_probe "$BR.tmp"
+	br_exec "$BR.tmp" apt-get clean	# the .debs: ~100 MB we never need again
+	remove_tree "$BR"
 	mv "$BR.tmp" "$BR"
 	date -u +%FT%TZ > "$BR/.complete"
 fi
+br_probe "$BR"
 # A newer kernel may want a newer gcc: install what is missing.
 # shellcheck disable=SC2086
 br_install_missing $want
@@ -229,7 +270,9 @@ br_install_missing $want
 # ---- 5. ktstr.ko, built in the build root from a copy of the sources ----
 # A copy, not the tree: kbuild writes its objects next to the sources and
 # the tree's kmod/ belongs to the 6.12 build.
+# shellcheck disable=SC2010
 kmod_files="Kbuild kmod/Kbuild $(cd "$src" && ls kmod/*.c kmod/*.h | grep -v '\.mod\.c$') include/uapi/linux/ktstr.h"
+# shellcheck disable=SC2086
 stamp=$( (cd "$src" && cat $kmod_files; echo "$kver"; in_br "$gcc" --version | head -n1) |
 	sha256sum | cut -d' ' -f1)
 if [ -f "$kdir/ktstr.ko" ] && [ "$(cat "$kdir/ktstr.ko.stamp" 2>/dev/null)" = "$stamp" ]; then
@@ -240,6 +283,7 @@ say "building ktstr.ko for $kver with $gcc in the build root"
 M="$kdir/kmod-build"
 rm -rf "$M"
 mkdir -p "$M"
+# shellcheck disable=SC2086
 (cd "$src" && tar cf - $kmod_files) | (cd "$M" && tar xf -)
 # The build root sees the cache at the same absolute path (br_run).
 log="$kdir/kmod-build.log"

@@ -124,7 +124,10 @@ run_sched_ext() {
 	# The gauntlet under the fixture: a 2-LLC guest of the sched-ext
 	# kernel, the scheduler copied in and started by the guest's run.
 	echo "# sched_ext: build/ktstr gauntlet --kernel sched-ext --scheduler ktstr_fixture"
-	build/ktstr gauntlet --kernel sched-ext --scheduler "$fix" --topologies tiny-2llc \
+	# Under a file name the guest's shell must not split or expand.
+	qfix="$out/ktstr_fixture \$(echo x)"
+	cp "$fix" "$qfix"
+	build/ktstr gauntlet --kernel sched-ext --scheduler "$qfix" --topologies tiny-2llc \
 		--duration 1 cgroup_steady cgroup_cpuset_llc_steady stall_recovery \
 		>"$out/sched_gauntlet.log" 2>&1
 	gauntlet_tap "sched_ext gauntlet" "$out/sched_gauntlet.log" $?

@@ -178,7 +178,7 @@ st=$?
 dump "$T.5.out"
 check "restart: stall_recovery passes (exit 0)" "exit $st: $(dump "$T.5.err")" [ $st = 0 ]
 check "restart: stall_recovery ran (PASS, not SKIP)" "$(grep stall_recovery "$T.5.out")" \
-	grep -q '^PASS stall_recovery' "$T.5.out"
+	grep -q '^\[[0-9]*/[0-9]*\] PASS stall_recovery' "$T.5.out"
 p0=$(sed -n 's/^scheduler: ktstr_fixture\[\([0-9]*\)\] enabled.*/\1/p' "$T.5.out" | head -n 1)
 p1=$(tr -d ' \n' <"$T.5.json" | sed -n 's/.*"scheduler":{"name":"ktstr_fixture","pid":\([0-9]*\),.*/\1/p')
 check "restart: a new scheduler process after the restart" "first pid '$p0', last '$p1'" \

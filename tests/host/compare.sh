@@ -129,7 +129,7 @@ run "$d/new.json" module \
 # ---- comparisons ----
 
 cat >"$d/want" <<'EOF'
-REGRESSED steady max_gap_ms 40 -> 180 (+140, +350.0%)
+REGRESSED steady max_gap_ms 40 ms -> 180 ms (+140 ms, +350.0%)
 IMPROVED steady iterations 100000 -> 120000 (+20000, +20.0%)
 REGRESSED steady starvations 0 -> 1 (+1, +inf%)
 REGRESSED split verdict PASS -> FAIL
@@ -158,8 +158,8 @@ else
 fi
 why=""
 if cmp_run 0 -v "$d/base.json" "$d/base.json" &&
-   grep -qx 'UNCHANGED steady max_gap_ms 40 -> 40 (+0, +0.0%)' "$d/out" &&
-   grep -qx 'UNCHANGED steady spread_pct 4.0 -> 4.0 (+0.0, +0.0%)' "$d/out" &&
+   grep -qx 'UNCHANGED steady max_gap_ms 40 ms -> 40 ms (+0 ms, +0.0%)' "$d/out" &&
+   grep -qx 'UNCHANGED steady spread_pct 4.0% -> 4.0% (+0.0 pts, +0.0%)' "$d/out" &&
    [ "$(grep -c '^UNCHANGED steady ' "$d/out")" = 10 ]; then
 	ok "-v prints the 10 unchanged metric rows of a scenario"
 else
@@ -194,7 +194,7 @@ why=""
 run "$d/slow.json" none "$(result s PASS none "$(cgroup cg_0 1.0 400 0 1000 0)")"
 run "$d/fast.json" none "$(result s PASS none "$(cgroup cg_0 1.0 100 0 1000 0)")"
 if cmp_run 0 "$d/slow.json" "$d/fast.json" &&
-   [ "$(cat "$d/out")" = "IMPROVED s max_gap_ms 400 -> 100 (-300, -75.0%)
+   [ "$(cat "$d/out")" = "IMPROVED s max_gap_ms 400 ms -> 100 ms (-300 ms, -75.0%)
 compare: 1 scenarios paired, 0 regressed, 1 improved, 0 unchanged" ]; then
 	ok "only an improvement: exit 0"
 else
@@ -237,7 +237,7 @@ kt2=$(kernel null 100000000 2.0 null null taskstats)
 run "$d/ts2.json" taskstats \
 	"$(result steady PASS taskstats "$(cgroup cg_0 3.0 40 10 50000 100 "$kt2")")"
 if cmp_run 1 -v "$d/ts2.json" "$d/ts.json" &&
-   grep -qx 'REGRESSED steady total_wait_ns 100000000 -> 900000000 (+800000000, +800.0%)' \
+   grep -qx 'REGRESSED steady total_wait_ns 100.0 ms -> 900.0 ms (+800.0 ms, +800.0%)' \
 	"$d/out" && ! grep -q -e "different sources" -e max_wait_ns -e starvations "$d/out"; then
 	ok "taskstats vs taskstats: total_wait_ns compared, null figures skipped"
 else
@@ -292,7 +292,10 @@ bad "empty.json: not valid JSON" "$d/empty.json" "$B"
 bad "v2.json: unsupported \"version\" (want 1)" "$B" "$d/v2.json"
 bad "nover.json: no \"version\"" "$d/nover.json" "$B"
 bad "verdict.json: results[0] (x): \"verdict\" is not PASS, FAIL or SKIP" "$B" "$d/verdict.json"
-bad "gauntlet.json: results[0] has no string \"name\"" "$B" "$d/gauntlet.json"
+printf '{ "version": 1, "results": [ { "scenario": "x", "topology": "t" } ] }\n' \
+	>"$d/gauntlet-bad.json"
+bad "gauntlet-bad.json: results[0] (x@t): \"verdict\" is not PASS, FAIL or SKIP" "$B" \
+	"$d/gauntlet-bad.json"
 for g in max_gap_ms max_gap_ms=1 max_gap_ms=1,2,3 max_gap_ms=-1,2 max_gap_ms=1,x \
 	 max_gap_ms=0x10,2 max_gap_ms=inf,2 max_gap_ms=nan,2 "max_gap_ms= 1,2" max_gap_ms=1e3,2 \
 	 max_gap_ms=,2 max_gap_ms=1, =1,2 ""; do
@@ -314,5 +317,38 @@ if "$K" compare --help >"$d/out" 2>"$d/err" && grep -q '^usage: ktstr compare' "
 	ok "--help: usage and the default gates (exit 0)"
 else
 	not_ok "--help"
+fi
+# Gauntlet files: cells pair by scenario@topology, verdicts compared.
+printf '{ "version": 1, "results": [ { "scenario": "x", "topology": "t", "verdict": "FAIL" } ] }\n' \
+	>"$d/gauntlet-fail.json"
+"$K" compare "$d/gauntlet.json" "$d/gauntlet-fail.json" >"$d/out" 2>"$d/err"
+rc=$?
+if [ "$rc" = 1 ] && grep -qx 'REGRESSED x@t verdict PASS -> FAIL' "$d/out" && [ ! -s "$d/err" ]; then
+	ok "gauntlet files: a cell's PASS -> FAIL is a regression (exit 1)"
+else
+	not_ok "gauntlet files (exit $rc)"
+fi
+
+# Provenance: two runs from different kernels/accelerators are compared with
+# a warning first; the same provenance gives none.
+prov() {
+	jq --arg k "$2" --arg a "$3" '.provenance = {"ktstr_version": "0.1.0", "kernel": $k,
+		"machine": "x86_64", "accelerator": $a, "topology": "1 node, 1 LLC, 2 CPUs",
+		"cpus": 2, "scheduler": "default"}' "$1"
+}
+if command -v jq >/dev/null; then
+	prov "$B" 6.12.1 tcg >"$d/pa.json"
+	prov "$B" 6.12.1 tcg >"$d/pb.json"
+	prov "$B" 7.2.0 kvm >"$d/pc.json"
+	"$K" compare "$d/pa.json" "$d/pb.json" >"$d/same" 2>&1
+	"$K" compare "$d/pa.json" "$d/pc.json" >"$d/out" 2>"$d/err"
+	if ! grep -q provenance "$d/same" &&
+	   [ "$(grep -c '^warning: the runs differ in provenance' "$d/out")" = 1 ] &&
+	   grep -q 'kernel "6.12.1" vs "7.2.0"' "$d/out" &&
+	   grep -q 'accelerator "tcg" vs "kvm"' "$d/out" && ! grep -q 'topology' "$d/out"; then
+		ok "provenance: differing kernel and accelerator named in one warning, none when equal"
+	else
+		not_ok "provenance warning"
+	fi
 fi
 exit $failed

@@ -536,6 +536,64 @@ static void test_check_run(void **state)
 	json_decref(good);
 }
 
+/* A run of `--repeat N`: scenario "s" N times with these max_gap_ms. */
+static json_t *repeat_run(const int *gaps, int n, const char *verdict_last)
+{
+	json_t *res = json_array(), *r;
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(res, result("s", i == n - 1 && verdict_last ?
+						  verdict_last : "PASS", "none",
+			json_pack("[o]", cg("cg_0", 1.0, gaps[i], 0, 1000, 0))));
+	r = run("none", res);
+	json_object_set_new(r, "repeat", json_integer(n));
+	return r;
+}
+
+static void test_samples(void **state)
+{
+	static const int quiet[] = { 100, 110, 105, 95, 100 };
+	static const int slow[] = { 300, 320, 310, 290, 305 };
+	static const int noisy[] = { 100, 400, 120, 90, 380 };
+	const struct ktstr_compare_row *r;
+	struct ktstr_compare c;
+
+	(void)state;
+	/* Two runs of the same code: no regression, however the samples fall. */
+	compare(repeat_run(quiet, 5, NULL), repeat_run(quiet + 1, 4, NULL), NULL, &c);
+	assert_int_equal(c.paired, 1);
+	assert_int_equal(c.regressed, 0);
+	r = find_row(&c, "s", KTSTR_CMP_ROW_METRIC, KTSTR_CMP_MAX_GAP_MS);
+	assert_non_null(r);
+	assert_true(r->n_a == 5 && r->n_b == 4);
+	assert_true(r->a == 100 && r->b == 102.5);	/* medians */
+	assert_true(r->spread_a == 15 && r->spread_b == 15);
+	ktstr_compare_free(&c);
+	/* A real slowdown: medians 100 -> 305, far past the spread: regressed. */
+	compare(repeat_run(quiet, 5, NULL), repeat_run(slow, 5, NULL), NULL, &c);
+	r = find_row(&c, "s", KTSTR_CMP_ROW_METRIC, KTSTR_CMP_MAX_GAP_MS);
+	assert_true(r && r->a == 100 && r->b == 305);
+	assert_int_equal(r->change, KTSTR_CMP_REGRESSED);
+	assert_int_equal(c.regressed, 1);
+	ktstr_compare_free(&c);
+	/*
+	 * The gates alone would call 100 -> 380 a regression, but A's own
+	 * samples spread over 310 ms: within the noise, unchanged.
+	 */
+	compare(repeat_run(noisy, 5, NULL), repeat_run((const int[]){ 380, 390, 400, 370, 385 },
+						  5, NULL), NULL, &c);
+	r = find_row(&c, "s", KTSTR_CMP_ROW_METRIC, KTSTR_CMP_MAX_GAP_MS);
+	assert_true(r && r->a == 120 && r->b == 385 && r->spread_a == 310);
+	assert_int_equal(r->change, KTSTR_CMP_UNCHANGED);
+	ktstr_compare_free(&c);
+	/* One failed sample makes the side FAIL: a verdict regression. */
+	compare(repeat_run(quiet, 5, NULL), repeat_run(quiet, 5, "FAIL"), NULL, &c);
+	r = find_row(&c, "s", KTSTR_CMP_ROW_VERDICT, 0);
+	assert_non_null(r);
+	assert_int_equal(r->change, KTSTR_CMP_REGRESSED);
+	ktstr_compare_free(&c);
+}
+
 static void test_format(void **state)
 {
 	struct ktstr_compare_row r;
@@ -553,7 +611,7 @@ static void test_format(void **state)
 	r.delta = 140;
 	r.rel_pct = 350;
 	ktstr_compare_row_format(&r, line, sizeof(line));
-	assert_string_equal(line, "REGRESSED s max_gap_ms 40 -> 180 (+140, +350.0%)");
+	assert_string_equal(line, "REGRESSED s max_gap_ms 40 ms -> 180 ms (+140 ms, +350.0%)");
 	r.change = KTSTR_CMP_IMPROVED;
 	r.metric = KTSTR_CMP_SPREAD_PCT;
 	r.a = 12.5;
@@ -561,7 +619,22 @@ static void test_format(void **state)
 	r.delta = -10.2;
 	r.rel_pct = -82;
 	ktstr_compare_row_format(&r, line, sizeof(line));
-	assert_string_equal(line, "IMPROVED s spread_pct 12.5 -> 2.3 (-10.2, -82.0%)");
+	assert_string_equal(line, "IMPROVED s spread_pct 12.5% -> 2.3% (-10.2 pts, -82.0%)");
+	/* Waits in ms, never raw ns; medians and spreads of repeated runs. */
+	r.change = KTSTR_CMP_REGRESSED;
+	r.metric = KTSTR_CMP_MAX_WAIT_NS;
+	r.a = 3000000;
+	r.b = 25000000;
+	r.delta = 22000000;
+	r.rel_pct = 733.3;
+	r.n_a = r.n_b = 5;
+	r.spread_a = 400000;
+	r.spread_b = 1200000;
+	ktstr_compare_row_format(&r, line, sizeof(line));
+	assert_string_equal(line, "REGRESSED s max_wait_ns 3.0 ms -> 25.0 ms (+22.0 ms, +733.3%; "
+			    "medians of 5/5 samples, spread 0.4 ms/1.2 ms)");
+	r.n_a = r.n_b = 1;
+	r.spread_a = r.spread_b = 0;
 	r.change = KTSTR_CMP_REGRESSED;
 	r.metric = KTSTR_CMP_STARVATIONS;
 	r.a = 0;
@@ -691,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_gate_parse),
 		cmocka_unit_test(test_check_run),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_load),
 	};

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -292,6 +294,31 @@ static void test_env_and_errors(void **state)
 	assert_non_null(strstr(ktstr_topo_last_error(), "bogus:7"));
 }
 
+/*
+ * Huge descriptions are refused before hwloc builds them, counted as hwloc
+ * parses them: levels need no space between them ("numa:7220pack:1" is
+ * 7220 NUMA nodes), digits after letters are type names ("l3").
+ */
+static void test_synthetic_size_guard(void **state)
+{
+	struct ktstr_topo *t;
+
+	(void)state;
+	alarm(30);	/* the bug this guards against was a hang */
+	assert_null(ktstr_topo_load("numa:7220pack:1 l3:2 core:5 pu:1"));
+	assert_non_null(strstr(ktstr_topo_last_error(), "more than"));
+	assert_null(ktstr_topo_load("pack:2 core:32 pu:32"));
+	assert_non_null(strstr(ktstr_topo_last_error(), "more than"));
+	alarm(0);
+	/* Type names with digits, attributes and no spaces still count right. */
+	t = load("pack:2l3:2 core:3 pu:1");
+	assert_int_equal(t->nr_cpus, 12);
+	ktstr_topo_free(t);
+	t = load("numa:2(memory=1GB) core:2 pu:2");
+	assert_int_equal(t->nr_cpus, 8);
+	ktstr_topo_free(t);
+}
+
 static void test_system(void **state)
 {
 	struct ktstr_topo *t;
@@ -342,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_env_and_errors),
+		cmocka_unit_test(test_synthetic_size_guard),
 		cmocka_unit_test(test_system),
 		cmocka_unit_test(test_json),
 	};

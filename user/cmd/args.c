@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <ktstr/kernel.h>
+#include <ktstr/output.h>
 
 #include "commands.h"
 
@@ -36,33 +38,11 @@ int arg_parse_seconds(const char *s, double max, double *out)
 
 int arg_check_out_path(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	struct stat st;
-	char *tmp;
-	int fd;
-
 	if (!*path)
 		return -ENOENT;
-	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		return -EISDIR;
-	if (strlen(path) >= PATH_MAX - 16 || strlen(base) > NAME_MAX - 16)
+	if (strlen(path) >= PATH_MAX - 16)
 		return -ENAMETOOLONG;
-	if (!stat(path, &st) && S_ISDIR(st.st_mode))
-		return -EISDIR;
-	/* The file is written as PATH.tmpXXXXXX then renamed: try that now. */
-	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		fd = -errno;
-		free(tmp);
-		return fd;
-	}
-	close(fd);
-	unlink(tmp);
-	free(tmp);
-	return 0;
+	return ktstr_output_check(path);
 }
 
 int arg_check_exec(const char *path)
@@ -149,6 +129,39 @@ int arg_check_sched_json(const char *prog, int nr_sched_args, const char *sched_
 	if (json_path && (err = arg_check_out_path(json_path))) {
 		fprintf(stderr, "%s: bad --json '%s' (cannot write there: %s)\n", prog,
 			json_path, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+void arg_getopt_error(const char *prog, const char *cmd, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char opt[3] = { '-', (char)optopt, '\0' };
+
+	/* A short option, maybe inside a bundle (-vx): name just it. */
+	if (!arg || (strncmp(arg, "--", 2) && optopt > 0 && optopt < 256))
+		arg = opt;
+	fprintf(stderr, "%s: bad argument '%s' (see 'ktstr %s --help')\n", prog, arg, cmd);
+}
+
+void arg_getopt_missing(const char *prog, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (arg && !strncmp(arg, "--", 2))
+		fprintf(stderr, "%s: %s needs a value\n", prog, arg);
+	else
+		fprintf(stderr, "%s: -%c needs a value\n", prog, optopt);
+}
+
+int arg_check_junit(const char *prog, const char *junit_path)
+{
+	int err;
+
+	if (junit_path && (err = arg_check_out_path(junit_path))) {
+		fprintf(stderr, "%s: bad --junit '%s' (cannot write there: %s)\n", prog,
+			junit_path, strerror(-err));
 		return -1;
 	}
 	return 0;

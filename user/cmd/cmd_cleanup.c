@@ -3,6 +3,7 @@
  * ktstr cleanup [--root DIR]: remove cgroups and `ktstr vm` temp dirs left
  * behind by dead (SIGKILLed) runs.
  */
+#include <getopt.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,31 +34,47 @@ static void print_action(const char *path, const char *what, void *arg)
 	printf("%s: %s\n", path, what);
 }
 
+enum { OPT_ROOT = 256 };
+
+static const struct option cleanup_options[] = {
+	{ "help", no_argument,       NULL, 'h' },
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_cleanup(int argc, char **argv)
 {
 	struct ktstr_cgroup_opts opts = { .root = KTSTR_CGROUP_ROOT };
 	struct stat st;
 	int ret, rc = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--root") && i + 1 < argc) {
-			opts.root = argv[++i];
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	for (int c; (c = getopt_long(argc, argv, ":h", cleanup_options, NULL)) != -1; ) {
+		switch (c) {
+		case OPT_ROOT:
+			opts.root = optarg;
 			if (stat(opts.root, &st) || !S_ISDIR(st.st_mode)) {
 				fprintf(stderr, "ktstr cleanup: bad --root '%s' (not a directory)\n",
 					opts.root);
 				return 2;
 			}
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--root")) {
-			fprintf(stderr, "ktstr cleanup: --root needs a value\n");
+		case ':':
+			arg_getopt_missing("ktstr cleanup", argv);
 			return 2;
-		} else {
-			fprintf(stderr, "ktstr cleanup: bad argument '%s' (see 'ktstr cleanup --help')\n",
-				argv[i]);
+		default:
+			arg_getopt_error("ktstr cleanup", "cleanup", argv);
 			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ktstr cleanup: bad argument '%s' (see 'ktstr cleanup --help')\n",
+			argv[optind]);
+		return 2;
 	}
 	/* Each part runs whatever the other found. */
 	ret = ktstr_cgroup_cleanup_stale(&opts, print_action, NULL);

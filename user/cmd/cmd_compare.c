@@ -5,12 +5,17 @@
  * absolute and relative gates (docs/compare.md). Exit 0: no regression,
  * 1: a regression, 2: bad usage or an unusable input file.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include <ktstr/compare.h>
+#include <ktstr/output.h>
+#include <ktstr/provenance.h>
 
 #include "commands.h"
 
@@ -49,71 +54,58 @@ static void usage(FILE *f)
 	fprintf(f, "\nExit 0: no regression; 1: a regression; 2: bad usage or input.\n");
 }
 
-/* The value of option @name at argv[*i] ("--name V" or "--name=V"), or NULL. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *bad)
-{
-	size_t n = strlen(name);
+enum { OPT_GATE = 256, OPT_JSON };
 
-	if (strncmp(argv[*i], name, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n])
-		return NULL;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, PROG ": %s needs a value\n", name);
-		*bad = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static int parse_one(int argc, char **argv, int *i, struct compare_args *a)
-{
-	const char *arg = argv[*i], *v;
-	char why[256];
-	bool bad = false;
-
-	if ((v = opt_value(argc, argv, i, "--gate", &bad))) {
-		if (!ktstr_compare_gate_parse(&a->gates, v, why, sizeof(why)))
-			return 0;
-		fprintf(stderr, PROG ": %s\n", why);
-		return -1;
-	}
-	if (!bad && (v = opt_value(argc, argv, i, "--json", &bad))) {
-		a->json_path = v;
-		return 0;
-	}
-	if (bad)
-		return -1;
-	if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
-		a->verbose = true;
-	} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-		a->help = true;
-	} else if (arg[0] == '-' && arg[1]) {
-		fprintf(stderr, PROG ": bad argument '%.80s' (see '" PROG " --help')\n", arg);
-		return -1;
-	} else if (a->nr_paths < 2) {
-		a->path[a->nr_paths++] = arg;
-	} else {
-		fprintf(stderr, PROG ": want two files, A.json and B.json; '%.80s' is a third\n",
-			arg);
-		return -1;
-	}
-	return 0;
-}
+static const struct option compare_options[] = {
+	{ "help",    no_argument,       NULL, 'h' },
+	{ "verbose", no_argument,       NULL, 'v' },
+	{ "gate",    required_argument, NULL, OPT_GATE },
+	{ "json",    required_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
 
 static int parse_args(int argc, char **argv, struct compare_args *a)
 {
-	int err;
+	char why[256];
+	int c, err;
 
 	memset(a, 0, sizeof(*a));
 	ktstr_compare_gates_init(&a->gates);
-	for (int i = 1; i < argc; i++)
-		if (parse_one(argc, argv, &i, a))
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":hv", compare_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			a->help = true;
+			return 0;
+		case 'v':
+			a->verbose = true;
+			break;
+		case OPT_GATE:
+			if (ktstr_compare_gate_parse(&a->gates, optarg, why, sizeof(why))) {
+				fprintf(stderr, PROG ": %s\n", why);
+				return -1;
+			}
+			break;
+		case OPT_JSON:
+			a->json_path = optarg;
+			break;
+		case ':':
+			arg_getopt_missing(PROG, argv);
 			return -1;
-	if (a->help)
-		return 0;
+		default:
+			arg_getopt_error(PROG, "compare", argv);
+			return -1;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (a->nr_paths == 2) {
+			fprintf(stderr, PROG ": want two files, A.json and B.json; '%.80s' is a third\n",
+				argv[i]);
+			return -1;
+		}
+		a->path[a->nr_paths++] = argv[i];
+	}
 	if (a->nr_paths != 2) {
 		fprintf(stderr, PROG ": want two files, A.json and B.json (see '" PROG
 			" --help')\n");
@@ -145,12 +137,35 @@ static int write_json(const struct compare_args *a, const struct ktstr_compare *
 	int ret;
 
 	if (!j)
-		return -1;
+		return -ENOMEM;
+	json_object_set_new(j, "provenance", ktstr_provenance_json());
 	json_object_set_new(j, "a", json_string(a->path[0]));
 	json_object_set_new(j, "b", json_string(a->path[1]));
-	ret = json_dump_file(j, a->json_path, JSON_INDENT(2)) ? -1 : 0;
+	ret = ktstr_output_json(a->json_path, j);
 	json_decref(j);
 	return ret;
+}
+
+/* "warning: A and B differ in kernel (X vs Y), accelerator (...)". */
+static void print_provenance_diff(const json_t *pa, const json_t *pb)
+{
+	const char *key;
+	json_t *va;
+
+	printf("warning: the runs differ in provenance:");
+	json_object_foreach((json_t *)pa, key, va) {
+		json_t *vb = json_object_get(pb, key);
+		char *sa, *sb;
+
+		if (!strcmp(key, "cpus") || json_equal(va, vb))
+			continue;
+		sa = json_dumps(va, JSON_ENCODE_ANY);
+		sb = vb ? json_dumps(vb, JSON_ENCODE_ANY) : NULL;
+		printf(" %s %s vs %s;", key, sa ? sa : "?", sb ? sb : "(none)");
+		free(sa);
+		free(sb);
+	}
+	printf(" changes may come from that, not from the scheduler\n");
 }
 
 static int load_both(const struct compare_args *a, json_t **run)
@@ -176,9 +191,14 @@ static int report(const struct compare_args *a, const struct ktstr_compare *c)
 	ktstr_compare_summary_format(c, line, sizeof(line));
 	printf("%s\n", line);
 	fflush(stdout);
-	if (a->json_path && write_json(a, c)) {
-		fprintf(stderr, PROG ": cannot write %.200s\n", a->json_path);
-		return KTSTR_COMPARE_EXIT_USAGE;
+	if (a->json_path) {
+		int err = write_json(a, c);
+
+		if (err) {
+			fprintf(stderr, PROG ": cannot write %.200s: %s\n", a->json_path,
+				strerror(-err));
+			return KTSTR_COMPARE_EXIT_USAGE;
+		}
 	}
 	return ktstr_compare_exit_code(c);
 }
@@ -199,6 +219,15 @@ int cmd_compare(int argc, char **argv)
 	if (load_both(&a, run)) {
 		json_decref(run[0]);
 		return KTSTR_COMPARE_EXIT_USAGE;
+	}
+	{
+		const json_t *pa = json_object_get(run[0], "provenance");
+		const json_t *pb = json_object_get(run[1], "provenance");
+		char keys[256];
+
+		/* Said first: a difference here can explain every row below. */
+		if (ktstr_provenance_diff(pa, pb, keys, sizeof(keys)))
+			print_provenance_diff(pa, pb);
 	}
 	if (ktstr_compare_runs(run[0], run[1], &a.gates, &c)) {
 		fprintf(stderr, PROG ": out of memory\n");

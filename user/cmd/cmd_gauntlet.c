@@ -10,6 +10,7 @@
  * nothing failed, 1 on a failure, 2 on bad usage.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@
 #include <ktstr/assert.h>
 #include <ktstr/flags.h>
 #include <ktstr/gauntlet.h>
+#include <ktstr/output.h>
+#include <ktstr/provenance.h>
+#include <ktstr/results.h>
 #include <ktstr/scenario.h>
 #include <ktstr/vm.h>
 
@@ -37,7 +41,8 @@ static void usage(FILE *f)
 		"                      [--json FILE] [--scheduler PATH [--sched-arg ARG]...]\n"
 		"                      [--flags F[,F...]] [--assert N=V]... [--assert-relax N=V]...\n"
 		"                      [--timeout S]\n"
-		"                      [--memory MB] [-v] SCENARIO... | --filter S\n\n"
+		"                      [--memory MB] [--shard K/N] [--junit FILE] [-v]\n"
+		"                      SCENARIO... | --filter S\n\n"
 		"Run scenarios in one QEMU guest per CPU topology ('ktstr vm --topology'),\n"
 		"and judge each scenario/topology PASS, FAIL or SKIP. A scenario needing\n"
 		"more CPUs, LLCs or NUMA nodes than a topology has is a SKIP there, with\n"
@@ -51,14 +56,43 @@ static void usage(FILE *f)
 		"  --flags LIST     scheduler flags ('ktstr run --flags')\n"
 		"  --assert N=V     a threshold for 'ktstr run' (repeatable)\n"
 		"  --assert-relax N=V  a limit 'ktstr run' loosens over every layer\n"
-		"                   (repeatable); without KVM, and without --assert or\n"
-		"                   --assert-relax, max_spread_pct=50 (emulated CPUs)\n"
+		"                   (repeatable); without --assert or --assert-relax,\n"
+		"                   max_spread_pct=50 in a guest that runs under TCG\n"
+		"                   (emulated CPUs: KTSTR_VM_ACCEL=tcg in the guest)\n"
 		"  --timeout S      per guest (default: 300 + 10 per scenario second)\n"
 		"  --memory MB      per guest (default max(768, 96 per CPU))\n"
 		"  --json FILE      write every row and the summary as JSON\n"
+		"  --junit FILE     write every row as JUnit XML (docs/ci.md)\n"
+		"  --shard K/N      only shard K of N of the scenario x topology matrix\n"
+		"                   (ktstr list --shard K/N --topologies T shows it)\n"
 		"  -v, --verbose    forward each guest's console\n\n"
-		"Exit: 0 nothing failed (skips allowed), 1 a failure, 2 bad usage.\n");
+		"Exit: 0 nothing failed (skips allowed), 1 a failure, 2 bad usage or a\n"
+		"--filter matching no scenario.\n");
 }
+
+enum { OPT_TOPOLOGIES = 256, OPT_KERNEL, OPT_DURATION, OPT_JSON, OPT_SCHEDULER,
+	OPT_SCHED_ARG, OPT_FLAGS, OPT_ASSERT, OPT_ASSERT_RELAX, OPT_FILTER, OPT_TIMEOUT,
+	OPT_MEMORY, OPT_SHARD, OPT_JUNIT };
+
+static const struct option gauntlet_options[] = {
+	{ "help",         no_argument,       NULL, 'h' },
+	{ "verbose",      no_argument,       NULL, 'v' },
+	{ "topologies",   required_argument, NULL, OPT_TOPOLOGIES },
+	{ "kernel",       required_argument, NULL, OPT_KERNEL },
+	{ "duration",     required_argument, NULL, OPT_DURATION },
+	{ "json",         required_argument, NULL, OPT_JSON },
+	{ "scheduler",    required_argument, NULL, OPT_SCHEDULER },
+	{ "sched-arg",    required_argument, NULL, OPT_SCHED_ARG },
+	{ "flags",        required_argument, NULL, OPT_FLAGS },
+	{ "assert",       required_argument, NULL, OPT_ASSERT },
+	{ "assert-relax", required_argument, NULL, OPT_ASSERT_RELAX },
+	{ "filter",       required_argument, NULL, OPT_FILTER },
+	{ "timeout",      required_argument, NULL, OPT_TIMEOUT },
+	{ "memory",       required_argument, NULL, OPT_MEMORY },
+	{ "shard",        required_argument, NULL, OPT_SHARD },
+	{ "junit",        required_argument, NULL, OPT_JUNIT },
+	{ NULL, 0, NULL, 0 },
+};
 
 /* Append fmt with s (single-quoted for sh when @quote) to *cmd. */
 static int append(char **cmd, const char *fmt, const char *s, bool quote)
@@ -217,16 +251,16 @@ static void print_row(const struct ktstr_gauntlet_row *r)
 	fflush(stdout);
 }
 
-static int write_json(const char *path, const struct ktstr_gauntlet_row *rows, int n,
-		      const struct ktstr_gauntlet_summary *sum)
+/* The gauntlet's JSON document (docs/run-json.md's gauntlet form). */
+static json_t *results_doc(const struct ktstr_gauntlet_row *rows, int n,
+			   const struct ktstr_gauntlet_summary *sum)
 {
 	json_t *root = json_object(), *arr = json_array();
-	int ret;
 
 	if (!root || !arr) {
 		json_decref(root);
 		json_decref(arr);
-		return -ENOMEM;
+		return NULL;
 	}
 	for (int i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:s, s:o}",
@@ -236,13 +270,43 @@ static int write_json(const char *path, const struct ktstr_gauntlet_row *rows, i
 			"scheduler", rows[i].scheduler[0] ?
 			json_string(rows[i].scheduler) : json_null()));
 	json_object_set_new(root, "version", json_integer(1));
+	/* This host's; each guest's kernel and accelerator are in its results. */
+	json_object_set_new(root, "provenance", ktstr_provenance_json());
 	json_object_set_new(root, "results", arr);
 	json_object_set_new(root, "summary", json_pack("{s:i, s:i, s:i, s:i}",
 		"total", sum->total, "passed", sum->passed, "failed", sum->failed,
 		"skipped", sum->skipped));
-	ret = json_dump_file(root, path, JSON_INDENT(2)) ? -EIO : 0;
-	json_decref(root);
-	return ret;
+	return root;
+}
+
+static int fill_junit(FILE *fp, void *doc)
+{
+	return ktstr_junit_write(fp, doc);
+}
+
+/* --json and --junit of the same document; 0 or 1 (a line said why). */
+static int write_outputs(const char *json_path, const char *junit_path,
+			 const struct ktstr_gauntlet_row *rows, int n,
+			 const struct ktstr_gauntlet_summary *sum)
+{
+	json_t *doc;
+	int err = 0;
+
+	if (!json_path && !junit_path)
+		return 0;
+	doc = results_doc(rows, n, sum);
+	if (!doc) {
+		fprintf(stderr, "ktstr gauntlet: out of memory\n");
+		return 1;
+	}
+	if (json_path && (err = ktstr_output_json(json_path, doc)))
+		fprintf(stderr, "ktstr gauntlet: cannot write %s: %s\n", json_path,
+			strerror(-err));
+	else if (junit_path && (err = ktstr_output_write(junit_path, fill_junit, doc)))
+		fprintf(stderr, "ktstr gauntlet: cannot write %s: %s\n", junit_path,
+			strerror(-err));
+	json_decref(doc);
+	return err ? 1 : 0;
 }
 
 /* NAME=VALUE as 'ktstr run --assert' takes it: checked here, not in each guest. */
@@ -270,14 +334,15 @@ int cmd_gauntlet(int argc, char **argv)
 {
 	struct ktstr_gauntlet_topo topos[KTSTR_GAUNTLET_MAX_TOPOS];
 	const char *topo_list = KTSTR_GAUNTLET_DEFAULT_TOPOS, *kernel = NULL;
-	const char *json_path = NULL, *sched_path = NULL, *filter = NULL;
+	const char *json_path = NULL, *sched_path = NULL, *filter = NULL, *junit_path = NULL;
+	struct ktstr_shard shard = { 1, 1 };
 	const char *flags = NULL, *duration = "2";
 	const char **names = NULL, **sched_args = NULL, **asserts = NULL, **relaxes = NULL;
 	const struct ktstr_scenario **sel = NULL;
 	struct ktstr_gauntlet_row *rows = NULL;
 	struct ktstr_gauntlet_summary sum;
 	int nr_names = 0, nr_sargs = 0, nr_asserts = 0, nr_relaxes = 0, nsel = 0, ntopo, nrows = 0;
-	bool emulated = false;
+	bool relax_emulated = false;
 	int timeout_s = 0, memory_mb = 0, rc = 2;
 	bool verbose = false;
 	double dur_s = 2, t0 = now_s();
@@ -289,37 +354,54 @@ int cmd_gauntlet(int argc, char **argv)
 	relaxes = calloc(argc, sizeof(*relaxes));
 	if (!names || !sched_args || !asserts || !relaxes)
 		goto fail;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool more = i + 1 < argc;
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	for (int c; (c = getopt_long(argc, argv, ":hv", gauntlet_options, NULL)) != -1; ) {
+		switch (c) {
+		case 'h':
 			usage(stdout);
 			rc = 0;
 			goto out;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+		case 'v':
 			verbose = true;
-		} else if (!strcmp(a, "--topologies") && more) {
-			topo_list = argv[++i];
-		} else if (!strcmp(a, "--kernel") && more) {
-			kernel = argv[++i];
-		} else if (!strcmp(a, "--duration") && more) {
-			duration = argv[++i];
+			break;
+		case OPT_TOPOLOGIES:
+			topo_list = optarg;
+			break;
+		case OPT_KERNEL:
+			kernel = optarg;
+			break;
+		case OPT_DURATION:
+			duration = optarg;
 			if (arg_parse_seconds(duration, 86400, &dur_s)) {
 				fprintf(stderr, "ktstr gauntlet: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
 					duration);
 				goto bad;
 			}
-		} else if (!strcmp(a, "--json") && more) {
-			json_path = argv[++i];
-		} else if (!strcmp(a, "--scheduler") && more) {
-			sched_path = argv[++i];
-		} else if (!strcmp(a, "--sched-arg") && more) {
-			sched_args[nr_sargs++] = argv[++i];
-		} else if (!strcmp(a, "--flags") && more) {
+			break;
+		case OPT_JSON:
+			json_path = optarg;
+			break;
+		case OPT_JUNIT:
+			junit_path = optarg;
+			break;
+		case OPT_SHARD:
+			if (ktstr_shard_parse(optarg, &shard)) {
+				fprintf(stderr, "ktstr gauntlet: bad --shard '%s' (K/N, 1 <= K <= N)\n",
+					optarg);
+				goto bad;
+			}
+			break;
+		case OPT_SCHEDULER:
+			sched_path = optarg;
+			break;
+		case OPT_SCHED_ARG:
+			sched_args[nr_sargs++] = optarg;
+			break;
+		case OPT_FLAGS: {
 			uint32_t m;
 
-			flags = argv[++i];
+			flags = optarg;
 			if (!*flags) {
 				fprintf(stderr, "ktstr gauntlet: bad --flags '' (F[,F...] or 'default')\n");
 				goto bad;
@@ -328,64 +410,68 @@ int cmd_gauntlet(int argc, char **argv)
 				fprintf(stderr, "ktstr gauntlet: --flags: %s\n", why);
 				goto bad;
 			}
-		} else if (!strcmp(a, "--assert") && more) {
-			if (check_assert(a, argv[++i]))
+			break;
+		}
+		case OPT_ASSERT:
+			if (check_assert("--assert", optarg))
 				goto bad;
-			asserts[nr_asserts++] = argv[i];
-		} else if (!strcmp(a, "--assert-relax") && more) {
-			if (check_assert(a, argv[++i]))
+			asserts[nr_asserts++] = optarg;
+			break;
+		case OPT_ASSERT_RELAX:
+			if (check_assert("--assert-relax", optarg))
 				goto bad;
-			relaxes[nr_relaxes++] = argv[i];
-		} else if (!strcmp(a, "--filter") && more) {
-			filter = argv[++i];
+			relaxes[nr_relaxes++] = optarg;
+			break;
+		case OPT_FILTER:
+			filter = optarg;
 			if (!*filter) {
 				fprintf(stderr, "ktstr gauntlet: bad --filter '' (a name part or category)\n");
 				goto bad;
 			}
-		} else if ((!strcmp(a, "--timeout") || !strcmp(a, "--memory")) && more) {
+			break;
+		case OPT_TIMEOUT:
+		case OPT_MEMORY: {
 			/* The ranges 'ktstr vm' accepts. */
-			long lo = a[2] == 't' ? 1 : 64, hi = a[2] == 't' ? 1000000 : 1 << 20;
+			bool tmo = c == OPT_TIMEOUT;
+			long lo = tmo ? 1 : 64, hi = tmo ? 1000000 : 1 << 20;
 			char *end;
 			long v;
 
 			errno = 0;
-			v = strtol(argv[++i], &end, 10);
-			if (*argv[i] < '0' || *argv[i] > '9' || *end || errno || v < lo || v > hi) {
+			v = strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || errno || v < lo || v > hi) {
 				fprintf(stderr, "ktstr gauntlet: bad %s '%s' (%ld..%ld)\n",
-					a, argv[i], lo, hi);
+					tmo ? "--timeout" : "--memory", optarg, lo, hi);
 				goto bad;
 			}
-			if (a[2] == 't')
+			if (tmo)
 				timeout_s = (int)v;
 			else
 				memory_mb = (int)v;
-		} else if (!more && (!strcmp(a, "--topologies") || !strcmp(a, "--kernel") ||
-				     !strcmp(a, "--duration") || !strcmp(a, "--json") ||
-				     !strcmp(a, "--scheduler") || !strcmp(a, "--sched-arg") ||
-				     !strcmp(a, "--flags") || !strcmp(a, "--assert") ||
-				     !strcmp(a, "--assert-relax") ||
-				     !strcmp(a, "--filter") || !strcmp(a, "--timeout") ||
-				     !strcmp(a, "--memory"))) {
-			fprintf(stderr, "ktstr gauntlet: %s needs a value\n", a);
-			goto bad;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "ktstr gauntlet: bad argument '%s' (see 'ktstr gauntlet --help')\n",
-				a);
-			goto bad;
-		} else {
-			if (!ktstr_scenario_find(a)) {
-				fprintf(stderr, "ktstr gauntlet: unknown scenario '%s' (see 'ktstr list')\n",
-					a);
-				goto bad;
-			}
-			names[nr_names++] = a;
+			break;
 		}
+		case ':':
+			arg_getopt_missing("ktstr gauntlet", argv);
+			goto bad;
+		default:
+			arg_getopt_error("ktstr gauntlet", "gauntlet", argv);
+			goto bad;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (!ktstr_scenario_find(argv[i])) {
+			fprintf(stderr, "ktstr gauntlet: unknown scenario '%s' (see 'ktstr list')\n",
+				argv[i]);
+			goto bad;
+		}
+		names[nr_names++] = argv[i];
 	}
 	if (!nr_names && !filter) {
 		fprintf(stderr, "ktstr gauntlet: name scenarios or give --filter (see 'ktstr list')\n");
 		goto bad;
 	}
-	if (arg_check_sched_json("ktstr gauntlet", nr_sargs, sched_path, json_path))
+	if (arg_check_sched_json("ktstr gauntlet", nr_sargs, sched_path, json_path) ||
+	    arg_check_junit("ktstr gauntlet", junit_path))
 		goto bad;
 	if (kernel && arg_check_kernel("ktstr gauntlet", kernel))
 		goto bad;
@@ -400,18 +486,22 @@ int cmd_gauntlet(int argc, char **argv)
 		goto fail;
 	if (!nsel) {
 		fprintf(stderr, "ktstr gauntlet: no scenario matches '%s'\n", filter ? filter : "");
-		goto bad;
+		rc = EXIT_NO_MATCH;
+		goto out;
 	}
 	rows = calloc((size_t)ntopo * (nsel + 1), sizeof(*rows));
 	if (!rows)
 		goto fail;
-	if (!nr_asserts && !nr_relaxes && !ktstr_vm_kvm_usable()) {
-		emulated = true;
-		printf("# no KVM: emulated guests, fairness spread judged at 50%% at least "
+	if (!nr_asserts && !nr_relaxes) {
+		relax_emulated = true;
+		printf("# in emulated (TCG) guests fairness spread is judged at 50%% at least "
 		       "(--assert-relax to change)\n");
 	}
-	printf("# gauntlet: %d scenario(s) x %d topolog%s\n", nsel, ntopo,
+	printf("# gauntlet: %d scenario(s) x %d topolog%s", nsel, ntopo,
 	       ntopo == 1 ? "y" : "ies");
+	if (shard.n > 1)
+		printf(", shard %u/%u", shard.k, shard.n);
+	printf("\n");
 	fflush(stdout);
 
 	{
@@ -428,6 +518,9 @@ int cmd_gauntlet(int argc, char **argv)
 		double g0 = now_s();
 
 		for (int i = 0; i < nsel; i++) {
+			/* Cell (scenario i, topology t) of the matrix, scenario-major. */
+			if (!ktstr_shard_has(&shard, (size_t)i * ntopo + t))
+				continue;
 			if (ktstr_gauntlet_fits(sel[i], &topos[t].topo, why, sizeof(why))) {
 				struct ktstr_gauntlet_row *r = &rows[nrows++];
 
@@ -444,17 +537,29 @@ int cmd_gauntlet(int argc, char **argv)
 		if (!nrun)
 			continue;
 
-		/* The guest's command: run, then print the JSON as prefixed lines. */
+		/*
+		 * The guest's command: run, then print the JSON as prefixed
+		 * lines. ktstr vm tells the guest its accelerator, which may be
+		 * TCG after a KVM failure however the host looks from here.
+		 */
+		if (relax_emulated &&
+		    append(&cmd, "%s", "relax=; [ \"$" KTSTR_VM_ACCEL_VAR "\" = kvm ] || "
+			   "relax='--assert-relax max_spread_pct=50'; ", false))
+			goto fail;
 		if (append(&cmd, "ktstr run --json /tmp/g.json --duration %s", duration, true))
 			goto fail;
 		if (sched_path) {
-			char *tmp = strdup(sched_path), *base = tmp ? strrchr(tmp, '/') : NULL;
+			/* Included by name into the guest's /work: ./NAME, quoted. */
+			const char *base = strrchr(sched_path, '/');
+			char *rel = NULL;
 
-			if (!tmp || append(&cmd, " --scheduler ./%s", base ? base + 1 : tmp, false)) {
-				free(tmp);
+			if (asprintf(&rel, "./%s", base ? base + 1 : sched_path) < 0)
+				goto fail;
+			if (append(&cmd, " --scheduler %s", rel, true)) {
+				free(rel);
 				goto fail;
 			}
-			free(tmp);
+			free(rel);
 		}
 		for (int k = 0; k < nr_sargs; k++)
 			if (append(&cmd, " --sched-arg %s", sched_args[k], true))
@@ -466,7 +571,7 @@ int cmd_gauntlet(int argc, char **argv)
 				goto fail;
 		/* Over the scenarios' own limits too: on emulated CPUs a short
 		 * run's fairness is noise whatever the scenario asks. */
-		if (emulated && append(&cmd, " --assert-relax %s", "max_spread_pct=50", true))
+		if (relax_emulated && append(&cmd, "%s", " $relax", false))
 			goto fail;
 		for (int k = 0; k < nr_relaxes; k++)
 			if (append(&cmd, " --assert-relax %s", relaxes[k], true))
@@ -540,10 +645,8 @@ int cmd_gauntlet(int argc, char **argv)
 	printf("%d/%d passed (%d skipped, %d failed) in %.0fs\n", sum.passed, sum.total,
 	       sum.skipped, sum.failed, now_s() - t0);
 	rc = got_signal ? 128 + got_signal : ktstr_gauntlet_exit_code(&sum);
-	if (json_path && write_json(json_path, rows, nrows, &sum)) {
-		fprintf(stderr, "ktstr gauntlet: cannot write %s\n", json_path);
+	if (write_outputs(json_path, junit_path, rows, nrows, &sum))
 		rc = 1;
-	}
 	goto out;
 bad:
 	rc = 2;

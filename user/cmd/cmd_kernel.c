@@ -6,6 +6,7 @@
  * scripts/kernel-build.sh's.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,19 +108,41 @@ static int kernel_list(bool json)
 	return 0;
 }
 
-/* [--no-module] NAME, NAME a recipe: checked before running the script. */
+enum { OPT_JSON = 256, OPT_NO_MODULE };
+
+static const struct option list_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option fetch_options[] = {
+	{ "help",      no_argument, NULL, 'h' },
+	{ "no-module", no_argument, NULL, OPT_NO_MODULE },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * [--no-module] NAME, NAME a recipe: checked before running the script.
+ * 0 to run it, 1 after --help, -1 after a one-line error.
+ */
 static int check_fetch_args(int argc, char **argv)
 {
 	const char *name = NULL;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-module"))
-			continue;
-		if (argv[i][0] == '-') {
-			fprintf(stderr, "ktstr kernel fetch: bad argument '%s' (see 'ktstr kernel --help')\n",
-				argv[i]);
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	for (int c; (c = getopt_long(argc, argv, "h", fetch_options, NULL)) != -1; ) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c != OPT_NO_MODULE) {
+			arg_getopt_error("ktstr kernel fetch", "kernel", argv);
 			return -1;
 		}
+	}
+	for (int i = optind; i < argc; i++) {
 		if (name) {
 			fprintf(stderr, "ktstr kernel fetch: one NAME only, not '%s' and '%s'\n",
 				name, argv[i]);
@@ -173,14 +196,10 @@ static int run_script(const char *name, const char *first, int argc, char **argv
 
 static int kernel_fetch(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		}
-	}
-	if (check_fetch_args(argc, argv))
-		return 2;
+	int r = check_fetch_args(argc, argv);
+
+	if (r)
+		return r > 0 ? 0 : 2;
 	return run_script("kernel-fetch.sh", NULL, argc, argv);
 }
 
@@ -198,16 +217,22 @@ int cmd_kernel(int argc, char **argv)
 	if (!strcmp(argv[1], "list")) {
 		bool json = false;
 
-		for (int i = 2; i < argc; i++) {
-			if (!strcmp(argv[i], "--json")) {
-				json = true;
-			} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		opterr = 0;	/* our own one-line messages instead of getopt's */
+		optind = 0;
+		for (int c; (c = getopt_long(argc - 1, argv + 1, "h", list_options, NULL)) != -1; ) {
+			if (c == 'h') {
 				usage(stdout);
 				return 0;
-			} else {
-				fprintf(stderr, "ktstr kernel list: bad argument '%s'\n", argv[i]);
+			}
+			if (c != OPT_JSON) {
+				arg_getopt_error("ktstr kernel list", "kernel", argv + 1);
 				return 2;
 			}
+			json = true;
+		}
+		if (optind < argc - 1) {
+			fprintf(stderr, "ktstr kernel list: bad argument '%s'\n", argv[optind + 1]);
+			return 2;
 		}
 		return kernel_list(json);
 	}

@@ -21,6 +21,7 @@
  * accepts, as "scenario/profile", restarting the scheduler per profile.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@
 #include <ktstr/cgroup.h>
 #include <ktstr/dev.h>
 #include <ktstr/flags.h>
+#include <ktstr/output.h>
+#include <ktstr/results.h>
 #include <ktstr/scenario.h>
 #include <ktstr/sched_ext.h>
 #include <ktstr/taskstats.h>
@@ -53,7 +56,7 @@ static void usage(FILE *f)
 		"usage: ktstr run [NAME...] [--filter S] [--duration S] [--workers N]\n"
 		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
 		"                 [--assert NAME=VALUE]... [--assert-relax NAME=VALUE]...\n"
-		"                 [--json FILE] [-v]\n"
+		"                 [--json FILE] [--junit FILE] [--shard K/N] [--repeat N] [-v]\n"
 		"                 [--scheduler PATH [--sched-arg ARG]...]\n"
 		"                 [--flags F[,F...]] [--flag-profiles]\n"
 		"       ktstr run --topologies T[,T...] [gauntlet options] NAME... | --filter S\n\n"
@@ -95,40 +98,75 @@ static void usage(FILE *f)
 		"                   for checks that are noise where the run happens\n"
 		"                   (e.g. fairness on emulated CPUs)\n"
 		"  --json FILE      write the results (docs/run-json.md)\n"
+		"  --junit FILE     write the results as JUnit XML (docs/ci.md)\n"
+		"  --repeat N       run every scenario N times (round-robin: all once,\n"
+		"                   then again), every sample kept for 'ktstr compare'\n"
+		"  --shard K/N      run only shard K of N of the scenarios selected\n"
+		"                   (ktstr list --shard K/N shows it)\n"
 		"  --topologies L   expand the scenarios over CPU topologies: one guest\n"
 		"                   per topology (presets or NnNlNcNt), as 'ktstr gauntlet'\n"
 		"                   does, with its options ('ktstr gauntlet --help')\n"
 		"  -v, --verbose    per-cgroup stats for passing scenarios too\n\n"
-		"Exit: 0 all passed (skips allowed), 1 a scenario failed, 2 bad usage,\n"
+		"Exit: 0 all passed (skips allowed), 1 a scenario failed, 2 bad usage\n"
+		"or a --filter matching no scenario,\n"
 		"130/143 interrupted by SIGINT/SIGTERM.\n",
 		KTSTR_CGROUP_ROOT, KTSTR_CGROUP_PREFIX);
 }
 
-static void print_cgroup(const struct ktstr_cgroup_stats *c,
-			 enum ktstr_kernel_source src)
+/*
+ * Per-cgroup statistics as two aligned tables under 80 columns: what the
+ * workers saw, then what the kernel measured (module or taskstats).
+ */
+static void print_cgroups(const struct ktstr_cgroup_stats *cg, size_t n,
+			  enum ktstr_kernel_source src)
 {
-	printf("  %s: workers=%d cpus=%d spread=%.1f%% gap=%llums migrations=%llu iter=%llu",
-	       c->name, c->workers, c->cpus, c->spread,
-	       (unsigned long long)c->max_gap_ms, (unsigned long long)c->migrations,
-	       (unsigned long long)c->iterations);
-	if (c->has_kernel && src == KTSTR_KSRC_TASKSTATS)
-		printf(" | taskstats: wait=%.1fms wait_spread=%.1f%%",
-		       c->total_wait_ns / 1e6, c->wait_spread);
-	else if (c->has_kernel)
-		printf(" | kernel: max_wait=%.1fms (%s[%d] cpu%d) wait=%.1fms "
-		       "wait_spread=%.1f%% migrations=%llu starvations=%llu",
-		       c->max_wait_ns / 1e6, c->max_wait_comm, (int)c->max_wait_pid,
-		       c->max_wait_cpu, c->total_wait_ns / 1e6, c->wait_spread,
+	bool kernel = false;
+
+	printf("  %-16s %7s %4s %7s %7s %6s %12s\n", "cgroup", "workers", "cpus", "spread",
+	       "gap ms", "migr", "iterations");
+	for (size_t i = 0; i < n; i++) {
+		const struct ktstr_cgroup_stats *c = &cg[i];
+
+		printf("  %-16.16s %7d %4d %6.1f%% %7llu %6llu %12llu\n", c->name, c->workers,
+		       c->cpus, c->spread, (unsigned long long)c->max_gap_ms,
+		       (unsigned long long)c->migrations, (unsigned long long)c->iterations);
+		kernel |= c->has_kernel;
+	}
+	if (!kernel)
+		return;
+	if (src == KTSTR_KSRC_TASKSTATS) {
+		printf("  %-16s %10s %8s   (taskstats: no longest wait, migrations, starvations)\n",
+		       "cgroup", "wait ms", "spread");
+		for (size_t i = 0; i < n; i++)
+			if (cg[i].has_kernel)
+				printf("  %-16.16s %10.1f %7.1f%%\n", cg[i].name,
+				       cg[i].total_wait_ns / 1e6, cg[i].wait_spread);
+		return;
+	}
+	printf("  %-12s %8s %-22s %9s %7s %5s %5s\n", "kernel", "max wait", "longest waiter",
+	       "wait ms", "spread", "migr", "starv");
+	for (size_t i = 0; i < n; i++) {
+		const struct ktstr_cgroup_stats *c = &cg[i];
+		char who[40];
+
+		if (!c->has_kernel)
+			continue;
+		snprintf(who, sizeof(who), "%.15s[%d] cpu%d", c->max_wait_comm,
+			 (int)c->max_wait_pid, c->max_wait_cpu);
+		printf("  %-12.12s %6.1fms %-22.22s %9.1f %6.1f%% %5llu %5llu\n", c->name,
+		       c->max_wait_ns / 1e6, who, c->total_wait_ns / 1e6, c->wait_spread,
 		       (unsigned long long)c->kernel_migrations,
 		       (unsigned long long)c->starvations);
-	printf("\n");
+	}
 }
 
-static void print_outcome(const struct ktstr_outcome *o, bool verbose)
+/* "[n/N] VERDICT NAME (Ss): reason": n counts scenarios as they finish. */
+static void print_outcome(const struct ktstr_outcome *o, bool verbose, int n, int total)
 {
 	bool detail = o->verdict == KTSTR_VERDICT_FAIL || o->expect_fail || verbose;
 
-	printf("%s %s (%.1fs)", ktstr_verdict_name(o->verdict), o->name, o->seconds);
+	printf("[%d/%d] %s %s (%.1fs)", n, total, ktstr_verdict_name(o->verdict), o->name,
+	       o->seconds);
 	if (o->reason[0] && (o->verdict != KTSTR_VERDICT_PASS || o->expect_fail))
 		printf(": %s", o->reason);
 	printf("\n");
@@ -140,8 +178,8 @@ static void print_outcome(const struct ktstr_outcome *o, bool verbose)
 		if (d->kind != KTSTR_DETAIL_SKIP)
 			printf("  [%s] %s\n", ktstr_detail_kind_name(d->kind), d->message);
 	}
-	for (size_t i = 0; i < o->res.nr_cgroups; i++)
-		print_cgroup(&o->res.cgroups[i], o->kernel_source);
+	if (o->res.nr_cgroups)
+		print_cgroups(o->res.cgroups, o->res.nr_cgroups, o->kernel_source);
 out:
 	fflush(stdout);
 }
@@ -157,42 +195,75 @@ static int parse_u64(const char *s, unsigned long long *v)
 	return errno || *end ? -EINVAL : 0;
 }
 
-/* The options taking a value, named last with none. */
-static bool needs_value(const char *a)
+static int fill_junit(FILE *fp, void *doc)
 {
-	static const char *const opts[] = {
-		"--filter", "--json", "--duration", "--workers", "--settle",
-		"--sched-pid", "--scheduler", "--sched-arg", "--flags", "--assert",
-		"--assert-relax", "--work-type",
-	};
-
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (!strcmp(a, opts[i]))
-			return true;
-	return false;
+	return ktstr_junit_write(fp, doc);
 }
 
-static int write_json(const char *path, const struct ktstr_outcome *o, int n,
-		      const struct ktstr_run_opts *opts)
+/* --json and --junit of the same document; 0 or 1 (a line said why). */
+static int write_outputs(const char *json_path, const char *junit_path,
+			 const struct ktstr_outcome *o, int n, const struct ktstr_run_opts *opts,
+			 int repeat, int per_round)
 {
-	json_t *j = ktstr_outcomes_to_json(o, n, opts);
-	int ret;
+	json_t *doc, *r;
+	int err = 0;
+	size_t i;
 
-	if (!j)
-		return -ENOMEM;
-	ret = json_dump_file(j, path, JSON_INDENT(2)) ? -EIO : 0;
-	json_decref(j);
-	return ret;
+	if (!json_path && !junit_path)
+		return 0;
+	doc = ktstr_outcomes_to_json(o, n, opts);
+	if (!doc) {
+		fprintf(stderr, "ktstr run: out of memory\n");
+		return 1;
+	}
+	/* --repeat: result i is sample i / per_round + 1 of its scenario. */
+	if (repeat > 1) {
+		json_object_set_new(doc, "repeat", json_integer(repeat));
+		json_array_foreach(json_object_get(doc, "results"), i, r)
+			json_object_set_new(r, "sample", json_integer((json_int_t)i / per_round + 1));
+	}
+	if (json_path && (err = ktstr_output_json(json_path, doc)))
+		fprintf(stderr, "ktstr run: cannot write %s: %s\n", json_path, strerror(-err));
+	else if (junit_path && (err = ktstr_output_write(junit_path, fill_junit, doc)))
+		fprintf(stderr, "ktstr run: cannot write %s: %s\n", junit_path, strerror(-err));
+	json_decref(doc);
+	return err ? 1 : 0;
 }
 
-/* --topologies anywhere (before a "--"): the run is a gauntlet. */
+/* --topologies[=L] anywhere (before a "--"): the run is a gauntlet. */
 static bool wants_topologies(int argc, char **argv)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--topologies"))
+		if (!strcmp(argv[i], "--topologies") || !strncmp(argv[i], "--topologies=", 13))
 			return true;
 	return false;
 }
+
+enum { OPT_FILTER = 256, OPT_JSON, OPT_DURATION, OPT_WORKERS, OPT_SETTLE, OPT_SCHED_PID,
+	OPT_SCHEDULER, OPT_SCHED_ARG, OPT_FLAGS, OPT_FLAG_PROFILES, OPT_ASSERT,
+	OPT_ASSERT_RELAX, OPT_WORK_TYPE, OPT_SHARD, OPT_JUNIT, OPT_REPEAT };
+
+static const struct option run_options[] = {
+	{ "help",          no_argument,       NULL, 'h' },
+	{ "verbose",       no_argument,       NULL, 'v' },
+	{ "filter",        required_argument, NULL, OPT_FILTER },
+	{ "json",          required_argument, NULL, OPT_JSON },
+	{ "duration",      required_argument, NULL, OPT_DURATION },
+	{ "workers",       required_argument, NULL, OPT_WORKERS },
+	{ "settle",        required_argument, NULL, OPT_SETTLE },
+	{ "sched-pid",     required_argument, NULL, OPT_SCHED_PID },
+	{ "scheduler",     required_argument, NULL, OPT_SCHEDULER },
+	{ "sched-arg",     required_argument, NULL, OPT_SCHED_ARG },
+	{ "flags",         required_argument, NULL, OPT_FLAGS },
+	{ "flag-profiles", no_argument,       NULL, OPT_FLAG_PROFILES },
+	{ "assert",        required_argument, NULL, OPT_ASSERT },
+	{ "assert-relax",  required_argument, NULL, OPT_ASSERT_RELAX },
+	{ "work-type",     required_argument, NULL, OPT_WORK_TYPE },
+	{ "shard",         required_argument, NULL, OPT_SHARD },
+	{ "junit",         required_argument, NULL, OPT_JUNIT },
+	{ "repeat",        required_argument, NULL, OPT_REPEAT },
+	{ NULL, 0, NULL, 0 },
+};
 
 int cmd_run(int argc, char **argv)
 {
@@ -205,7 +276,9 @@ int cmd_run(int argc, char **argv)
 	struct ktstr_topo *topo = NULL;
 	struct ktstr_dev *dev = NULL;
 	struct ktstr_taskstats *ts = NULL;
-	const char *filter = NULL, *json_path = NULL;
+	const char *filter = NULL, *json_path = NULL, *junit_path = NULL;
+	struct ktstr_shard shard = { 1, 1 };
+	int repeat = 1;
 	const char **names = NULL;
 	int nr_names = 0, nsel = 0, nout = 0, rc = 2, ret;
 	int passed = 0, failed = 0, skipped = 0;
@@ -236,78 +309,113 @@ int cmd_run(int argc, char **argv)
 		free(sched_args);
 		return 1;
 	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, ":hv", run_options, NULL);
 		unsigned long long v;
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'h':
 			usage(stdout);
 			free(names);
 			free(sched_args);
 			return 0;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+		case 'v':
 			verbose = true;
-		} else if (!strcmp(a, "--filter") && i + 1 < argc) {
-			filter = argv[++i];
+			break;
+		case OPT_FILTER:
+			filter = optarg;
 			if (!*filter) {
 				fprintf(stderr, "ktstr run: bad --filter '' (a name part or category)\n");
 				goto bad;
 			}
-		} else if (!strcmp(a, "--json") && i + 1 < argc) {
-			json_path = argv[++i];
-		} else if (!strcmp(a, "--duration") && i + 1 < argc) {
-			double s;
-
-			if (arg_parse_seconds(argv[++i], 86400, &s)) {
-				fprintf(stderr, "ktstr run: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
-					argv[i]);
+			break;
+		case OPT_JUNIT:
+			junit_path = optarg;
+			break;
+		case OPT_REPEAT:
+			if (parse_u64(optarg, &v) || v < 1 || v > 1000) {
+				fprintf(stderr, "ktstr run: bad --repeat '%s' (1..1000)\n", optarg);
 				goto bad;
 			}
-			opts.duration_ms = (uint64_t)(s * 1000 + 0.5);
+			repeat = (int)v;
+			break;
+		case OPT_SHARD:
+			if (ktstr_shard_parse(optarg, &shard)) {
+				fprintf(stderr, "ktstr run: bad --shard '%s' (K/N, 1 <= K <= N)\n",
+					optarg);
+				goto bad;
+			}
+			break;
+		case OPT_JSON:
+			json_path = optarg;
+			break;
+		case OPT_DURATION: {
+			double sec;
+
+			if (arg_parse_seconds(optarg, 86400, &sec)) {
+				fprintf(stderr, "ktstr run: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
+					optarg);
+				goto bad;
+			}
+			opts.duration_ms = (uint64_t)(sec * 1000 + 0.5);
 			if (!opts.duration_ms)
 				opts.duration_ms = 1;
-		} else if (!strcmp(a, "--workers") && i + 1 < argc) {
-			if (parse_u64(argv[++i], &v) || !v || v > 1024) {
-				fprintf(stderr, "ktstr run: bad --workers '%s' (1..1024)\n",
-					argv[i]);
+			break;
+		}
+		case OPT_WORKERS:
+			if (parse_u64(optarg, &v) || !v || v > 1024) {
+				fprintf(stderr, "ktstr run: bad --workers '%s' (1..1024)\n", optarg);
 				goto bad;
 			}
 			opts.workers = (int)v;
-		} else if (!strcmp(a, "--settle") && i + 1 < argc) {
-			if (parse_u64(argv[++i], &v) || v > 600000) {
-				fprintf(stderr, "ktstr run: bad --settle '%s' (ms)\n", argv[i]);
+			break;
+		case OPT_SETTLE:
+			if (parse_u64(optarg, &v) || v > 600000) {
+				fprintf(stderr, "ktstr run: bad --settle '%s' (ms)\n", optarg);
 				goto bad;
 			}
 			opts.settle_ms = v;
-		} else if (!strcmp(a, "--sched-pid") && i + 1 < argc) {
-			if (parse_u64(argv[++i], &v) || !v || v > 4194304) {
-				fprintf(stderr, "ktstr run: bad --sched-pid '%s'\n", argv[i]);
+			break;
+		case OPT_SCHED_PID:
+			if (parse_u64(optarg, &v) || !v || v > 4194304) {
+				fprintf(stderr, "ktstr run: bad --sched-pid '%s'\n", optarg);
 				goto bad;
 			}
 			opts.sched_pid = (pid_t)v;
-		} else if (!strcmp(a, "--scheduler") && i + 1 < argc) {
-			sched_path = argv[++i];
-		} else if (!strcmp(a, "--sched-arg") && i + 1 < argc) {
-			sched_args[nr_sched_args++] = argv[++i];
-		} else if (!strcmp(a, "--flags") && i + 1 < argc) {
+			break;
+		case OPT_SCHEDULER:
+			sched_path = optarg;
+			break;
+		case OPT_SCHED_ARG:
+			sched_args[nr_sched_args++] = optarg;
+			break;
+		case OPT_FLAGS: {
 			char why[256];
 
-			if (!*argv[++i]) {
+			if (!*optarg) {
 				fprintf(stderr, "ktstr run: bad --flags '' (F[,F...] or 'default')\n");
 				goto bad;
 			}
-			if (ktstr_flags_parse(argv[i], &active_flags, why, sizeof(why))) {
+			if (ktstr_flags_parse(optarg, &active_flags, why, sizeof(why))) {
 				fprintf(stderr, "ktstr run: --flags: %s\n", why);
 				goto bad;
 			}
 			flags_given = true;
-		} else if (!strcmp(a, "--flag-profiles")) {
+			break;
+		}
+		case OPT_FLAG_PROFILES:
 			flag_profiles = true;
-		} else if ((!strcmp(a, "--assert") || !strcmp(a, "--assert-relax")) &&
-			   i + 1 < argc) {
-			bool over = !strcmp(a, "--assert-relax");
+			break;
+		case OPT_ASSERT:
+		case OPT_ASSERT_RELAX: {
+			bool over = c == OPT_ASSERT_RELAX;
+			const char *a = over ? "--assert-relax" : "--assert";
 			struct ktstr_assert *layer = over ? &relax_layer : &sched_layer;
-			char *kv = argv[++i], *eq = strchr(kv, '=');
+			char *kv = optarg, *eq = strchr(kv, '=');
 			char key[64];
 
 			if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
@@ -325,29 +433,35 @@ int cmd_run(int argc, char **argv)
 				opts.relax_assert = &relax_layer;
 			else
 				opts.sched_assert = &sched_layer;
-		} else if (!strcmp(a, "--work-type") && i + 1 < argc) {
-			if (ktstr_work_parse(argv[++i], &override)) {
+			break;
+		}
+		case OPT_WORK_TYPE:
+			if (ktstr_work_parse(optarg, &override)) {
 				fprintf(stderr, "ktstr run: bad --work-type '%s': %s\n",
-					argv[i], ktstr_work_last_error());
+					optarg, ktstr_work_last_error());
 				goto bad;
 			}
 			opts.work_override = &override;
-		} else if (needs_value(a)) {
-			fprintf(stderr, "ktstr run: %s needs a value\n", a);
+			break;
+		case ':':
+			arg_getopt_missing("ktstr run", argv);
 			goto bad;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "ktstr run: bad argument '%s' (see 'ktstr run --help')\n", a);
+		default:
+			arg_getopt_error("ktstr run", "run", argv);
 			goto bad;
-		} else {
-			if (!ktstr_scenario_find(a)) {
-				fprintf(stderr, "ktstr run: unknown scenario '%s' (see 'ktstr list')\n", a);
-				goto bad;
-			}
-			names[nr_names++] = a;
 		}
 	}
+	for (int i = optind; i < argc; i++) {
+		if (!ktstr_scenario_find(argv[i])) {
+			fprintf(stderr, "ktstr run: unknown scenario '%s' (see 'ktstr list')\n",
+				argv[i]);
+			goto bad;
+		}
+		names[nr_names++] = argv[i];
+	}
 
-	if (arg_check_sched_json("ktstr run", nr_sched_args, sched_path, json_path))
+	if (arg_check_sched_json("ktstr run", nr_sched_args, sched_path, json_path) ||
+	    arg_check_junit("ktstr run", junit_path))
 		goto bad;
 	if (sched_path && opts.sched_pid) {
 		fprintf(stderr, "ktstr run: --scheduler and --sched-pid exclude each other\n");
@@ -372,7 +486,23 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	if (!nsel) {
 		fprintf(stderr, "ktstr run: no scenario matches '%s'\n", filter ? filter : "");
-		goto bad;
+		rc = EXIT_NO_MATCH;
+		goto out;
+	}
+	/* This shard's scenarios, in selection order (as ktstr list --shard). */
+	{
+		int kept = 0;
+
+		for (int i = 0; i < nsel; i++)
+			if (ktstr_shard_has(&shard, (size_t)i))
+				sel[kept++] = sel[i];
+		if (!kept) {
+			printf("# shard %u/%u of %d scenario(s) is empty\n0/0 passed (0 skipped, 0 failed)\n",
+			       shard.k, shard.n, nsel);
+			rc = write_outputs(json_path, junit_path, NULL, 0, &opts, 1, 1);
+			goto out;
+		}
+		nsel = kept;
 	}
 	/*
 	 * The jobs: each scenario under the run's flags, or, with
@@ -397,6 +527,18 @@ int cmd_run(int argc, char **argv)
 	if (!njobs) {
 		fprintf(stderr, "ktstr run: no valid flag profile for the scenarios selected\n");
 		goto bad;
+	}
+	if (repeat > 1) {
+		/* Round-robin, so that a slow drift of the machine hits every scenario alike. */
+		struct job *all = calloc((size_t)njobs * repeat, sizeof(*all));
+
+		if (!all)
+			goto fail;
+		for (int r = 0; r < repeat; r++)
+			memcpy(all + (size_t)r * njobs, jobs, njobs * sizeof(*jobs));
+		free(jobs);
+		jobs = all;
+		njobs *= repeat;
 	}
 	outs = calloc(njobs, sizeof(*outs));
 	if (!outs)
@@ -470,7 +612,7 @@ int cmd_run(int argc, char **argv)
 				 jobs[i].s->category);
 			outs[nout].verdict = KTSTR_VERDICT_SKIP;
 			snprintf(outs[nout].reason, sizeof(outs[nout].reason), "%s", fwhy);
-			print_outcome(&outs[nout], verbose);
+			print_outcome(&outs[nout], verbose, nout + 1, njobs);
 			skipped++;
 			nout++;
 			continue;
@@ -537,7 +679,7 @@ int cmd_run(int argc, char **argv)
 			printf("BUG SUMMARY: %s\n", scx.summary);
 			summarized = true;
 		}
-		print_outcome(&outs[nout], verbose);
+		print_outcome(&outs[nout], verbose, nout + 1, njobs);
 		passed += outs[nout].verdict == KTSTR_VERDICT_PASS;
 		failed += outs[nout].verdict == KTSTR_VERDICT_FAIL;
 		skipped += outs[nout].verdict == KTSTR_VERDICT_SKIP;
@@ -553,10 +695,8 @@ int cmd_run(int argc, char **argv)
 		printf("BUG SUMMARY: %s\n", scx.summary);
 	printf("%d/%d passed (%d skipped, %d failed)\n", passed, nout, skipped, failed);
 	rc = failed ? 1 : 0;
-	if (json_path && write_json(json_path, outs, nout, &opts)) {
-		fprintf(stderr, "ktstr run: cannot write %s\n", json_path);
+	if (write_outputs(json_path, junit_path, outs, nout, &opts, repeat, njobs / repeat))
 		rc = 1;
-	}
 	goto out;
 
 bad:

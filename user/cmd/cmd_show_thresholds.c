@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ktstr show-thresholds SCENARIO: the merged assert thresholds of a scenario. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,23 +34,34 @@ static void print_layer(const char *title, const struct ktstr_assert *a)
 	free(buf);
 }
 
+static const struct option show_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_show_thresholds(int argc, char **argv)
 {
 	const struct ktstr_scenario *s;
 	struct ktstr_assert merged;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage(stdout);
-		return 0;
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	for (int c; (c = getopt_long(argc, argv, "h", show_options, NULL)) != -1; ) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		arg_getopt_error("ktstr show-thresholds", "show-thresholds", argv);
+		return 2;
 	}
-	if (argc != 2) {
+	if (argc - optind != 1) {
 		fprintf(stderr, "ktstr show-thresholds: want one SCENARIO (see 'ktstr list')\n");
 		return 2;
 	}
-	s = ktstr_scenario_find(argv[1]);
+	s = ktstr_scenario_find(argv[optind]);
 	if (!s) {
 		fprintf(stderr, "ktstr show-thresholds: unknown scenario '%s' (see 'ktstr list')\n",
-			argv[1]);
+			argv[optind]);
 		return 2;
 	}
 	ktstr_scenario_assert(s, NULL, &merged);

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +27,8 @@
 #include <jansson.h>
 #include <ktstr/backend.h>
 #include <ktstr/dev.h>
+#include <ktstr/output.h>
+#include <ktstr/provenance.h>
 #include <ktstr/stat.h>
 
 #include "commands.h"
@@ -39,6 +42,7 @@ struct opts {
 	const char *backend;
 	const char *json;
 	uint64_t starve_ms;
+	struct ktstr_stat_view view;
 	char **cmd;
 };
 
@@ -48,7 +52,8 @@ static volatile pid_t child_pid;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ktstr stat [--backend B] [--json FILE] [--starve-ms N] -- CMD [ARGS...]\n"
+		"usage: ktstr stat [--backend B] [--json FILE] [--starve-ms N]\n"
+		"                  [--by KEY] [--sort COLUMN] [--top N] [--hist] -- CMD [ARGS...]\n"
 		"\n"
 		"Run CMD with it and all its descendants tracked; print starvation\n"
 		"events on stderr as they happen (module backend only) and a per-task\n"
@@ -60,6 +65,12 @@ static void usage(FILE *f)
 		"  --json FILE     also write the results as JSON (docs/stat-json.md)\n"
 		"  --starve-ms N   report tasks runnable for more than N ms without\n"
 		"                  running (1..%llu, default %llu)\n"
+		"  --by KEY        one row per task (default), comm (with a task count),\n"
+		"                  tgid or cgroup\n"
+		"  --sort COLUMN   largest first: run, wait, max-wait, p99, wakeups,\n"
+		"                  migrations or starvations\n"
+		"  --top N         only the first N rows\n"
+		"  --hist          each row's wake-to-run latency as a log2 histogram\n"
 		"\n"
 		"The device is /dev/ktstr, or $%s if set.\n",
 		KTSTR_STARVE_MS_MAX, KTSTR_STARVE_MS_DEFAULT, KTSTR_DEVICE_ENV);
@@ -80,59 +91,59 @@ static int parse_starve_ms(const char *s, uint64_t *out)
 	return 0;
 }
 
+static int parse_top(const char *s, size_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !v || v > 1000000)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* 0: run; 1: --help was printed; -1: usage error (printed). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	int i = 1;
+	enum { OPT_BACKEND = 256, OPT_JSON, OPT_STARVE, OPT_BY, OPT_SORT, OPT_TOP, OPT_HIST };
+	static const struct option longopts[] = {
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "starve-ms", required_argument, NULL, OPT_STARVE },
+		{ "by", required_argument, NULL, OPT_BY },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, err;
 
-	o->backend = NULL;
-	o->json = NULL;
+	memset(o, 0, sizeof(*o));
 	o->starve_ms = KTSTR_STARVE_MS_DEFAULT;
-	o->cmd = NULL;
-	while (i < argc) {
-		const char *a = argv[i], *val = NULL;
+	optind = 0;	/* a full reset: cmd_stat() may be called again */
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	/* "+": the first non-option is CMD; its own options are its business. */
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		const char *val = optarg;
 
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		switch (c) {
+		case 'h':
 			usage(stdout);
 			return 1;
-		}
-		if (!strcmp(a, "--json") || !strcmp(a, "--starve-ms") || !strcmp(a, "--backend")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, PROG ": %s needs a value\n", a);
-				return -1;
-			}
-			val = argv[i + 1];
-			i += 2;
-		} else if (!strncmp(a, "--json=", 7)) {
-			val = a + 7;
-			i++;
-		} else if (!strncmp(a, "--starve-ms=", 12)) {
-			val = a + 12;
-			i++;
-		} else if (!strncmp(a, "--backend=", 10)) {
-			val = a + 10;
-			i++;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, PROG ": unknown option '%s' (see 'ktstr stat --help')\n", a);
-			return -1;
-		} else {
-			break;	/* the command, without "--" */
-		}
-
-		if (!strncmp(a, "--backend", 9)) {
+		case OPT_BACKEND:
 			if (strcmp(val, "auto") && !ktstr_backend_find(val)) {
 				fprintf(stderr, PROG ": invalid --backend '%s': expected module, bpf or taskstats\n",
 					val);
 				return -1;
 			}
 			o->backend = strcmp(val, "auto") ? val : NULL;
-		} else if (!strncmp(a, "--json", 6)) {
-			int err;
-
+			break;
+		case OPT_JSON:
 			if (!*val) {
 				fprintf(stderr, PROG ": --json needs a file name\n");
 				return -1;
@@ -145,17 +156,56 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->json = val;
-		} else if (parse_starve_ms(val, &o->starve_ms)) {
-			fprintf(stderr, PROG ": invalid --starve-ms '%s': expected an integer %llu..%llu\n",
-				val, KTSTR_STARVE_MS_MIN, KTSTR_STARVE_MS_MAX);
+			break;
+		case OPT_STARVE:
+			if (parse_starve_ms(val, &o->starve_ms)) {
+				fprintf(stderr, PROG ": invalid --starve-ms '%s': expected an integer %llu..%llu\n",
+					val, KTSTR_STARVE_MS_MIN, KTSTR_STARVE_MS_MAX);
+				return -1;
+			}
+			break;
+		case OPT_BY:
+			if (ktstr_stat_by_parse(val, &o->view.by)) {
+				fprintf(stderr, PROG ": invalid --by '%s': expected task, comm, tgid or cgroup\n",
+					val);
+				return -1;
+			}
+			break;
+		case OPT_SORT:
+			if (ktstr_stat_key_parse(val, &o->view.sort)) {
+				fprintf(stderr, PROG ": invalid --sort '%s': expected run, wait, max-wait, p99, wakeups, migrations or starvations\n",
+					val);
+				return -1;
+			}
+			break;
+		case OPT_TOP:
+			if (parse_top(val, &o->view.top)) {
+				fprintf(stderr, PROG ": invalid --top '%s': expected an integer 1..1000000\n",
+					val);
+				return -1;
+			}
+			break;
+		case OPT_HIST:
+			o->view.hist = true;
+			break;
+		case ':':
+			arg_getopt_missing(PROG, argv);
+			return -1;
+		default:
+			if (optopt > 0 && optopt < 256 && strncmp(argv[optind - 1], "--", 2))
+				fprintf(stderr, PROG ": unknown option '-%c' (see 'ktstr stat --help')\n",
+					optopt);
+			else
+				fprintf(stderr, PROG ": unknown option '%s' (see 'ktstr stat --help')\n",
+					argv[optind - 1]);
 			return -1;
 		}
 	}
-	if (i >= argc) {
-		fprintf(stderr, PROG ": no command given (usage: ktstr stat [--backend B] [--json FILE] [--starve-ms N] -- CMD [ARGS...])\n");
+	if (optind >= argc) {
+		fprintf(stderr, PROG ": no command given (usage: ktstr stat [OPTION]... -- CMD [ARGS...])\n");
 		return -1;
 	}
-	o->cmd = argv + i;
+	o->cmd = argv + optind;
 	return 0;
 }
 
@@ -313,50 +363,18 @@ static void reap(pid_t pid, int *status)
 		;
 }
 
-/* The report as JSON plus "backend", written like ktstr_stat_write_json(). */
+/* The report as JSON plus "backend". */
 static int write_json(const char *path, const struct ktstr_stat_report *rep,
 		      const char *backend)
 {
 	json_t *doc = ktstr_stat_to_json(rep);
-	char *tmp = NULL;
-	mode_t mask;
-	int err = 0;
+	int err;
 
 	if (!doc)
 		return -ENOMEM;
 	json_object_set_new(doc, "backend", json_string(backend));
-	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
-		json_decref(doc);
-		return -ENOMEM;
-	}
-	{
-		int fd = mkostemp(tmp, O_CLOEXEC);
-		FILE *fp;
-
-		if (fd < 0) {
-			err = -errno;
-			goto out;
-		}
-		mask = umask(0);
-		umask(mask);
-		if (fchmod(fd, 0666 & ~mask) < 0 || !(fp = fdopen(fd, "w"))) {
-			err = -errno;
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		if (json_dumpf(doc, fp, JSON_INDENT(2)) < 0 || fputc('\n', fp) == EOF ||
-		    fflush(fp) == EOF || fsync(fileno(fp)) < 0)
-			err = -(errno ? errno : EIO);
-		if (fclose(fp) == EOF && !err)
-			err = -errno;
-		if (!err && rename(tmp, path) < 0)
-			err = -errno;
-		if (err)
-			unlink(tmp);
-	}
-out:
-	free(tmp);
+	json_object_set_new(doc, "provenance", ktstr_provenance_json());
+	err = ktstr_output_json(path, doc);
 	json_decref(doc);
 	return err;
 }
@@ -529,7 +547,7 @@ int cmd_stat(int argc, char **argv)
 
 	fflush(stderr);
 	printf("backend: %s\n", be->name);
-	if (ktstr_stat_print_table(stdout, &rep) < 0 || fflush(stdout) == EOF) {
+	if (ktstr_stat_print_view(stdout, &rep, &o.view) < 0 || fflush(stdout) == EOF) {
 		fprintf(stderr, PROG ": writing the table: %s\n", strerror(errno ? errno : EIO));
 		goto restore;
 	}

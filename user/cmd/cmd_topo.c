@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ktstr topo [--json]: print the CPU topology scenarios will see. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,22 +90,38 @@ static void print_text(const struct ktstr_topo *topo)
 	}
 }
 
+enum { OPT_JSON = 256 };
+
+static const struct option topo_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_topo(int argc, char **argv)
 {
 	struct ktstr_topo *topo;
 	bool json = false;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+	opterr = 0;	/* our own one-line messages instead of getopt's */
+	optind = 0;
+	for (int c; (c = getopt_long(argc, argv, "h", topo_options, NULL)) != -1; ) {
+		if (c == OPT_JSON) {
 			json = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		} else if (c == 'h') {
 			usage(stdout);
 			return 0;
 		} else {
 			fprintf(stderr, "ktstr topo: unknown argument '%s' (see 'ktstr topo --help')\n",
-				argv[i]);
+				optopt > 0 && optopt < 256 ? (char[]){ '-', (char)optopt, 0 } :
+				argv[optind - 1]);
 			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ktstr topo: unknown argument '%s' (see 'ktstr topo --help')\n",
+			argv[optind]);
+		return 2;
 	}
 	topo = ktstr_topo_load(NULL);
 	if (!topo) {

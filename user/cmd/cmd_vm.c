@@ -26,7 +26,8 @@ static void usage(FILE *f)
 		"\n"
 		"  --kernel K       kernel image path, or a cached kernel name or version\n"
 		"                   ('ktstr kernel list'; default: the cached Debian 6.12)\n"
-		"  --module KO      module to load (default $KTSTR_MODULE, else\n"
+		"  --module KO      module to load (default $KTSTR_MODULE, else the one\n"
+		"                   built for --kernel, else in a source tree\n"
 		"                   <dir of ktstr>/../kmod/ktstr.ko)\n"
 		"  --no-module      do not load a module\n"
 		"  --cpus N         guest CPUs (default 2)\n"
@@ -39,9 +40,15 @@ static void usage(FILE *f)
 		"  --timeout S      kill the guest after S seconds (default 300)\n"
 		"  --append ARGS    extra kernel command line\n"
 		"\n"
-		"Environment: KTSTR_ACCEL=kvm|tcg forces the accelerator (default: KVM if\n"
-		"it really works, else TCG); KTSTR_QEMU names the QEMU binary.\n",
-		KTSTR_VM_EXIT_FAIL, KTSTR_VM_EXIT_TIMEOUT);
+		"Accelerator: KVM when it works, else TCG (software emulation). When QEMU\n"
+		"under KVM fails before the guest's init runs, ktstr vm says so and boots\n"
+		"again under TCG, and keeps that verdict for this host, kernel and QEMU in\n"
+		"$KTSTR_CACHE/accel/. One stderr line names the accelerator the guest ran\n"
+		"under; the guest gets it as %s=kvm|tcg.\n"
+		"\n"
+		"Environment: KTSTR_ACCEL=kvm|tcg forces the accelerator (no fallback);\n"
+		"KTSTR_QEMU names the QEMU binary.\n",
+		KTSTR_VM_EXIT_FAIL, KTSTR_VM_EXIT_TIMEOUT, KTSTR_VM_ACCEL_VAR);
 	fprintf(f, "\nTopology presets (at most %d CPUs):\n", KTSTR_VM_TOPO_MAX_CPUS);
 	for (const struct ktstr_vm_topo_preset *p = ktstr_vm_topo_presets; p->name; p++) {
 		char buf[48];

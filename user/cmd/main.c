@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ktstr/kernel.h>
+
 #include "commands.h"
 
 struct command {
@@ -22,30 +24,72 @@ static const struct command commands[] = {
 	{ "gauntlet", cmd_gauntlet, "run scenarios in one guest per CPU topology (ktstr vm --topology)" },
 	{ "kernel", cmd_kernel, "list cached test kernels, fetch one (default, sched-ext)" },
 	{ "compare", cmd_compare, "compare two 'ktstr run --json' files, gate regressions" },
+	{ "report", cmd_report, "one HTML page of run, gauntlet and stat JSON files" },
+	{ "merge", cmd_merge, "join the JSON files of a run's shards into one (and JUnit)" },
 };
+
+#ifndef KTSTR_VERSION
+#error "KTSTR_VERSION comes from the Makefile's VERSION"
+#endif
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ktstr COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(f, "usage: ktstr COMMAND [ARGS...]\n"
+		"       ktstr help [COMMAND] | --help | --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'ktstr COMMAND --help' describes each command.\n");
+	fprintf(f, "\n'ktstr help COMMAND' (or 'ktstr COMMAND --help') describes each command.\n");
+}
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
+	const struct command *cmd;
+
+#ifdef KTSTR_LIBEXECDIR
+	/* Installed (make install): helpers through the prefix, never beside us. */
+	ktstr_set_libexec_dir(KTSTR_LIBEXECDIR);
+#endif
+
 	if (argc < 2) {
 		fprintf(stderr, "ktstr: no command given (see 'ktstr --help')\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		if (argc > 2) {
+			fprintf(stderr, "ktstr: --version takes no argument\n");
+			return 2;
+		}
+		printf("ktstr %s\n", KTSTR_VERSION);
+		return 0;
+	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help")) {
+	    (!strcmp(argv[1], "help") && argc == 2)) {
 		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "help")) {
+		/* ktstr help CMD: CMD --help. */
+		char *args[] = { argv[2], "--help", NULL };
+
+		cmd = find(argv[2]);
+		if (!cmd || argc > 3) {
+			fprintf(stderr, argc > 3 ? "ktstr help: one COMMAND only\n" :
+				"ktstr help: unknown command '%s' (see 'ktstr --help')\n", argv[2]);
+			return 2;
+		}
+		return cmd->run(2, args);
+	}
+	cmd = find(argv[1]);
+	if (cmd)
+		return cmd->run(argc - 1, argv + 1);
 	fprintf(stderr, "ktstr: unknown command '%s' (see 'ktstr --help')\n", argv[1]);
 	return 2;
 }

@@ -18,6 +18,8 @@
 
 #include <ktstr/compare.h>
 
+#include "compare_priv.h"
+
 enum metric_agg {
 	AGG_MAX,			/* worst of the cgroups, lower is better */
 	AGG_SUM,			/* total of the cgroups, higher is better */
@@ -258,6 +260,32 @@ int ktstr_compare_check_run(const json_t *run, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * A gauntlet's document (results with "scenario" and "topology", no
+ * "name") becomes a run's in place: each result is named
+ * "scenario@topology", so the same cell pairs across two gauntlets; its
+ * verdict is compared (a gauntlet file has no per-cgroup figures).
+ */
+static int from_gauntlet(json_t *doc)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "results"), i, r) {
+		const char *sc = json_string_value(json_object_get(r, "scenario"));
+		const char *topo = json_string_value(json_object_get(r, "topology"));
+		char name[KTSTR_CMP_NAME_MAX];
+
+		if (json_object_get(r, "name") || !sc || !topo)
+			continue;
+		snprintf(name, sizeof(name), "%s@%s", sc, topo);
+		if (json_object_set_new(r, "name", json_string(name)) ||
+		    json_object_set_new(r, "cgroups", json_array()))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int ktstr_compare_load(const char *path, json_t **out, char *why, size_t len)
 {
 	json_error_t jerr;
@@ -283,7 +311,9 @@ int ktstr_compare_load(const char *path, json_t **out, char *why, size_t len)
 	if (!run)
 		return fail(why, len, "not valid JSON: %s (line %d, column %d)", jerr.text,
 			    jerr.line, jerr.column);
-	err = ktstr_compare_check_run(run, why, len);
+	err = from_gauntlet(run);
+	if (!err)
+		err = ktstr_compare_check_run(run, why, len);
 	if (err) {
 		json_decref(run);
 		return err;
@@ -294,7 +324,7 @@ int ktstr_compare_load(const char *path, json_t **out, char *why, size_t len)
 
 /* ---- reading a checked run ---- */
 
-static const char *str_of(const json_t *obj, const char *key)
+const char *cmp_str_of(const json_t *obj, const char *key)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
 
@@ -302,7 +332,7 @@ static const char *str_of(const json_t *obj, const char *key)
 }
 
 /* A result's kernel_source; runs older than the field say "kernel": bool. */
-static const char *result_ksrc(const json_t *r)
+const char *cmp_result_ksrc(const json_t *r)
 {
 	const char *s = json_string_value(json_object_get(r, "kernel_source"));
 
@@ -326,7 +356,7 @@ static bool has_cgroup(const json_t *r, const char *name)
 	size_t i;
 
 	json_array_foreach(json_object_get(r, "cgroups"), i, cg)
-		if (!strcmp(str_of(cg, "name"), name))
+		if (!strcmp(cmp_str_of(cg, "name"), name))
 			return true;
 	return false;
 }
@@ -335,7 +365,7 @@ static bool has_cgroup(const json_t *r, const char *name)
  * Metric @m of result @r over its cgroups that @other has too: the worst
  * (max) or the sum. false when no such cgroup has a number for it.
  */
-static bool metric_of(const json_t *r, const json_t *other, enum ktstr_compare_metric m,
+bool cmp_metric_of(const json_t *r, const json_t *other, enum ktstr_compare_metric m,
 		      double *out)
 {
 	const struct metric_info *mi = &metrics[m];
@@ -345,7 +375,7 @@ static bool metric_of(const json_t *r, const json_t *other, enum ktstr_compare_m
 	size_t i;
 
 	json_array_foreach(json_object_get(r, "cgroups"), i, cg) {
-		if (!has_cgroup(other, str_of(cg, "name")))
+		if (!has_cgroup(other, cmp_str_of(cg, "name")))
 			continue;
 		v = json_object_get(mi->kernel ? json_object_get(cg, "kernel") : cg, mi->key);
 		if (!json_is_number(v))
@@ -360,32 +390,52 @@ static bool metric_of(const json_t *r, const json_t *other, enum ktstr_compare_m
 	return found;
 }
 
-/* The index in @results of the @nth (0-based) result named @name, or -1. */
-static long find_nth(const json_t *results, const char *name, int nth)
+/*
+ * Results pair by name and occurrence: the n-th result named X in A with
+ * the n-th named X in B. The index: name -> [cursor, indexes in B...], a
+ * hash (jansson's object), so pairing is linear in the number of results.
+ */
+json_t *cmp_index_by_name(const json_t *results)
 {
-	const json_t *r;
+	json_t *ix = json_object(), *r;
 	size_t i;
 
-	json_array_foreach(results, i, r)
-		if (!strcmp(str_of(r, "name"), name) && nth-- == 0)
-			return (long)i;
-	return -1;
+	if (!ix)
+		return NULL;
+	json_array_foreach(results, i, r) {
+		const char *name = cmp_str_of(r, "name");
+		json_t *list = json_object_get(ix, name);
+
+		if (!list && (!(list = json_pack("[i]", 1)) ||
+			      json_object_set_new(ix, name, list)))
+			goto fail;
+		if (json_array_append_new(list, json_integer((json_int_t)i)))
+			goto fail;
+	}
+	return ix;
+fail:
+	json_decref(ix);
+	return NULL;
 }
 
-/* How many results before @idx in @results are named like it. */
-static int occurrence(const json_t *results, size_t idx)
+/* The index in B of the next result named @name not yet paired, or -1. */
+long cmp_next_named(json_t *ix, const char *name)
 {
-	const char *name = str_of(json_array_get(results, idx), "name");
-	int n = 0;
+	json_t *list = json_object_get(ix, name);
+	json_int_t cursor;
 
-	for (size_t i = 0; i < idx; i++)
-		n += !strcmp(str_of(json_array_get(results, i), "name"), name);
-	return n;
+	if (!list)
+		return -1;
+	cursor = json_integer_value(json_array_get(list, 0));
+	if ((size_t)cursor >= json_array_size(list))
+		return -1;
+	json_array_set_new(list, 0, json_integer(cursor + 1));
+	return (long)json_integer_value(json_array_get(list, (size_t)cursor));
 }
 
 /* ---- judging ---- */
 
-static enum ktstr_compare_change judge(enum ktstr_compare_metric m, double delta,
+enum ktstr_compare_change cmp_judge(enum ktstr_compare_metric m, double delta,
 				       double rel_pct, const struct ktstr_compare_gate *gate)
 {
 	double bad = ktstr_compare_higher_is_better(m) ? -delta : delta;
@@ -395,7 +445,7 @@ static enum ktstr_compare_change judge(enum ktstr_compare_metric m, double delta
 	return bad > 0 ? KTSTR_CMP_REGRESSED : KTSTR_CMP_IMPROVED;
 }
 
-static double relative_pct(double a, double delta)
+double cmp_relative_pct(double a, double delta)
 {
 	if (a != 0)
 		return delta / fabs(a) * 100.0;
@@ -404,7 +454,7 @@ static double relative_pct(double a, double delta)
 	return delta > 0 ? INFINITY : -INFINITY;
 }
 
-static struct ktstr_compare_row *add_row(struct ktstr_compare *c,
+struct ktstr_compare_row *cmp_add_row(struct ktstr_compare *c,
 					 enum ktstr_compare_row_kind kind, const char *scenario)
 {
 	struct ktstr_compare_row *r;
@@ -422,6 +472,7 @@ static struct ktstr_compare_row *add_row(struct ktstr_compare *c,
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->change = KTSTR_CMP_NOT_COMPARED;
+	r->n_a = r->n_b = 1;
 	snprintf(r->scenario, sizeof(r->scenario), "%s", scenario);
 	return r;
 }
@@ -429,12 +480,12 @@ static struct ktstr_compare_row *add_row(struct ktstr_compare *c,
 static int add_verdict_row(struct ktstr_compare *c, enum ktstr_compare_row_kind kind,
 			   const json_t *ra, const json_t *rb)
 {
-	struct ktstr_compare_row *r = add_row(c, kind, str_of(ra ? ra : rb, "name"));
+	struct ktstr_compare_row *r = cmp_add_row(c, kind, cmp_str_of(ra ? ra : rb, "name"));
 
 	if (!r)
 		return -ENOMEM;
-	snprintf(r->verdict_a, sizeof(r->verdict_a), "%s", ra ? str_of(ra, "verdict") : "");
-	snprintf(r->verdict_b, sizeof(r->verdict_b), "%s", rb ? str_of(rb, "verdict") : "");
+	snprintf(r->verdict_a, sizeof(r->verdict_a), "%s", ra ? cmp_str_of(ra, "verdict") : "");
+	snprintf(r->verdict_b, sizeof(r->verdict_b), "%s", rb ? cmp_str_of(rb, "verdict") : "");
 	if (kind == KTSTR_CMP_ROW_VERDICT)
 		r->change = !strcmp(r->verdict_b, "FAIL") ? KTSTR_CMP_REGRESSED :
 			    KTSTR_CMP_IMPROVED;
@@ -450,23 +501,23 @@ static int add_metric_rows(struct ktstr_compare *c, const json_t *ra, const json
 	for (int m = 0; m < KTSTR_CMP__COUNT; m++) {
 		if (metrics[m].kernel && !kernel_ok)
 			continue;
-		if (!metric_of(ra, rb, m, &a) || !metric_of(rb, ra, m, &b))
+		if (!cmp_metric_of(ra, rb, m, &a) || !cmp_metric_of(rb, ra, m, &b))
 			continue;
-		r = add_row(c, KTSTR_CMP_ROW_METRIC, str_of(ra, "name"));
+		r = cmp_add_row(c, KTSTR_CMP_ROW_METRIC, cmp_str_of(ra, "name"));
 		if (!r)
 			return -ENOMEM;
 		r->metric = m;
 		r->a = a;
 		r->b = b;
 		r->delta = b - a;
-		r->rel_pct = relative_pct(a, r->delta);
-		r->change = judge(m, r->delta, r->rel_pct, &g->gate[m]);
+		r->rel_pct = cmp_relative_pct(a, r->delta);
+		r->change = cmp_judge(m, r->delta, r->rel_pct, &g->gate[m]);
 	}
 	return 0;
 }
 
 /* Count a compared scenario whose rows start at @first. */
-static void tally_scenario(struct ktstr_compare *c, size_t first)
+void cmp_tally_scenario(struct ktstr_compare *c, size_t first)
 {
 	bool regressed = false, improved = false;
 
@@ -485,7 +536,7 @@ static void tally_scenario(struct ktstr_compare *c, size_t first)
 static int compare_pair(struct ktstr_compare *c, const json_t *ra, const json_t *rb,
 			const struct ktstr_compare_gates *g)
 {
-	const char *va = str_of(ra, "verdict"), *vb = str_of(rb, "verdict");
+	const char *va = cmp_str_of(ra, "verdict"), *vb = cmp_str_of(rb, "verdict");
 	size_t first = c->nr_rows;
 	bool kernel_ok;
 	int ret;
@@ -500,12 +551,12 @@ static int compare_pair(struct ktstr_compare *c, const json_t *ra, const json_t 
 		if (ret)
 			return ret;
 	}
-	kernel_ok = !strcmp(result_ksrc(ra), result_ksrc(rb));
+	kernel_ok = !strcmp(cmp_result_ksrc(ra), cmp_result_ksrc(rb));
 	c->ksrc_mismatch += !kernel_ok;
 	ret = add_metric_rows(c, ra, rb, g, kernel_ok);
 	if (ret)
 		return ret;
-	tally_scenario(c, first);
+	cmp_tally_scenario(c, first);
 	return 0;
 }
 
@@ -514,14 +565,17 @@ static int compare_results(struct ktstr_compare *c, const json_t *res_a,
 {
 	size_t nb = json_array_size(res_b), i;
 	bool *used = calloc(nb ? nb : 1, sizeof(*used));
+	json_t *ix = cmp_index_by_name(res_b);
 	const json_t *ra, *rb;
 	int ret = 0;
 	long j;
 
-	if (!used)
-		return -ENOMEM;
+	if (!used || !ix) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	json_array_foreach(res_a, i, ra) {
-		j = find_nth(res_b, str_of(ra, "name"), occurrence(res_a, i));
+		j = cmp_next_named(ix, cmp_str_of(ra, "name"));
 		if (j < 0) {
 			c->only_a++;
 			ret = add_verdict_row(c, KTSTR_CMP_ROW_ONLY_A, ra, NULL);
@@ -541,6 +595,7 @@ static int compare_results(struct ktstr_compare *c, const json_t *res_a,
 			goto out;
 	}
 out:
+	json_decref(ix);
 	free(used);
 	return ret;
 }
@@ -557,8 +612,14 @@ int ktstr_compare_runs(const json_t *a, const json_t *b,
 		return -EINVAL;
 	snprintf(out->ksrc_a, sizeof(out->ksrc_a), "%s", run_ksrc(a));
 	snprintf(out->ksrc_b, sizeof(out->ksrc_b), "%s", run_ksrc(b));
-	ret = compare_results(out, json_object_get(a, "results"),
-			      json_object_get(b, "results"), g);
+	/* Repeated runs: every scenario's samples judged together. */
+	if (json_integer_value(json_object_get(a, "repeat")) > 1 ||
+	    json_integer_value(json_object_get(b, "repeat")) > 1)
+		ret = cmp_compare_samples(out, json_object_get(a, "results"),
+					  json_object_get(b, "results"), g);
+	else
+		ret = compare_results(out, json_object_get(a, "results"),
+				      json_object_get(b, "results"), g);
 	if (ret)
 		ktstr_compare_free(out);
 	return ret;
@@ -597,18 +658,49 @@ static const char *skip_side(const struct ktstr_compare_row *r)
 	return a && b ? "SKIP in A and B" : a ? "SKIP in A" : "SKIP in B";
 }
 
+/* @v of metric @m as a person reads it: "12.3 ms", "4.0%", "180 ms", "35 us", "7". */
+static const char *fmt_value(enum ktstr_compare_metric m, double v, bool delta, char *buf,
+			     size_t len)
+{
+	switch (m) {
+	case KTSTR_CMP_MAX_WAIT_NS:
+	case KTSTR_CMP_TOTAL_WAIT_NS:
+		snprintf(buf, len, delta ? "%+.1f ms" : "%.1f ms", v / 1e6);
+		break;
+	case KTSTR_CMP_SPREAD_PCT:
+	case KTSTR_CMP_WAIT_SPREAD_PCT:
+		snprintf(buf, len, delta ? "%+.1f pts" : "%.1f%%", v);
+		break;
+	case KTSTR_CMP_MAX_GAP_MS:
+		snprintf(buf, len, delta ? "%+.0f ms" : "%.0f ms", v);
+		break;
+	case KTSTR_CMP_P99_WAKE_US:
+		snprintf(buf, len, delta ? "%+.0f us" : "%.0f us", v);
+		break;
+	default:
+		snprintf(buf, len, delta ? "%+.0f" : "%.0f", v);
+		break;
+	}
+	return buf;
+}
+
 static int format_metric_row(const struct ktstr_compare_row *r, char *buf, size_t len)
 {
-	int prec = metrics[r->metric].pct ? 1 : 0;
-	char rel[32];
+	char rel[32], a[32], b[32], d[32], sa[32], sb[32], samples[128] = "";
 
 	if (isinf(r->rel_pct))
 		snprintf(rel, sizeof(rel), "%cinf%%", r->rel_pct > 0 ? '+' : '-');
 	else
 		snprintf(rel, sizeof(rel), "%+.1f%%", r->rel_pct);
-	return snprintf(buf, len, "%s %s %s %.*f -> %.*f (%+.*f, %s)",
+	if (r->n_a > 1 || r->n_b > 1)
+		snprintf(samples, sizeof(samples), "; medians of %d/%d samples, spread %s/%s",
+			 r->n_a, r->n_b, fmt_value(r->metric, r->spread_a, false, sa, sizeof(sa)),
+			 fmt_value(r->metric, r->spread_b, false, sb, sizeof(sb)));
+	return snprintf(buf, len, "%s %s %s %s -> %s (%s, %s%s)",
 			ktstr_compare_change_name(r->change), r->scenario,
-			metrics[r->metric].name, prec, r->a, prec, r->b, prec, r->delta, rel);
+			metrics[r->metric].name, fmt_value(r->metric, r->a, false, a, sizeof(a)),
+			fmt_value(r->metric, r->b, false, b, sizeof(b)),
+			fmt_value(r->metric, r->delta, true, d, sizeof(d)), rel, samples);
 }
 
 int ktstr_compare_row_format(const struct ktstr_compare_row *r, char *buf, size_t len)
@@ -699,6 +791,12 @@ static json_t *row_json(const struct ktstr_compare_row *r)
 		/* Infinite (A was 0): null. */
 		json_object_set_new(j, "rel_pct", isinf(r->rel_pct) ? json_null() :
 				    json_real(r->rel_pct));
+		if (r->n_a > 1 || r->n_b > 1) {
+			json_object_set_new(j, "n_a", json_integer(r->n_a));
+			json_object_set_new(j, "n_b", json_integer(r->n_b));
+			json_object_set_new(j, "spread_a", json_real(r->spread_a));
+			json_object_set_new(j, "spread_b", json_real(r->spread_b));
+		}
 	} else if (r->kind == KTSTR_CMP_ROW_VERDICT || r->kind == KTSTR_CMP_ROW_SKIPPED) {
 		json_object_set_new(j, "a", json_string(r->verdict_a));
 		json_object_set_new(j, "b", json_string(r->verdict_b));

@@ -105,9 +105,16 @@ static char *exe_relative(const char *rel)
 	return p;
 }
 
+static const char *libexec_dir;
+
+void ktstr_set_libexec_dir(const char *dir)
+{
+	libexec_dir = dir;
+}
+
 char *ktstr_kernel_tree_module(void)
 {
-	return exe_relative("../kmod/ktstr.ko");
+	return libexec_dir ? NULL : exe_relative("../kmod/ktstr.ko");
 }
 
 char *ktstr_kernel_script(const char *script)
@@ -117,6 +124,8 @@ char *ktstr_kernel_script(const char *script)
 
 	if (env && *env)
 		return asprintf(&p, "%s/%s", env, script) < 0 ? NULL : p;
+	if (libexec_dir)
+		return asprintf(&p, "%s/%s", libexec_dir, script) < 0 ? NULL : p;
 	if (asprintf(&rel, "../scripts/%s", script) < 0)
 		return NULL;
 	p = exe_relative(rel);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include <ktstr/provenance.h>
 #include <ktstr/scenario.h>
 
 static json_t *detail_json(const struct ktstr_assert_detail *d)
@@ -145,6 +146,8 @@ json_t *ktstr_outcomes_to_json(const struct ktstr_outcome *o, int n,
 			 "summary",
 			 "total", n, "passed", passed, "failed", failed,
 			 "skipped", skipped);
+	if (root)
+		json_object_set_new(root, "provenance", ktstr_provenance_json());
 	/* The scheduler the run started: {"name","pid","path","restarts","exit":{...}|null}. */
 	if (root && opts && opts->scx) {
 		const struct ktstr_scx *x = opts->scx;

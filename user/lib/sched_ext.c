@@ -171,6 +171,7 @@ int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
 	char st[64] = "", tail[2048];
 	char **argv;
 	unsigned long long end;
+	const char *tmp;
 	int fd;
 
 	memset(s, 0, sizeof(*s));
@@ -195,7 +196,12 @@ int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
 		snprintf(why, len, "%s: %s", path, strerror(errno));
 		return -ENOENT;
 	}
-	snprintf(s->log, sizeof(s->log), "/tmp/ktstr-sched.XXXXXX");
+	tmp = getenv("TMPDIR");
+	if ((size_t)snprintf(s->log, sizeof(s->log), "%s/" KTSTR_SCHED_LOG_PREFIX "%d.XXXXXX",
+			     tmp && *tmp ? tmp : "/tmp", (int)getpid()) >= sizeof(s->log)) {
+		snprintf(why, len, "log file: TMPDIR is too long");
+		return -ENAMETOOLONG;
+	}
 	fd = mkostemp(s->log, O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(why, len, "log file: %s", strerror(errno));

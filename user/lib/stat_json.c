@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <ktstr/dev.h>
+#include <ktstr/output.h>
 #include <ktstr/stat.h>
 
 /*
@@ -390,73 +391,14 @@ json_t *ktstr_stat_to_json(const struct ktstr_stat_report *r)
 int ktstr_stat_write_json(const char *path, const struct ktstr_stat_report *r)
 {
 	json_t *doc;
-	char *tmp = NULL;
-	FILE *fp = NULL;
-	mode_t mask;
-	int fd = -1, err = 0;
+	int err;
 
 	if (!path || !*path || !r)
 		return -EINVAL;
 	doc = ktstr_stat_to_json(r);
 	if (!doc)
 		return -ENOMEM;
-	/* Same directory as path, so that rename() is atomic. */
-	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
-		tmp = NULL;
-		err = ENOMEM;
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		free(tmp);
-		tmp = NULL;	/* nothing to unlink */
-		goto out;
-	}
-	/* mkstemp makes 0600; give the file the mode a plain creat() would. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) < 0) {
-		err = errno;
-		goto out;
-	}
-	fp = fdopen(fd, "w");
-	if (!fp) {
-		err = errno;
-		goto out;
-	}
-	fd = -1;	/* owned by fp now */
-	errno = 0;
-	if (json_dumpf(doc, fp, JSON_INDENT(2)) < 0 || fputc('\n', fp) == EOF ||
-	    fflush(fp) == EOF) {
-		err = errno ? errno : EIO;
-		goto out;
-	}
-	if (fsync(fileno(fp)) < 0) {
-		err = errno;
-		goto out;
-	}
-	if (fclose(fp) == EOF) {
-		fp = NULL;
-		err = errno ? errno : EIO;
-		goto out;
-	}
-	fp = NULL;
-	if (rename(tmp, path) < 0) {
-		err = errno;
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-out:
-	if (fp)
-		fclose(fp);
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	err = ktstr_output_json(path, doc);
 	json_decref(doc);
-	return -err;
+	return err;
 }

@@ -3,6 +3,7 @@
  * Topology loading: turn an hwloc topology (the machine, or a synthetic
  * description for tests) into the flat, read-only struct ktstr_topo.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -250,37 +251,39 @@ static void reserve_cpu(struct ktstr_topo *topo)
 
 /*
  * The CPUs a synthetic description makes: the product of its arities
- * ("pack:2 core:4 pu:2"; attribute groups in () or [] skipped). hwloc
- * would take ages building a huge one, so refuse it first. Saturates
- * just above KTSTR_MAX_CPUS.
+ * ("pack:2 core:4 pu:2"; attribute groups in (), [] or {} skipped). hwloc
+ * would take ages building a huge one, so refuse it first. Numbers are
+ * read where hwloc reads an arity: after a ':' or standing alone, and
+ * ending at the first non-digit, so "numa:7220pack:1" counts 7220 * 1
+ * (hwloc needs no space between levels). Digits right after a letter
+ * belong to a type name ("l3", "group0"). Saturates just above
+ * KTSTR_MAX_CPUS.
  */
 static unsigned long synthetic_cpus(const char *s)
 {
 	unsigned long cpus = 1;
+	const char *start = s;
 
 	while (*s) {
-		const char *tok, *colon = NULL;
 		unsigned long v = 0;
 		int depth = 0;
 
-		if (*s == ' ' || *s == '\t' || *s == '\n') {
-			s++;
-			continue;
-		}
-		if (*s == '(' || *s == '[') {
+		if (strchr("([{", *s)) {
 			do {
-				depth += *s == '(' || *s == '[';
-				depth -= *s == ')' || *s == ']';
+				depth += !!strchr("([{", *s);
+				depth -= !!strchr(")]}", *s);
 				s++;
 			} while (*s && depth > 0);
 			continue;
 		}
-		for (tok = s; *s && !strchr(" \t\n([", *s); s++)
-			if (*s == ':')
-				colon = s;
-		for (const char *p = colon ? colon + 1 : tok; *p >= '0' && *p <= '9'; p++)
+		if (!isdigit((unsigned char)*s) ||
+		    (s > start && s[-1] != ':' && !isspace((unsigned char)s[-1]))) {
+			s++;
+			continue;
+		}
+		for (; isdigit((unsigned char)*s); s++)
 			if (v <= KTSTR_MAX_CPUS)
-				v = v * 10 + (unsigned long)(*p - '0');
+				v = v * 10 + (unsigned long)(*s - '0');
 		if (v)
 			cpus = cpus * v > KTSTR_MAX_CPUS ? KTSTR_MAX_CPUS + 1UL : cpus * v;
 	}

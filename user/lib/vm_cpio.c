@@ -176,50 +176,60 @@ int ktstr_vm_cpio_data(struct ktstr_vm_cpio *c, const char *path,
 int ktstr_vm_cpio_file(struct ktstr_vm_cpio *c, const char *path,
 		       const char *src, unsigned int mode)
 {
+	int fd = open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		fprintf(stderr, "ktstr vm: cannot read %s: %s\n", src, strerror(errno));
+		return -1;
+	}
+	err = ktstr_vm_cpio_fd(c, path, fd, src, mode);
+	close(fd);
+	return err;
+}
+
+int ktstr_vm_cpio_fd(struct ktstr_vm_cpio *c, const char *path, int fd,
+		     const char *src, unsigned int mode)
+{
 	const char *name = rel(path);
 	char buf[65536];
 	struct stat st;
 	off_t left;
-	int fd, r;
+	int r;
 
 	r = begin(c, name);
 	if (r)
 		return r < 0 ? -1 : 0;
-	fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
+	if (fstat(fd, &st)) {
 		fprintf(stderr, "ktstr vm: cannot read %s: %s\n", src, strerror(errno));
-		goto err;
+		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		fprintf(stderr, "ktstr vm: %s: not a regular file\n", src);
-		goto err;
+		return -1;
 	}
 	if (!mode)
 		mode = st.st_mode;
 	if (header(c, name, S_IFREG | (mode & 07777), 1, st.st_size, 0, 0,
 		   st.st_mtime))
-		goto err;
+		return -1;
 	/* Copy exactly st_size bytes: the header already promised that many. */
 	for (left = st.st_size; left > 0;) {
-		ssize_t n = read(fd, buf, left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf));
+		off_t off = st.st_size - left;
+		ssize_t n = pread(fd, buf, left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf),
+				  off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			fprintf(stderr, "ktstr vm: reading %s: %s\n", src,
 				n ? strerror(errno) : "file shrank while copying");
-			goto err;
+			return -1;
 		}
 		if (write_all(c, buf, n))
-			goto err;
+			return -1;
 		left -= n;
 	}
-	close(fd);
 	return pad4(c);
-err:
-	if (fd >= 0)
-		close(fd);
-	return -1;
 }
 
 int ktstr_vm_cpio_symlink(struct ktstr_vm_cpio *c, const char *path,

@@ -21,17 +21,12 @@
 
 #include "ktstr/vm.h"
 
-/* 1 if path is an ELF with a PT_INTERP (dynamically linked), 0 if not. */
-static int elf_is_dynamic(const char *path)
+/* 1 if @fd is an ELF with a PT_INTERP (dynamically linked), 0 if not. */
+static int elf_is_dynamic(int fd)
 {
 	Elf64_Ehdr eh;
-	int fd, dyn = 0;
+	int dyn = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "ktstr vm: cannot read %s: %s\n", path, strerror(errno));
-		return -1;
-	}
 	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
@@ -48,7 +43,6 @@ static int elf_is_dynamic(const char *path)
 		}
 	}
 out:
-	close(fd);
 	return dyn;
 }
 
@@ -96,6 +90,21 @@ static int parse_line(const char *path, char *line, char ***libs, size_t *nr)
 
 int ktstr_vm_libs(const char *path, char ***libs, size_t *nr)
 {
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), err;
+
+	*libs = NULL;
+	*nr = 0;
+	if (fd < 0) {
+		fprintf(stderr, "ktstr vm: cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	err = ktstr_vm_libs_fd(fd, path, libs, nr);
+	close(fd);
+	return err;
+}
+
+int ktstr_vm_libs_fd(int fd, const char *path, char ***libs, size_t *nr)
+{
 	char *line = NULL;
 	size_t cap = 0;
 	int pfd[2], status, dyn, err = 0;
@@ -104,7 +113,7 @@ int ktstr_vm_libs(const char *path, char ***libs, size_t *nr)
 
 	*libs = NULL;
 	*nr = 0;
-	dyn = elf_is_dynamic(path);
+	dyn = elf_is_dynamic(fd);
 	if (dyn <= 0)
 		return dyn;
 	if (pipe2(pfd, O_CLOEXEC)) {
@@ -119,13 +128,17 @@ int ktstr_vm_libs(const char *path, char ***libs, size_t *nr)
 		return -1;
 	}
 	if (!pid) {
+		char self[64];
 		sigset_t none;
+		/* ldd reads the file we hold open, whatever the path names now. */
+		int keep = dup(fd);
 
 		/* Our caller may block SIGINT/SIGTERM; ldd should not inherit that. */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(pfd[1], STDOUT_FILENO);
-		execlp("ldd", "ldd", "--", path, (char *)NULL);
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", keep);
+		execlp("ldd", "ldd", "--", self, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);

@@ -5,7 +5,13 @@
  *    it arrives and scan for kernel panics and oopses;
  *  - COM2 is a file in the temp dir where the guest's /init writes
  *    "KTSTR-RESULT ..." (and "KTSTR-DMESG ..." lines), read after QEMU exits;
- *  - QEMU's stderr goes to a file, quoted when QEMU fails.
+ *  - QEMU's stderr is a pipe, copied to a file (its first error line is
+ *    quoted when QEMU fails) and watched for "KVM internal error" (so is
+ *    the console until the guest's init runs), after which QEMU never runs
+ *    the guest again: it is killed at once.
+ * Under KVM with q->fallback, QEMU failing before the guest's /init wrote
+ * its marker on COM2 is handed back to the caller (kvm_failed) to retry
+ * with TCG, not reported.
  * QEMU gets its own process group and dies with us (PR_SET_PDEATHSIG), so a
  * Ctrl-C reaches only us and we decide how it ends; on a timeout or a signal
  * we SIGKILL it and reap it before returning.
@@ -38,12 +44,51 @@ struct scan {
 	size_t len;
 	char *panic;		/* first "Kernel panic" line */
 	char *oops;		/* first other bad line */
+	char *kvm;		/* first "KVM internal error" line */
 };
+
+/* QEMU's stderr: copied to a file, watched for KVM's internal error. */
+struct errs {
+	int fd;			/* the copy, or -1 */
+	char line[LINE_MAX_LEN];
+	size_t len;
+	char kvm[256];		/* its "KVM internal error" line, once seen */
+};
+
+#define KVM_ERROR	"KVM internal error"
+
+static void copy_line(char *buf, size_t size, const char *line)
+{
+	size_t n = strnlen(line, size - 1);
+
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+}
+
+static void errs_chunk(struct errs *e, const char *buf, size_t len)
+{
+	if (e->fd >= 0 && write(e->fd, buf, len) != (ssize_t)len) {
+		close(e->fd);
+		e->fd = -1;	/* disk full: the copy stops, the watch goes on */
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] != '\n' && e->len < LINE_MAX_LEN - 1) {
+			e->line[e->len++] = buf[i];
+			continue;
+		}
+		e->line[e->len] = '\0';
+		e->len = 0;
+		if (!e->kvm[0] && strstr(e->line, KVM_ERROR))
+			copy_line(e->kvm, sizeof(e->kvm), e->line);
+	}
+}
 
 static void scan_line(struct scan *s)
 {
 	s->line[s->len] = '\0';
 	s->len = 0;
+	if (!s->kvm && strstr(s->line, KVM_ERROR))
+		s->kvm = strdup(s->line);
 	if (regexec(&s->re, s->line, 0, NULL, 0))
 		return;
 	if (strstr(s->line, "Kernel panic")) {
@@ -121,17 +166,52 @@ static void kill_reap(pid_t pid)
 		;
 }
 
-/* First line of a small file, '\r' and '\n' stripped; "" if none. */
-static void first_line(const char *path, char *buf, size_t size)
+/*
+ * QEMU's first error line in its stderr copy: the first line saying
+ * "error", else the first non-blank one; "" if none. '\r' and '\n' stripped.
+ */
+static void error_line(const char *path, char *buf, size_t size)
 {
 	FILE *f = fopen(path, "re");
+	char line[LINE_MAX_LEN];
 
 	buf[0] = '\0';
 	if (!f)
 		return;
-	if (fgets(buf, size, f))
-		buf[strcspn(buf, "\r\n")] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strcasestr(line, "error")) {
+			copy_line(buf, size, line);
+			break;
+		}
+		if (!*buf && line[strspn(line, " \t")])
+			copy_line(buf, size, line);
+	}
 	fclose(f);
+}
+
+/* The one line naming the accelerator of this boot. */
+static void say_accel(struct ktstr_vm_qemu *q)
+{
+	if (q->accel_said)
+		return;
+	fprintf(stderr, "ktstr vm: accelerator %s (%s)\n", q->kvm ? "kvm" : "tcg",
+		q->accel_why ? q->accel_why : "chosen by the caller");
+	q->accel_said = true;
+}
+
+/* Did the guest's /init write its marker on COM2? */
+static bool init_ran(const char *com2)
+{
+	FILE *f = fopen(com2, "re");
+	char line[LINE_MAX_LEN];
+	bool ran = false;
+
+	while (f && !ran && fgets(line, sizeof(line), f))
+		ran = !strncmp(line, KTSTR_VM_INIT_MARKER, strlen(KTSTR_VM_INIT_MARKER));
+	if (f)
+		fclose(f);
+	return ran;
 }
 
 /*
@@ -173,8 +253,7 @@ static int read_result(const char *path, int *rc, bool *dirty, char **dmesg,
 	return res;
 }
 
-static pid_t spawn(char *const *argv, int out_fd,
-		   const char *err_path)
+static pid_t spawn(char *const *argv, int out_fd, int err_fd)
 {
 	int epipe[2], child_errno = 0;
 	pid_t parent = getpid(), pid;
@@ -194,7 +273,7 @@ static pid_t spawn(char *const *argv, int out_fd,
 	}
 	if (!pid) {
 		sigset_t none;
-		int in, err;
+		int in;
 
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -204,9 +283,7 @@ static pid_t spawn(char *const *argv, int out_fd,
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		in = open("/dev/null", O_RDONLY);
-		err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (in < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 ||
-		    dup2(err, 2) < 0)
+		if (in < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 			goto fail;
 		execvp(argv[0], argv);
 fail:
@@ -244,70 +321,126 @@ static struct timespec until(double deadline)
 }
 
 /*
- * Wait for QEMU, forwarding the console until EOF, then until QEMU has
- * exited (*status set). Returns 0 when it exited, 1 on timeout, 2 on a
- * stop signal; in the last two cases QEMU is still running.
+ * Wait for QEMU, forwarding the console and copying its stderr until both
+ * reach EOF, then until QEMU has exited (*status set); say the accelerator
+ * once the guest's init has run. Returns 0 when it
+ * exited, 1 on timeout, 2 on a stop signal, 3 when it said "KVM internal
+ * error"; in the last three cases QEMU is still running.
  */
-static int wait_qemu(const struct ktstr_vm_qemu *q, pid_t pid, int fd,
-		     struct scan *s, int *status)
+static int wait_qemu(struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
+		     const char *com2, struct scan *s, struct errs *e, int *status)
 {
 	double deadline = now() + q->opts->timeout_s;
-	bool eof = false;
+	int fds[2] = { out_fd, err_fd };
 	char buf[8192];
 
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd[2];
 		struct timespec ts = until(deadline);
-		ssize_t n;
+		nfds_t n = 0;
 		int r;
 
-		if (eof && waitpid(pid, status, WNOHANG) == pid)
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				pfd[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		/* On the console it counts only before the guest's init runs. */
+		if (!e->kvm[0] && s->kvm && !q->init_ran)
+			copy_line(e->kvm, sizeof(e->kvm), s->kvm);
+		if (e->kvm[0])
+			return 3;
+		/* Until the guest's init runs, look for its marker now and then. */
+		if (!q->init_ran && (q->init_ran = init_ran(com2)))
+			say_accel(q);
+		if (!q->init_ran && ts.tv_sec * 1000000000L + ts.tv_nsec > 50000000L)
+			ts = (struct timespec){ 0, 50000000L };
+		if (!n && waitpid(pid, status, WNOHANG) == pid)
 			return 0;
 		if (*q->stop_sig)
 			return 2;
 		if (!ts.tv_sec && !ts.tv_nsec)
 			return 1;
 		/* After EOF, QEMU should be gone in moments: poll its exit. */
-		if (eof && ts.tv_sec * 1000000000L + ts.tv_nsec > 20000000L)
+		if (!n && ts.tv_sec * 1000000000L + ts.tv_nsec > 20000000L)
 			ts = (struct timespec){ 0, 20000000L };
 		/* Signals are blocked except inside ppoll: no lost wakeups. */
-		r = ppoll(eof ? NULL : &pfd, eof ? 0 : 1, &ts, q->wait_mask);
+		r = ppoll(n ? pfd : NULL, n, &ts, q->wait_mask);
 		if (r < 0 && errno != EINTR)
 			return 1;
-		if (r <= 0)
-			continue;
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			eof = true;
-		else
-			console_chunk(s, buf, n);
+		for (nfds_t i = 0; r > 0 && i < n; i++) {
+			ssize_t len;
+
+			if (!pfd[i].revents)
+				continue;
+			len = read(pfd[i].fd, buf, sizeof(buf));
+			if (len < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (len <= 0)
+				fds[pfd[i].fd == out_fd ? 0 : 1] = -1;
+			else if (pfd[i].fd == out_fd)
+				console_chunk(s, buf, len);
+			else
+				errs_chunk(e, buf, len);
+		}
 	}
 }
 
-int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
+/*
+ * Under KVM with a fallback: did it fail before the guest's init ran? Then
+ * say what failed in q->why (QEMU's first error line with it) for the
+ * caller, instead of reporting it.
+ */
+static bool kvm_failed_early(struct ktstr_vm_qemu *q, int how, int status,
+			     const struct scan *s, const struct errs *e, const char *errf)
+{
+	char line[400];
+
+	if (!q->kvm || !q->fallback || q->init_ran || how == 1 || how == 2)
+		return false;
+	error_line(errf, line, sizeof(line));
+	if (how == 3)
+		snprintf(q->why, sizeof(q->why), "QEMU: %s", e->kvm);
+	else if (WIFSIGNALED(status))
+		snprintf(q->why, sizeof(q->why), "qemu killed by signal %d%s%s",
+			 WTERMSIG(status), *line ? ": " : "", line);
+	else if (WEXITSTATUS(status))
+		snprintf(q->why, sizeof(q->why), "qemu failed (exit %d)%s%s",
+			 WEXITSTATUS(status), *line ? ": " : "", line);
+	else if (s->panic || s->oops)
+		snprintf(q->why, sizeof(q->why), "kernel %s: %.300s",
+			 s->panic ? "panic" : "oops", s->panic ? s->panic : s->oops);
+	else
+		snprintf(q->why, sizeof(q->why), "qemu exited before the guest's init ran");
+	q->kvm_failed = true;
+	return true;
+}
+
+int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 {
 	const struct ktstr_vm_opts *o = q->opts;
-	const char *qemu = getenv("KTSTR_QEMU");
 	char smp[16], mem[16], *append = NULL, *com2_opt = NULL;
 	char *com2 = NULL, *errf = NULL, *dmesg = NULL, msg[512];
 	char **topo_args = NULL;
 	const char **argv = NULL;
 	size_t dmesg_len = 0, nr_topo = 0;
 	struct scan s = { 0 };
-	int pfd[2] = { -1, -1 }, ret = KTSTR_VM_EXIT_FAIL, status = 0, rc = 0;
+	struct errs e = { .fd = -1 };
+	int pfd[2] = { -1, -1 }, efd[2] = { -1, -1 };
+	int ret = KTSTR_VM_EXIT_FAIL, status = 0, rc = 0;
 	int how, res, argc = 0;
 	bool dirty;
 	pid_t pid;
 
+	q->init_ran = q->kvm_failed = q->accel_said = false;
+	q->why[0] = '\0';
 	if (regcomp(&s.re, CONSOLE_BAD, REG_EXTENDED | REG_NOSUB)) {
 		fprintf(stderr, "ktstr vm: internal error: bad console pattern\n");
 		return KTSTR_VM_EXIT_FAIL;
 	}
 	snprintf(smp, sizeof(smp), "%d", o->cpus);
 	snprintf(mem, sizeof(mem), "%d", o->memory_mb);
-	if (asprintf(&append, "%s%s%s", BASE_APPEND, o->append ? " " : "",
+	/* The guest learns its accelerator: init's environment, from here. */
+	if (asprintf(&append, "%s " KTSTR_VM_ACCEL_VAR "=%s%s%s", BASE_APPEND,
+		     q->kvm ? "kvm" : "tcg", o->append ? " " : "",
 		     o->append ? o->append : "") < 0)
 		append = NULL;
 	if (asprintf(&com2, "%s/com2.txt", q->tmpdir) < 0)
@@ -317,6 +450,13 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 	com2_opt = com2 ? qemu_escape("file:", com2) : NULL;
 	if (!append || !com2 || !errf || !com2_opt) {
 		fprintf(stderr, "ktstr vm: out of memory\n");
+		goto out;
+	}
+	/* A second boot (the TCG fallback) must not read the first one's. */
+	unlink(com2);
+	e.fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (e.fd < 0) {
+		fprintf(stderr, "ktstr vm: cannot create %s: %s\n", errf, strerror(errno));
 		goto out;
 	}
 	if (o->topology) {
@@ -333,7 +473,7 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 		goto out;
 	}
 
-	argv[argc++] = qemu && *qemu ? qemu : "qemu-system-x86_64";
+	argv[argc++] = ktstr_vm_qemu_binary();
 	argv[argc++] = "-accel";
 	/*
 	 * Multi-threaded TCG was seen to run a stale int3 of the kernel's
@@ -371,17 +511,18 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 	argv[argc++] = com2_opt;
 	argv[argc] = NULL;
 
-	if (pipe2(pfd, O_CLOEXEC)) {
+	if (pipe2(pfd, O_CLOEXEC) || pipe2(efd, O_CLOEXEC)) {
 		fprintf(stderr, "ktstr vm: pipe: %s\n", strerror(errno));
 		goto out;
 	}
-	pid = spawn((char *const *)argv, pfd[1], errf);
+	pid = spawn((char *const *)argv, pfd[1], efd[1]);
 	close(pfd[1]);
-	pfd[1] = -1;
+	close(efd[1]);
+	pfd[1] = efd[1] = -1;
 	if (pid < 0)
 		goto out;
 
-	how = wait_qemu(q, pid, pfd[0], &s, &status);
+	how = wait_qemu(q, pid, pfd[0], efd[0], com2, &s, &e, &status);
 	if (how) {
 		kill_reap(pid);
 		if (s.len) {
@@ -389,6 +530,14 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 			write_out("\n", 1);
 			scan_line(&s);
 		}
+	} else if (s.len) {
+		scan_line(&s);
+	}
+	q->init_ran = q->init_ran || init_ran(com2);
+	if (kvm_failed_early(q, how, status, &s, &e, errf))
+		goto out;
+	say_accel(q);
+	if (how == 1 || how == 2) {
 		if (how == 1)
 			fprintf(stderr, "ktstr vm: timed out after %d s\n", o->timeout_s);
 		else
@@ -397,8 +546,12 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 		ret = how == 1 ? KTSTR_VM_EXIT_TIMEOUT : KTSTR_VM_EXIT_FAIL;
 		goto out;
 	}
-	if (s.len)
-		scan_line(&s);
+	error_line(errf, msg, sizeof(msg));
+	if (how == 3) {
+		/* A paused guest never finishes: it was killed above. */
+		fprintf(stderr, "ktstr vm: qemu stopped the guest: %s\n", e.kvm);
+		goto out;
+	}
 
 	res = read_result(com2, &rc, &dirty, &dmesg, &dmesg_len);
 	if (s.panic || s.oops) {
@@ -413,25 +566,28 @@ int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q)
 			rc, dmesg ? dmesg : "");
 	} else if (res == 1) {
 		ret = rc;
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		first_line(errf, msg, sizeof(msg));
-		if (WIFEXITED(status))
-			fprintf(stderr, "ktstr vm: qemu failed (exit %d)%s%s\n",
-				WEXITSTATUS(status), *msg ? ": " : "", msg);
-		else
-			fprintf(stderr, "ktstr vm: qemu killed by signal %d\n",
-				WTERMSIG(status));
+	} else if (WIFSIGNALED(status)) {
+		fprintf(stderr, "ktstr vm: qemu killed by signal %d%s%s\n", WTERMSIG(status),
+			*msg ? ": " : "", msg);
+	} else if (WEXITSTATUS(status)) {
+		fprintf(stderr, "ktstr vm: qemu failed (exit %d)%s%s\n", WEXITSTATUS(status),
+			*msg ? ": " : "", msg);
 	} else {
 		fprintf(stderr, "ktstr vm: guest stopped without a result (see console above)\n");
 	}
 out:
-	if (pfd[0] >= 0)
-		close(pfd[0]);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
+	for (int i = 0; i < 2; i++) {
+		if (pfd[i] >= 0)
+			close(pfd[i]);
+		if (efd[i] >= 0)
+			close(efd[i]);
+	}
+	if (e.fd >= 0)
+		close(e.fd);
 	regfree(&s.re);
 	free(s.panic);
 	free(s.oops);
+	free(s.kvm);
 	free(dmesg);
 	free(argv);
 	ktstr_vm_topology_args_free(topo_args);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ktstr vm, top level: resolve the kernel, module and accelerator, build
- * the initramfs in a private temp dir, run QEMU, and clean up on every
+ * the initramfs in a private temp dir, run QEMU (again under TCG when KVM
+ * failed before the guest's init, see vm_accel.c), and clean up on every
  * path. SIGINT/SIGTERM/SIGHUP are blocked for the whole run and only let in
  * while waiting on QEMU (ppoll), so an interrupt always goes through the
  * same cleanup: kill and reap QEMU, remove the temp dir, then die of the
@@ -10,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,37 +47,14 @@ static char *default_kernel(void)
 	return r < 0 ? NULL : p;
 }
 
-/* build/ktstr -> kmod/ktstr.ko: the layout of a built source tree. */
+/* $KTSTR_MODULE, else the tree's kmod/ktstr.ko (none when installed). */
 static char *default_module(void)
 {
 	const char *env = getenv("KTSTR_MODULE");
-	char *self, *p = NULL;
 
 	if (env && *env)
 		return strdup(env);
-	self = realpath("/proc/self/exe", NULL);
-	if (!self)
-		return NULL;
-	if (asprintf(&p, "%s/../kmod/ktstr.ko", dirname(self)) < 0)
-		p = NULL;
-	free(self);
-	return p;
-}
-
-static int pick_accel(bool *kvm)
-{
-	const char *env = getenv("KTSTR_ACCEL");
-
-	if (env && *env) {
-		if (strcmp(env, "kvm") && strcmp(env, "tcg")) {
-			fprintf(stderr, "ktstr vm: KTSTR_ACCEL must be kvm or tcg, not '%s'\n", env);
-			return -1;
-		}
-		*kvm = !strcmp(env, "kvm");
-		return 0;
-	}
-	*kvm = ktstr_vm_kvm_usable();
-	return 0;
+	return ktstr_kernel_tree_module();
 }
 
 /* The temp dir holds only flat files that we created. */
@@ -99,6 +76,47 @@ static void check_pending(const sigset_t *stops)
 		stop_sig = sig;
 }
 
+/*
+ * Boot with the chosen accelerator, falling back once to TCG when KVM
+ * failed before the guest's init ran; keep what was learnt for this host.
+ */
+static int boot(struct ktstr_vm_accel *a, const char *kernel, const char *initrd,
+		const char *tmpdir, const struct ktstr_vm_opts *opts,
+		const sigset_t *wait_mask, const sigset_t *stops)
+{
+	struct ktstr_vm_qemu q = {
+		.kernel = kernel,
+		.initrd = initrd,
+		.tmpdir = tmpdir,
+		.kvm = a->kvm,
+		.fallback = a->fallback,
+		.accel_why = a->why,
+		.opts = opts,
+		.wait_mask = wait_mask,
+		.stop_sig = &stop_sig,
+	};
+	int ret;
+
+	ret = ktstr_vm_qemu_run(&q);
+	check_pending(stops);
+	if (q.kvm_failed && !stop_sig) {
+		fprintf(stderr, "ktstr vm: KVM failed before the guest's init (%s); "
+			"falling back to TCG (the verdict for this host goes to %s once TCG boots)\n",
+			q.why, a->path);
+		a->kvm = a->fallback = false;
+		q.kvm = q.fallback = false;
+		q.accel_why = "KVM failed before the guest's init";
+		ret = ktstr_vm_qemu_run(&q);
+		check_pending(stops);
+		/* Only TCG getting where KVM did not makes a verdict. */
+		if (q.init_ran)
+			ktstr_vm_accel_remember(a, false);
+	} else if (q.kvm && q.init_ran && a->fallback && !a->cached) {
+		ktstr_vm_accel_remember(a, true);
+	}
+	return ret;
+}
+
 int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 {
 	struct sigaction sa = { .sa_handler = on_stop }, old_sa[NR_STOP], old_pipe;
@@ -106,7 +124,8 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	sigset_t stops, old_mask, wait_mask;
 	const char *tmp = getenv("TMPDIR");
 	int ret = KTSTR_VM_EXIT_FAIL, err;
-	bool kvm, have_tmp = false;
+	struct ktstr_vm_accel accel = { 0 };
+	bool have_tmp = false;
 
 	/* --kernel NAME: a cached kernel and the ktstr.ko built for it. */
 	if (ktstr_kernel_resolve(opts->kernel, &kernel, &kmod))
@@ -131,7 +150,7 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 			goto out_free;
 		}
 	}
-	if (pick_accel(&kvm))
+	if (ktstr_vm_accel_pick(&accel))
 		goto out_free;
 
 	sigemptyset(&stops);
@@ -174,20 +193,7 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	if (stop_sig)
 		goto out_sig;
 
-	{
-		struct ktstr_vm_qemu q = {
-			.kernel = kernel,
-			.initrd = initrd,
-			.tmpdir = tmpdir,
-			.kvm = kvm,
-			.opts = opts,
-			.wait_mask = &wait_mask,
-			.stop_sig = &stop_sig,
-		};
-
-		ret = ktstr_vm_qemu_run(&q);
-	}
-	check_pending(&stops);
+	ret = boot(&accel, kernel, initrd, tmpdir, opts, &wait_mask, &stops);
 
 out_sig:
 	if (have_tmp)
@@ -207,6 +213,7 @@ out_sig:
 	}
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 out_free:
+	ktstr_vm_accel_free(&accel);
 	free(initrd);
 	free(kmod);
 	free(module);

@@ -73,6 +73,14 @@ struct ktstr_compare_row {
 	double a, b, delta, rel_pct;
 	/* VERDICT and SKIPPED rows: "PASS", "FAIL" or "SKIP". */
 	char verdict_a[8], verdict_b[8];
+	/*
+	 * Runs of `ktstr run --repeat N`: a and b are the medians of n_a and
+	 * n_b samples, spread_a and spread_b their max - min. A change is
+	 * judged only past max(spread_a, spread_b), the run-to-run noise.
+	 * 1, 1 and 0, 0 for single runs.
+	 */
+	int n_a, n_b;
+	double spread_a, spread_b;
 };
 
 struct ktstr_compare {

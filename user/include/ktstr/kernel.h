@@ -59,13 +59,27 @@ char *ktstr_kernel_config_get(const char *config_path, const char *opt);
  */
 int ktstr_kernel_resolve(const char *arg, char **image, char **module);
 
-/* The tree's ktstr.ko next to our binary: <dir of exe>/../kmod/ktstr.ko. */
+/*
+ * An installed ktstr (make install) names the directory of its helper
+ * scripts, $(PREFIX)/libexec/ktstr, fixed at build time; it then never
+ * looks next to its own binary. Unset (NULL), ktstr is a built source
+ * tree's build/ktstr, whose scripts/ and kmod/ sit beside build/.
+ */
+void ktstr_set_libexec_dir(const char *dir);
+
+/*
+ * The tree's ktstr.ko next to our binary: <dir of exe>/../kmod/ktstr.ko;
+ * NULL for an installed ktstr (it has no tree).
+ */
 char *ktstr_kernel_tree_module(void);
 
-/* scripts/<script> next to our binary, or $KTSTR_SCRIPTS/<script>. */
+/*
+ * scripts/<script>: in $KTSTR_SCRIPTS, else the installed libexec dir, else
+ * the tree's scripts/ next to our binary.
+ */
 char *ktstr_kernel_script(const char *script);
 
-/* scripts/kernel-fetch.sh next to our binary, or $KTSTR_SCRIPTS/... */
+/* ktstr_kernel_script("kernel-fetch.sh"). */
 char *ktstr_kernel_fetch_script(void);
 
 #endif

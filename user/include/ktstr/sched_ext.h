@@ -27,6 +27,8 @@ extern "C" {
 
 #define KTSTR_SCX_SYSFS		"/sys/kernel/sched_ext"
 /* How long ktstr_scx_start() waits for "enabled" by default. */
+/* Its log: $TMPDIR (or /tmp)/KTSTR_SCHED_LOG_PREFIX<our pid>.XXXXXX */
+#define KTSTR_SCHED_LOG_PREFIX	"ktstr-sched."
 #define KTSTR_SCX_START_TIMEOUT_MS	10000
 
 struct ktstr_scx_exit {
@@ -40,7 +42,7 @@ struct ktstr_scx {
 	pid_t pid;			/* 0: not running */
 	char name[64];			/* /sys/kernel/sched_ext/root/ops */
 	char path[256];
-	char log[64];			/* its stdout + stderr */
+	char log[4096];			/* its stdout + stderr */
 	bool dead;			/* died or ejected (exit, summary set) */
 	bool reaped;
 	int wstatus;

@@ -81,6 +81,57 @@ uint64_t ktstr_stat_seq_gaps(const struct ktstr_event *ev, size_t n,
  */
 int ktstr_stat_print_table(FILE *f, const struct ktstr_stat_report *r);
 
+/* ---- views: rows per task or rolled up, sorted, cut, with histograms ---- */
+
+/* What one row of a view is. */
+enum ktstr_stat_by {
+	KTSTR_STAT_BY_TASK,	/* one row per task (the default table) */
+	KTSTR_STAT_BY_COMM,	/* per command name, with a task count */
+	KTSTR_STAT_BY_TGID,	/* per process */
+	KTSTR_STAT_BY_CGROUP,	/* per cgroup (v2 id) */
+};
+
+/* A column to sort rows by, largest first (NONE: by pid or name). */
+enum ktstr_stat_key {
+	KTSTR_STAT_KEY_NONE,
+	KTSTR_STAT_KEY_RUN,
+	KTSTR_STAT_KEY_WAIT,
+	KTSTR_STAT_KEY_MAX_WAIT,
+	KTSTR_STAT_KEY_P99,
+	KTSTR_STAT_KEY_WAKEUPS,
+	KTSTR_STAT_KEY_MIGRATIONS,
+	KTSTR_STAT_KEY_STARVATIONS,
+};
+
+struct ktstr_stat_view {
+	enum ktstr_stat_by by;
+	enum ktstr_stat_key sort;
+	size_t top;		/* rows shown after sorting; 0: all */
+	bool hist;		/* a log2 histogram under the table, per row */
+};
+
+/* "task", "comm", "tgid", "cgroup"; "run", "wait", "max-wait", "p99",
+ * "wakeups", "migrations", "starvations". 0 or -EINVAL. */
+int ktstr_stat_by_parse(const char *s, enum ktstr_stat_by *out);
+int ktstr_stat_key_parse(const char *s, enum ktstr_stat_key *out);
+
+/*
+ * The pct-th percentile (0 < pct <= 100) of a wake-to-run histogram, as
+ * the upper bound of the bucket it falls in (the lower bound for the last,
+ * open bucket); 0 for an empty histogram.
+ */
+uint64_t ktstr_stat_hist_percentile(const uint32_t *hist, double pct);
+
+/*
+ * Print a view: the default (by task, no sort, no cut, no histogram) is
+ * ktstr_stat_print_table(); any other is a compact table of rows (at most
+ * 80 columns wide: key, tasks, run, wait and longest wait in ms, p50 and
+ * p99 wake-to-run latency in us, migrations, starvations), then with
+ * @v->hist a runqlat-style histogram per row. 0 or a negative errno.
+ */
+int ktstr_stat_print_view(FILE *f, const struct ktstr_stat_report *r,
+			  const struct ktstr_stat_view *v);
+
 /* The report as a JSON object (new reference), NULL on bad input/ENOMEM. */
 json_t *ktstr_stat_to_json(const struct ktstr_stat_report *r);
 json_t *ktstr_stat_task_json(const struct ktstr_task_rec *t);

@@ -9,6 +9,7 @@
  *   vm_libs.c       shared libraries an ELF needs (ldd)
  *   vm_initramfs.c  what goes into the initramfs, and the /init script
  *   vm_kvm.c        probe whether KVM can really run a guest
+ *   vm_accel.c      pick KVM or TCG; the per-host verdict in the cache
  *   vm_qemu.c       launch QEMU, stream COM1, enforce the timeout, read COM2
  *   vm_topology.c   --topology NnNlNcNt / presets, and their QEMU arguments
  *
@@ -122,6 +123,29 @@ int ktstr_vm_cleanup_stale(const char *tmp,
 /* True if /dev/kvm can actually run guest code (not just open). */
 bool ktstr_vm_kvm_usable(void);
 
+/* ---- accelerator (vm_accel.c) ---- */
+
+struct ktstr_vm_accel {
+	bool kvm;		/* boot with KVM (else TCG) */
+	bool fallback;		/* KVM failing before the guest's init: retry with TCG */
+	bool cached;		/* the choice came from a remembered verdict */
+	const char *why;	/* for the "accelerator" line */
+	char *path;		/* this host's verdict file; NULL when forced */
+	char *key;		/* host, kernel and QEMU the verdict holds for */
+};
+
+/*
+ * Choose: KTSTR_ACCEL=kvm|tcg (forced, no fallback), else this host's
+ * verdict in $KTSTR_CACHE/accel/, else the KVM probe. 0, or -1 after one
+ * line on stderr (bad KTSTR_ACCEL).
+ */
+int ktstr_vm_accel_pick(struct ktstr_vm_accel *a);
+/* Keep the verdict for this host (atomically); 0 or -errno, said on stderr. */
+int ktstr_vm_accel_remember(struct ktstr_vm_accel *a, bool kvm);
+void ktstr_vm_accel_free(struct ktstr_vm_accel *a);
+/* $KTSTR_QEMU, else "qemu-system-x86_64". */
+const char *ktstr_vm_qemu_binary(void);
+
 /* ---- cpio "newc" writer ---- */
 
 struct ktstr_vm_cpio {
@@ -140,6 +164,9 @@ int ktstr_vm_cpio_data(struct ktstr_vm_cpio *c, const char *path,
 /* Copies the host file src (following symlinks); mode 0 keeps src's mode. */
 int ktstr_vm_cpio_file(struct ktstr_vm_cpio *c, const char *path,
 		       const char *src, unsigned int mode);
+/* Copies the regular file open as @fd (named @src in messages). */
+int ktstr_vm_cpio_fd(struct ktstr_vm_cpio *c, const char *path, int fd,
+		     const char *src, unsigned int mode);
 int ktstr_vm_cpio_symlink(struct ktstr_vm_cpio *c, const char *path,
 			  const char *target);
 int ktstr_vm_cpio_chardev(struct ktstr_vm_cpio *c, const char *path,
@@ -157,6 +184,8 @@ void ktstr_vm_cpio_free(struct ktstr_vm_cpio *c);
  * non-ELF file gives zero entries.
  */
 int ktstr_vm_libs(const char *path, char ***libs, size_t *nr);
+/* The same for the file open as @fd (named @path in messages). */
+int ktstr_vm_libs_fd(int fd, const char *path, char ***libs, size_t *nr);
 void ktstr_vm_libs_free(char **libs, size_t nr);
 
 /* ---- initramfs ---- */
@@ -176,12 +205,34 @@ struct ktstr_vm_qemu {
 	const char *initrd;
 	const char *tmpdir;		/* COM2 and qemu's stderr go here */
 	bool kvm;
+	/*
+	 * With kvm: a failure before the guest's init ran (QEMU exits, or
+	 * says "KVM internal error") is not reported but returned in
+	 * kvm_failed and why, for the caller to retry with TCG.
+	 */
+	bool fallback;
+	/*
+	 * Why this accelerator: "ktstr vm: accelerator kvm|tcg (why)" goes to
+	 * stderr once, as soon as the guest's init runs (or when the boot
+	 * ends without it), not for a KVM boot handed back for the fallback.
+	 */
+	const char *accel_why;
 	const struct ktstr_vm_opts *opts;
 	const sigset_t *wait_mask;	/* mask for ppoll: lets SIGINT/TERM in */
 	volatile sig_atomic_t *stop_sig; /* set by our handler when signalled */
+	/* Out: */
+	bool init_ran;			/* the guest's /init wrote its first marker */
+	bool accel_said;		/* the accelerator line was printed */
+	bool kvm_failed;		/* see fallback */
+	char why[512];			/* what failed, with QEMU's first error line */
 };
 
+/* The guest's /init writes this line on COM2 first thing. */
+#define KTSTR_VM_INIT_MARKER	"KTSTR-INIT"
+/* Kernel command line variable (init's environment): the accelerator. */
+#define KTSTR_VM_ACCEL_VAR	"KTSTR_VM_ACCEL"
+
 /* Boot, stream COM1 to stdout, collect the result: returns the exit status. */
-int ktstr_vm_qemu_run(const struct ktstr_vm_qemu *q);
+int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q);
 
 #endif

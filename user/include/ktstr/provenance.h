@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where a result came from: every JSON file ktstr writes carries a
+ * "provenance" object, so that results from different machines, kernels
+ * or accelerators are never compared unawares (ktstr compare warns).
+ *
+ *   "provenance": { "ktstr_version": "0.1.0", "kernel": "6.12.118+deb12-amd64",
+ *                   "machine": "x86_64", "accelerator": "tcg",
+ *                   "topology": "1 node, 1 LLC, 2 CPUs", "cpus": 2,
+ *                   "scheduler": "default" }
+ *
+ * accelerator: "kvm" or "tcg" in a `ktstr vm` guest (KTSTR_VM_ACCEL on the
+ * kernel command line), "none" on a host. scheduler: the sched_ext
+ * scheduler's ops name while one is enabled, else "default" (the kernel's
+ * own fair class). docs/run-json.md.
+ */
+#ifndef KTSTR_PROVENANCE_H
+#define KTSTR_PROVENANCE_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of libktstr (the Makefile's VERSION). */
+const char *ktstr_version(void);
+
+/* A new provenance object of this machine, now; NULL when out of memory. */
+json_t *ktstr_provenance_json(void);
+
+/*
+ * The keys in which two provenance objects differ ("kernel, accelerator"),
+ * into @buf; 0 when they agree (or either is missing), else how many.
+ */
+int ktstr_provenance_diff(const json_t *a, const json_t *b, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KTSTR_PROVENANCE_H */
