@@ -117,16 +117,45 @@ char *ktstr_kernel_tree_module(void)
 	return libexec_dir ? NULL : exe_relative("../kmod/ktstr.ko");
 }
 
-char *ktstr_kernel_fetch_script(void)
+char *ktstr_kernel_script(const char *script)
 {
 	const char *env = getenv("KTSTR_SCRIPTS");
-	char *p;
+	char *p, *rel;
 
 	if (env && *env)
-		return asprintf(&p, "%s/kernel-fetch.sh", env) < 0 ? NULL : p;
+		return asprintf(&p, "%s/%s", env, script) < 0 ? NULL : p;
 	if (libexec_dir)
-		return asprintf(&p, "%s/kernel-fetch.sh", libexec_dir) < 0 ? NULL : p;
-	return exe_relative("../scripts/kernel-fetch.sh");
+		return asprintf(&p, "%s/%s", libexec_dir, script) < 0 ? NULL : p;
+	if (asprintf(&rel, "../scripts/%s", script) < 0)
+		return NULL;
+	p = exe_relative(rel);
+	free(rel);
+	return p;
+}
+
+char *ktstr_kernel_fetch_script(void)
+{
+	return ktstr_kernel_script("kernel-fetch.sh");
+}
+
+/* The first line of dir/name, or NULL (malloc'd). */
+static char *read_line(const char *dir, const char *name)
+{
+	char *p = path_join(dir, name), *line = NULL;
+	size_t cap = 0;
+	FILE *f = p ? fopen(p, "re") : NULL;
+
+	free(p);
+	if (!f)
+		return NULL;
+	if (getline(&line, &cap, f) <= 0) {
+		free(line);
+		line = NULL;
+	} else {
+		line[strcspn(line, "\n")] = 0;
+	}
+	fclose(f);
+	return line;
 }
 
 /* Whether the .ko at path was built for kernel release ver. */
@@ -226,8 +255,18 @@ int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
 		k = &ks[n++];
 		memset(k, 0, sizeof(*k));
 		k->dir = dir;
-		k->version = strdup(e->d_name);
-		k->names = strdup("");
+		/*
+		 * A kernel of `ktstr kernel build` lives in kernels/NAME: its
+		 * version is the release it was built as, its name the
+		 * directory's. A fetched one is kernels/<version>.
+		 */
+		k->built = exists(dir, "source");
+		k->version = k->built ? read_line(dir, "release") : NULL;
+		if (!k->version || !*k->version) {
+			free(k->version);
+			k->version = strdup(e->d_name);
+		}
+		k->names = strdup(k->built ? e->d_name : "");
 		k->image = path_join(dir, "vmlinuz");
 		if (!k->version || !k->names || !k->image)
 			goto oom;
@@ -246,7 +285,9 @@ int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
 			continue;
 		target[len] = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (strcmp(basename(target), ks[i].version))
+			char *b = strrchr(ks[i].dir, '/');
+
+			if (strcmp(basename(target), b ? b + 1 : ks[i].dir))
 				continue;
 			if (add_alias(&ks[i], e->d_name))
 				goto oom;
