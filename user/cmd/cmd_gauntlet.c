@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include <ktstr/clock.h>
 #include <ktstr/assert.h>
 #include <ktstr/flags.h>
 #include <ktstr/gauntlet.h>
@@ -231,14 +232,6 @@ static int run_vm(char **args, bool verbose, char **out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void print_row(const struct ktstr_gauntlet_row *r)
 {
 	printf("%s %s/%s", ktstr_verdict_name(r->verdict), r->scenario, r->topology);
@@ -345,7 +338,7 @@ int cmd_gauntlet(int argc, char **argv)
 	bool relax_emulated = false;
 	int timeout_s = 0, memory_mb = 0, rc = 2;
 	bool verbose = false;
-	double dur_s = 2, t0 = now_s();
+	double dur_s = 2, t0 = (ktstr_now_ns() / 1e9);
 	char why[512];
 
 	names = calloc(argc, sizeof(*names));
@@ -515,7 +508,7 @@ int cmd_gauntlet(int argc, char **argv)
 		const char *run_names[nsel + 1];
 		char *cmd = NULL, *out = NULL, *vmargs[32], cpus_s[16], mem_s[16], tmo_s[16];
 		int nrun = 0, na = 0, cpus = ktstr_vm_topo_cpus(&topos[t].topo), vm_rc, got;
-		double g0 = now_s();
+		double g0 = (ktstr_now_ns() / 1e9);
 
 		for (int i = 0; i < nsel; i++) {
 			/* Cell (scenario i, topology t) of the matrix, scenario-major. */
@@ -617,7 +610,7 @@ int cmd_gauntlet(int argc, char **argv)
 			/* Its rows would only say it was stopped. */
 			free(out);
 			printf("# %s: interrupted (%s) after %.0fs; %d of %d topologies finished\n",
-			       topos[t].name, strsignal(got_signal), now_s() - g0, t, ntopo);
+			       topos[t].name, strsignal(got_signal), (ktstr_now_ns() / 1e9) - g0, t, ntopo);
 			break;
 		}
 		got = ktstr_gauntlet_collect(run_names, nrun, topos[t].name, out, vm_rc,
@@ -638,12 +631,12 @@ int cmd_gauntlet(int argc, char **argv)
 			print_row(&rows[nrows + k]);
 		nrows += got;
 		printf("# %s: guest done in %.0fs (ktstr vm exit %d)\n", topos[t].name,
-		       now_s() - g0, vm_rc);
+		       (ktstr_now_ns() / 1e9) - g0, vm_rc);
 		fflush(stdout);
 	}
 	ktstr_gauntlet_tally(rows, nrows, &sum);
 	printf("%d/%d passed (%d skipped, %d failed) in %.0fs\n", sum.passed, sum.total,
-	       sum.skipped, sum.failed, now_s() - t0);
+	       sum.skipped, sum.failed, (ktstr_now_ns() / 1e9) - t0);
 	rc = got_signal ? 128 + got_signal : ktstr_gauntlet_exit_code(&sum);
 	if (write_outputs(json_path, junit_path, rows, nrows, &sum))
 		rc = 1;

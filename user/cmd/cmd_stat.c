@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <ktstr/clock.h>
 #include <ktstr/backend.h>
 #include <ktstr/dev.h>
 #include <ktstr/output.h>
@@ -238,14 +239,6 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 struct ev_store {
 	struct ktstr_event *ev;
 	size_t n, cap;
@@ -428,7 +421,7 @@ int cmd_stat(int argc, char **argv)
 	sigdelset(&waitmask, SIGCHLD);
 
 	fflush(NULL);
-	start = now_ns();
+	start = ktstr_now_ns();
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
@@ -479,7 +472,7 @@ int cmd_stat(int argc, char **argv)
 		r = be->snapshot(bst, &tasks, &nr_tasks);
 	reap(pid, &status);
 	child_pid = 0;
-	rep.elapsed_ns = now_ns() - start;
+	rep.elapsed_ns = ktstr_now_ns() - start;
 
 	if (dev) {
 		/* Events already queued (e.g. the END of a starvation at exit). */
@@ -500,7 +493,7 @@ int cmd_stat(int argc, char **argv)
 			fprintf(stderr, PROG ": %s\n", be->last_error());
 			goto restore;
 		}
-		tmeta.now_ns = now_ns();
+		tmeta.now_ns = ktstr_now_ns();
 		if (be == &ktstr_backend_taskstats)
 			tmeta.dropped = ktstr_backend_taskstats_dropped(bst);
 	}

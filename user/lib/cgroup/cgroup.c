@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ktstr/clock.h>
 #include <ktstr/cgroup.h>
 
 #include "cgroup_fs.h"
@@ -284,7 +285,7 @@ static int drain_path(struct cg_mgr *m, const char *path)
 		free(pids);
 		if (!n)
 			return 0;
-		cg_sleep_ms(5u << pass);
+		ktstr_sleep_ms(5u << pass);
 	}
 	return cg_fail(-EBUSY, "tasks remain in %s after %d passes of moving them to %s",
 		       path, DRAIN_PASSES, m->root);
@@ -477,7 +478,7 @@ static int set_frozen(struct cg_mgr *m, const char *name, bool frozen)
 		if (waited >= m->opts.freeze_timeout_ms)
 			return cg_fail(-ETIMEDOUT, "%s did not report '%s' within %u ms",
 				       path, want, m->opts.freeze_timeout_ms);
-		cg_sleep_ms(step);
+		ktstr_sleep_ms(step);
 		waited += step;
 		if (step < 50)
 			step *= 2;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ktstr/clock.h>
 #include <ktstr/cgroup.h>
 
 #include "cgroup_fs.h"
@@ -84,7 +85,7 @@ static int kill_tasks(struct stale_ctx *c, const char *dir)
 		if (waited >= KILL_WAIT_MS)
 			return cg_fail(-EBUSY, "%d tasks still in %s after SIGKILL and %d ms",
 				       n, dir, KILL_WAIT_MS);
-		cg_sleep_ms(10);
+		ktstr_sleep_ms(10);
 		waited += 10;
 	}
 }

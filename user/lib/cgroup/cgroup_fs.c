@@ -14,6 +14,7 @@
 
 #include <linux/magic.h>
 
+#include <ktstr/clock.h>
 #include <ktstr/cgroup.h>
 
 #include "cgroup_fs.h"
@@ -29,14 +30,6 @@ int cg_fail(int err, const char *fmt, ...)
 	ktstr_verrorf(last_error, sizeof(last_error), err, fmt, ap);
 	va_end(ap);
 	return err;
-}
-
-void cg_sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 /*
@@ -259,7 +252,7 @@ int cg_move_pid(const char *dir, pid_t pid, unsigned int timeout_ms)
 	snprintf(val, sizeof(val), "%d", (int)pid);
 	for (int attempt = 0; attempt <= MOVE_RETRIES; attempt++) {
 		if (attempt)
-			cg_sleep_ms(MOVE_BACKOFF_MS << (attempt - 1));
+			ktstr_sleep_ms(MOVE_BACKOFF_MS << (attempt - 1));
 		ret = cg_write(path, val, timeout_ms);
 		if (ret != -EBUSY)
 			break;

@@ -34,6 +34,5 @@ bool cg_is_cgroup2(const char *path);
  * bounded backoff. Returns 1 if moved, 0 if the task was gone, or -errno.
  */
 int cg_move_pid(const char *dir, pid_t pid, unsigned int timeout_ms);
-void cg_sleep_ms(unsigned int ms);
 
 #endif /* KTSTR_CGROUP_FS_H */

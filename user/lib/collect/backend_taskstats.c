@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <ktstr/clock.h>
 #include <ktstr/backend.h>
 #include <ktstr/taskstats.h>
 
@@ -613,18 +614,10 @@ static void refresh(struct ts_state *s, struct ts_task *t, uint64_t now, bool la
 	}
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
-}
-
 /* Read every task; then once more those whose exit raced with the reads. */
 static int refresh_all(struct ts_state *s)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = ktstr_now_ns();
 	int r;
 
 	for (size_t i = 0; i < s->n; i++) {

@@ -34,27 +34,6 @@ int ktstr_ctx_init(struct ktstr_ctx *ctx, struct ktstr_cgroups *cgroups,
 	return 0;
 }
 
-void ktstr_sleep_ms(uint64_t ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-
-	/* Absolute deadline so that signals do not stretch the sleep. */
-	struct timespec until;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ts.tv_sec;
-	until.tv_nsec += ts.tv_nsec;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
-		;
-}
-
 struct ktstr_workload ktstr_dfl_wl(const struct ktstr_ctx *ctx)
 {
 	struct ktstr_workload wl;

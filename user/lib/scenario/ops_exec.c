@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <ktstr/clock.h>
 #include <ktstr/dev.h>
 #include <ktstr/ops.h>
 #include <ktstr/sched_ext.h>
@@ -76,14 +77,6 @@ void ops_run_failure(struct ops_run *run, enum ktstr_detail_kind kind,
 
 /* ---- time ---- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void nap_ms(uint64_t ms)
 {
 	struct timespec ts = {
@@ -132,7 +125,7 @@ int ops_run_sched_check(struct ops_run *run)
 
 int ops_run_sleep(struct ops_run *run, uint64_t ms)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = (ktstr_now_ns() / 1000000) + ms;
 
 	for (;;) {
 		uint64_t now;
@@ -143,7 +136,7 @@ int ops_run_sleep(struct ops_run *run, uint64_t ms)
 		ret = ops_run_sched_check(run);
 		if (ret)
 			return ret;
-		now = now_ms();
+		now = (ktstr_now_ns() / 1000000);
 		if (now >= end)
 			return 0;
 		nap_ms(end - now < OPS_SLEEP_SLICE_MS ? end - now :
@@ -538,7 +531,7 @@ fail_errno:
 static int wait_payload(struct ops_run *run, const struct ktstr_op *op)
 {
 	uint64_t tmo = op->timeout_ms ? op->timeout_ms : KTSTR_PAYLOAD_WAIT_MS;
-	uint64_t end = now_ms() + tmo;
+	uint64_t end = (ktstr_now_ns() / 1000000) + tmo;
 	struct ops_payload *p = find_payload(run, op->payload);
 	int status, ret;
 
@@ -560,7 +553,7 @@ static int wait_payload(struct ops_run *run, const struct ktstr_op *op)
 		ret = ops_run_sched_check(run);
 		if (ret)
 			return ret;
-		if (now_ms() >= end) {
+		if ((ktstr_now_ns() / 1000000) >= end) {
 			payload_kill(p);
 			ops_run_failure(run, KTSTR_DETAIL_OTHER,
 					"payload %s did not finish within %llu ms",

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ktstr/clock.h>
 #include <ktstr/dev.h>
 #include <ktstr/scenario.h>
 
@@ -46,13 +47,11 @@ bool ktstr_scenario_aborted(void)
 static bool sched_alive(bool force)
 {
 	static uint64_t last;
-	struct timespec ts;
 	uint64_t now;
 
 	if (!cur_scx || sched_died)
 		return !sched_died;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+	now = ktstr_now_ns() / 1000000;
 	if (!force && now - last < KTSTR_SCX_POLL_MS)
 		return true;
 	last = now;
@@ -82,14 +81,6 @@ void ktstr_outcome_free(struct ktstr_outcome *o)
 {
 	if (o)
 		ktstr_assert_result_free(&o->res);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---- the module session ---- */
@@ -486,7 +477,7 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	struct ktstr_assert cfg;
 	struct ktstr_ctx ctx;
 	struct steady st;
-	double t0 = now_s();
+	double t0 = (ktstr_now_ns() / 1e9);
 	int ret = 0;
 
 	if (!s || !o || !out || !o->topo || !o->cgroups)
@@ -579,6 +570,6 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	if (o->dev)
 		ktstr_dev_reset(o->dev);
 done:
-	out->seconds = now_s() - t0;
+	out->seconds = (ktstr_now_ns() / 1e9) - t0;
 	return ret == -EINTR || aborted ? -EINTR : 0;
 }

@@ -16,26 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ktstr/clock.h>
 #include <ktstr/sched_ext.h>
 
 #define SYSLOG_ACTION_READ_ALL	3
 #define SYSLOG_ACTION_SIZE_BUFFER 10
-
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static int read_line(const char *path, char *buf, size_t len)
 {
@@ -248,7 +233,7 @@ int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
 	free(argv);
 	close(fd);
 
-	end = now_ms() + (timeout_ms ? timeout_ms : KTSTR_SCX_START_TIMEOUT_MS);
+	end = (ktstr_now_ns() / 1000000) + (timeout_ms ? timeout_ms : KTSTR_SCX_START_TIMEOUT_MS);
 	for (;;) {
 		if (scx_enabled() && !exited(s))
 			break;
@@ -261,7 +246,7 @@ int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
 			s->pid = 0;
 			return -ECHILD;
 		}
-		if (now_ms() >= end) {
+		if ((ktstr_now_ns() / 1000000) >= end) {
 			ktstr_scx_state(st, sizeof(st));
 			ktstr_scx_log_tail(s, 8, tail, sizeof(tail));
 			ktstr_scx_stop(s, 2000);
@@ -270,7 +255,7 @@ int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
 				 st, tail);
 			return -ETIMEDOUT;
 		}
-		sleep_ms(20);
+		ktstr_sleep_ms(20);
 	}
 	if (read_line(KTSTR_SCX_SYSFS "/root/ops", s->name, sizeof(s->name)) ||
 	    !s->name[0]) {
@@ -359,9 +344,9 @@ int ktstr_scx_check(struct ktstr_scx *s)
 
 	/* Died, or ejected: let it print its exit and go (1 s). */
 	s->dead = true;
-	end = now_ms() + 1000;
-	while (!reap(s) && now_ms() < end)
-		sleep_ms(20);
+	end = (ktstr_now_ns() / 1000000) + 1000;
+	while (!reap(s) && (ktstr_now_ns() / 1000000) < end)
+		ktstr_sleep_ms(20);
 	if (s->reaped) {
 		s->exit.exited = true;
 		s->exit.status = WIFEXITED(s->wstatus) ? WEXITSTATUS(s->wstatus) :
@@ -394,21 +379,21 @@ int ktstr_scx_stop(struct ktstr_scx *s, unsigned int timeout_ms)
 	if (!reap(s)) {
 		kill(-s->pid, SIGINT);
 		kill(s->pid, SIGINT);
-		end = now_ms() + timeout_ms;
-		while (!reap(s) && now_ms() < end)
-			sleep_ms(20);
+		end = (ktstr_now_ns() / 1000000) + timeout_ms;
+		while (!reap(s) && (ktstr_now_ns() / 1000000) < end)
+			ktstr_sleep_ms(20);
 		if (!reap(s)) {
 			kill(-s->pid, SIGKILL);
 			kill(s->pid, SIGKILL);
-			end = now_ms() + 2000;
-			while (!reap(s) && now_ms() < end)
-				sleep_ms(20);
+			end = (ktstr_now_ns() / 1000000) + 2000;
+			while (!reap(s) && (ktstr_now_ns() / 1000000) < end)
+				ktstr_sleep_ms(20);
 		}
 	}
 	/* The struct_ops link is gone with the process: the kernel disables. */
-	end = now_ms() + timeout_ms;
-	while (!scx_disabled() && now_ms() < end)
-		sleep_ms(20);
+	end = (ktstr_now_ns() / 1000000) + timeout_ms;
+	while (!scx_disabled() && (ktstr_now_ns() / 1000000) < end)
+		ktstr_sleep_ms(20);
 	ret = scx_disabled() ? 0 : -ETIMEDOUT;
 	if (s->log[0])
 		unlink(s->log);
