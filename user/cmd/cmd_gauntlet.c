@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include <ktstr/util.h>
 #include <ktstr/clock.h>
 #include <ktstr/assert.h>
 #include <ktstr/flags.h>
@@ -155,7 +156,7 @@ static void stop_signals_mask(int how)
 	sigset_t set;
 
 	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(stop_signals); i++)
 		sigaddset(&set, stop_signals[i]);
 	sigprocmask(how, &set, NULL);
 }
@@ -183,7 +184,7 @@ static int run_vm(char **args, bool verbose, char **out)
 		return -1;
 	}
 	if (!pid) {
-		for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		for (size_t i = 0; i < KTSTR_ARRAY_SIZE(stop_signals); i++)
 			signal(stop_signals[i], SIG_DFL);
 		stop_signals_mask(SIG_UNBLOCK);
 		/* A SIGKILLed gauntlet takes its guest with it. */
@@ -501,7 +502,7 @@ int cmd_gauntlet(int argc, char **argv)
 		struct sigaction sa = { .sa_handler = on_stop };
 
 		sigemptyset(&sa.sa_mask);
-		for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		for (size_t i = 0; i < KTSTR_ARRAY_SIZE(stop_signals); i++)
 			sigaction(stop_signals[i], &sa, NULL);
 	}
 	for (int t = 0; t < ntopo && !got_signal; t++) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ktstr/util.h>
 #include <ktstr/backend.h>
 
 static const struct ktstr_backend *const order[] = {
@@ -23,7 +24,7 @@ const struct ktstr_backend *ktstr_backend_find(const char *name)
 {
 	if (!name)
 		return NULL;
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(order); i++)
 		if (!strcmp(order[i]->name, name))
 			return order[i];
 	return NULL;
@@ -55,7 +56,7 @@ int ktstr_backend_pick(const char *name, const struct ktstr_backend **be, void *
 		*be = b;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(order); i++) {
 		r = order[i]->open(st);
 		if (!r) {
 			*be = order[i];

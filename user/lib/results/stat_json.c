@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <ktstr/util.h>
 #include <ktstr/dev.h>
 #include <ktstr/output.h>
 #include <ktstr/stat.h>
@@ -103,7 +104,7 @@ static json_t *task_flags(uint32_t flags)
 
 		if (!(flags & (1U << bit)))
 			continue;
-		if (bit < sizeof(names) / sizeof(names[0])) {
+		if (bit < KTSTR_ARRAY_SIZE(names)) {
 			append(arr, json_string(names[bit]), &err);
 		} else {
 			snprintf(unknown, sizeof(unknown), "bit%u", bit);

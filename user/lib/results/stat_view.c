@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ktstr/util.h>
 #include <ktstr/dev.h>
 #include <ktstr/stat.h>
 
@@ -32,7 +33,7 @@ static const char *const key_names[] = {
 
 int ktstr_stat_by_parse(const char *s, enum ktstr_stat_by *out)
 {
-	for (size_t i = 0; s && i < sizeof(by_names) / sizeof(by_names[0]); i++)
+	for (size_t i = 0; s && i < KTSTR_ARRAY_SIZE(by_names); i++)
 		if (!strcmp(s, by_names[i])) {
 			*out = (enum ktstr_stat_by)i;
 			return 0;
@@ -42,7 +43,7 @@ int ktstr_stat_by_parse(const char *s, enum ktstr_stat_by *out)
 
 int ktstr_stat_key_parse(const char *s, enum ktstr_stat_key *out)
 {
-	for (size_t i = 1; s && i < sizeof(key_names) / sizeof(key_names[0]); i++)
+	for (size_t i = 1; s && i < KTSTR_ARRAY_SIZE(key_names); i++)
 		if (!strcmp(s, key_names[i])) {
 			*out = (enum ktstr_stat_key)i;
 			return 0;

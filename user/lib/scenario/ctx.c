@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <ktstr/util.h>
 #include <ktstr/ctx.h>
 #include <ktstr/dev.h>
 #include <ktstr/taskstats.h>
@@ -307,7 +308,7 @@ static void cg_map_add(struct cg_map *m, uint64_t id, const char *name)
 	for (int i = 0; i < m->nr; i++)
 		if (m->id[i] == id)
 			return;
-	if (m->nr < (int)(sizeof(m->id) / sizeof(m->id[0]))) {
+	if (m->nr < (int)(KTSTR_ARRAY_SIZE(m->id))) {
 		m->id[m->nr] = id;
 		m->name[m->nr++] = name;
 	}
@@ -447,7 +448,7 @@ static int collect(struct ktstr_handle *handles, int n,
 			/* Optional: a failed snapshot only loses the extra. */
 			snap_ok = !ktstr_dev_snapshot_tasks(snap_dev, &recs,
 							    &nrecs, NULL);
-			if (snap_ok && nr_recs_dev < sizeof(recs_dev) / sizeof(recs_dev[0]))
+			if (snap_ok && nr_recs_dev < KTSTR_ARRAY_SIZE(recs_dev))
 				recs_dev[nr_recs_dev++] = snap_dev;
 		}
 		if (handles[i].dev && snap_ok) {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 #include "util/ktstr_error.h"
 
@@ -20,7 +21,7 @@ static const struct ktstr_scn_table *const tables[] = {
 	&ktstr_scn_stall, &ktstr_scn_stress, &ktstr_scn_advanced,
 	&ktstr_scn_interaction, &ktstr_scn_performance, &ktstr_scn_kernel,
 };
-#define NR_TABLES	((int)(sizeof(tables) / sizeof(tables[0])))
+#define NR_TABLES	((int)(KTSTR_ARRAY_SIZE(tables)))
 
 /*
  * The tables leave .category to their file; the registry hands out copies

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <ktstr/util.h>
 #include "work_types.h"
 
 int ktstr_run_fork_exit(struct ktstr_work_ctx *wc)
@@ -96,7 +97,7 @@ int ktstr_run_policy_churn(struct ktstr_work_ctx *wc)
 		{ .policy = KTSTR_SCHED_RR, .prio = 1 },
 	};
 	uint64_t iters = wc->work->policy_churn.spin_iters;
-	int nr = sizeof(steps) / sizeof(steps[0]);
+	int nr = KTSTR_ARRAY_SIZE(steps);
 
 	while (!ktstr_work_stop(wc)) {
 		for (int i = 0; i < nr && !ktstr_work_stop(wc); i++) {
