@@ -94,8 +94,15 @@ $(BUILD)/libktstr.a: $(LIB_OBJS)
 
 # The shared library: libktstr.so.VERSION with the SONAME libktstr.so.SOVERSION,
 # and the two links to it (the SONAME's, for the loader; libktstr.so, for -lktstr).
-$(BUILD)/$(SHLIB): $(LIB_OBJS) Makefile
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $(LIB_OBJS) $(LDLIBS)
+# Only what the public headers declare is exported (scripts/mkversion.sh).
+PUBLIC_HEADERS := $(sort $(wildcard user/include/ktstr/*.h))
+$(BUILD)/libktstr.map: $(PUBLIC_HEADERS) scripts/mkversion.sh
+	@mkdir -p $(dir $@)
+	scripts/mkversion.sh $(PUBLIC_HEADERS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/$(SHLIB): $(LIB_OBJS) $(BUILD)/libktstr.map Makefile
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script,$(BUILD)/libktstr.map -o $@ $(LIB_OBJS) $(LDLIBS)
 
 $(BUILD)/libktstr.so: $(BUILD)/$(SHLIB)
 	ln -sf $(SHLIB) $(BUILD)/$(SONAME)
