@@ -71,6 +71,10 @@ enum ktstr_assert_field {
 
 #define KTSTR_ASSERT_BIT(f)	(1ULL << (f))
 
+/* The bits of ktstr's checks over worker reports (not_stuck..min_page_locality). */
+#define KTSTR_ASSERT_WORKER_CHECKS \
+	(KTSTR_ASSERT_BIT(KTSTR_AF_fail_on_starvation) - 1)
+
 struct ktstr_assert {
 	uint64_t has;			/* KTSTR_ASSERT_BIT(KTSTR_AF_*) */
 

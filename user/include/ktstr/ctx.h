@@ -288,7 +288,10 @@ int ktstr_check_reports(const struct ktstr_report *reports, int n,
  * (@cpusets[i], when @cpusets is non-NULL, is handle i's expected cpuset,
  * NULL entries for none) and the events with ktstr_assert_events(), all
  * merged into @out (ktstr_assert_result_init() it first). @cfg NULL: the
- * defaults. Returns 0 when the checks ran (see out->verdict), -errno when
+ * defaults. A @cfg with none of the worker-level checks set
+ * (KTSTR_ASSERT_WORKER_CHECKS) falls back to the not-starved check, as the
+ * guide's collect_all() does: not_stuck (every worker made progress and
+ * ended cleanly) is added to it. Returns 0 when the checks ran (see out->verdict), -errno when
  * they could not; the workers stay allocated until their owner frees them.
  */
 int ktstr_collect_assert(struct ktstr_handle *handles, int n,

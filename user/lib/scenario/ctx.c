@@ -411,6 +411,15 @@ static int collect(struct ktstr_handle *handles, int n,
 	if (!cfg) {
 		ktstr_assert_defaults(&dfl);
 		cfg = &dfl;
+	} else if (!(cfg->has & KTSTR_ASSERT_WORKER_CHECKS)) {
+		/*
+		 * The guide's collect_all(): worker-level checks when
+		 * configured, otherwise assert_not_starved(): every worker
+		 * made progress and ended cleanly.
+		 */
+		dfl = *cfg;
+		KTSTR_ASSERT_SET(&dfl, not_stuck, true);
+		cfg = &dfl;
 	}
 	/* Stop everything first so no cgroup keeps running while another
 	 * one's reports are read. */
