@@ -120,6 +120,16 @@ struct ktstr_ctx {
 	 * kernel figures (see ktstr_collect_assert()).
 	 */
 	struct ktstr_taskstats *taskstats;
+	/*
+	 * Starvation threshold in ms: a worker runnable without running for
+	 * longer has starved. 0 (ktstr_ctx_init()) keeps the collector's
+	 * (the module's default is KTSTR_STARVE_MS_DEFAULT, 1000 ms, which a
+	 * victim of an RT-throttled FIFO hog, waiting ~950 ms a second, never
+	 * reaches). When set, the helpers configure @dev with it before they
+	 * track the workers (KTSTR_STARVE_MS_MIN..KTSTR_STARVE_MS_MAX, else
+	 * they fail with -EINVAL).
+	 */
+	uint64_t starve_ms;
 };
 
 /*

@@ -126,6 +126,9 @@ static int spawn_one(const struct ktstr_ctx *ctx, const char *cgroup,
 
 	if (strlen(cgroup) >= sizeof(h->cgroup))
 		return -ENAMETOOLONG;
+	if (ctx->starve_ms && (ctx->starve_ms < KTSTR_STARVE_MS_MIN ||
+			       ctx->starve_ms > KTSTR_STARVE_MS_MAX))
+		return -EINVAL;
 	memset(h, 0, sizeof(*h));
 	snprintf(h->cgroup, sizeof(h->cgroup), "%s", cgroup);
 	h->kind = wl->work.kind;
@@ -135,6 +138,12 @@ static int spawn_one(const struct ktstr_ctx *ctx, const char *cgroup,
 	if (ret) {
 		h->workers = NULL;
 		return ret;
+	}
+	/* The scenario's threshold, before the workers are tracked. */
+	if (h->dev && ctx->starve_ms) {
+		ret = ktstr_dev_config(h->dev, ctx->starve_ms * KTSTR_NSEC_PER_MSEC, 0);
+		if (ret)
+			return ret;
 	}
 	if (h->dev)
 		for (int i = 0; i < ktstr_workers_count(h->workers); i++)
