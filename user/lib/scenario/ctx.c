@@ -13,6 +13,7 @@
 #include <ktstr/util.h>
 #include <ktstr/ctx.h>
 #include <ktstr/dev.h>
+#include <ktstr/backend.h>
 #include <ktstr/taskstats.h>
 
 void ktstr_assert_cfg_init(struct ktstr_assert *cfg)
@@ -494,8 +495,17 @@ static int collect(struct ktstr_handle *handles, int n,
 						break;
 					}
 			if (from_ts) {
+				/* Said, not passed on zeros: what taskstats
+				 * cannot back is reported as not judged. */
 				tscfg = *cfg;
-				ktstr_assert_for_taskstats(&tscfg);
+				ret = ktstr_assert_unjudged(&tscfg,
+						ktstr_backend_taskstats.has,
+						ktstr_backend_taskstats.name,
+						handles[i].cgroup, out);
+				if (ret < 0) {
+					err = ret;
+					break;
+				}
 				hcfg = &tscfg;
 			}
 		}
