@@ -212,6 +212,31 @@ static void test_json_top_level(void **state)
 	assert_true(json_is_array(json_object_get(doc, "tasks")));
 	assert_true(json_is_array(json_object_get(doc, "cpus")));
 	assert_true(json_is_array(json_object_get(doc, "starvations")));
+	/* The module measures everything. */
+	assert_int_equal(json_array_size(json_object_get(doc, "unmeasured")), 0);
+	assert_string_equal(json_string_value(json_object_get(doc, "starvation_from")),
+			    "watchdog");
+	json_decref(doc);
+
+	/* bpf: no watchdog, starvation from the longest waits. */
+	r.lacks = KTSTR_HAS_WATCHDOG;
+	doc = roundtrip(&r);
+	cmd = json_object_get(doc, "unmeasured");
+	assert_int_equal(json_array_size(cmd), 1);
+	assert_string_equal(json_string_value(json_array_get(cmd, 0)), "watchdog");
+	assert_string_equal(json_string_value(json_object_get(doc, "starvation_from")),
+			    "longest_wait");
+	json_decref(doc);
+
+	/* taskstats: six things unmeasured, starvation not judged. */
+	r.lacks = KTSTR_HAS_ALL;
+	doc = roundtrip(&r);
+	cmd = json_object_get(doc, "unmeasured");
+	assert_int_equal(json_array_size(cmd), 6);
+	assert_string_equal(json_string_value(json_array_get(cmd, 0)), "max_wait");
+	assert_string_equal(json_string_value(json_array_get(cmd, 4)), "hist");
+	assert_string_equal(json_string_value(json_object_get(doc, "starvation_from")),
+			    "not_judged");
 	json_decref(doc);
 }
 
