@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <ktstr/assert.h>
+#include <ktstr/backend.h>
 
 #define MS	1000000ULL
 
@@ -135,6 +136,79 @@ static void test_max_wait(void **state)
 	KTSTR_ASSERT_UNSET(&a, max_wait_ms);
 	assert_int_equal(run(&a, k, 2, NULL, &res), KTSTR_VERDICT_PASS);
 	ktstr_assert_result_free(&res);
+}
+
+/*
+ * A backend that cannot back a check: the check is reported as not judged
+ * (a SKIP detail), never passed on the zeros of its records nor failed.
+ */
+static void test_unjudged(void **state)
+{
+	struct ktstr_assert_result res, run_res;
+	struct ktstr_task_rec k[2];
+	struct ktstr_assert a, b;
+
+	(void)state;
+	ktstr_assert_result_init(&res);
+	ktstr_assert_result_init(&run_res);
+	kcfg(&a);
+	KTSTR_ASSERT_SET(&a, fail_on_starvation, true);
+	KTSTR_ASSERT_SET(&a, max_wait_ms, 1000);
+	KTSTR_ASSERT_SET(&a, kernel_isolation, true);
+	KTSTR_ASSERT_SET(&a, max_kernel_migration_ratio, 0.5);
+	KTSTR_ASSERT_SET(&a, max_cgroup_wait_ms, 5000);
+
+	/* The module measures everything: nothing removed, nothing said. */
+	b = a;
+	assert_int_equal(ktstr_assert_unjudged(&b, KTSTR_HAS_ALL, "module", "kcg", &res), 0);
+	assert_int_equal(b.has, a.has);
+	assert_int_equal(res.nr_details, 0);
+
+	/* bpf: no watchdog, so starvation episodes are not judged here. */
+	b = a;
+	assert_int_equal(ktstr_assert_unjudged(&b, KTSTR_HAS_ALL & ~KTSTR_HAS_WATCHDOG,
+					       "bpf", "kcg", &res), 1);
+	assert_false(KTSTR_ASSERT_ISSET(&b, fail_on_starvation));
+	assert_true(KTSTR_ASSERT_ISSET(&b, max_wait_ms));
+	assert_int_equal(res.nr_details, 1);
+	assert_int_equal(res.details[0].kind, KTSTR_DETAIL_SKIP);
+	assert_true(has_msg(&res, "cgroup kcg: fail_on_starvation not judged: backend bpf "
+				  "records no starvation episodes (no watchdog)"));
+	ktstr_assert_result_free(&res);
+	ktstr_assert_result_init(&res);
+
+	/* taskstats: four checks not judged, the wait total still is. */
+	b = a;
+	assert_int_equal(ktstr_assert_unjudged(&b, 0, "taskstats", "kcg", &res), 4);
+	assert_int_equal(res.nr_details, 4);
+	assert_true(has_msg(&res, "cgroup kcg: max_wait_ms not judged: backend taskstats "
+				  "records no longest wait"));
+	assert_true(has_msg(&res, "kernel_isolation not judged"));
+	assert_true(has_msg(&res, "max_kernel_migration_ratio not judged"));
+	assert_true(KTSTR_ASSERT_ISSET(&b, max_cgroup_wait_ms));
+	assert_int_equal(res.verdict, KTSTR_VERDICT_SKIP);
+
+	/* A 5 s wait the backend could not have seen fails nothing... */
+	krec(&k[0], 500, "w");
+	krec(&k[1], 501, "w");
+	k[0].max_wait_ns = 5000 * MS;
+	k[0].nr_starvations = 1;
+	assert_int_equal(run(&b, k, 2, NULL, &run_res), KTSTR_VERDICT_PASS);
+	/* ...and merged, the result passes with the reasons kept. */
+	assert_int_equal(ktstr_assert_result_merge(&res, &run_res), 0);
+	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
+	assert_int_equal(res.nr_details, 4);
+	/* A boolean check set to false is dropped without a word. */
+	ktstr_assert_result_free(&res);
+	ktstr_assert_result_init(&res);
+	kcfg(&b);
+	KTSTR_ASSERT_SET(&b, kernel_isolation, false);
+	assert_int_equal(ktstr_assert_unjudged(&b, 0, "taskstats", "kcg", &res), 0);
+	assert_int_equal(res.nr_details, 0);
+	assert_false(KTSTR_ASSERT_ISSET(&b, kernel_isolation));
+	assert_int_equal(ktstr_assert_unjudged(NULL, 0, "x", "kcg", &res), -EINVAL);
+	ktstr_assert_result_free(&res);
+	ktstr_assert_result_free(&run_res);
 }
 
 static void test_cgroup_wait(void **state)
@@ -431,6 +505,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_max_wait),
+		cmocka_unit_test(test_unjudged),
 		cmocka_unit_test(test_cgroup_wait),
 		cmocka_unit_test(test_wait_spread),
 		cmocka_unit_test(test_kernel_isolation),

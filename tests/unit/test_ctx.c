@@ -209,6 +209,58 @@ static void test_spawn_diverse(void **state)
 	ktstr_cg_destroy(cg);
 }
 
+/*
+ * The guide's collect_all(): with no worker-level check configured it
+ * falls back to assert_not_starved(), so workers that never ran (spawned,
+ * not started) fail as stuck; with a check configured, only that check.
+ */
+static void idle_handle(struct ktstr_handle *h, struct ktstr_cgroups *cg,
+			const char *name, const struct ktstr_ctx *ctx)
+{
+	struct ktstr_workload wl = ktstr_dfl_wl(ctx);
+	struct ktstr_spawn_opts o = { .cg = cg, .cgroup = name };
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->cgroup, sizeof(h->cgroup), "%s", name);
+	h->kind = wl.work.kind;
+	assert_int_equal(ktstr_workers_spawn(&wl, &o, &h->workers), 0);
+}
+
+static void test_collect_all_fallback(void **state)
+{
+	struct ktstr_handle *h = calloc(1, sizeof(*h));
+	struct ktstr_assert none, gap_only;
+	struct ktstr_cgroups *cg;
+	struct ktstr_result res;
+	struct ktstr_ctx ctx;
+
+	(void)state;
+	assert_non_null(h);
+	new_ctx(&ctx, &cg);
+	ktstr_assert_none(&none);
+	idle_handle(h, cg, "idle", &ctx);
+	assert_int_equal(ktstr_collect_all(h, 1, &none, &res), 0);
+	assert_false(res.pass);
+	assert_int_equal(res.nr_workers, ktstr_workers_count(h[0].workers));
+	assert_int_equal(res.nr_stuck, res.nr_workers);
+	assert_true(res.nr_workers > 0);
+	assert_non_null(strstr(res.details, "in cgroup idle"));
+	ktstr_handles_free(h, 1);
+
+	/* A worker-level check configured: no fallback, the idle workers
+	 * have no gap past 60 s, so they pass. */
+	h = calloc(1, sizeof(*h));
+	assert_non_null(h);
+	ktstr_assert_none(&gap_only);
+	KTSTR_ASSERT_SET(&gap_only, max_gap_ms, 60000);
+	idle_handle(h, cg, "idle2", &ctx);
+	assert_int_equal(ktstr_collect_all(h, 1, &gap_only, &res), 0);
+	assert_int_equal(res.nr_stuck, 0);
+	assert_true(res.pass);
+	ktstr_handles_free(h, 1);
+	ktstr_cg_destroy(cg);
+}
+
 /* A report of a worker that ran cleanly for 1 s with @off_pct off-CPU. */
 static void fake(struct ktstr_report *r, int pid, double off_pct)
 {
@@ -362,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_setup_cgroups),
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_spawn_diverse),
+		cmocka_unit_test(test_collect_all_fallback),
 		cmocka_unit_test(test_check_pass),
 		cmocka_unit_test(test_check_stuck),
 		cmocka_unit_test(test_check_gap_and_exit),

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include <ktstr/dev.h>
+#include <ktstr/ctx.h>
 
 /* ---- fake module ---- */
 
@@ -462,6 +463,47 @@ static void test_null_dev(void **state)
 	assert_null(ktstr_dev_version(NULL));
 }
 
+/*
+ * ctx.starve_ms: a scenario sets its starvation threshold in the context;
+ * the helpers configure the device with it before tracking the workers.
+ */
+static void test_ctx_starve_ms(void **state)
+{
+	struct ktstr_cgroups *cg = ktstr_cgroup_noop_new();
+	struct ktstr_dev *dev = open_fake();
+	struct ktstr_handle *h;
+	struct ktstr_ctx ctx;
+	const char *names[] = { "a" };
+
+	(void)state;
+	assert_non_null(cg);
+	assert_int_equal(ktstr_ctx_init(&ctx, cg, NULL), 0);
+	assert_int_equal(ctx.starve_ms, 0);
+	ctx.workers_per_cgroup = 1;
+	ctx.settle_ms = 0;
+	ctx.dev = dev;
+
+	/* 0: the device keeps its threshold (no CONFIG sent). */
+	memset(&fake.last_config, 0, sizeof(fake.last_config));
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &h), 0);
+	assert_int_equal(fake.last_config.starve_threshold_ns, 0);
+	ktstr_handles_free(h, 1);
+
+	ctx.starve_ms = 200;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &h), 0);
+	assert_int_equal(fake.last_config.size, sizeof(struct ktstr_config));
+	assert_int_equal(fake.last_config.starve_threshold_ns, 200 * KTSTR_NSEC_PER_MSEC);
+	ktstr_handles_free(h, 1);
+
+	/* Out of the module's range: refused, nothing spawned. */
+	memset(&fake.last_config, 0, sizeof(fake.last_config));
+	ctx.starve_ms = KTSTR_STARVE_MS_MAX + 1;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &h), -EINVAL);
+	assert_int_equal(fake.last_config.starve_threshold_ns, 0);
+	ktstr_dev_close(dev);
+	ktstr_cg_destroy(cg);
+}
+
 static void test_config_and_track(void **state)
 {
 	struct ktstr_dev *dev = open_fake();
@@ -653,6 +695,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_snapshot_empty_and_cpus, setup_fifo, teardown_fifo),
 		cmocka_unit_test_setup_teardown(test_read_events, setup_fifo, teardown_fifo),
 		cmocka_unit_test_setup_teardown(test_stats, setup_fifo, teardown_fifo),
+		cmocka_unit_test_setup_teardown(test_ctx_starve_ms, setup_fifo, teardown_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -212,6 +212,31 @@ static void test_json_top_level(void **state)
 	assert_true(json_is_array(json_object_get(doc, "tasks")));
 	assert_true(json_is_array(json_object_get(doc, "cpus")));
 	assert_true(json_is_array(json_object_get(doc, "starvations")));
+	/* The module measures everything. */
+	assert_int_equal(json_array_size(json_object_get(doc, "unmeasured")), 0);
+	assert_string_equal(json_string_value(json_object_get(doc, "starvation_from")),
+			    "watchdog");
+	json_decref(doc);
+
+	/* bpf: no watchdog, starvation from the longest waits. */
+	r.lacks = KTSTR_HAS_WATCHDOG;
+	doc = roundtrip(&r);
+	cmd = json_object_get(doc, "unmeasured");
+	assert_int_equal(json_array_size(cmd), 1);
+	assert_string_equal(json_string_value(json_array_get(cmd, 0)), "watchdog");
+	assert_string_equal(json_string_value(json_object_get(doc, "starvation_from")),
+			    "longest_wait");
+	json_decref(doc);
+
+	/* taskstats: six things unmeasured, starvation not judged. */
+	r.lacks = KTSTR_HAS_ALL;
+	doc = roundtrip(&r);
+	cmd = json_object_get(doc, "unmeasured");
+	assert_int_equal(json_array_size(cmd), 6);
+	assert_string_equal(json_string_value(json_array_get(cmd, 0)), "max_wait");
+	assert_string_equal(json_string_value(json_array_get(cmd, 4)), "hist");
+	assert_string_equal(json_string_value(json_object_get(doc, "starvation_from")),
+			    "not_judged");
 	json_decref(doc);
 }
 
@@ -504,6 +529,119 @@ static void test_table_rows(void **state)
 	free(out);
 }
 
+/*
+ * A backend without a watchdog (bpf): starvation judged from the longest
+ * waits against the threshold, and said so; never "none" next to a 952 ms
+ * wait past a 200 ms threshold.
+ */
+static void test_table_no_watchdog(void **state)
+{
+	struct ktstr_stat_report r;
+	char *out;
+	int ret;
+
+	(void)state;
+	make_report(&r);
+	tasks[1].nr_starvations = 0;	/* no watchdog, no episodes */
+	tasks[1].max_starve_ns = 0;
+	tasks[1].max_wait_ns = 952000000;
+	r.nr_events = 0;
+	r.events = NULL;
+	r.starve_threshold_ns = 200000000;
+	r.lacks = KTSTR_HAS_WATCHDOG;
+	r.backend = "bpf";
+	out = table(&r, &ret);
+	assert_int_equal(ret, 0);
+	assert_null(strstr(out, "starvations: none"));
+	assert_non_null(strstr(out, "starvations: 1 task waited past the threshold (200.0 ms), "
+				    "longest 952.0 ms: sh[10] on cpu 1"));
+	assert_non_null(strstr(out, "backend bpf has no watchdog"));
+	free(out);
+
+	/* A wait still in progress at the snapshot counts, on its last CPU. */
+	tasks[1].max_wait_ns = 100000000;
+	tasks[1].cur_wait_ns = 300000000;
+	tasks[1].last_cpu = 0;
+	out = table(&r, &ret);
+	assert_non_null(strstr(out, "longest 300.0 ms: sh[10] on cpu 0"));
+	free(out);
+
+	/* At the threshold is not past it. */
+	tasks[1].cur_wait_ns = 0;
+	tasks[1].max_wait_ns = 200000000;
+	out = table(&r, &ret);
+	assert_non_null(strstr(out, "starvations: none: no task's longest wait passed the "
+				    "threshold (200.0 ms)"));
+	assert_non_null(strstr(out, "backend bpf has no watchdog"));
+	free(out);
+}
+
+/* taskstats: unknown columns print "-", starvation is not judged. */
+static void test_table_taskstats_unknown(void **state)
+{
+	struct ktstr_stat_report r;
+	const char *head, *r10;
+	char *out;
+	int ret;
+
+	(void)state;
+	make_report(&r);
+	for (int i = 0; i < 2; i++) {
+		tasks[i].max_wait_ns = 0;
+		tasks[i].nr_wakeups = 0;
+		tasks[i].nr_migrations = 0;
+		tasks[i].nr_starvations = 0;
+		tasks[i].max_starve_ns = 0;
+		memset(tasks[i].cpus, 0, sizeof(tasks[i].cpus));
+	}
+	r.nr_events = 0;
+	r.events = NULL;
+	r.lacks = KTSTR_HAS_ALL;
+	r.backend = "taskstats";
+	out = table(&r, &ret);
+	assert_int_equal(ret, 0);
+	head = find_row(out, "pid");
+	r10 = find_row(out, "10");
+	assert_non_null(head);
+	assert_non_null(r10);
+	/* Right-aligned "-" under "max wait ms", "wakeups", "migr". */
+	assert_true(col_of(head, "max wait ms") + strlen("max wait ms") ==
+		    col_of(r10, "- ") + 1);
+	{
+		static const char want[] =
+			" 10    10  sh      1234.6      2.3            -   101   60     41"
+			"        -     -  -\n";
+
+		assert_int_equal(strncmp(r10, want, strlen(want)), 0);
+	}
+	assert_non_null(strstr(out, "starvations: not judged (backend taskstats records no "
+				    "longest wait"));
+	assert_null(strstr(out, "starvations: none"));
+	free(out);
+}
+
+static void test_rec_starved(void **state)
+{
+	struct ktstr_task_rec t;
+	uint64_t w = 0;
+	int cpu = 0;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.max_wait_ns = 500;
+	t.max_wait_cpu = 3;
+	t.last_cpu = 1;
+	assert_false(ktstr_task_rec_starved(&t, 500, &w, &cpu));
+	assert_int_equal(w, 500);
+	assert_int_equal(cpu, 3);
+	assert_true(ktstr_task_rec_starved(&t, 499, NULL, NULL));
+	t.cur_wait_ns = 600;
+	assert_true(ktstr_task_rec_starved(&t, 500, &w, &cpu));
+	assert_int_equal(w, 600);
+	assert_int_equal(cpu, 1);
+	assert_false(ktstr_task_rec_starved(NULL, 0, &w, &cpu));
+}
+
 static void test_table_warnings(void **state)
 {
 	struct ktstr_stat_report r;
@@ -643,6 +781,9 @@ int main(void)
 		cmocka_unit_test(test_write_json_file),
 		cmocka_unit_test(test_table_rows),
 		cmocka_unit_test(test_table_warnings),
+		cmocka_unit_test(test_table_no_watchdog),
+		cmocka_unit_test(test_table_taskstats_unknown),
+		cmocka_unit_test(test_rec_starved),
 		cmocka_unit_test(test_table_zero_records),
 		cmocka_unit_test(test_table_long_comm),
 		cmocka_unit_test(test_format_event),

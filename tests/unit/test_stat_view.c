@@ -121,6 +121,29 @@ static void test_by_comm_sorted(void **state)
 	free(out);
 }
 
+/* A backend without max wait, histogram or migrations (taskstats): "-". */
+static void test_view_unknown(void **state)
+{
+	struct ktstr_stat_report r = { .tasks = tasks, .nr_tasks = 4,
+				       .lacks = KTSTR_HAS_ALL, .backend = "taskstats" };
+	struct ktstr_stat_view v = { .by = KTSTR_STAT_BY_COMM, .sort = KTSTR_STAT_KEY_RUN,
+				     .hist = true };
+	char *buf = NULL, *server;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(ktstr_stat_print_view(f, &r, &v), 0);
+	fclose(f);
+	server = strstr(buf, "\nserver ");
+	assert_non_null(server);
+	assert_non_null(strstr(server, "    2    120.0     24.0        -      -      -     -     -\n"));
+	assert_non_null(strstr(buf, "no wake-to-run histogram: backend taskstats"));
+	assert_null(strstr(buf, "nsecs"));
+	free(buf);
+}
+
 static void test_top_and_by_tgid(void **state)
 {
 	struct ktstr_stat_view v = { .by = KTSTR_STAT_BY_TASK, .sort = KTSTR_STAT_KEY_MAX_WAIT,
@@ -171,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test_setup(test_by_comm_sorted, setup),
 		cmocka_unit_test_setup(test_top_and_by_tgid, setup),
+		cmocka_unit_test_setup(test_view_unknown, setup),
 		cmocka_unit_test_setup(test_hist_layout, setup),
 	};
 

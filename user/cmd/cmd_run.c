@@ -175,8 +175,9 @@ static void print_outcome(const struct ktstr_outcome *o, bool verbose, int n, in
 	for (size_t i = 0; i < o->res.nr_details; i++) {
 		const struct ktstr_assert_detail *d = &o->res.details[i];
 
-		if (d->kind != KTSTR_DETAIL_SKIP)
-			printf("  [%s] %s\n", ktstr_detail_kind_name(d->kind), d->message);
+		/* A skip among results: a check its backend could not judge. */
+		printf("  [%s] %s\n", d->kind == KTSTR_DETAIL_SKIP ? "not judged" :
+		       ktstr_detail_kind_name(d->kind), d->message);
 	}
 	if (o->res.nr_cgroups)
 		print_cgroups(o->res.cgroups, o->res.nr_cgroups, o->kernel_source);

@@ -518,6 +518,8 @@ int cmd_stat(int argc, char **argv)
 	rep.snapshot_ns = tmeta.now_ns;
 	rep.have_exit_status = true;
 	rep.wait_status = status;
+	rep.lacks = KTSTR_HAS_ALL & ~be->has;
+	rep.backend = be->name;
 
 	fflush(stderr);
 	printf("backend: %s\n", be->name);

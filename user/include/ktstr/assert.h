@@ -71,6 +71,10 @@ enum ktstr_assert_field {
 
 #define KTSTR_ASSERT_BIT(f)	(1ULL << (f))
 
+/* The bits of ktstr's checks over worker reports (not_stuck..min_page_locality). */
+#define KTSTR_ASSERT_WORKER_CHECKS \
+	(KTSTR_ASSERT_BIT(KTSTR_AF_fail_on_starvation) - 1)
+
 struct ktstr_assert {
 	uint64_t has;			/* KTSTR_ASSERT_BIT(KTSTR_AF_*) */
 
@@ -321,6 +325,21 @@ size_t ktstr_assert_result_count(const struct ktstr_assert_result *r,
 int ktstr_assert_cgroup(const struct ktstr_assert *cfg,
 			const struct ktstr_assert_cgroup_in *in,
 			struct ktstr_assert_result *r);
+/*
+ * The kernel checks that records carrying only @has (KTSTR_HAS_* of
+ * <ktstr/backend.h>: what the backend that made them measures) cannot back
+ * are removed from *@cfg, and each one that was set is reported in @r as
+ * not judged: a SKIP detail "cgroup CG: max_wait_ms not judged: backend B
+ * records no longest wait" (counted, never a pass on zeros, never a
+ * failure). fail_on_starvation needs a watchdog (KTSTR_HAS_WATCHDOG),
+ * max_wait_ms a longest wait, kernel_isolation the CPUs, and
+ * max_kernel_migration_ratio migrations; the wait totals and wait shares
+ * every backend has. Call it before ktstr_assert_cgroup() with the same
+ * @cfg. Returns the number of checks removed, or -errno.
+ */
+int ktstr_assert_unjudged(struct ktstr_assert *cfg, unsigned int has,
+			  const char *backend, const char *cgroup,
+			  struct ktstr_assert_result *r);
 /*
  * Session-level kernel events: with fail_on_starvation set, each
  * STARVE_BEGIN becomes a STARVATION detail naming comm[pid], CPU, cgroup

@@ -120,6 +120,16 @@ struct ktstr_ctx {
 	 * kernel figures (see ktstr_collect_assert()).
 	 */
 	struct ktstr_taskstats *taskstats;
+	/*
+	 * Starvation threshold in ms: a worker runnable without running for
+	 * longer has starved. 0 (ktstr_ctx_init()) keeps the collector's
+	 * (the module's default is KTSTR_STARVE_MS_DEFAULT, 1000 ms, which a
+	 * victim of an RT-throttled FIFO hog, waiting ~950 ms a second, never
+	 * reaches). When set, the helpers configure @dev with it before they
+	 * track the workers (KTSTR_STARVE_MS_MIN..KTSTR_STARVE_MS_MAX, else
+	 * they fail with -EINVAL).
+	 */
+	uint64_t starve_ms;
 };
 
 /*
@@ -288,7 +298,10 @@ int ktstr_check_reports(const struct ktstr_report *reports, int n,
  * (@cpusets[i], when @cpusets is non-NULL, is handle i's expected cpuset,
  * NULL entries for none) and the events with ktstr_assert_events(), all
  * merged into @out (ktstr_assert_result_init() it first). @cfg NULL: the
- * defaults. Returns 0 when the checks ran (see out->verdict), -errno when
+ * defaults. A @cfg with none of the worker-level checks set
+ * (KTSTR_ASSERT_WORKER_CHECKS) falls back to the not-starved check, as the
+ * guide's collect_all() does: not_stuck (every worker made progress and
+ * ended cleanly) is added to it. Returns 0 when the checks ran (see out->verdict), -errno when
  * they could not; the workers stay allocated until their owner frees them.
  */
 int ktstr_collect_assert(struct ktstr_handle *handles, int n,

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <linux/ktstr.h>
+#include <ktstr/backend.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,14 @@ struct ktstr_stat_report {
 	uint64_t elapsed_ns;		/* wall time of the command */
 	bool have_exit_status;
 	int wait_status;		/* raw wait(2) status of the command */
+	/*
+	 * KTSTR_HAS_* bits (<ktstr/backend.h>) the backend does NOT measure
+	 * (0: all, the module): their columns print "-", and starvation is
+	 * judged from the longest waits (no watchdog) or not at all (no
+	 * longest wait either), and the summary says which.
+	 */
+	unsigned int lacks;
+	const char *backend;		/* its name, for those lines; may be NULL */
 };
 
 /* Shell-style status of a wait(2) status: the exit code, or 128 + signal. */

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ktstr/backend.h>
+
 #include "assert_priv.h"
 
 /* One task's kernel numbers, from a record or a report's k_* fields. */
@@ -273,4 +275,51 @@ int ktstr_assert_events(const struct ktstr_assert *cfg,
 		ret = ktstr_assert_result_merge(res, &r);
 	ktstr_assert_result_free(&r);
 	return ret;
+}
+
+int ktstr_assert_unjudged(struct ktstr_assert *cfg, unsigned int has,
+			  const char *backend, const char *cgroup,
+			  struct ktstr_assert_result *r)
+{
+	static const struct {
+		enum ktstr_assert_field f;
+		unsigned int need;
+		const char *name, *what;
+	} tab[] = {
+		{ KTSTR_AF_fail_on_starvation, KTSTR_HAS_WATCHDOG,
+		  "fail_on_starvation", "starvation episodes (no watchdog)" },
+		{ KTSTR_AF_max_wait_ms, KTSTR_HAS_MAX_WAIT,
+		  "max_wait_ms", "longest wait" },
+		{ KTSTR_AF_kernel_isolation, KTSTR_HAS_CPUS,
+		  "kernel_isolation", "CPUs a task ran on" },
+		{ KTSTR_AF_max_kernel_migration_ratio, KTSTR_HAS_MIGRATIONS,
+		  "max_kernel_migration_ratio", "migrations" },
+	};
+	int removed = 0, ret;
+
+	if (!cfg || !r)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		uint64_t bit = KTSTR_ASSERT_BIT(tab[i].f);
+		bool on = (cfg->has & bit) != 0;
+
+		if (!on || (has & tab[i].need) == tab[i].need)
+			continue;
+		/* A boolean check set to false asks for nothing. */
+		if (tab[i].f == KTSTR_AF_fail_on_starvation)
+			on = cfg->fail_on_starvation;
+		else if (tab[i].f == KTSTR_AF_kernel_isolation)
+			on = cfg->kernel_isolation;
+		cfg->has &= ~bit;
+		if (!on)
+			continue;
+		ret = ktstr__detail(r, KTSTR_DETAIL_SKIP, cgroup, -1, -1, 0,
+				    "cgroup %s: %s not judged: backend %s records no %s",
+				    cgroup ? cgroup : "", tab[i].name,
+				    backend ? backend : "?", tab[i].what);
+		if (ret)
+			return ret;
+		removed++;
+	}
+	return removed;
 }

@@ -69,3 +69,25 @@ int ktstr_backend_pick(const char *name, const struct ktstr_backend **be, void *
 	}
 	return r;
 }
+
+bool ktstr_task_rec_starved(const struct ktstr_task_rec *t, uint64_t threshold_ns,
+			    uint64_t *wait_ns, int *cpu)
+{
+	uint64_t w;
+	int c;
+
+	if (!t)
+		return false;
+	w = t->max_wait_ns;
+	c = t->max_wait_cpu;
+	if (t->cur_wait_ns > w) {
+		/* Still waiting at the snapshot: where it is queued. */
+		w = t->cur_wait_ns;
+		c = t->last_cpu;
+	}
+	if (wait_ns)
+		*wait_ns = w;
+	if (cpu)
+		*cpu = c;
+	return w > threshold_ns;
+}

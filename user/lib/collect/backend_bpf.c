@@ -42,4 +42,6 @@ const struct ktstr_backend ktstr_backend_bpf = {
 	.snapshot = bpf_snapshot,
 	.close = bpf_close,
 	.last_error = ktstr_bpf_last_error,
+	/* The module's accounting, without its timer scan. */
+	.has = KTSTR_HAS_ALL & ~KTSTR_HAS_WATCHDOG,
 };

@@ -43,4 +43,5 @@ const struct ktstr_backend ktstr_backend_module = {
 	.snapshot = mod_snapshot,
 	.close = mod_close,
 	.last_error = ktstr_dev_last_error,
+	.has = KTSTR_HAS_ALL,
 };

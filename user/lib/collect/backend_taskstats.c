@@ -681,4 +681,6 @@ const struct ktstr_backend ktstr_backend_taskstats = {
 	.snapshot = ts_snapshot,
 	.close = ts_close,
 	.last_error = ts_last_error,
+	/* run, wait, runs and switch counts only */
+	.has = 0,
 };

@@ -333,6 +333,25 @@ static json_t *task_cb(const void *p) { return ktstr_stat_task_json(p); }
 static json_t *cpu_cb(const void *p) { return ktstr_stat_cpu_json(p); }
 static json_t *event_cb(const void *p) { return ktstr_stat_event_json(p); }
 
+/* The KTSTR_HAS_* bits of @lacks by name, in bit order. */
+static json_t *unmeasured_json(unsigned int lacks)
+{
+	static const char *const names[] = {
+		"max_wait", "wakeups", "migrations", "cpus", "hist", "watchdog",
+	};
+	json_t *a = json_array();
+	bool err = false;
+
+	for (unsigned int i = 0; a && i < sizeof(names) / sizeof(names[0]); i++)
+		if (lacks & (1u << i))
+			append(a, json_string(names[i]), &err);
+	if (err) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 json_t *ktstr_stat_to_json(const struct ktstr_stat_report *r)
 {
 	struct ktstr_task_rec *sorted = NULL;
@@ -379,6 +398,10 @@ json_t *ktstr_stat_to_json(const struct ktstr_stat_report *r)
 	add(&b, "elapsed_ns", ju(r->elapsed_ns));
 	add(&b, "snapshot_ns", ju(r->snapshot_ns));
 	add(&b, "starve_threshold_ns", ju(r->starve_threshold_ns));
+	add(&b, "unmeasured", unmeasured_json(r->lacks));
+	add(&b, "starvation_from", json_string(
+		!(r->lacks & KTSTR_HAS_WATCHDOG) ? "watchdog" :
+		!(r->lacks & KTSTR_HAS_MAX_WAIT) ? "longest_wait" : "not_judged"));
 	add(&b, "dropped", ju(r->dropped));
 	add(&b, "events_lost", ju(r->events_lost));
 	add(&b, "stats", r->stats ? stats_json(r->stats) : json_null());

@@ -144,7 +144,19 @@ static int fill_cpus(struct row *row, const __u64 *mask)
 
 #define CELL(row, c, ...) snprintf((row)->cell[c], sizeof((row)->cell[c]), __VA_ARGS__)
 
-static int fill_task_row(struct row *row, const struct ktstr_task_rec *t)
+/* A column the backend does not measure prints "-", never a 0. */
+static void unknown_cells(struct row *row, unsigned int lacks)
+{
+	if (lacks & KTSTR_HAS_MAX_WAIT)
+		CELL(row, C_MAXW, "-");
+	if (lacks & KTSTR_HAS_WAKEUPS)
+		CELL(row, C_WAKE, "-");
+	if (lacks & KTSTR_HAS_MIGRATIONS)
+		CELL(row, C_MIGR, "-");
+}
+
+static int fill_task_row(struct row *row, const struct ktstr_task_rec *t,
+			 unsigned int lacks)
 {
 	char comm[KTSTR_COMM_LEN + 1];
 
@@ -159,11 +171,12 @@ static int fill_task_row(struct row *row, const struct ktstr_task_rec *t)
 	CELL(row, C_INVOL, "%llu", (unsigned long long)t->nr_involuntary);
 	CELL(row, C_WAKE, "%llu", (unsigned long long)t->nr_wakeups);
 	CELL(row, C_MIGR, "%llu", (unsigned long long)t->nr_migrations);
+	unknown_cells(row, lacks);
 	return fill_cpus(row, t->cpus);
 }
 
 static int fill_total_row(struct row *row, const struct ktstr_task_rec *const *t,
-			  size_t n)
+			  size_t n, unsigned int lacks)
 {
 	struct ktstr_task_rec sum;
 
@@ -181,7 +194,7 @@ static int fill_total_row(struct row *row, const struct ktstr_task_rec *const *t
 		for (size_t w = 0; w < KTSTR_MAX_CPUS / 64; w++)
 			sum.cpus[w] |= t[i]->cpus[w];
 	}
-	if (fill_task_row(row, &sum))
+	if (fill_task_row(row, &sum, lacks))
 		return -ENOMEM;
 	CELL(row, C_PID, "-");
 	CELL(row, C_TGID, "-");
@@ -207,6 +220,52 @@ static void print_row(FILE *f, const struct row *row, const int *width)
  * only stand in for records that carry no episodes (a backend without
  * them).
  */
+/*
+ * Without a watchdog: from each record's longest wait against the
+ * threshold, and say so; without a longest wait either: not judged.
+ */
+static void print_starvations_from_waits(FILE *f, const struct ktstr_stat_report *r)
+{
+	const char *be = r->backend ? r->backend : "this backend";
+	const struct ktstr_task_rec *longest = NULL;
+	uint64_t longest_ns = 0, tasks_hit = 0;
+	int longest_cpu = -1;
+	char comm[KTSTR_COMM_LEN + 1];
+
+	if (r->lacks & KTSTR_HAS_MAX_WAIT) {
+		fprintf(f, "starvations: not judged (backend %s records no longest wait"
+			" and has no watchdog; threshold %.1f ms)\n", be,
+			ms(r->starve_threshold_ns));
+		return;
+	}
+	for (size_t i = 0; i < r->nr_tasks; i++) {
+		uint64_t w;
+		int cpu;
+
+		if (!ktstr_task_rec_starved(&r->tasks[i], r->starve_threshold_ns, &w, &cpu))
+			continue;
+		tasks_hit++;
+		if (!longest || w > longest_ns) {
+			longest = &r->tasks[i];
+			longest_ns = w;
+			longest_cpu = cpu;
+		}
+	}
+	fprintf(f, "starvations: ");
+	if (!tasks_hit)
+		fprintf(f, "none: no task's longest wait passed the threshold (%.1f ms)",
+			ms(r->starve_threshold_ns));
+	else
+		fprintf(f, "%" PRIu64 " task%s waited past the threshold (%.1f ms),"
+			" longest %.1f ms: %s[%d] on cpu %d", tasks_hit,
+			tasks_hit == 1 ? "" : "s", ms(r->starve_threshold_ns),
+			ms(longest_ns), ktstr_stat_comm(longest->comm, comm),
+			longest->pid, longest_cpu);
+	fprintf(f, "\n  (backend %s has no watchdog: judged from each task's longest"
+		" wait at the snapshot, after the command ended, not when the threshold"
+		" passed; episodes are not counted)\n", be);
+}
+
 static void print_starvations(FILE *f, const struct ktstr_stat_report *r)
 {
 	const struct ktstr_event *longest = NULL;
@@ -214,6 +273,10 @@ static void print_starvations(FILE *f, const struct ktstr_stat_report *r)
 	uint64_t episodes = 0, begins = 0, tasks_hit = 0;
 	char comm[KTSTR_COMM_LEN + 1];
 
+	if (r->lacks & KTSTR_HAS_WATCHDOG) {
+		print_starvations_from_waits(f, r);
+		return;
+	}
 	for (size_t i = 0; i < r->nr_tasks; i++) {
 		const struct ktstr_task_rec *t = &r->tasks[i];
 
@@ -297,12 +360,12 @@ int ktstr_stat_print_table(FILE *f, const struct ktstr_stat_report *r)
 		qsort(sorted, r->nr_tasks, sizeof(*sorted), cmp_task_ptr);
 	}
 	for (size_t i = 0; i < r->nr_tasks; i++) {
-		if (fill_task_row(&rows[i], sorted[i]))
+		if (fill_task_row(&rows[i], sorted[i], r->lacks))
 			goto out;
 		if (sorted[i]->flags & KTSTR_TASK_EXITED)
 			exited++;
 	}
-	if (fill_total_row(&rows[r->nr_tasks], sorted, r->nr_tasks))
+	if (fill_total_row(&rows[r->nr_tasks], sorted, r->nr_tasks, r->lacks))
 		goto out;
 
 	for (int c = 0; c < NR_COLS - 1; c++) {

@@ -192,19 +192,39 @@ static double us(uint64_t ns)
 
 static const char *const by_title[] = { "task", "comm", "tgid comm", "cgroup id" };
 
-static void print_rows(FILE *f, const struct group *g, size_t n, enum ktstr_stat_by by)
+/* @v formatted with @fmt, or "-" when the backend does not measure it. */
+static const char *cell(char *buf, size_t len, bool known, const char *fmt, double v)
 {
+	if (!known)
+		return "-";
+	snprintf(buf, len, fmt, v);
+	return buf;
+}
+
+static void print_rows(FILE *f, const struct group *g, size_t n, enum ktstr_stat_by by,
+		       unsigned int lacks)
+{
+	bool maxw = !(lacks & KTSTR_HAS_MAX_WAIT), hist = !(lacks & KTSTR_HAS_HIST);
+	bool migr = !(lacks & KTSTR_HAS_MIGRATIONS);
+	/* Episodes are counted only by a watchdog. */
+	bool starv = !(lacks & KTSTR_HAS_WATCHDOG);
+	char b[5][32];
+
 	/* 79 columns: key 20, then 9 numbers. */
 	fprintf(f, "%-20s %5s %8s %8s %8s %6s %6s %5s %5s\n", by_title[by], "tasks",
 		"run", "wait", "max wait", "p50", "p99", "migr", "starv");
 	fprintf(f, "%-20s %5s %8s %8s %8s %6s %6s %5s %5s\n", "", "", "ms", "ms", "ms", "us",
 		"us", "", "");
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%-20.20s %5zu %8.1f %8.1f %8.1f %6.0f %6.0f %5" PRIu64 " %5" PRIu64
-			"\n", g[i].key, g[i].tasks, ms(g[i].run_ns), ms(g[i].wait_ns),
-			ms(g[i].max_wait_ns), us(ktstr_stat_hist_percentile(g[i].hist, 50)),
-			us(ktstr_stat_hist_percentile(g[i].hist, 99)), g[i].migrations,
-			g[i].starvations);
+		fprintf(f, "%-20.20s %5zu %8.1f %8.1f %8s %6s %6s %5s %5s\n", g[i].key,
+			g[i].tasks, ms(g[i].run_ns), ms(g[i].wait_ns),
+			cell(b[0], sizeof(b[0]), maxw, "%.1f", ms(g[i].max_wait_ns)),
+			cell(b[1], sizeof(b[1]), hist, "%.0f",
+			     us(ktstr_stat_hist_percentile(g[i].hist, 50))),
+			cell(b[2], sizeof(b[2]), hist, "%.0f",
+			     us(ktstr_stat_hist_percentile(g[i].hist, 99))),
+			cell(b[3], sizeof(b[3]), migr, "%.0f", (double)g[i].migrations),
+			cell(b[4], sizeof(b[4]), starv, "%.0f", (double)g[i].starvations));
 }
 
 /* runqlat's layout: "lo -> hi : count |****  |", buckets first..last used. */
@@ -271,8 +291,11 @@ int ktstr_stat_print_view(FILE *f, const struct ktstr_stat_report *r,
 	if (v->top)
 		fprintf(f, ", top %zu", v->top);
 	fputs("\n\n", f);
-	print_rows(f, g, (size_t)n, v->by);
-	for (long i = 0; v->hist && i < n; i++)
+	print_rows(f, g, (size_t)n, v->by, r->lacks);
+	if (v->hist && (r->lacks & KTSTR_HAS_HIST))
+		fprintf(f, "\nno wake-to-run histogram: backend %s does not record one\n",
+			r->backend ? r->backend : "this backend");
+	for (long i = 0; v->hist && !(r->lacks & KTSTR_HAS_HIST) && i < n; i++)
 		print_hist(f, &g[i]);
 	free(g);
 	return ferror(f) ? -EIO : 0;

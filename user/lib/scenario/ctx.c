@@ -13,6 +13,7 @@
 #include <ktstr/util.h>
 #include <ktstr/ctx.h>
 #include <ktstr/dev.h>
+#include <ktstr/backend.h>
 #include <ktstr/taskstats.h>
 
 void ktstr_assert_cfg_init(struct ktstr_assert *cfg)
@@ -126,6 +127,9 @@ static int spawn_one(const struct ktstr_ctx *ctx, const char *cgroup,
 
 	if (strlen(cgroup) >= sizeof(h->cgroup))
 		return -ENAMETOOLONG;
+	if (ctx->starve_ms && (ctx->starve_ms < KTSTR_STARVE_MS_MIN ||
+			       ctx->starve_ms > KTSTR_STARVE_MS_MAX))
+		return -EINVAL;
 	memset(h, 0, sizeof(*h));
 	snprintf(h->cgroup, sizeof(h->cgroup), "%s", cgroup);
 	h->kind = wl->work.kind;
@@ -135,6 +139,12 @@ static int spawn_one(const struct ktstr_ctx *ctx, const char *cgroup,
 	if (ret) {
 		h->workers = NULL;
 		return ret;
+	}
+	/* The scenario's threshold, before the workers are tracked. */
+	if (h->dev && ctx->starve_ms) {
+		ret = ktstr_dev_config(h->dev, ctx->starve_ms * KTSTR_NSEC_PER_MSEC, 0);
+		if (ret)
+			return ret;
 	}
 	if (h->dev)
 		for (int i = 0; i < ktstr_workers_count(h->workers); i++)
@@ -411,6 +421,15 @@ static int collect(struct ktstr_handle *handles, int n,
 	if (!cfg) {
 		ktstr_assert_defaults(&dfl);
 		cfg = &dfl;
+	} else if (!(cfg->has & KTSTR_ASSERT_WORKER_CHECKS)) {
+		/*
+		 * The guide's collect_all(): worker-level checks when
+		 * configured, otherwise assert_not_starved(): every worker
+		 * made progress and ended cleanly.
+		 */
+		dfl = *cfg;
+		KTSTR_ASSERT_SET(&dfl, not_stuck, true);
+		cfg = &dfl;
 	}
 	/* Stop everything first so no cgroup keeps running while another
 	 * one's reports are read. */
@@ -476,8 +495,17 @@ static int collect(struct ktstr_handle *handles, int n,
 						break;
 					}
 			if (from_ts) {
+				/* Said, not passed on zeros: what taskstats
+				 * cannot back is reported as not judged. */
 				tscfg = *cfg;
-				ktstr_assert_for_taskstats(&tscfg);
+				ret = ktstr_assert_unjudged(&tscfg,
+						ktstr_backend_taskstats.has,
+						ktstr_backend_taskstats.name,
+						handles[i].cgroup, out);
+				if (ret < 0) {
+					err = ret;
+					break;
+				}
 				hcfg = &tscfg;
 			}
 		}

@@ -513,6 +513,7 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	ctx.assert = cfg;
 	ctx.dev = o->dev;
 	ctx.taskstats = o->dev ? NULL : o->taskstats;
+	ctx.starve_ms = s->starve_ms;
 
 	if (o->dev) {
 		ret = dev_begin(o->dev, o->cgroups, s->starve_ms);
