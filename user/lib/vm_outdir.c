@@ -576,9 +576,13 @@ int ktstr_vm_outdir_open(const char *dir)
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
+		int err = errno;
+		struct stat st;
+
 		fprintf(stderr, "ktstr vm: bad --outdir '%s' (%s)\n", dir,
-			errno == ELOOP ? "a symbolic link (not followed)" :
-			errno == ENOTDIR ? "not a directory" : strerror(errno));
+			err == ELOOP || (!lstat(dir, &st) && S_ISLNK(st.st_mode)) ?
+			"a symbolic link (not followed)" :
+			err == ENOTDIR ? "not a directory" : strerror(err));
 		return -1;
 	}
 	return fd;
