@@ -14,8 +14,9 @@
  *    there by someone else meanwhile) is never followed; a file is made
  *    with O_CREAT|O_EXCL|O_NOFOLLOW after removing whatever non-directory
  *    had its name, so nothing is opened but the new file;
- *  - the bytes written in all, and the number of entries, are bounded; a
- *    file that does not fit is refused whole;
+ *  - the bytes written in all, the number of entries and the number of
+ *    directories made on their paths are bounded; a file that does not fit
+ *    is refused whole;
  *  - a bad header (checksum) ends the unpacking: the rest is discarded.
  * Refusals are told one line each (up to MAX_SAID, then counted). A file
  * cut short by the end of the stream is removed.
@@ -61,6 +62,7 @@ struct ktstr_vm_untar {
 	bool broken;			/* gave up on a bad header */
 	bool got_data;
 	unsigned long files, dirs, refused, entries;
+	unsigned long made;		/* directories made by walk(), bounded too */
 	unsigned long said;
 };
 
@@ -220,7 +222,13 @@ static int walk(struct ktstr_vm_untar *u, char *path, bool make, char **leaf,
 		int nfd;
 
 		*slash = '\0';
-		if (make && mkdirat(dfd, p, 0755) && errno != EEXIST) {
+		if (make && u->made >= MAX_ENTRIES) {
+			*why = "too many directories made";
+			goto fail;
+		}
+		if (make && !mkdirat(dfd, p, 0755))
+			u->made++;
+		else if (make && errno != EEXIST) {
 			*why = strerror(errno);
 			goto fail;
 		}
@@ -284,9 +292,13 @@ static bool open_file(struct ktstr_vm_untar *u, char *path, uint64_t size, unsig
 	if (size > u->max_bytes - u->used) {
 		char msg[128];
 
-		snprintf(msg, sizeof(msg), "%llu bytes would pass the --outdir-max bound (%llu MB)",
-			 (unsigned long long)size,
-			 (unsigned long long)(u->max_bytes >> 20));
+		if (u->max_bytes & ((1 << 20) - 1))
+			snprintf(msg, sizeof(msg), "%llu bytes would pass the bound (%llu bytes)",
+				 (unsigned long long)size, (unsigned long long)u->max_bytes);
+		else
+			snprintf(msg, sizeof(msg), "%llu bytes would pass the --outdir-max bound (%llu MB)",
+				 (unsigned long long)size,
+				 (unsigned long long)(u->max_bytes >> 20));
 		refuse(u, path, msg);
 		return false;
 	}
