@@ -7,7 +7,9 @@
 #   make test       deps + build + host unit tests + in-guest tests
 #   make dkms-install   install the module on this host with DKMS
 #   make install [PREFIX=/usr/local] [DESTDIR=]   ktstr, its scripts, man page,
-#                       bash completion, the library
+#                       bash completion, the library, the module's sources
+#   make install-dkms-src [DKMS_SRCDIR=]   only the module's sources, for DKMS
+#   dpkg-buildpackage -b -us -uc   the Debian packages (debian/)
 #
 # The test kernel (Debian 6.12: image and headers) is unpacked into
 # $(KTSTR_CACHE), outside the source tree; nothing is installed in /boot.
@@ -16,6 +18,10 @@ KTSTR_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ktstr
 export KTSTR_CACHE
 KDIR ?= $(KTSTR_CACHE)/kernels/default/build
 VERSION := 0.1.0
+# The shared library's ABI version: libktstr.so.$(SOVERSION) is its SONAME
+# (and the Debian package libktstr$(SOVERSION)). Bump it on every
+# incompatible change of the library's interface.
+SOVERSION := 0
 
 BUILD := build
 CC ?= gcc
@@ -38,11 +44,11 @@ endif
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
-	  -Iinclude/uapi -Iuser/include -Iuser/bpf $(PKG_CFLAGS)
+	  -Iinclude/uapi -Iuser/include -Iuser/lib -Iuser/bpf $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lm -lpthread
 
 # The scenario catalogue (scenarios/*.c) is part of the library.
-LIB_SRCS := $(sort $(wildcard user/lib/*.c) $(wildcard scenarios/*.c))
+LIB_SRCS := $(sort $(wildcard user/lib/*/*.c) $(wildcard scenarios/*.c))
 CMD_SRCS := $(sort $(wildcard user/cmd/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/user/bpf/collector.o
 CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/%.o)
@@ -52,14 +58,17 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 GUEST_SRCS := $(sort $(wildcard tests/guest/*.c))
 GUEST_BINS := $(GUEST_SRCS:tests/guest/%.c=$(BUILD)/tests/guest/%)
 
-.PHONY: all user kmod kmod-clean deps deps-test run test tests clean dkms-install check-kdir bench bench-kmod
+.PHONY: all user kmod kmod-clean deps deps-test run test tests clean dkms-install check-kdir bench bench-kmod version
 all: kmod user
+
+SONAME := libktstr.so.$(SOVERSION)
+SHLIB := libktstr.so.$(VERSION)
 
 user: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/libktstr.so
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # BPF collector: vmlinux.h from BTF, the program (CO-RE), its skeleton.
 $(BUILD)/bpf/vmlinux.h: $(VMLINUX_BTF)
@@ -77,27 +86,40 @@ $(BUILD)/bpf/ktstr_collect.skel.h: $(BUILD)/bpf/ktstr_collect.bpf.o
 
 $(BUILD)/user/bpf/collector.o: user/bpf/collector.c $(if $(HAVE_BPF),$(BUILD)/bpf/ktstr_collect.skel.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BPF_CFLAGS) -Ikmod -I$(BUILD)/bpf -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(BPF_CFLAGS) -Ikmod -I$(BUILD)/bpf -MMD -MP -c -o $@ $<
 
 $(BUILD)/libktstr.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/libktstr.so: $(LIB_OBJS)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+# The shared library: libktstr.so.VERSION with the SONAME libktstr.so.SOVERSION,
+# and the two links to it (the SONAME's, for the loader; libktstr.so, for -lktstr).
+# Only what the public headers declare is exported (scripts/mkversion.sh).
+PUBLIC_HEADERS := $(sort $(wildcard user/include/ktstr/*.h))
+$(BUILD)/libktstr.map: $(PUBLIC_HEADERS) scripts/mkversion.sh
+	@mkdir -p $(dir $@)
+	scripts/mkversion.sh $(PUBLIC_HEADERS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/$(SHLIB): $(LIB_OBJS) $(BUILD)/libktstr.map Makefile
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script,$(BUILD)/libktstr.map -o $@ $(LIB_OBJS) $(LDLIBS)
+
+$(BUILD)/libktstr.so: $(BUILD)/$(SHLIB)
+	ln -sf $(SHLIB) $(BUILD)/$(SONAME)
+	ln -sf $(SHLIB) $@
 
 # The version, from VERSION above only: ktstr --version.
 $(BUILD)/user/cmd/main.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
 $(BUILD)/user/cmd/main.o: Makefile
-$(BUILD)/user/lib/provenance.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
-$(BUILD)/user/lib/provenance.o: Makefile
+$(BUILD)/user/lib/util/provenance.o: CFLAGS += -DKTSTR_VERSION='"$(VERSION)"'
+$(BUILD)/user/lib/util/provenance.o: Makefile
 
 $(BUILD)/ktstr: $(CMD_OBJS) $(BUILD)/libktstr.a
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libktstr.a $(LDLIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libktstr.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -Ikmod -o $@ $< $(BUILD)/libktstr.a $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -MMD -MP -Ikmod -o $@ $< $(BUILD)/libktstr.a $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/guest/%: tests/guest/%.c $(BUILD)/libktstr.a
 	@mkdir -p $(dir $@)
@@ -108,7 +130,7 @@ tests: $(UNIT_BINS) $(GUEST_BINS)
 # Example scenarios (scenarios/examples/*.c), one program each.
 EXAMPLE_SRCS := $(sort $(wildcard scenarios/examples/*.c))
 EXAMPLE_BINS := $(EXAMPLE_SRCS:%.c=$(BUILD)/%)
-.PHONY: examples install
+.PHONY: examples install install-dkms-src
 all: examples
 examples: $(EXAMPLE_BINS)
 
@@ -124,8 +146,15 @@ $(BUILD)/scenarios/examples/%: scenarios/examples/%.c $(BUILD)/libktstr.a
 #   share/man/man1/ktstr.1         made from the --help texts (scripts/mkman.sh)
 #   share/bash-completion/completions/ktstr
 #   lib/, include/, lib/pkgconfig  the library, its headers, libktstr.pc
+#                                  (LIBDIR=... for another library dir,
+#                                  e.g. Debian's /usr/lib/<multiarch>)
+#   src/ktstr-VERSION/             the module's sources and dkms.conf, for DKMS
+#                                  (make install-dkms-src installs only these;
+#                                  DKMS_SRCDIR=... puts them elsewhere)
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 LIBEXECDIR = $(PREFIX)/libexec/ktstr
+DKMS_SRCDIR ?= $(PREFIX)/src/ktstr-$(VERSION)
 
 # The installed ktstr: main.c again, with LIBEXECDIR built in, so that it
 # finds its helper scripts through the prefix, never beside its own binary
@@ -136,7 +165,7 @@ $(BUILD)/install/libexecdir: FORCE
 	@echo '$(LIBEXECDIR)' | cmp -s - $@ || echo '$(LIBEXECDIR)' >$@
 
 $(BUILD)/install/main.o: user/cmd/main.c $(BUILD)/install/libexecdir Makefile
-	$(CC) $(CFLAGS) -DKTSTR_VERSION='"$(VERSION)"' -DKTSTR_LIBEXECDIR='"$(LIBEXECDIR)"' \
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DKTSTR_VERSION='"$(VERSION)"' -DKTSTR_LIBEXECDIR='"$(LIBEXECDIR)"' \
 		-MMD -MP -c -o $@ $<
 
 $(BUILD)/install/ktstr: $(filter-out $(BUILD)/user/cmd/main.o,$(CMD_OBJS)) \
@@ -149,27 +178,43 @@ $(BUILD)/ktstr.1: $(BUILD)/ktstr scripts/mkman.sh
 .PHONY: FORCE
 FORCE:
 
-install: $(BUILD)/libktstr.a $(BUILD)/libktstr.so $(BUILD)/install/ktstr $(BUILD)/ktstr.1
+install: $(BUILD)/libktstr.a $(BUILD)/libktstr.so $(BUILD)/install/ktstr $(BUILD)/ktstr.1 install-dkms-src
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/lib \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(BUILD)/install/ktstr $(DESTDIR)$(PREFIX)/bin/ktstr
 	install -m 755 scripts/kernel-fetch.sh scripts/deps.sh $(DESTDIR)$(LIBEXECDIR)/
-	install -m 644 scripts/lib/buildroot.sh $(DESTDIR)$(LIBEXECDIR)/lib/
+	install -m 644 scripts/lib/buildroot.sh scripts/lib/cache.sh $(DESTDIR)$(LIBEXECDIR)/lib/
 	install -m 644 $(BUILD)/ktstr.1 $(DESTDIR)$(PREFIX)/share/man/man1/ktstr.1
 	install -m 644 scripts/ktstr-completion.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ktstr
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/ktstr $(DESTDIR)$(PREFIX)/include/linux
-	install -m 644 $(BUILD)/libktstr.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/libktstr.so $(DESTDIR)$(PREFIX)/lib/
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/ktstr $(DESTDIR)$(PREFIX)/include/linux
+	install -m 644 $(BUILD)/libktstr.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libktstr.so
 	install -m 644 user/include/ktstr/*.h $(DESTDIR)$(PREFIX)/include/ktstr/
 	install -m 644 include/uapi/linux/ktstr.h $(DESTDIR)$(PREFIX)/include/linux/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' libktstr.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/libktstr.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@PKGS@|$(PKGS)|' -e 's|@VERSION@|$(VERSION)|' \
+		libktstr.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libktstr.pc
+
+# The module's sources for DKMS, and nothing else (no build/, no userspace):
+# Kbuild, kmod/'s sources, the uapi header, and dkms.conf with VERSION in it.
+# DKMS then builds with kbuild directly (dkms.conf's MAKE). Installed to
+# /usr/src/ktstr-VERSION (DKMS_SRCDIR=/usr/src/ktstr-$(VERSION)), it is what
+# `dkms add -m ktstr -v $(VERSION)` takes.
+KMOD_SRCS := $(sort $(wildcard kmod/*.c kmod/*.h)) kmod/Kbuild
+install-dkms-src:
+	install -d $(DESTDIR)$(DKMS_SRCDIR)/kmod $(DESTDIR)$(DKMS_SRCDIR)/include/uapi/linux
+	install -m 644 Kbuild $(DESTDIR)$(DKMS_SRCDIR)/
+	install -m 644 $(KMOD_SRCS) $(DESTDIR)$(DKMS_SRCDIR)/kmod/
+	install -m 644 include/uapi/linux/ktstr.h $(DESTDIR)$(DKMS_SRCDIR)/include/uapi/linux/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf.in >$(DESTDIR)$(DKMS_SRCDIR)/dkms.conf
 
 check-kdir:
 	@test -f $(KDIR)/Makefile || { echo "ktstr: no kernel headers at $(KDIR): run 'make deps' or set KDIR" >&2; exit 1; }
 
 kmod: check-kdir
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KTSTR_WERROR=1 modules
 
 kmod-clean:
 	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -200,6 +245,11 @@ bench-kmod: check-kdir
 
 dkms-install:
 	scripts/dkms-install.sh $(VERSION)
+
+# The version every other file must agree with: debian/changelog (checked by
+# debian/rules and tests/host/debian_packages.sh).
+version:
+	@echo $(VERSION)
 
 clean: kmod-clean
 	rm -rf $(BUILD)

@@ -93,13 +93,18 @@ static long load_delta_kb(const char *params, long *coresize)
 {
 	char buf[64];
 	long v0, v1;
+	int fd;
 
 	module_unload();
 	sleep_ns(20 * 1000000ULL);
 	v0 = meminfo_kb("VmallocUsed");
 	module_load(module_path, params);
+	/* A session's pool is allocated when it starts tracking. */
+	fd = kt_open();
+	kt_track(fd, KTSTR_TRACK_PID, 0, getpid(), -1);
 	sleep_ns(20 * 1000000ULL);
 	v1 = meminfo_kb("VmallocUsed");
+	close(fd);
 	if (coresize) {
 		*coresize = -1;
 		if (!read_file("/sys/module/ktstr/coresize", buf, sizeof(buf)))

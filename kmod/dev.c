@@ -3,12 +3,22 @@
  * dev.c - /dev/ktstr, the userspace interface of ktstr.ko.
  *
  * A misc device, mode 0600; open, read and every ioctl also require
- * CAP_SYS_ADMIN, of the opener and of the caller. The last close
- * ends the session, so a crashed runner leaves no probe attached.
+ * CAP_SYS_ADMIN, of the opener and of the caller. Every open file is its
+ * own session (session.c); closing it ends the session, so a crashed
+ * runner leaves no probe attached.
+ *
+ * Commands are told apart by _IOC_NR alone and the caller's struct size
+ * is _IOC_SIZE: structs passed in are read with copy_struct_from_user()
+ * (accepted from their first published size up; a larger struct only with
+ * a zero tail), structs passed out are written up to the caller's size.
+ * Records are written at the record size the caller states.
  *
  * Snapshots copy records in small batches: a record is copied under its
- * own lock into a kernel buffer, and the buffer to userspace with no lock
- * held. Memory per call is bounded whatever the caller asks for.
+ * own lock into a kernel buffer, and the buffer to userspace with no
+ * spinlock held. Memory per call is bounded whatever the caller asks for.
+ * The session's mutex is held across those copies (the records must not
+ * be freed under them), and only that session's own ioctls wait on it:
+ * other sessions, and their close(), never do.
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
@@ -18,11 +28,12 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/cpumask.h>
+#include <linux/err.h>
 #include "ktstr.h"
 
 #define KTSTR_SNAP_BATCH	16
-
-static unsigned int ktstr_open_count;	/* under ktstr_sess.lock */
+/* The largest struct a command accepts: a page, as perf_event_open. */
+#define KTSTR_IOC_SIZE_MAX	4096
 
 /*
  * Both the opener and the caller must be privileged: a descriptor leaked
@@ -34,23 +45,43 @@ static bool ktstr_allowed(struct file *file)
 	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) && capable(CAP_SYS_ADMIN);
 }
 
-/*
- * Read an extensible struct whose first __u32 is its size as userspace
- * knows it: smaller than the first version is -EINVAL, larger is accepted
- * only with a zero tail.
- */
-static int ktstr_copy_sized(void *dst, size_t ksize, const void __user *src)
+/* Write a struct out up to the caller's size, with a zero tail beyond ours. */
+static int ktstr_copy_out(void __user *dst, size_t usize, const void *src, size_t ksize)
 {
-	u32 usize;
-
-	if (get_user(usize, (const u32 __user *)src))
+	if (copy_to_user(dst, src, min(usize, ksize)))
 		return -EFAULT;
-	if (usize < ksize || usize > PAGE_SIZE)
-		return usize < ksize ? -EINVAL : -E2BIG;
-	return copy_struct_from_user(dst, ksize, src, usize);
+	if (usize > ksize && clear_user(dst + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
 }
 
-static long ktstr_ioc_version(void __user *argp)
+/* Write @n records of @ksize bytes at the caller's record size @rsize. */
+static int ktstr_copy_recs(void __user *dst, u32 rsize, const void *src, size_t ksize,
+			   u32 n)
+{
+	u32 i;
+
+	if (rsize == ksize)
+		return copy_to_user(dst, src, (size_t)n * ksize) ? -EFAULT : 0;
+	for (i = 0; i < n; i++)
+		if (ktstr_copy_out(dst + (size_t)i * rsize, rsize, src + i * ksize, ksize))
+			return -EFAULT;
+	return 0;
+}
+
+static u64 ktstr_features(void)
+{
+	u64 f = KTSTR_FEAT_SESSIONS | KTSTR_FEAT_REC_SIZE | KTSTR_FEAT_PID_NS |
+		KTSTR_FEAT_STARVE_REC;
+
+	if (IS_ENABLED(CONFIG_SCHED_INFO))
+		f |= KTSTR_FEAT_SCHED_INFO_CLOCK;
+	if (ktstr_probes_have_attach())
+		f |= KTSTR_FEAT_CGROUP_ATTACH;
+	return f;
+}
+
+static long ktstr_ioc_version(void __user *argp, u32 usize)
 {
 	struct ktstr_version v = {
 		.abi_major = KTSTR_ABI_MAJOR,
@@ -61,40 +92,76 @@ static long ktstr_ioc_version(void __user *argp)
 		.nr_cpu_ids = nr_cpu_ids,
 		.capacity = ktstr_capacity,
 		.max_cpus = KTSTR_MAX_CPUS,
+		.features = ktstr_features(),
+		.size = sizeof(struct ktstr_version),
+		.max_sessions = ktstr_max_sessions,
 	};
 
-	if (IS_ENABLED(CONFIG_SCHED_INFO))
-		v.features |= KTSTR_FEAT_SCHED_INFO_CLOCK;
-	if (ktstr_probes_have_attach())
-		v.features |= KTSTR_FEAT_CGROUP_ATTACH;
-	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
+	return ktstr_copy_out(argp, usize, &v, sizeof(v));
 }
 
-static long ktstr_ioc_config(void __user *argp)
+static long ktstr_ioc_api(struct ktstr_session *s, void __user *argp, u32 usize)
+{
+	struct ktstr_api a;
+	u64 have = ktstr_features();
+	long ret;
+
+	ret = copy_struct_from_user(&a, sizeof(a), argp, usize);
+	if (ret)
+		return ret;
+	ret = 0;
+	if (a.api != KTSTR_ABI_MAJOR || (a.features & ~have) || a.__pad ||
+	    (a.event_size && (a.event_size < KTSTR_REC_SIZE_MIN ||
+			      a.event_size > KTSTR_REC_SIZE_MAX)))
+		ret = -EINVAL;
+	else if (a.event_size)
+		WRITE_ONCE(s->event_size, a.event_size);
+	a.api = KTSTR_ABI_MAJOR;
+	a.minor = KTSTR_ABI_MINOR;
+	a.features = have;
+	a.event_size = sizeof(struct ktstr_event);
+	a.task_rec_size = sizeof(struct ktstr_task_rec);
+	a.cpu_rec_size = sizeof(struct ktstr_cpu_rec);
+	a.__pad = 0;
+	if (ktstr_copy_out(argp, usize, &a, sizeof(a)))
+		return -EFAULT;
+	return ret;
+}
+
+static long ktstr_ioc_config(struct ktstr_session *s, void __user *argp, u32 usize)
 {
 	struct ktstr_config cfg;
-	int ret = ktstr_copy_sized(&cfg, sizeof(cfg), argp);
-
-	return ret ? ret : ktstr_session_config(&cfg);
-}
-
-static long ktstr_ioc_track(void __user *argp, bool track)
-{
-	struct ktstr_track tr;
-	int ret = ktstr_copy_sized(&tr, sizeof(tr), argp);
+	int ret = copy_struct_from_user(&cfg, sizeof(cfg), argp, usize);
 
 	if (ret)
 		return ret;
-	if (track)
-		return ktstr_session_track(&tr);
-	if (tr.mode != KTSTR_TRACK_PID || tr.flags || tr.__pad)
+	if (cfg.size && cfg.size != usize)
 		return -EINVAL;
-	return ktstr_session_untrack(tr.pid);
+	return ktstr_session_config(s, &cfg);
 }
 
-static long ktstr_ioc_snapshot_tasks(struct ktstr_snapshot *s)
+static long ktstr_ioc_track(struct ktstr_session *s, void __user *argp, u32 usize,
+			    bool track)
 {
-	struct ktstr_task_rec __user *ubuf = u64_to_user_ptr(s->buf);
+	struct ktstr_track tr;
+	int ret = copy_struct_from_user(&tr, sizeof(tr), argp, usize);
+
+	if (ret)
+		return ret;
+	if (tr.size && tr.size != usize)
+		return -EINVAL;
+	if (track)
+		return ktstr_session_track(s, &tr);
+	if (tr.mode != KTSTR_TRACK_PID || tr.flags || tr.__pad)
+		return -EINVAL;
+	return ktstr_session_untrack(s, tr.pid);
+}
+
+/* Caller holds s->lock. */
+static long ktstr_ioc_snapshot_tasks(struct ktstr_session *s, struct ktstr_snapshot *sn,
+				     u32 rsize)
+{
+	void __user *ubuf = u64_to_user_ptr(sn->buf);
 	struct ktstr_task_rec *kbuf;
 	u32 total, n, i, j, m;
 	long ret = 0;
@@ -102,34 +169,33 @@ static long ktstr_ioc_snapshot_tasks(struct ktstr_snapshot *s)
 	kbuf = kmalloc_array(KTSTR_SNAP_BATCH, sizeof(*kbuf), GFP_KERNEL);
 	if (!kbuf)
 		return -ENOMEM;
-	s->now_ns = ktstr_now();
-	total = ktstr_table_used();
-	n = min(total, s->buf_len);
+	sn->now_ns = ktstr_now();
+	total = ktstr_table_used(s);
+	n = min(total, sn->buf_len);
 	for (i = 0; i < n; i += m) {
 		m = min_t(u32, KTSTR_SNAP_BATCH, n - i);
 		memset(kbuf, 0, m * sizeof(*kbuf));
 		for (j = 0; j < m; j++)
-			ktstr_task_fill_rec(ktstr_table_at(i + j), &kbuf[j], s->now_ns);
-		if (copy_to_user(ubuf + i, kbuf, m * sizeof(*kbuf))) {
-			ret = -EFAULT;
+			ktstr_task_fill_rec(ktstr_table_at(s, i + j), &kbuf[j], sn->now_ns);
+		ret = ktstr_copy_recs(ubuf + (size_t)i * rsize, rsize, kbuf, sizeof(*kbuf), m);
+		if (ret)
 			break;
-		}
 	}
 	kfree(kbuf);
-	s->nr_out = n;
-	s->nr_total = total;
-	s->flags = n < total ? KTSTR_SNAP_TRUNCATED : 0;
-	s->dropped = ktstr_table_dropped();
+	sn->nr_out = n;
+	sn->nr_total = total;
+	sn->flags = n < total ? KTSTR_SNAP_TRUNCATED : 0;
+	sn->dropped = s->pool ? atomic64_read(&s->dropped) : 0;
 	return ret;
 }
 
 /* Runnable tracked tasks and the longest wait in progress, per CPU. */
-static void ktstr_count_runnable(u32 *nr, u64 *cur_max, u64 now)
+static void ktstr_count_runnable(struct ktstr_session *s, u32 *nr, u64 *cur_max, u64 now)
 {
-	u32 i, n = ktstr_table_used();
+	u32 i, n = ktstr_table_used(s);
 
 	for (i = 0; i < n; i++) {
-		struct ktstr_task *t = ktstr_table_at(i);
+		struct ktstr_task *t = ktstr_table_at(s, i);
 		unsigned long flags;
 		s32 cpu;
 		u64 w;
@@ -151,40 +217,43 @@ static void ktstr_count_runnable(u32 *nr, u64 *cur_max, u64 now)
 	}
 }
 
-static void ktstr_fill_cpu_rec(int cpu, struct ktstr_cpu_rec *rec, u32 nr_runnable,
-			       u64 cur_max, u64 now)
+static void ktstr_fill_cpu_rec(struct ktstr_session *s, int cpu, struct ktstr_cpu_rec *rec,
+			       u32 nr_runnable, u64 cur_max, u64 now)
 {
+	const struct ktstr_sess_cpu *sc = per_cpu_ptr(s->pcpu, cpu);
 	const struct ktstr_cpu *c = per_cpu_ptr(ktstr_cpu_pcpu, cpu);
-	int busy = READ_ONCE(c->busy);
-	u64 since = READ_ONCE(c->busy_since);
+	u64 busy;
 
 	rec->cpu = cpu;
 	rec->online = cpu_online(cpu);
+	if (!s->active)
+		return;
 	rec->nr_runnable = nr_runnable;
-	rec->nr_switches = READ_ONCE(c->nr_switches);
-	rec->busy_ns = READ_ONCE(c->busy_ns);
-	if (busy == 1 && now > since)
-		rec->busy_ns += now - since;
-	rec->max_wait_ns = READ_ONCE(c->max_wait_ns);
-	rec->max_wait_pid = READ_ONCE(c->max_wait_pid);
+	rec->nr_switches = READ_ONCE(c->nr_switches) - sc->switches_base;
+	busy = ktstr_cpu_busy_ns(cpu, now);
+	rec->busy_ns = busy > sc->busy_base ? busy - sc->busy_base : 0;
+	rec->max_wait_ns = READ_ONCE(sc->max_wait_ns);
+	rec->max_wait_pid = READ_ONCE(sc->max_wait_pid);
 	if (cur_max > rec->max_wait_ns) {
 		rec->max_wait_ns = cur_max;
 		rec->max_wait_pid = 0;
 	}
-	rec->tracked_run_ns = READ_ONCE(c->tracked_run_ns);
+	rec->tracked_run_ns = READ_ONCE(sc->tracked_run_ns);
 }
 
-static long ktstr_ioc_snapshot_cpus(struct ktstr_snapshot *s)
+/* Caller holds s->lock. */
+static long ktstr_ioc_snapshot_cpus(struct ktstr_session *s, struct ktstr_snapshot *sn,
+				    u32 rsize)
 {
-	struct ktstr_cpu_rec __user *ubuf = u64_to_user_ptr(s->buf);
-	u32 n = min_t(u32, nr_cpu_ids, s->buf_len);
+	void __user *ubuf = u64_to_user_ptr(sn->buf);
+	u32 n = min_t(u32, nr_cpu_ids, sn->buf_len);
 	struct ktstr_cpu_rec rec;
 	u64 *cur_max = NULL;
 	u32 *nr = NULL;
 	long ret = 0;
 	u32 cpu;
 
-	s->now_ns = ktstr_now();
+	sn->now_ns = ktstr_now();
 	if (n) {
 		nr = kcalloc(nr_cpu_ids, sizeof(*nr), GFP_KERNEL);
 		cur_max = kcalloc(nr_cpu_ids, sizeof(*cur_max), GFP_KERNEL);
@@ -192,96 +261,152 @@ static long ktstr_ioc_snapshot_cpus(struct ktstr_snapshot *s)
 			ret = -ENOMEM;
 			goto out;
 		}
-		ktstr_count_runnable(nr, cur_max, s->now_ns);
+		ktstr_count_runnable(s, nr, cur_max, sn->now_ns);
 	}
 	for (cpu = 0; cpu < n; cpu++) {
 		memset(&rec, 0, sizeof(rec));
 		if (cpu_possible(cpu))
-			ktstr_fill_cpu_rec(cpu, &rec, nr[cpu], cur_max[cpu], s->now_ns);
+			ktstr_fill_cpu_rec(s, cpu, &rec, nr[cpu], cur_max[cpu], sn->now_ns);
 		else
 			rec.cpu = cpu;
-		if (copy_to_user(ubuf + cpu, &rec, sizeof(rec))) {
-			ret = -EFAULT;
+		ret = ktstr_copy_recs(ubuf + (size_t)cpu * rsize, rsize, &rec, sizeof(rec), 1);
+		if (ret)
 			goto out;
-		}
 	}
 out:
 	kfree(nr);
 	kfree(cur_max);
-	s->nr_out = n;
-	s->nr_total = nr_cpu_ids;
-	s->flags = n < nr_cpu_ids ? KTSTR_SNAP_TRUNCATED : 0;
-	s->dropped = 0;
+	sn->nr_out = n;
+	sn->nr_total = nr_cpu_ids;
+	sn->flags = n < nr_cpu_ids ? KTSTR_SNAP_TRUNCATED : 0;
+	sn->dropped = 0;
 	return ret;
 }
 
-static long ktstr_ioc_snapshot(void __user *argp, bool tasks)
+static long ktstr_ioc_snapshot(struct ktstr_session *s, void __user *argp, u32 usize,
+			       bool tasks)
 {
-	struct ktstr_snapshot s;
+	struct ktstr_snapshot sn;
+	u32 rsize;
 	long ret;
 
-	if (copy_from_user(&s, argp, sizeof(s)))
-		return -EFAULT;
-	if (s.flags || (s.buf_len && !s.buf))
-		return -EINVAL;
-	mutex_lock(&ktstr_sess.lock);
-	ret = tasks ? ktstr_ioc_snapshot_tasks(&s) : ktstr_ioc_snapshot_cpus(&s);
-	mutex_unlock(&ktstr_sess.lock);
+	ret = copy_struct_from_user(&sn, sizeof(sn), argp, usize);
 	if (ret)
 		return ret;
-	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+	rsize = sn.rec_size;
+	if (!rsize)
+		rsize = tasks ? KTSTR_TASK_REC_SIZE_VER0 : KTSTR_CPU_REC_SIZE_VER0;
+	if (sn.flags || (sn.buf_len && !sn.buf) || rsize < KTSTR_REC_SIZE_MIN ||
+	    rsize > KTSTR_REC_SIZE_MAX)
+		return -EINVAL;
+	if (mutex_lock_killable(&s->lock))
+		return -EINTR;
+	ret = tasks ? ktstr_ioc_snapshot_tasks(s, &sn, rsize) :
+		      ktstr_ioc_snapshot_cpus(s, &sn, rsize);
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+	sn.rec_size = tasks ? sizeof(struct ktstr_task_rec) : sizeof(struct ktstr_cpu_rec);
+	sn.size = sizeof(sn);
+	return ktstr_copy_out(argp, usize, &sn, sizeof(sn));
 }
 
-static long ktstr_ioc_stats(void __user *argp)
+static long ktstr_ioc_stats(struct ktstr_session *s, void __user *argp, u32 usize)
 {
 	struct ktstr_stats st = {};
 	unsigned int h;
 	int cpu;
 
-	mutex_lock(&ktstr_sess.lock);
-	st.nr_records = ktstr_table_used();
-	st.nr_live = ktstr_table_live();
-	st.capacity = ktstr_capacity;
-	st.dropped = ktstr_table_dropped();
-	st.events_lost = ktstr_events_lost();
-	st.events_queued = ktstr_events_queued();
-	st.starve_threshold_ns = ktstr_sess.starve_threshold_ns;
-	st.scan_interval_ns = ktstr_scan_period();
-	st.nr_scans = ktstr_watchdog_scans();
-	st.active = ktstr_sess.active;
-	for_each_possible_cpu(cpu)
-		for (h = 0; h < KTSTR_NR_HITS; h++)
-			st.hits[h] += READ_ONCE(per_cpu_ptr(ktstr_cpu_pcpu, cpu)->hits[h]);
-	mutex_unlock(&ktstr_sess.lock);
-	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+	if (mutex_lock_killable(&s->lock))
+		return -EINTR;
+	st.nr_records = ktstr_table_used(s);
+	st.nr_live = ktstr_table_live(s);
+	st.capacity = s->capacity;
+	st.dropped = s->pool ? atomic64_read(&s->dropped) : 0;
+	st.events_lost = ktstr_events_lost(s);
+	st.events_queued = ktstr_events_queued(s);
+	st.starve_threshold_ns = s->starve_threshold_ns;
+	st.scan_interval_ns = ktstr_scan_period(s);
+	st.nr_scans = s->active ? atomic64_read(&s->nr_scans) : 0;
+	st.active = s->active;
+	if (s->active) {
+		for_each_possible_cpu(cpu)
+			for (h = 0; h < KTSTR_NR_HITS; h++)
+				st.hits[h] += READ_ONCE(per_cpu_ptr(s->pcpu, cpu)->hits[h]);
+	}
+	mutex_unlock(&s->lock);
+	st.scan_visits = s->active ? atomic64_read(&s->scan_visits) : 0;
+	st.size = sizeof(st);
+	st.nr_sessions = ktstr_sessions_tracking();
+	return ktstr_copy_out(argp, usize, &st, sizeof(st));
 }
+
+/**
+ * struct ktstr_ioc_desc - what a command number takes
+ * @dir:	_IOC_NONE, _IOC_READ, _IOC_WRITE or both
+ * @min_size:	first published size of its struct (0: no struct)
+ */
+struct ktstr_ioc_desc {
+	u32 dir;
+	u32 min_size;
+};
+
+static const struct ktstr_ioc_desc ktstr_iocs[] = {
+	[_IOC_NR(KTSTR_IOC_VERSION)] = { _IOC_READ, KTSTR_VERSION_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_CONFIG)] = { _IOC_WRITE, KTSTR_CONFIG_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_TRACK)] = { _IOC_WRITE, KTSTR_TRACK_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_UNTRACK)] = { _IOC_WRITE, KTSTR_TRACK_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_RESET)] = { _IOC_NONE, 0 },
+	[_IOC_NR(KTSTR_IOC_SNAPSHOT_TASKS)] = { _IOC_READ | _IOC_WRITE, KTSTR_SNAPSHOT_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_SNAPSHOT_CPUS)] = { _IOC_READ | _IOC_WRITE, KTSTR_SNAPSHOT_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_STATS)] = { _IOC_READ, KTSTR_STATS_SIZE_VER0 },
+	[_IOC_NR(KTSTR_IOC_API)] = { _IOC_READ | _IOC_WRITE, KTSTR_API_SIZE_VER0 },
+};
 
 static long ktstr_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct ktstr_session *s = file->private_data;
 	void __user *argp = (void __user *)arg;
+	unsigned int nr = _IOC_NR(cmd);
+	u32 usize = _IOC_SIZE(cmd);
 
 	if (!ktstr_allowed(file))
 		return -EPERM;
-	switch (cmd) {
-	case KTSTR_IOC_VERSION:
-		return ktstr_ioc_version(argp);
-	case KTSTR_IOC_CONFIG:
-		return ktstr_ioc_config(argp);
-	case KTSTR_IOC_TRACK:
-		return ktstr_ioc_track(argp, true);
-	case KTSTR_IOC_UNTRACK:
-		return ktstr_ioc_track(argp, false);
-	case KTSTR_IOC_RESET:
-		mutex_lock(&ktstr_sess.lock);
-		ktstr_session_reset();
-		mutex_unlock(&ktstr_sess.lock);
+	if (_IOC_TYPE(cmd) != KTSTR_IOC_MAGIC || nr >= ARRAY_SIZE(ktstr_iocs) ||
+	    _IOC_DIR(cmd) != ktstr_iocs[nr].dir)
+		return -ENOTTY;
+	if (ktstr_iocs[nr].min_size) {
+		if (usize < ktstr_iocs[nr].min_size)
+			return -EINVAL;
+		if (usize > KTSTR_IOC_SIZE_MAX)
+			return -E2BIG;
+	} else if (usize) {
+		return -EINVAL;
+	}
+
+	switch (nr) {
+	case _IOC_NR(KTSTR_IOC_VERSION):
+		return ktstr_ioc_version(argp, usize);
+	case _IOC_NR(KTSTR_IOC_CONFIG):
+		return ktstr_ioc_config(s, argp, usize);
+	case _IOC_NR(KTSTR_IOC_TRACK):
+		return ktstr_ioc_track(s, argp, usize, true);
+	case _IOC_NR(KTSTR_IOC_UNTRACK):
+		return ktstr_ioc_track(s, argp, usize, false);
+	case _IOC_NR(KTSTR_IOC_RESET):
+		if (mutex_lock_killable(&s->lock))
+			return -EINTR;
+		ktstr_session_reset(s);
+		mutex_unlock(&s->lock);
 		return 0;
-	case KTSTR_IOC_SNAPSHOT_TASKS:
-		return ktstr_ioc_snapshot(argp, true);
-	case KTSTR_IOC_SNAPSHOT_CPUS:
-		return ktstr_ioc_snapshot(argp, false);
-	case KTSTR_IOC_STATS:
-		return ktstr_ioc_stats(argp);
+	case _IOC_NR(KTSTR_IOC_SNAPSHOT_TASKS):
+		return ktstr_ioc_snapshot(s, argp, usize, true);
+	case _IOC_NR(KTSTR_IOC_SNAPSHOT_CPUS):
+		return ktstr_ioc_snapshot(s, argp, usize, false);
+	case _IOC_NR(KTSTR_IOC_STATS):
+		return ktstr_ioc_stats(s, argp, usize);
+	case _IOC_NR(KTSTR_IOC_API):
+		return ktstr_ioc_api(s, argp, usize);
 	default:
 		return -ENOTTY;
 	}
@@ -289,20 +414,20 @@ static long ktstr_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int ktstr_open(struct inode *inode, struct file *file)
 {
+	struct ktstr_session *s;
+
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	mutex_lock(&ktstr_sess.lock);
-	ktstr_open_count++;
-	mutex_unlock(&ktstr_sess.lock);
-	return nonseekable_open(inode, file);
+	s = ktstr_session_open();
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	file->private_data = s;
+	return stream_open(inode, file);
 }
 
 static int ktstr_release(struct inode *inode, struct file *file)
 {
-	mutex_lock(&ktstr_sess.lock);
-	if (!--ktstr_open_count)
-		ktstr_session_reset();
-	mutex_unlock(&ktstr_sess.lock);
+	ktstr_session_release(file->private_data);
 	return 0;
 }
 
@@ -310,7 +435,12 @@ static ssize_t ktstr_read(struct file *file, char __user *buf, size_t count, lof
 {
 	if (!ktstr_allowed(file))
 		return -EPERM;
-	return ktstr_events_read(buf, count, file->f_flags & O_NONBLOCK);
+	return ktstr_events_read(file->private_data, buf, count, file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t ktstr_poll(struct file *file, struct poll_table_struct *wait)
+{
+	return ktstr_events_poll(file->private_data, file, wait);
 }
 
 static const struct file_operations ktstr_fops = {
@@ -318,7 +448,7 @@ static const struct file_operations ktstr_fops = {
 	.open		= ktstr_open,
 	.release	= ktstr_release,
 	.read		= ktstr_read,
-	.poll		= ktstr_events_poll,
+	.poll		= ktstr_poll,
 	.unlocked_ioctl	= ktstr_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

@@ -38,6 +38,9 @@
  * @nr_wakeups:		sched_wakeup and sched_wakeup_new events
  * @nr_migrations:	real CPU changes
  * @nr_starvations:	starvation episodes reported
+ * @max_starve_ns:	longest ended starvation episode (its whole wait)
+ * @max_starve_start:	when that episode's wait began
+ * @max_starve_cpu:	CPU it waited on in that episode, -1 if none
  * @wake_wait_ns:	sum of wake-to-run latencies in @hist
  * @nr_wake_waits:	number of wake-to-run latencies in @hist
  * @hist:		log2 histogram of wake-to-run latency
@@ -63,6 +66,9 @@ struct ktstr_acct {
 	u64 nr_wakeups;
 	u64 nr_migrations;
 	u64 nr_starvations;
+	u64 max_starve_ns;
+	u64 max_starve_start;
+	s32 max_starve_cpu;
 	u64 wake_wait_ns;
 	u64 nr_wake_waits;
 	u32 hist[KTSTR_HIST_BUCKETS];
@@ -100,6 +106,7 @@ static inline void ktstr_acct_init(struct ktstr_acct *a, u64 now, bool runnable,
 	a->state = runnable ? KTSTR_STATE_RUNNABLE : KTSTR_STATE_UNKNOWN;
 	a->last_cpu = -1;
 	a->max_wait_cpu = -1;
+	a->max_starve_cpu = -1;
 	a->wait_cpu = cpu;
 	a->wait_start = now;
 	a->first_seen = now;
@@ -160,6 +167,23 @@ static inline void ktstr_acct_switch_out(struct ktstr_acct *a, u64 now, u64 run_
 }
 
 /**
+ * ktstr_acct_starve_done() - a starvation episode ends
+ * @a:		accounting, with KTSTR_TASK_STARVING set
+ * @wait:	the whole wait of the episode
+ *
+ * Keeps the longest episode in the record, so a verdict needs no event.
+ */
+static inline void ktstr_acct_starve_done(struct ktstr_acct *a, u64 wait)
+{
+	a->flags &= ~KTSTR_TASK_STARVING;
+	if (wait > a->max_starve_ns) {
+		a->max_starve_ns = wait;
+		a->max_starve_start = a->wait_start;
+		a->max_starve_cpu = a->wait_cpu;
+	}
+}
+
+/**
  * ktstr_acct_switch_in() - the task got a CPU (sched_switch, next side)
  * @a:		accounting
  * @now:	monotonic time
@@ -173,6 +197,8 @@ static inline bool ktstr_acct_switch_in(struct ktstr_acct *a, u64 now, u64 wait,
 {
 	bool starve_end = a->flags & KTSTR_TASK_STARVING;
 
+	if (starve_end)
+		ktstr_acct_starve_done(a, wait);
 	a->wait_ns += wait;
 	if (wait > a->max_wait_ns) {
 		a->max_wait_ns = wait;
@@ -289,10 +315,14 @@ static inline bool ktstr_acct_late_starving(struct ktstr_acct *a, u64 wait, u64 
  * @a:		accounting
  * @rec:	output; identity, CPUs, kernel cross-check values and the
  *		wait in progress are the caller's (module or BPF collector)
+ * @now:	snapshot time: an open starvation episode counts as the
+ *		longest if it is, with its wait so far
  */
-static inline void ktstr_acct_to_rec(const struct ktstr_acct *a, struct ktstr_task_rec *rec)
+static inline void ktstr_acct_to_rec(const struct ktstr_acct *a, struct ktstr_task_rec *rec,
+				     u64 now)
 {
 	unsigned int i;
+	u64 open;
 
 	rec->state = a->state;
 	rec->flags = a->flags;
@@ -311,10 +341,21 @@ static inline void ktstr_acct_to_rec(const struct ktstr_acct *a, struct ktstr_ta
 	rec->nr_wakeups = a->nr_wakeups;
 	rec->nr_migrations = a->nr_migrations;
 	rec->nr_starvations = a->nr_starvations;
+	rec->max_starve_ns = a->max_starve_ns;
+	rec->max_starve_start_ns = a->max_starve_start;
+	rec->max_starve_cpu = a->max_starve_cpu;
 	rec->wake_wait_ns = a->wake_wait_ns;
 	rec->nr_wake_waits = a->nr_wake_waits;
 	for (i = 0; i < KTSTR_HIST_BUCKETS; i++)
 		rec->hist[i] = a->hist[i];
+	if (a->flags & KTSTR_TASK_STARVING) {
+		open = ktstr_acct_cur_wait(a, now);
+		if (open > rec->max_starve_ns) {
+			rec->max_starve_ns = open;
+			rec->max_starve_start_ns = a->wait_start;
+			rec->max_starve_cpu = a->wait_cpu;
+		}
+	}
 }
 
 /**

@@ -17,6 +17,8 @@
  * so run and wait agree with /proc/<pid>/schedstat by construction; the
  * probe's own monotonic clock only stamps events and drives the watchdog.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/tracepoint.h>
 #include <linux/sched/task.h>
 #include <linux/build_bug.h>
@@ -32,22 +34,21 @@
 				struct task_struct *next
 #endif
 
-static inline void hit(enum ktstr_hit h)
-{
-	this_cpu_inc(ktstr_cpu_pcpu->hits[h]);
-}
-
 static void ktstr_cpu_busy(struct ktstr_cpu *c, struct task_struct *prev,
 			   struct task_struct *next, u64 *now)
 {
 	bool prev_idle = is_idle_task(prev), next_idle = is_idle_task(next);
 
 	if (prev_idle == next_idle) {
-		if (c->busy < 0)
+		if (unlikely(c->busy < 0)) {
+			write_seqcount_begin(&c->seq);
 			c->busy = !prev_idle;
+			write_seqcount_end(&c->seq);
+		}
 		return;
 	}
 	*now = ktstr_now();
+	write_seqcount_begin(&c->seq);
 	if (next_idle) {
 		if (c->busy)
 			c->busy_ns += *now - c->busy_since;
@@ -56,11 +57,13 @@ static void ktstr_cpu_busy(struct ktstr_cpu *c, struct task_struct *prev,
 		c->busy = 1;
 		c->busy_since = *now;
 	}
+	write_seqcount_end(&c->seq);
 }
 
 static void ktstr_switch_out(struct ktstr_task *t, struct task_struct *p, bool runnable,
-			     int cpu, u64 now, struct ktstr_cpu *c)
+			     int cpu, u64 now)
 {
+	struct ktstr_sess_cpu *sc = this_cpu_ptr(t->sess->pcpu);
 	u64 sum, delta = 0;
 	bool voluntary;
 
@@ -79,14 +82,15 @@ static void ktstr_switch_out(struct ktstr_task *t, struct task_struct *p, bool r
 	voluntary = p->nvcsw != t->nvcsw_seen;
 	t->nvcsw_seen = p->nvcsw;
 	ktstr_acct_switch_out(&t->acct, now, delta, voluntary, runnable, cpu);
-	c->tracked_run_ns += delta;
+	ktstr_mark_runnable(t);
+	sc->tracked_run_ns += delta;
 out:
 	raw_spin_unlock(&t->lock);
 }
 
-static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu, u64 now,
-			    struct ktstr_cpu *c)
+static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu, u64 now)
 {
+	struct ktstr_sess_cpu *sc = this_cpu_ptr(t->sess->pcpu);
 	u64 wait;
 
 	raw_spin_lock(&t->lock);
@@ -100,13 +104,15 @@ static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu
 	wait = ktstr_acct_cur_wait(&t->acct, now);
 #endif
 	t->sum_exec_mark = READ_ONCE(p->se.sum_exec_runtime);
-	if (cpu < KTSTR_MAX_CPUS && !__test_and_set_bit(cpu, t->cpus))
+	if (cpu >= KTSTR_MAX_CPUS)
+		t->acct.flags |= KTSTR_TASK_CPUS_TRUNCATED;
+	else if (!__test_and_set_bit(cpu, t->cpus))
 		t->nr_cpus++;
-	if (wait > c->max_wait_ns) {
-		c->max_wait_ns = wait;
-		c->max_wait_pid = t->pid;
+	if (wait > sc->max_wait_ns) {
+		sc->max_wait_ns = wait;
+		sc->max_wait_pid = t->pid;
 	}
-	if (ktstr_acct_late_starving(&t->acct, wait, READ_ONCE(ktstr_sess.starve_threshold_ns)))
+	if (ktstr_acct_late_starving(&t->acct, wait, READ_ONCE(t->sess->starve_threshold_ns)))
 		ktstr_event_push(KTSTR_EV_STARVE_BEGIN, t, t->acct.wait_cpu, now, wait,
 				 t->acct.wait_start);
 	if (ktstr_acct_switch_in(&t->acct, now, wait, cpu))
@@ -115,46 +121,83 @@ out:
 	raw_spin_unlock(&t->lock);
 }
 
+/* Does session @s track @p (whose records hang on @head)? */
+static bool ktstr_session_has(struct hlist_head *head, struct task_struct *p,
+			      struct ktstr_session *s)
+{
+	struct ktstr_task *t;
+
+	hlist_for_each_entry_rcu(t, head, hnode)
+		if (READ_ONCE(t->task) == p && t->sess == s)
+			return true;
+	return false;
+}
+
 static void ktstr_probe_switch(void *data, KTSTR_SWITCH_PROTO)
 {
 	struct ktstr_cpu *c = this_cpu_ptr(ktstr_cpu_pcpu);
 	int cpu = smp_processor_id();
-	struct ktstr_task *tp, *tn;
+	struct hlist_head *hp, *hn;
+	struct ktstr_task *t;
 	bool runnable;
 	u64 now = 0;
 
 	c->nr_switches++;
 	ktstr_cpu_busy(c, prev, next, &now);
-	tp = ktstr_table_find(prev);
-	tn = ktstr_table_find(next);
-	if (likely(!tp && !tn))
+	hp = ktstr_table_head(prev);
+	hn = ktstr_table_head(next);
+	if (likely(!hp && !hn))
 		return;
 	if (!now)
 		now = ktstr_now();
-	hit(KTSTR_HIT_SWITCH);
-#ifdef KTSTR_SWITCH_HAS_PREV_STATE
-	runnable = preempt || prev_state == TASK_RUNNING;
-#else
+	/*
+	 * Not prev_state: kernels before the try_to_block_task() fix pass a
+	 * stale value when a signal kept the task runnable; __state is what
+	 * __schedule() left.
+	 */
 	runnable = preempt || task_is_running(prev);
-#endif
-	if (tp)
-		ktstr_switch_out(tp, prev, runnable, cpu, now, c);
-	if (tn)
-		ktstr_switch_in(tn, next, cpu, now, c);
+	if (hp) {
+		hlist_for_each_entry_rcu(t, hp, hnode) {
+			if (READ_ONCE(t->task) != prev)
+				continue;
+			ktstr_hit(t->sess, KTSTR_HIT_SWITCH);
+			ktstr_switch_out(t, prev, runnable, cpu, now);
+		}
+	}
+	if (hn) {
+		hlist_for_each_entry_rcu(t, hn, hnode) {
+			if (READ_ONCE(t->task) != next)
+				continue;
+			/* One hit per switch and session, as the stats say. */
+			if (!hp || !ktstr_session_has(hp, prev, t->sess))
+				ktstr_hit(t->sess, KTSTR_HIT_SWITCH);
+			ktstr_switch_in(t, next, cpu, now);
+		}
+	}
 }
 
 static void ktstr_wakeup_common(struct task_struct *p, enum ktstr_hit h)
 {
-	struct ktstr_task *t = ktstr_table_find(p);
+	struct hlist_head *head = ktstr_table_head(p);
+	struct ktstr_task *t;
 	unsigned long flags;
+	u64 now = 0;
 
-	if (likely(!t))
+	if (likely(!head))
 		return;
-	hit(h);
-	raw_spin_lock_irqsave(&t->lock, flags);
-	if (t->task == p)
-		ktstr_acct_wakeup(&t->acct, ktstr_now(), task_cpu(p));
-	raw_spin_unlock_irqrestore(&t->lock, flags);
+	hlist_for_each_entry_rcu(t, head, hnode) {
+		if (READ_ONCE(t->task) != p)
+			continue;
+		ktstr_hit(t->sess, h);
+		if (!now)
+			now = ktstr_now();
+		raw_spin_lock_irqsave(&t->lock, flags);
+		if (t->task == p) {
+			ktstr_acct_wakeup(&t->acct, now, task_cpu(p));
+			ktstr_mark_runnable(t);
+		}
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+	}
 }
 
 static void ktstr_probe_wakeup(void *data, struct task_struct *p)
@@ -169,27 +212,43 @@ static void ktstr_probe_wakeup_new(void *data, struct task_struct *p)
 
 static void ktstr_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
 {
-	struct ktstr_task *t = ktstr_table_find(p);
+	struct hlist_head *head = ktstr_table_head(p);
+	struct ktstr_task *t;
 	unsigned long flags;
 
-	if (likely(!t))
+	if (likely(!head))
 		return;
-	hit(KTSTR_HIT_MIGRATE);
-	raw_spin_lock_irqsave(&t->lock, flags);
-	if (t->task == p)
-		ktstr_acct_migrate(&t->acct, task_cpu(p), dest_cpu);
-	raw_spin_unlock_irqrestore(&t->lock, flags);
+	hlist_for_each_entry_rcu(t, head, hnode) {
+		if (READ_ONCE(t->task) != p)
+			continue;
+		ktstr_hit(t->sess, KTSTR_HIT_MIGRATE);
+		raw_spin_lock_irqsave(&t->lock, flags);
+		if (t->task == p)
+			ktstr_acct_migrate(&t->acct, task_cpu(p), dest_cpu);
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+	}
 }
 
+/*
+ * The child goes to every session that tracks its parent with "follow",
+ * then to every session whose rule (every task, a cgroup) takes it.
+ */
 static void ktstr_probe_fork(void *data, struct task_struct *parent, struct task_struct *child)
 {
-	struct ktstr_task *t = ktstr_table_find(parent);
-	bool follow = t && READ_ONCE(t->follow);
+	struct hlist_head *head = ktstr_table_head(parent);
+	struct ktstr_task *t;
 
-	if (!follow && !ktstr_should_track_child(parent, child))
-		return;
-	hit(KTSTR_HIT_FORK);
-	ktstr_table_insert(child, follow, true);
+	if (head) {
+		hlist_for_each_entry_rcu(t, head, hnode) {
+			if (READ_ONCE(t->task) != parent)
+				continue;
+			if (!READ_ONCE(t->follow))
+				continue;
+			ktstr_hit(t->sess, KTSTR_HIT_FORK);
+			ktstr_table_insert(t->sess, child, true, true);
+		}
+	}
+	ktstr_sessions_fork(child);
 }
 
 #ifdef KTSTR_EXIT_HAS_GROUP_DEAD
@@ -200,26 +259,41 @@ static void ktstr_probe_fork(void *data, struct task_struct *parent, struct task
 
 static void ktstr_probe_exit(void *data, KTSTR_EXIT_PROTO)
 {
-	struct ktstr_task *t = ktstr_table_find(p);
+	struct hlist_head *head = ktstr_table_head(p);
+	struct ktstr_task *t;
 	unsigned long flags;
 
-	if (likely(!t))
+	if (likely(!head))
 		return;
-	hit(KTSTR_HIT_EXIT);
-	raw_spin_lock_irqsave(&t->lock, flags);
-	if (t->task == p) {
-		ktstr_acct_exit(&t->acct, ktstr_now(), p->exit_code);
-		ktstr_task_sync(t, p);
+	hlist_for_each_entry_rcu(t, head, hnode) {
+		if (READ_ONCE(t->task) != p)
+			continue;
+		ktstr_hit(t->sess, KTSTR_HIT_EXIT);
+		raw_spin_lock_irqsave(&t->lock, flags);
+		if (t->task == p) {
+			ktstr_acct_exit(&t->acct, ktstr_now(), p->exit_code);
+			ktstr_task_sync(t, p);
+		}
+		raw_spin_unlock_irqrestore(&t->lock, flags);
 	}
-	raw_spin_unlock_irqrestore(&t->lock, flags);
 }
 
 static void ktstr_probe_free(void *data, struct task_struct *p)
 {
-	if (likely(!ktstr_table_find(p)))
+	struct hlist_head *head = ktstr_table_head(p);
+	struct ktstr_task *t;
+	bool any = false;
+
+	if (likely(!head))
 		return;
-	hit(KTSTR_HIT_FREE);
-	ktstr_table_retire(p, KTSTR_TASK_FREED);
+	hlist_for_each_entry_rcu(t, head, hnode) {
+		if (READ_ONCE(t->task) != p)
+			continue;
+		ktstr_hit(t->sess, KTSTR_HIT_FREE);
+		any = true;
+	}
+	if (any)
+		ktstr_table_retire(NULL, p, KTSTR_TASK_FREED);
 }
 
 /*
@@ -229,20 +303,7 @@ static void ktstr_probe_free(void *data, struct task_struct *p)
 static void ktstr_probe_attach(void *data, struct cgroup *dst, const char *path,
 			       struct task_struct *task, bool threadgroup)
 {
-	struct cgroup *root = READ_ONCE(ktstr_sess.cgrp);
-	struct task_struct *t;
-
-	if (!root || !cgroup_is_descendant(dst, root))
-		return;
-	hit(KTSTR_HIT_ATTACH);
-	if (!threadgroup) {
-		ktstr_table_insert(task, false, false);
-		return;
-	}
-	rcu_read_lock();
-	for_each_thread(task, t)
-		ktstr_table_insert(t, false, false);
-	rcu_read_unlock();
+	ktstr_sessions_attach(dst, task, threadgroup);
 }
 
 static_assert(sizeof(register_trace_sched_switch(ktstr_probe_switch, NULL)) == sizeof(int));
@@ -302,7 +363,7 @@ int ktstr_probes_lookup(void)
 	for (i = 0; i < ARRAY_SIZE(ktstr_tps); i++) {
 		if (ktstr_tps[i].tp || ktstr_tps[i].optional)
 			continue;
-		pr_err("ktstr: tracepoint %s not found\n", ktstr_tps[i].name);
+		pr_err("tracepoint %s not found\n", ktstr_tps[i].name);
 		return -ENOENT;
 	}
 	return 0;
@@ -347,7 +408,7 @@ int ktstr_probes_attach(void)
 			continue;
 		ret = tracepoint_probe_register(ktstr_tps[i].tp, ktstr_tps[i].probe, NULL);
 		if (ret) {
-			pr_err("ktstr: cannot attach to %s: %d\n", ktstr_tps[i].name, ret);
+			pr_err("cannot attach to %s: %d\n", ktstr_tps[i].name, ret);
 			ktstr_probes_detach();
 			return ret;
 		}

@@ -3,6 +3,7 @@
  * Category "advanced": load imbalance between cgroups, with and without
  * cpusets, changing while the workers run.
  */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 #define HALF	KTSTR_HOLD_FRAC_INIT(0.5)
@@ -312,5 +313,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_advanced = {
-	"advanced", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"advanced", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

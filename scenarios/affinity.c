@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Category "affinity": worker CPU affinity within and across cgroups. */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 #define QUARTER	KTSTR_HOLD_FRAC_INIT(0.25)
@@ -69,5 +70,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_affinity = {
-	"affinity", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"affinity", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

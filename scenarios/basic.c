@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Category "basic": steady cgroups with and without LLC-aligned cpusets. */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 static const struct ktstr_scenario scenarios[] = {
@@ -26,5 +27,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_basic = {
-	"basic", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"basic", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

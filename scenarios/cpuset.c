@@ -3,6 +3,7 @@
  * Category "cpuset": cpusets that overlap, appear, disappear, shrink, grow
  * and swap while the workers run (ops and steps, ops.h).
  */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 #define HALF	KTSTR_HOLD_FRAC_INIT(0.5)
@@ -109,5 +110,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_cpuset = {
-	"cpuset", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"cpuset", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

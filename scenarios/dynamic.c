@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Category "dynamic": cgroups created and removed while workers run. */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 #define HALF	KTSTR_HOLD_FRAC_INIT(0.5)
@@ -61,5 +62,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_dynamic = {
-	"dynamic", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"dynamic", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Category "interaction": cpusets, imbalance and cgroup changes combined. */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 #define HALF	KTSTR_HOLD_FRAC_INIT(0.5)
@@ -145,5 +146,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_interaction = {
-	"interaction", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"interaction", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

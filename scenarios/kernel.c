@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <ktstr/util.h>
 #include <ktstr/dev.h>
 #include <ktstr/scenario.h>
 
@@ -122,5 +123,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_kernel = {
-	"kernel", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"kernel", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Category "nested": workers in cgroups two levels below the run's parent. */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 #define HALF	KTSTR_HOLD_FRAC_INIT(0.5)
@@ -74,5 +75,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_nested = {
-	"nested", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"nested", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Category "performance": cache-heavy and wake-heavy work under imbalance. */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 static const struct ktstr_scenario scenarios[] = {
@@ -47,5 +48,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_performance = {
-	"performance", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"performance", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

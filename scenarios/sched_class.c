@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Category "sched_class": scheduling policies side by side with normal work. */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 /*
@@ -75,5 +76,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_sched_class = {
-	"sched_class", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"sched_class", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Category "stall": load that a broken scheduler would stall on. */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 static const struct ktstr_cgroup_def two[] = { { .name = "cg_0" }, { .name = "cg_1" } };
@@ -37,5 +38,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_stall = {
-	"stall", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"stall", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

@@ -4,6 +4,7 @@
  * contention, many cgroups, churn of forks, nice values, affinities and
  * policies, page faults and mutex contention.
  */
+#include <ktstr/util.h>
 #include <ktstr/scenario.h>
 
 #define QUARTER	KTSTR_HOLD_FRAC_INIT(0.25)
@@ -205,5 +206,5 @@ static const struct ktstr_scenario scenarios[] = {
 };
 
 const struct ktstr_scn_table ktstr_scn_stress = {
-	"stress", scenarios, sizeof(scenarios) / sizeof(scenarios[0])
+	"stress", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

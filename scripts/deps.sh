@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what ktstr needs on a Debian machine, idempotently:
-#  1. the Debian packages for building and testing (apt-get, only if missing);
+#  1. the Debian packages for building and testing (apt-get, only if missing;
+#     flex, bison, bc, libelf-dev, libssl-dev and pahole from dwarves are
+#     what `ktstr kernel build` needs to build a kernel);
 #  2. the test kernel: Debian's 6.12 image and headers, fetched with
 #     `apt-get download` and unpacked with `dpkg -x` into $KTSTR_CACHE, never
 #     installed on the host. The exact version is resolved from the
@@ -21,11 +23,14 @@ KERNEL_META=${KTSTR_KERNEL_META:-linux-headers-6.12-amd64}
 
 PACKAGES="make gcc gcc-12 pkg-config qemu-system-x86 busybox-static cpio kmod
 dkms libelf1 dwarves libhwloc-dev libnl-genl-3-dev libbpf-dev libcmocka-dev
-libjansson-dev clang llvm bpftool libbpf-tools debootstrap"
+libjansson-dev clang llvm bpftool libbpf-tools debootstrap
+flex bison bc libelf-dev libssl-dev xz-utils"
 
 # --test: also what only the tests use (headless Chromium renders the HTML
-# report, jq reads the JSON the tests check, xmllint checks JUnit XML).
-TEST_PACKAGES="chromium jq libxml2-utils"
+# report, jq reads the JSON the tests check, xmllint checks JUnit XML; the
+# Debian packaging tools build and check debian/ in
+# tests/host/debian_packages.sh).
+TEST_PACKAGES="chromium jq libxml2-utils build-essential fakeroot debhelper dh-dkms lintian"
 if [ "${1:-}" = --test ]; then
 	PACKAGES="$PACKAGES $TEST_PACKAGES"
 fi

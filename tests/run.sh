@@ -18,7 +18,14 @@
 # 3 cores (ktstr run --topologies 2n2l3c1t, which is ktstr gauntlet). The
 # sched_ext part also runs a gauntlet under the fixture scheduler.
 #
-# Usage: tests/run.sh [unit|host|guest|bench|sched_ext|gauntlet]...   (default: all six)
+# The kbuild part builds a kernel from Debian's linux-source-6.12 with
+# `ktstr kernel build` (the first time: download and a full build, tens of
+# minutes on 2 cores; cached after) and runs the module's accuracy tests in
+# it (IRQ and paravirt time accounting on). Not in the default set: ask
+# for it by name.
+#
+# Usage: tests/run.sh [unit|host|guest|bench|sched_ext|gauntlet|kbuild]...
+#        (default: all but kbuild)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -130,6 +137,91 @@ run_sched_ext() {
 	else
 		echo "not ok - sched_ext gauntlet: $n of 3 rows passed under ktstr_fixture" |
 			tee -a "$log"
+	fi
+}
+
+# A kernel of our own: `ktstr kernel build` from Debian's linux-source-6.12
+# with kernels/base.config and kernels/irqtime.config (IRQ and paravirt time
+# accounting), as kernels/irqtime; the first run downloads the source and
+# builds (tens of minutes on 2 cores), later runs are incremental (about a
+# minute when nothing changed). Then one boot of it: tests/guest/kbuild.sh
+# (what the base config promises) and the module's accuracy tests; and one
+# with the fixture scheduler: tests/guest/sched_ext.sh.
+# kmod_starve is not run here yet: on this kernel its "END reports the
+# whole wait" check fails (END carried 0.1 ms for a wait of over 500 ms),
+# the module's per-wait clock bug with IRQ time accounting (issue 9, 3);
+# add it once the module takes both ends of a wait on one clock.
+run_kbuild() {
+	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
+	k="$cache/kernels/irqtime"
+	echo "# kbuild: build/ktstr kernel build --source linux-source-6.12 --config-fragment kernels/irqtime.config --name irqtime"
+	start=$(date +%s)
+	if ! build/ktstr kernel build --source linux-source-6.12 \
+		--config-fragment kernels/irqtime.config --name irqtime >"$out/kbuild.log" 2>&1; then
+		sed 's/^/# /' "$out/kbuild.log" | tail -n 20
+		echo "not ok - kbuild: ktstr kernel build failed: $(tail -n 1 "$out/kbuild.log")" |
+			tee -a "$log"
+		return
+	fi
+	grep -E '^kernel-build: (built|configuring|ktstr.ko)' "$out/kbuild.log" | sed 's/^/# /'
+	echo "ok - kbuild: kernel irqtime built or up to date ($(($(date +%s) - start)) s)" |
+		tee -a "$log"
+	missing=
+	for o in IRQ_TIME_ACCOUNTING PARAVIRT_TIME_ACCOUNTING SCHED_CLASS_EXT DEBUG_INFO_BTF; do
+		grep -qx "CONFIG_$o=y" "$k/config" || missing="$missing $o"
+	done
+	if [ -z "$missing" ]; then
+		echo "ok - kbuild: irqtime's config has IRQ and paravirt time accounting, sched_ext, BTF" |
+			tee -a "$log"
+	else
+		echo "not ok - kbuild: irqtime's config lacks$missing" | tee -a "$log"
+	fi
+	if build/ktstr kernel list --json | tr -d ' \n' |
+		grep -q '"names":\["irqtime"\],[^}]*"module_built":true,[^}]*"built":true'; then
+		echo "ok - kbuild: ktstr kernel list shows irqtime with its ktstr.ko" | tee -a "$log"
+	else
+		echo "not ok - kbuild: irqtime not listed with a module by ktstr kernel list" |
+			tee -a "$log"
+	fi
+	echo "# kbuild: guest of irqtime: kbuild.sh kmod_accuracy"
+	build/ktstr vm --kernel irqtime --cpus 2 --memory 768 --timeout 900 \
+		--include tests/guest/run.sh --include tests/guest/kbuild.sh \
+		--include build/tests/guest/kmod_accuracy \
+		-- ./run.sh kbuild.sh kmod_accuracy >"$out/kbuild_guest.log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok) ' "$out/kbuild_guest.log" | sed 's/^\(\(not \)\{0,1\}ok - \)/\1irqtime: /' |
+		tee -a "$log"
+	grep -E '^# ' "$out/kbuild_guest.log"
+	# A guest that cannot power off (no ACPI) makes ktstr vm time out (124).
+	if grep -q 'timed out after' "$out/kbuild_guest.log"; then
+		echo "not ok - kbuild: the irqtime guest did not finish and power off (ktstr vm timed out)" |
+			tee -a "$log"
+		tail -n 30 "$out/kbuild_guest.log" | sed 's/^/#   /'
+	elif [ "$rc" != 0 ] && ! grep -q '^not ok' "$out/kbuild_guest.log"; then
+		echo "not ok - kbuild: ktstr vm --kernel irqtime exited $rc" | tee -a "$log"
+		tail -n 30 "$out/kbuild_guest.log" | sed 's/^/#   /'
+	else
+		echo "ok - kbuild: the irqtime guest powered off by itself (exit $rc)" | tee -a "$log"
+	fi
+
+	# sched_ext on it: the fixture scheduler (built by the kernel build
+	# when it could: root and the sched-ext build root) and the sched_ext
+	# part's in-guest suite.
+	if [ ! -x "$k/ktstr_fixture" ]; then
+		echo "ok - kbuild: sched_ext suite on irqtime # SKIP no $k/ktstr_fixture (needs root and 'ktstr kernel fetch sched-ext')" |
+			tee -a "$log"
+		return
+	fi
+	echo "# kbuild: guest of irqtime: sched_ext.sh with ktstr_fixture"
+	build/ktstr vm --kernel irqtime --cpus 2 --memory 768 --timeout 900 \
+		--include "$k/ktstr_fixture" --include tests/guest/sched_ext.sh \
+		-- ./sched_ext.sh >"$out/kbuild_scx.log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok) ' "$out/kbuild_scx.log" | sed 's/^\(\(not \)\{0,1\}ok - \)/\1irqtime: /' |
+		tee -a "$log"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$out/kbuild_scx.log"; then
+		echo "not ok - kbuild: sched_ext suite on irqtime: ktstr vm exited $rc" | tee -a "$log"
+		tail -n 30 "$out/kbuild_scx.log" | sed 's/^/#   /'
 	fi
 }
 
@@ -251,7 +343,8 @@ for w in $what; do
 	bench) run_bench ;;
 	sched_ext) run_sched_ext ;;
 	gauntlet) run_gauntlet ;;
-	*) echo "tests/run.sh: unknown part '$w' (unit, host, guest, bench, sched_ext, gauntlet)" >&2; exit 2 ;;
+	kbuild) run_kbuild ;;
+	*) echo "tests/run.sh: unknown part '$w' (unit, host, guest, bench, sched_ext, gauntlet, kbuild)" >&2; exit 2 ;;
 	esac
 done
 

@@ -89,6 +89,22 @@ static void test_fifo_hog_starves_victim(int fd)
 	sleep_ns(100 * MS);
 	hog = spawn_spinner(0, 1500 * MS, 10);
 
+	/* A read into a faulting buffer must leave the events queued. */
+	{
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct ktstr_stats s1, s2;
+		/* A user address with nothing mapped: the copy faults. */
+		void *volatile bad = (void *)16;
+
+		poll(&p, 1, 2000);
+		kt_ioctl(fd, KTSTR_IOC_STATS, &s1);
+		check(s1.events_queued >= 1 && read(fd, bad, sizeof(ev)) < 0 &&
+		      errno == EFAULT && kt_ioctl(fd, KTSTR_IOC_STATS, &s2) == 0 &&
+		      s2.events_queued >= s1.events_queued,
+		      "read() into a bad buffer is EFAULT and keeps the events queued",
+		      "queued %llu then %llu", (unsigned long long)s1.events_queued,
+		      (unsigned long long)s2.events_queued);
+	}
 	n = read_events(fd, ev, 16, 4000);
 	waitpid(hog, &st, 0);
 	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "hog ran as SCHED_FIFO", "status %#x", st);
@@ -120,8 +136,68 @@ static void test_fifo_hog_starves_victim(int fd)
 		check(t->max_wait_ns >= 500 * MS && t->max_wait_cpu == 0,
 		      "victim max wait is the starvation (on CPU 0)", "max %lu on cpu %d",
 		      (unsigned long)t->max_wait_ns, t->max_wait_cpu);
+		check(end && t->max_starve_ns == end->wait_ns && t->max_starve_cpu == 0 &&
+		      t->max_starve_start_ns == end->wait_start_ns,
+		      "victim record keeps the longest episode, as its END event says",
+		      "record %lu on cpu %d, END %lu", (unsigned long)t->max_starve_ns,
+		      t->max_starve_cpu, end ? (unsigned long)end->wait_ns : 0UL);
 	}
 	free(r);
+	waitpid(victim, NULL, 0);
+	if (old_rt[0])
+		write_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt);
+}
+
+/*
+ * Untracking a task in the middle of a starvation episode ends the episode
+ * for the session: a STARVE_END comes at once, not never.
+ */
+static void test_untrack_starving_sends_end(int fd)
+{
+	struct ktstr_event ev[16];
+	char old_rt[32] = "";
+	pid_t victim, hog;
+	bool begin = false, end = false;
+	uint64_t t_untrack = 0;
+	char seen[256] = "";
+	size_t len = 0;
+	int n;
+
+	read_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt, sizeof(old_rt));
+	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
+	victim = spawn_spinner(0, 2500 * MS, 0);
+	kt_track(fd, KTSTR_TRACK_PID, 0, victim, -1);
+	sleep_ns(100 * MS);
+	hog = spawn_spinner(0, 1500 * MS, 10);
+	/*
+	 * Untrack at the first event: 6.12's fair server runs the victim
+	 * for a moment each second, which would end the episode itself.
+	 */
+	n = read_events(fd, ev, 1, 1000);
+	for (int i = 0; i < n; i++) {
+		begin |= ev[i].pid == victim && ev[i].type == KTSTR_EV_STARVE_BEGIN;
+		len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0, " %d:%u", ev[i].pid,
+				ev[i].type);
+	}
+	if (begin) {
+		t_untrack = now_ns();
+		check(kt_ioctl(fd, KTSTR_IOC_UNTRACK, &(struct ktstr_track){
+				.size = sizeof(struct ktstr_track), .mode = KTSTR_TRACK_PID,
+				.pid = victim }) == 0, "untrack the starving victim", "%s",
+		      strerror(errno));
+		n = read_events(fd, ev, 16, 300);
+		len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0, " |");
+		for (int i = 0; i < n; i++) {
+			end |= ev[i].pid == victim && ev[i].type == KTSTR_EV_STARVE_END &&
+			       ev[i].wait_ns >= THRESHOLD && ev[i].time_ns >= t_untrack;
+			len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0,
+					" %d:%u:%llu", ev[i].pid, ev[i].type,
+					(unsigned long long)ev[i].wait_ns / MS);
+		}
+	}
+	check(begin && end, "untracking a starving task sends its STARVE_END at once",
+	      "victim %d, events (pid:type):%s", victim, seen);
+	waitpid(hog, NULL, 0);
 	waitpid(victim, NULL, 0);
 	if (old_rt[0])
 		write_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt);
@@ -153,6 +229,7 @@ int main(void)
 	test_read_semantics(fd);
 	test_fair_sharing_is_not_starvation(fd);
 	test_fifo_hog_starves_victim(fd);
+	test_untrack_starving_sends_end(fd);
 	close(fd);
 	return g_failed ? 1 : 0;
 }

@@ -50,11 +50,39 @@ static int workload(void)
 	return fclose(f) ? 3 : 0;
 }
 
-/* Run ktstr with args; returns its wait status. */
-static int run_ktstr(char *const argv[])
+/*
+ * A family for the overlap test: this process and two children spinning
+ * 400 ms each; the pids and the family's start and end go to @path.
+ */
+static int family(const char *path)
+{
+	uint64_t start = now_ns();
+	pid_t kids[2];
+	FILE *f;
+
+	for (int i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			return 3;
+		if (!kids[i]) {
+			spin_ns(400 * MS);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		waitpid(kids[i], NULL, 0);
+	f = fopen(path, "w");
+	if (!f)
+		return 3;
+	fprintf(f, "%d %d %d %llu %llu\n", getpid(), kids[0], kids[1],
+		(unsigned long long)start, (unsigned long long)now_ns());
+	return fclose(f) ? 3 : 0;
+}
+
+/* Start ktstr with args, output to /dev/null; returns its pid. */
+static pid_t spawn_ktstr(char *const argv[])
 {
 	pid_t pid = fork();
-	int st;
 
 	if (!pid) {
 		int null = open("/dev/null", O_WRONLY);
@@ -64,6 +92,15 @@ static int run_ktstr(char *const argv[])
 		execvp("ktstr", argv);
 		_exit(126);
 	}
+	return pid;
+}
+
+/* Run ktstr with args; returns its wait status. */
+static int run_ktstr(char *const argv[])
+{
+	pid_t pid = spawn_ktstr(argv);
+	int st;
+
 	waitpid(pid, &st, 0);
 	return st;
 }
@@ -154,6 +191,67 @@ static void test_json_matches_proc(void)
 	json_decref(root);
 }
 
+/*
+ * Two `ktstr stat` at once: each is its own session of the module and
+ * reports exactly its own family, nothing of the other.
+ */
+static void test_two_stats_overlap(void)
+{
+	char *a[] = { "ktstr", "stat", "--json", "/tmp/stat_a.json", "--", "./stat_cli",
+		      "family", "/tmp/stat_a.fam", NULL };
+	char *b[] = { "ktstr", "stat", "--json", "/tmp/stat_b.json", "--", "./stat_cli",
+		      "family", "/tmp/stat_b.fam", NULL };
+	const char *json[2] = { "/tmp/stat_a.json", "/tmp/stat_b.json" };
+	const char *fam[2] = { "/tmp/stat_a.fam", "/tmp/stat_b.fam" };
+	unsigned long long t0[2] = { 0 }, t1[2] = { 0 };
+	int pids[2][3] = { { 0 } }, st[2];
+	pid_t ka, kb;
+	char name[96];
+
+	ka = spawn_ktstr(a);
+	kb = spawn_ktstr(b);
+	waitpid(ka, &st[0], 0);
+	waitpid(kb, &st[1], 0);
+	check(WIFEXITED(st[0]) && WEXITSTATUS(st[0]) == 0 && WIFEXITED(st[1]) &&
+	      WEXITSTATUS(st[1]) == 0, "two ktstr stat at once both run",
+	      "status %#x and %#x", st[0], st[1]);
+	for (int i = 0; i < 2; i++) {
+		FILE *f = fopen(fam[i], "r");
+
+		if (!f || fscanf(f, "%d %d %d %llu %llu", &pids[i][0], &pids[i][1], &pids[i][2],
+				 &t0[i], &t1[i]) != 5) {
+			fail("two ktstr stat at once", "family %d wrote no pids", i);
+			if (f)
+				fclose(f);
+			return;
+		}
+		fclose(f);
+	}
+	check(t0[0] < t1[1] && t0[1] < t1[0], "the two families ran at the same time",
+	      "%llu..%llu and %llu..%llu", t0[0], t1[0], t0[1], t1[1]);
+	for (int i = 0; i < 2; i++) {
+		json_error_t err;
+		json_t *root = json_load_file(json[i], 0, &err), *tasks, *t;
+		int own = 0, foreign = 0;
+		size_t k;
+
+		tasks = root ? json_object_get(root, "tasks") : NULL;
+		json_array_foreach(tasks, k, t) {
+			int pid = (int)json_integer_value(json_object_get(t, "pid"));
+
+			if (pid == pids[i][0] || pid == pids[i][1] || pid == pids[i][2])
+				own++;
+			else
+				foreign++;
+		}
+		snprintf(name, sizeof(name), "ktstr stat %c reports exactly its own 3 tasks",
+			 'A' + i);
+		check(root && own == 3 && foreign == 0, name, "%d own, %d other tasks", own,
+		      foreign);
+		json_decref(root);
+	}
+}
+
 static void test_exit_statuses(void)
 {
 	char *fails[] = { "ktstr", "stat", "--", "sh", "-c", "exit 5", NULL };
@@ -180,8 +278,11 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "work"))
 		return workload();
+	if (argc > 2 && !strcmp(argv[1], "family"))
+		return family(argv[2]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_json_matches_proc();
+	test_two_stats_overlap();
 	test_exit_statuses();
 	return g_failed ? 1 : 0;
 }

@@ -32,13 +32,15 @@ if ! make -s install DESTDIR="$d/root" PREFIX="$prefix" >"$d/make.log" 2>&1; the
 fi
 why=""
 for f in bin/ktstr libexec/ktstr/kernel-fetch.sh libexec/ktstr/deps.sh \
-	 libexec/ktstr/lib/buildroot.sh share/man/man1/ktstr.1 \
+	 libexec/ktstr/lib/buildroot.sh libexec/ktstr/lib/cache.sh share/man/man1/ktstr.1 \
 	 share/bash-completion/completions/ktstr lib/libktstr.a lib/pkgconfig/libktstr.pc \
+	 lib/libktstr.so "lib/libktstr.so.$(sed -n 's/^SOVERSION := *//p' Makefile)" "lib/libktstr.so.$(make -s version)" \
+	 "src/ktstr-$(make -s version)/dkms.conf" "src/ktstr-$(make -s version)/kmod/main.c" \
 	 include/ktstr/vm.h; do
 	[ -e "$root/$f" ] || why="$why $f"
 done
 [ -x "$k" ] && [ -x "$root/libexec/ktstr/kernel-fetch.sh" ] || why="$why (not executable)"
-check "make install lays out bin/, libexec/ktstr/, share/man, share/bash-completion, lib/, include/" \
+check "make install lays out bin/, libexec/ktstr/, share/man, share/bash-completion, lib/, include/, src/" \
 	"${why:+missing:$why}"
 
 ver=$(sed -n 's/^VERSION :*= *//p' Makefile)

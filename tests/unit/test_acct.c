@@ -227,6 +227,44 @@ static void test_wait_from_sched_info_telescopes(void **state)
 	assert_int_equal(mark, 5000);
 }
 
+/* The record keeps each starvation episode's count and the longest one. */
+static void test_starve_longest_in_record(void **state)
+{
+	struct ktstr_acct a = {0};
+	struct ktstr_task_rec rec;
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	/* Episode 1: 1500 ns of wait on cpu 1, threshold 1000. */
+	ktstr_acct_wakeup(&a, 100, 1);
+	assert_true(ktstr_acct_check_starving(&a, 1200, 1000));
+	assert_true(ktstr_acct_switch_in(&a, 1600, 1500, 1));
+	assert_int_equal(a.max_starve_ns, 1500);
+	assert_int_equal(a.max_starve_start, 100);
+	assert_int_equal(a.max_starve_cpu, 1);
+	/* Episode 2, shorter: the longest stays. */
+	ktstr_acct_switch_out(&a, 2000, 400, false, true, 1);
+	assert_true(ktstr_acct_late_starving(&a, 1100, 1000));
+	assert_true(ktstr_acct_switch_in(&a, 3100, 1100, 1));
+	assert_int_equal(a.max_starve_ns, 1500);
+	assert_int_equal(a.nr_starvations, 2);
+	/* Episode 3 still open at the snapshot and longer: it is reported. */
+	ktstr_acct_switch_out(&a, 4000, 900, false, true, 0);
+	assert_true(ktstr_acct_check_starving(&a, 5100, 1000));
+	memset(&rec, 0, sizeof(rec));
+	ktstr_acct_to_rec(&a, &rec, 6000);
+	assert_int_equal(rec.nr_starvations, 3);
+	assert_int_equal(rec.max_starve_ns, 2000);
+	assert_int_equal(rec.max_starve_start_ns, 4000);
+	assert_int_equal(rec.max_starve_cpu, 0);
+	/* A wait that never crossed the threshold is no episode. */
+	ktstr_acct_switch_in(&a, 6100, 2100, 0);
+	ktstr_acct_switch_out(&a, 7000, 100, false, true, 0);
+	ktstr_acct_switch_in(&a, 7500, 500, 0);
+	assert_int_equal(a.max_starve_ns, 2100);
+	assert_int_equal(a.nr_starvations, 3);
+}
+
 static void test_acct_to_rec_copies_every_counter(void **state)
 {
 	struct ktstr_acct a = {0};
@@ -239,8 +277,10 @@ static void test_acct_to_rec_copies_every_counter(void **state)
 	ktstr_acct_switch_in(&a, 3000, 2990, 1);
 	ktstr_acct_migrate(&a, 1, 0);
 	ktstr_acct_switch_out(&a, 9000, 6000, false, true, 0);
-	ktstr_acct_to_rec(&a, &rec);
+	ktstr_acct_to_rec(&a, &rec, 9000);
 	assert_int_equal(rec.state, KTSTR_STATE_RUNNABLE);
+	assert_int_equal(rec.max_starve_ns, 0);
+	assert_int_equal(rec.max_starve_cpu, -1);
 	assert_int_equal(rec.first_seen_ns, 5);
 	assert_int_equal(rec.last_seen_ns, 9000);
 	assert_int_equal(rec.run_ns, 6000);
@@ -264,14 +304,24 @@ static void test_acct_to_rec_copies_every_counter(void **state)
 static void test_abi_layout(void **state)
 {
 	(void)state;
-	assert_int_equal(sizeof(struct ktstr_version), 40);
-	assert_int_equal(sizeof(struct ktstr_config), 24);
+	assert_int_equal(sizeof(struct ktstr_version), 48);
+	assert_int_equal(sizeof(struct ktstr_config), 32);
 	assert_int_equal(sizeof(struct ktstr_track), 24);
-	assert_int_equal(sizeof(struct ktstr_snapshot), 40);
+	assert_int_equal(sizeof(struct ktstr_snapshot), 48);
 	assert_int_equal(sizeof(struct ktstr_event), 88);
 	assert_int_equal(sizeof(struct ktstr_cpu_rec), 88);
-	assert_int_equal(sizeof(struct ktstr_stats), 176);
+	assert_int_equal(sizeof(struct ktstr_stats), 192);
 	assert_int_equal(sizeof(struct ktstr_task_rec), 552);
+	assert_int_equal(sizeof(struct ktstr_api), 32);
+	/* ABI 1.1 only appended: the first published prefixes are unchanged. */
+	assert_int_equal(offsetof(struct ktstr_version, size), KTSTR_VERSION_SIZE_VER0);
+	assert_int_equal(offsetof(struct ktstr_config, capacity), KTSTR_CONFIG_SIZE_VER0);
+	assert_int_equal(offsetof(struct ktstr_snapshot, rec_size), KTSTR_SNAPSHOT_SIZE_VER0);
+	assert_int_equal(offsetof(struct ktstr_stats, size), KTSTR_STATS_SIZE_VER0);
+	assert_int_equal(sizeof(struct ktstr_task_rec), KTSTR_TASK_REC_SIZE_VER0);
+	assert_int_equal(sizeof(struct ktstr_cpu_rec), KTSTR_CPU_REC_SIZE_VER0);
+	assert_int_equal(sizeof(struct ktstr_event), KTSTR_EVENT_SIZE_VER0);
+	assert_int_equal(offsetof(struct ktstr_task_rec, max_starve_ns), 232);
 	assert_int_equal(offsetof(struct ktstr_task_rec, comm), 32);
 	assert_int_equal(offsetof(struct ktstr_task_rec, cgroup_id), 48);
 	assert_int_equal(offsetof(struct ktstr_task_rec, hist), 296);
@@ -297,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_exit_then_switch_out_is_dead),
 		cmocka_unit_test(test_wait_from_sched_info_telescopes),
 		cmocka_unit_test(test_acct_to_rec_copies_every_counter),
+		cmocka_unit_test(test_starve_longest_in_record),
 		cmocka_unit_test(test_abi_layout),
 	};
 

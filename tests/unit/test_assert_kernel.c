@@ -362,6 +362,39 @@ static void test_starvation_events(void **state)
 	assert_int_equal(ktstr_assert_events(&a, NULL, 1, NULL, NULL, &res), -EINVAL);
 }
 
+/* The starvation verdict from the records alone: no event needed. */
+static void test_starvation_records(void **state)
+{
+	struct ktstr_assert_result res;
+	struct ktstr_task_rec k[2];
+	struct ktstr_assert a;
+
+	(void)state;
+	ktstr_assert_result_init(&res);
+	kcfg(&a);
+	krec(&k[0], 500, "victim");
+	krec(&k[1], 501, "fine");
+	k[0].nr_starvations = 2;
+	k[0].max_starve_ns = 1500 * MS;
+	k[0].max_starve_cpu = 1;
+	k[1].max_starve_cpu = -1;
+	/* Not asked for: counted only. */
+	assert_int_equal(run(&a, k, 2, NULL, &res), KTSTR_VERDICT_PASS);
+	assert_int_equal(res.cgroups[0].starvations, 2);
+	KTSTR_ASSERT_SET(&a, fail_on_starvation, true);
+	assert_int_equal(run(&a, k, 2, NULL, &res), KTSTR_VERDICT_FAIL);
+	assert_int_equal(res.nr_details, 1);
+	assert_int_equal(res.details[0].kind, KTSTR_DETAIL_STARVATION);
+	assert_int_equal(res.details[0].pid, 500);
+	assert_int_equal(res.details[0].cpu, 1);
+	assert_int_equal(res.details[0].duration_ns, 1500 * MS);
+	assert_string_equal(res.details[0].message,
+		"victim[500] starved on cpu1 in cgroup kcg: runnable 1500.0ms without running (2 episodes)");
+	k[0].nr_starvations = 0;
+	assert_int_equal(run(&a, k, 2, NULL, &res), KTSTR_VERDICT_PASS);
+	ktstr_assert_result_free(&res);
+}
+
 static void test_kernel_stats_merge(void **state)
 {
 	struct ktstr_assert_result x, y;
@@ -405,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_no_kernel_data),
 		cmocka_unit_test(test_report_fallback),
 		cmocka_unit_test(test_starvation_events),
+		cmocka_unit_test(test_starvation_records),
 		cmocka_unit_test(test_kernel_stats_merge),
 	};
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for `ktstr compare` (user/lib/compare.c): pairing, polarity,
+ * Unit tests for `ktstr compare` (user/lib/results/compare.c): pairing, polarity,
  * the dual gate, verdict changes, missing metrics, unpaired scenarios,
  * kernel source mismatch, exit codes, gate parsing, input checks, output.
  * Every run is built here with json_pack.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of the device client (user/lib/ktstr_dev.c).
+ * Host unit tests of the device client (user/lib/collect/ktstr_dev.c).
  *
  * No module is needed: this file defines ioctl(), which the linker picks
  * over libc's for libktstr.a. While `fake.on` is set, ioctls on the fake
@@ -40,6 +40,9 @@ static struct {
 	struct ktstr_config last_config;
 	struct ktstr_track last_track;
 	unsigned long last_req;
+	bool no_api;		/* a module without KTSTR_IOC_API (ABI 1.0) */
+	uint64_t features;	/* what the fake module has */
+	struct ktstr_api last_api;
 } fake;
 
 static void fake_reset(void)
@@ -53,6 +56,7 @@ static void fake_reset(void)
 	fake.ver.nr_cpu_ids = 4;
 	fake.ver.capacity = 4096;
 	fake.ver.max_cpus = KTSTR_MAX_CPUS;
+	fake.features = KTSTR_FEAT_ALL;
 	fake.on = true;
 }
 
@@ -114,6 +118,24 @@ int ioctl(int fd, unsigned long req, ...)
 		return 0;
 	case KTSTR_IOC_RESET:
 		return 0;
+	case KTSTR_IOC_API: {
+		struct ktstr_api *a = arg;
+		bool bad;
+
+		if (fake.no_api) {
+			errno = ENOTTY;
+			return -1;
+		}
+		fake.last_api = *a;
+		bad = a->api != KTSTR_ABI_MAJOR || (a->features & ~fake.features);
+		a->api = KTSTR_ABI_MAJOR;
+		a->features = fake.features;
+		if (bad) {
+			errno = EINVAL;
+			return -1;
+		}
+		return 0;
+	}
 	case KTSTR_IOC_STATS: {
 		struct ktstr_stats *st = arg;
 
@@ -123,7 +145,15 @@ int ioctl(int fd, unsigned long req, ...)
 		return 0;
 	}
 	case KTSTR_IOC_SNAPSHOT_TASKS: {
-		int r = fake_snapshot(arg, fake.nr_tasks, sizeof(struct ktstr_task_rec), true);
+		struct ktstr_snapshot *sn = arg;
+		int r;
+
+		/* The client states its record size; records go at that stride. */
+		if (sn->buf && sn->rec_size != sizeof(struct ktstr_task_rec)) {
+			errno = EINVAL;
+			return -1;
+		}
+		r = fake_snapshot(arg, fake.nr_tasks, sizeof(struct ktstr_task_rec), true);
 
 		/* Records appear between calls, as they do under a live module. */
 		if (fake.task_calls++ < fake.grow_calls) {
@@ -372,10 +402,25 @@ static void test_open_abi_mismatch(void **state)
 	assert_int_equal(ktstr_dev_version(dev)->abi_minor, KTSTR_ABI_MINOR + 3);
 	ktstr_dev_close(dev);
 
-	/* Same major but another record layout: refused. */
+	/* Same major, another record size: fine, records come at our size. */
 	fake.ver.task_rec_size += 8;
+	assert_int_equal(ktstr_dev_open_path(fifo_path, &dev), 0);
+	assert_int_equal(fake.last_api.event_size, sizeof(struct ktstr_event));
+	assert_true(fake.last_api.features & KTSTR_FEAT_SESSIONS);
+	ktstr_dev_close(dev);
+
+	/* A module without the handshake (ABI 1.0): refused. */
+	fake.no_api = true;
 	assert_int_equal(ktstr_dev_open_path(fifo_path, &dev), -EPROTO);
 	assert_null(dev);
+	assert_non_null(strstr(ktstr_dev_last_error(), "handshake"));
+
+	/* A module without sessions per open: refused, saying which. */
+	fake.no_api = false;
+	fake.features = KTSTR_FEAT_ALL & ~KTSTR_FEAT_SESSIONS;
+	assert_int_equal(ktstr_dev_open_path(fifo_path, &dev), -EPROTO);
+	assert_null(dev);
+	assert_non_null(strstr(ktstr_dev_last_error(), "lacks features"));
 }
 
 static void test_open_permission(void **state)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Host unit tests of the `ktstr stat` output (user/lib/stat_*.c). */
+/* Host unit tests of the `ktstr stat` output (user/lib/results/stat_*.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -68,6 +68,8 @@ static void make_report(struct ktstr_stat_report *r)
 	tasks[1].nr_wakeups = 59;
 	tasks[1].nr_migrations = 4;
 	tasks[1].nr_starvations = 1;
+	tasks[1].max_starve_ns = 1600000000;	/* the record's, preferred to events */
+	tasks[1].max_starve_cpu = 1;
 	tasks[1].wake_wait_ns = 999;
 	tasks[1].nr_wake_waits = 9;
 	tasks[1].kern_sum_exec_ns = 1234567999;
@@ -220,7 +222,7 @@ static void test_json_tasks(void **state)
 		"nr_voluntary", "nr_involuntary", "nr_wakeups", "nr_migrations", "cpus",
 		"state", "flags", "last_cpu", "max_wait_cpu", "exit_code", "nr_cpus",
 		"cgroup_id", "start_time_ns", "first_seen_ns", "last_seen_ns",
-		"max_wait_at_ns", "cur_wait_ns", "nr_starvations", "wake_wait_ns",
+		"max_wait_at_ns", "cur_wait_ns", "nr_starvations", "max_starve_ns", "max_starve_cpu", "wake_wait_ns",
 		"nr_wake_waits", "kern_sum_exec_ns", "kern_run_delay_ns", "kern_pcount",
 		"kern_nvcsw", "kern_nivcsw", "kern_nr_migrations", "hist",
 	};
@@ -498,7 +500,7 @@ static void test_table_rows(void **state)
 	assert_non_null(strstr(out, "'sh -c true'"));
 	assert_null(strstr(out, "warning"));
 	assert_non_null(strstr(out, "starvations: 1 episode in 1 task (threshold 1000.0 ms)"));
-	assert_non_null(strstr(out, "longest 1500.0 ms: sh[10] on cpu 1"));
+	assert_non_null(strstr(out, "longest 1600.0 ms: sh[10] on cpu 1"));
 	free(out);
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of user/lib/taskstats.c: the payload and message
+ * Host unit tests of user/lib/collect/taskstats.c: the payload and message
  * decoders (pure), the taskstats backend's bookkeeping of exit records
  * (which tracked task a record belongs to, drop counting; pure, offline),
  * the live TASKSTATS reply for this very process against its own

@@ -20,7 +20,8 @@
 #include <unistd.h>
 
 #include <linux/ktstr.h>
-#include "../lib/ktstr_error.h"
+#include <ktstr/clock.h>
+#include "util/ktstr_error.h"
 
 typedef uint32_t u32;
 typedef uint64_t u64;
@@ -173,7 +174,7 @@ static void fill_rec(const struct ktstr_bpf_task *t, struct ktstr_task_rec *rec,
 	const struct ktstr_acct *a = &t->acct;
 
 	memset(rec, 0, sizeof(*rec));
-	ktstr_acct_to_rec(a, rec);
+	ktstr_acct_to_rec(a, rec, now);
 	rec->pid = t->pid;
 	rec->tgid = t->tgid;
 	rec->nr_cpus = t->nr_cpus;
@@ -202,7 +203,6 @@ int ktstr_bpf_snapshot(struct ktstr_bpf *b, struct ktstr_task_rec **recs, size_t
 	struct ktstr_bpf_task v;
 	__u32 key, next, *prev = NULL;
 	size_t cnt = 0, cap = 0;
-	struct timespec ts;
 	uint64_t now;
 	int fd, err, r;
 
@@ -213,8 +213,7 @@ int ktstr_bpf_snapshot(struct ktstr_bpf *b, struct ktstr_task_rec **recs, size_t
 	err = run_iter(b);
 	if (err)
 		return err;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	now = ktstr_now_ns();
 	fd = bpf_map__fd(b->skel->maps.tasks);
 	while ((r = bpf_map_get_next_key(fd, prev, &next)) == 0) {
 		key = next;

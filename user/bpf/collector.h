@@ -4,7 +4,7 @@
  * value of the `tasks` map (written by ktstr_collect.bpf.c, read by
  * collector.c; compiled in with KTSTR_BPF_INTERNAL, and u32/u64/s32
  * typedefs, on the user side), plus the user-side API of collector.c,
- * which is all that user/lib/backend_bpf.c sees.
+ * which is all that user/lib/collect/backend_bpf.c sees.
  *
  * The accounting itself is kmod/ktstr_acct.h, the very state machine the
  * module runs, compiled into the BPF program: so both tracers classify

@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include <ktstr/util.h>
+#include <ktstr/clock.h>
 #include <ktstr/assert.h>
 #include <ktstr/flags.h>
 #include <ktstr/gauntlet.h>
@@ -154,7 +156,7 @@ static void stop_signals_mask(int how)
 	sigset_t set;
 
 	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(stop_signals); i++)
 		sigaddset(&set, stop_signals[i]);
 	sigprocmask(how, &set, NULL);
 }
@@ -182,7 +184,7 @@ static int run_vm(char **args, bool verbose, char **out)
 		return -1;
 	}
 	if (!pid) {
-		for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		for (size_t i = 0; i < KTSTR_ARRAY_SIZE(stop_signals); i++)
 			signal(stop_signals[i], SIG_DFL);
 		stop_signals_mask(SIG_UNBLOCK);
 		/* A SIGKILLed gauntlet takes its guest with it. */
@@ -229,14 +231,6 @@ static int run_vm(char **args, bool verbose, char **out)
 		}
 	vm_pid = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void print_row(const struct ktstr_gauntlet_row *r)
@@ -345,7 +339,7 @@ int cmd_gauntlet(int argc, char **argv)
 	bool relax_emulated = false;
 	int timeout_s = 0, memory_mb = 0, rc = 2;
 	bool verbose = false;
-	double dur_s = 2, t0 = now_s();
+	double dur_s = 2, t0 = (ktstr_now_ns() / 1e9);
 	char why[512];
 
 	names = calloc(argc, sizeof(*names));
@@ -508,14 +502,14 @@ int cmd_gauntlet(int argc, char **argv)
 		struct sigaction sa = { .sa_handler = on_stop };
 
 		sigemptyset(&sa.sa_mask);
-		for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		for (size_t i = 0; i < KTSTR_ARRAY_SIZE(stop_signals); i++)
 			sigaction(stop_signals[i], &sa, NULL);
 	}
 	for (int t = 0; t < ntopo && !got_signal; t++) {
 		const char *run_names[nsel + 1];
 		char *cmd = NULL, *out = NULL, *vmargs[32], cpus_s[16], mem_s[16], tmo_s[16];
 		int nrun = 0, na = 0, cpus = ktstr_vm_topo_cpus(&topos[t].topo), vm_rc, got;
-		double g0 = now_s();
+		double g0 = (ktstr_now_ns() / 1e9);
 
 		for (int i = 0; i < nsel; i++) {
 			/* Cell (scenario i, topology t) of the matrix, scenario-major. */
@@ -617,7 +611,7 @@ int cmd_gauntlet(int argc, char **argv)
 			/* Its rows would only say it was stopped. */
 			free(out);
 			printf("# %s: interrupted (%s) after %.0fs; %d of %d topologies finished\n",
-			       topos[t].name, strsignal(got_signal), now_s() - g0, t, ntopo);
+			       topos[t].name, strsignal(got_signal), (ktstr_now_ns() / 1e9) - g0, t, ntopo);
 			break;
 		}
 		got = ktstr_gauntlet_collect(run_names, nrun, topos[t].name, out, vm_rc,
@@ -638,12 +632,12 @@ int cmd_gauntlet(int argc, char **argv)
 			print_row(&rows[nrows + k]);
 		nrows += got;
 		printf("# %s: guest done in %.0fs (ktstr vm exit %d)\n", topos[t].name,
-		       now_s() - g0, vm_rc);
+		       (ktstr_now_ns() / 1e9) - g0, vm_rc);
 		fflush(stdout);
 	}
 	ktstr_gauntlet_tally(rows, nrows, &sum);
 	printf("%d/%d passed (%d skipped, %d failed) in %.0fs\n", sum.passed, sum.total,
-	       sum.skipped, sum.failed, now_s() - t0);
+	       sum.skipped, sum.failed, (ktstr_now_ns() / 1e9) - t0);
 	rc = got_signal ? 128 + got_signal : ktstr_gauntlet_exit_code(&sum);
 	if (write_outputs(json_path, junit_path, rows, nrows, &sum))
 		rc = 1;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ktstr kernel list [--json] | fetch [--no-module] NAME: the test kernels
- * of the cache; fetching is scripts/kernel-fetch.sh's job.
+ * ktstr kernel list [--json] | fetch [--no-module] NAME | build ... |
+ * clean [NAME]: the test kernels of the cache; fetching is
+ * scripts/kernel-fetch.sh's job, building and cleaning
+ * scripts/kernel-build.sh's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +23,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ktstr kernel list [--json]\n"
 		"       ktstr kernel fetch [--no-module] NAME\n"
+		"       ktstr kernel build --source DIR|linux-source-X.Y\n"
+		"                          [--config-fragment FILE]... [--name NAME] [-j N]\n"
+		"       ktstr kernel clean [NAME]\n"
 		"\n"
 		"list   the kernels in $KTSTR_CACHE/kernels that 'ktstr vm --kernel NAME'\n"
 		"       boots (names, version, sched_ext, BTF, whether ktstr.ko is built\n"
@@ -31,6 +36,14 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < ktstr_kernel_nr_recipes; i++)
 		fprintf(f, "         %-10s %s\n", ktstr_kernel_recipes[i].name,
 			ktstr_kernel_recipes[i].description);
+	fprintf(f,
+		"build  build a bzImage from a kernel tree, or from Debian's source package\n"
+		"       linux-source-X.Y (apt-get download), into $KTSTR_CACHE/kernels/NAME\n"
+		"       with ktstr.ko; config: allnoconfig + kernels/base.config + each\n"
+		"       fragment, every option of those checked afterwards. Incremental.\n"
+		"       Runs scripts/kernel-build.sh (see docs/kernels.md)\n"
+		"clean  remove the built kernel NAME; without NAME every built kernel and\n"
+		"       the unpacked Debian sources (fetched kernels stay)\n");
 }
 
 static int kernel_list(bool json)
@@ -55,11 +68,12 @@ static int kernel_list(bool json)
 				json_array_append_new(names, json_string(t));
 			free(s);
 			json_array_append_new(arr, json_pack(
-				"{s:s, s:o, s:s, s:s, s:b, s:b, s:b, s:s?, s:b}",
+				"{s:s, s:o, s:s, s:s, s:b, s:b, s:b, s:s?, s:b, s:b}",
 				"version", k->version, "names", names, "dir", k->dir,
 				"image", k->image, "sched_ext", k->sched_ext,
 				"btf", k->btf, "module_built", k->module != NULL,
-				"module", k->module, "module_in_tree", k->module_in_tree));
+				"module", k->module, "module_in_tree", k->module_in_tree,
+				"built", k->built));
 		}
 		for (size_t i = 0; i < ktstr_kernel_nr_recipes; i++)
 			json_array_append_new(rec, json_pack("{s:s, s:s}",
@@ -148,30 +162,30 @@ static int check_fetch_args(int argc, char **argv)
 	return -1;
 }
 
-static int kernel_fetch(int argc, char **argv)
+/* Replace ourselves with scripts/<script> [first] argv[1..]. */
+static int run_script(const char *name, const char *first, int argc, char **argv)
 {
-	char *script;
+	char *script = ktstr_kernel_script(name);
 	char **args;
-	int r = check_fetch_args(argc, argv);
+	int n = 0;
 
-	if (r)
-		return r > 0 ? 0 : 2;
-	script = ktstr_kernel_fetch_script();
 	if (!script || access(script, X_OK)) {
 		fprintf(stderr, "ktstr kernel: %s not found (set KTSTR_SCRIPTS to the scripts/ dir)\n",
-			script ? script : "kernel-fetch.sh");
+			script ? script : name);
 		free(script);
 		return 1;
 	}
-	args = calloc(argc + 1, sizeof(*args));
+	args = calloc(argc + 2, sizeof(*args));
 	if (!args) {
 		fprintf(stderr, "ktstr kernel: out of memory\n");
 		free(script);
 		return 1;
 	}
-	args[0] = script;
+	args[n++] = script;
+	if (first)
+		args[n++] = (char *)first;
 	for (int i = 1; i < argc; i++)
-		args[i] = argv[i];
+		args[n++] = argv[i];
 	fflush(stdout);
 	execv(script, args);
 	fprintf(stderr, "ktstr kernel: cannot run %s: %s\n", script, strerror(errno));
@@ -180,10 +194,20 @@ static int kernel_fetch(int argc, char **argv)
 	return 1;
 }
 
+static int kernel_fetch(int argc, char **argv)
+{
+	int r = check_fetch_args(argc, argv);
+
+	if (r)
+		return r > 0 ? 0 : 2;
+	return run_script("kernel-fetch.sh", NULL, argc, argv);
+}
+
 int cmd_kernel(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "ktstr kernel: no subcommand given (list or fetch; see 'ktstr kernel --help')\n");
+		fprintf(stderr, "ktstr kernel: no subcommand given (list, fetch, build or clean; "
+			"see 'ktstr kernel --help')\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -204,6 +228,7 @@ int cmd_kernel(int argc, char **argv)
 				arg_getopt_error("ktstr kernel list", "kernel", argv + 1);
 				return 2;
 			}
+			json = true;
 		}
 		if (optind < argc - 1) {
 			fprintf(stderr, "ktstr kernel list: bad argument '%s'\n", argv[optind + 1]);
@@ -213,6 +238,10 @@ int cmd_kernel(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "fetch"))
 		return kernel_fetch(argc - 1, argv + 1);
-	fprintf(stderr, "ktstr kernel: unknown subcommand '%s' (list or fetch)\n", argv[1]);
+	/* The script checks their arguments and prints its own usage. */
+	if (!strcmp(argv[1], "build") || !strcmp(argv[1], "clean"))
+		return run_script("kernel-build.sh", argv[1], argc - 1, argv + 1);
+	fprintf(stderr, "ktstr kernel: unknown subcommand '%s' (list, fetch, build or clean)\n",
+		argv[1]);
 	return 2;
 }

@@ -6,7 +6,7 @@
  * ktstr.ko when /dev/ktstr exists, else the BPF collector, else taskstats.
  * With the module, report starvations as they happen; then print per-task
  * numbers and which backend produced them. Flag parsing and
- * orchestration only: the output lives in user/lib/stat_*.c.
+ * orchestration only: the output lives in user/lib/results/stat_*.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <ktstr/clock.h>
 #include <ktstr/backend.h>
 #include <ktstr/dev.h>
 #include <ktstr/output.h>
@@ -238,14 +239,6 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 struct ev_store {
 	struct ktstr_event *ev;
 	size_t n, cap;
@@ -274,24 +267,6 @@ static void handle_events(struct ev_store *st, const struct ktstr_event *ev, siz
 		if (st->n < st->cap)
 			st->ev[st->n++] = ev[i];
 	}
-}
-
-/* The session is per module: refuse to mix our tasks into someone else's. */
-static int check_idle(struct ktstr_dev *dev)
-{
-	struct ktstr_stats st;
-
-	if (ktstr_dev_stats(dev, &st) < 0) {
-		fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
-		return -1;
-	}
-	/* Records exist only inside a session (they drop when it ends). */
-	if (st.nr_records) {
-		fprintf(stderr, PROG ": another ktstr session is active on %s (%llu tasks tracked): try again when it ends\n",
-			ktstr_dev_path(dev), (unsigned long long)st.nr_records);
-		return -1;
-	}
-	return 0;
 }
 
 /* Child: wait for the go byte (sent once tracked), then exec. */
@@ -423,9 +398,8 @@ int cmd_stat(int argc, char **argv)
 	if (!o.backend && be != &ktstr_backend_module)
 		fprintf(stderr, PROG ": using backend %s (%s)\n", be->name, ktstr_backend_pick_error());
 	dev = be == &ktstr_backend_module ? ktstr_backend_module_dev(bst) : NULL;
+	/* Our open is our own session: other ktstr runs never mix in. */
 	if (dev) {
-		if (check_idle(dev))
-			goto out;
 		if (ktstr_dev_config(dev, o.starve_ms * KTSTR_NSEC_PER_MSEC, 0) < 0) {
 			fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
 			goto out;
@@ -447,7 +421,7 @@ int cmd_stat(int argc, char **argv)
 	sigdelset(&waitmask, SIGCHLD);
 
 	fflush(NULL);
-	start = now_ns();
+	start = ktstr_now_ns();
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
@@ -498,7 +472,7 @@ int cmd_stat(int argc, char **argv)
 		r = be->snapshot(bst, &tasks, &nr_tasks);
 	reap(pid, &status);
 	child_pid = 0;
-	rep.elapsed_ns = now_ns() - start;
+	rep.elapsed_ns = ktstr_now_ns() - start;
 
 	if (dev) {
 		/* Events already queued (e.g. the END of a starvation at exit). */
@@ -519,7 +493,7 @@ int cmd_stat(int argc, char **argv)
 			fprintf(stderr, PROG ": %s\n", be->last_error());
 			goto restore;
 		}
-		tmeta.now_ns = now_ns();
+		tmeta.now_ns = ktstr_now_ns();
 		if (be == &ktstr_backend_taskstats)
 			tmeta.dropped = ktstr_backend_taskstats_dropped(bst);
 	}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ktstr vm: flag parsing only; the work is in user/lib/vm_*.c. */
+/* ktstr vm: flag parsing only; the work is in user/lib/vm/vm_*.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

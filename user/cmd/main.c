@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ktstr/util.h>
 #include <ktstr/kernel.h>
 
 #include "commands.h"
@@ -36,14 +37,14 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: ktstr COMMAND [ARGS...]\n"
 		"       ktstr help [COMMAND] | --help | --version\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'ktstr help COMMAND' (or 'ktstr COMMAND --help') describes each command.\n");
 }
 
 static const struct command *find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(commands); i++)
 		if (!strcmp(name, commands[i].name))
 			return &commands[i];
 	return NULL;

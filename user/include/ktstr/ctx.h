@@ -32,6 +32,7 @@
 #ifndef KTSTR_CTX_H
 #define KTSTR_CTX_H
 
+#include <ktstr/clock.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -129,8 +130,6 @@ struct ktstr_ctx {
 int ktstr_ctx_init(struct ktstr_ctx *ctx, struct ktstr_cgroups *cgroups,
 		   const struct ktstr_topo *topo);
 
-/* Sleep @ms milliseconds, resuming after signals. */
-void ktstr_sleep_ms(uint64_t ms);
 
 /*
  * The default workload: SpinWait, or the override, with

@@ -11,9 +11,11 @@
  *  - arrays returned through an out pointer are malloc()ed and belong to
  *    the caller (free()); on failure the out pointers are left NULL/0.
  *
- * Session model (from the module): one tracking session per module; the
- * first ktstr_dev_track_*() starts it, ktstr_dev_reset() or the last close
- * of /dev/ktstr ends it and drops all records.
+ * Session model (from the module): every ktstr_dev_open() is its own
+ * session, with its own tracked tasks, records, settings and events; other
+ * sessions (other programs, or other opens in this one) never see them.
+ * The first ktstr_dev_track_*() starts it tracking, ktstr_dev_reset()
+ * stops it and drops its records, ktstr_dev_close() ends it.
  */
 #ifndef KTSTR_DEV_H
 #define KTSTR_DEV_H
@@ -48,7 +50,10 @@ struct ktstr_dev;
 /*
  * Open the device: $KTSTR_DEVICE if set and non-empty, else /dev/ktstr.
  * Reads KTSTR_IOC_VERSION and refuses a module of another ABI major
- * (-EPROTO) or with record sizes other than this build's (-EPROTO).
+ * (-EPROTO), then does the KTSTR_IOC_API handshake: it asks for the
+ * features this build relies on (one session per open, record sizes) and
+ * states this build's event size, so the module may be older or newer
+ * than this build; one that lacks a feature is refused (-EPROTO).
  * Errors: -ENOENT (no device node: module not loaded), -EACCES/-EPERM
  * (not root / no CAP_SYS_ADMIN), -ENOTTY (the path is not a ktstr device),
  * other -errno from open(2)/ioctl(2).
@@ -56,7 +61,7 @@ struct ktstr_dev;
 int ktstr_dev_open(struct ktstr_dev **out);
 /* Same, with an explicit path (no environment lookup). */
 int ktstr_dev_open_path(const char *path, struct ktstr_dev **out);
-/* Close the device (NULL is a no-op). The last close ends the session. */
+/* Close the device (NULL is a no-op), which ends its session. */
 void ktstr_dev_close(struct ktstr_dev *dev);
 
 /* One-line description of the last failure in this thread ("" if none). */

@@ -4,8 +4,9 @@
  *
  *   kernels/<kver>/{vmlinuz, build/, config, ktstr.ko, .complete}
  *   kernels/<name> -> <kver>          (default, sched-ext, ...)
+ *   kernels/<name>/{..., source, release}   built by `ktstr kernel build`
  *
- * scripts/kernel-fetch.sh fills it; `ktstr kernel list` shows it and
+ * scripts/kernel-fetch.sh and scripts/kernel-build.sh fill it; `ktstr kernel list` shows it and
  * `ktstr vm --kernel NAME` boots a kernel from it.
  *
  * Functions that fail print one "ktstr: ..." line to stderr and return -1.
@@ -27,7 +28,8 @@ extern const size_t ktstr_kernel_nr_recipes;
 
 /* One unpacked kernel of the cache. */
 struct ktstr_kernel {
-	char *version;		/* directory name: 6.12.117+deb12-amd64 */
+	char *version;		/* directory name: 6.12.117+deb12-amd64, or the
+				 * release of a built kernel */
 	char *names;		/* aliases pointing at it, comma-separated, or "" */
 	char *dir;		/* absolute path of kernels/<version> */
 	char *image;		/* dir/vmlinuz */
@@ -35,6 +37,7 @@ struct ktstr_kernel {
 	bool module_in_tree;	/* module is the tree's kmod/ktstr.ko (default) */
 	bool sched_ext;		/* CONFIG_SCHED_CLASS_EXT=y */
 	bool btf;		/* CONFIG_DEBUG_INFO_BTF=y */
+	bool built;		/* made by `ktstr kernel build` (kernels/NAME) */
 };
 
 /* $KTSTR_CACHE, else $XDG_CACHE_HOME/ktstr, else ~/.cache/ktstr (malloc'd). */
@@ -71,9 +74,12 @@ void ktstr_set_libexec_dir(const char *dir);
 char *ktstr_kernel_tree_module(void);
 
 /*
- * kernel-fetch.sh: in $KTSTR_SCRIPTS, else the installed libexec dir, else
+ * scripts/<script>: in $KTSTR_SCRIPTS, else the installed libexec dir, else
  * the tree's scripts/ next to our binary.
  */
+char *ktstr_kernel_script(const char *script);
+
+/* ktstr_kernel_script("kernel-fetch.sh"). */
 char *ktstr_kernel_fetch_script(void);
 
 #endif

@@ -2,6 +2,27 @@
 /*
  * Everything libktstr offers, for scenarios that would rather include one
  * header: #include <ktstr/ktstr.h>, link with `pkg-config --libs libktstr`.
+ *
+ * The library is split by concept, one folder of user/lib/ each, and a
+ * folder uses only the folders above it in this list:
+ *   util/	errors (ktstr_error.h), CPU lists, the output-file writer
+ *		(output.h), provenance (provenance.h)
+ *   topo/	CPUs, cores, LLCs, NUMA nodes from hwloc (topo.h)
+ *   cgroup/	the cgroup v2 manager and cleanup of dead runs (cgroup.h)
+ *   collect/	the collectors of kernel records: /dev/ktstr (dev.h), the
+ *		BPF collector (user/bpf/), taskstats (taskstats.h), and the
+ *		backend interface over them (backend.h)
+ *   workload/	workers, work types, their reports (worker.h, workload.h)
+ *   assert/	the Assert engine: configs, worker and kernel checks (assert.h)
+ *   scenario/	the scenario context, catalogue runner, ops and steps,
+ *		scheduler flags and sched_ext control (ctx.h, scenario.h, ops.h,
+ *		flags.h, sched_ext.h)
+ *   vm/	ktstr vm: initramfs, QEMU, accelerator choice, topologies, the
+ *		kernel cache, the gauntlet (vm.h, kernel.h, gauntlet.h)
+ *   results/	what runs produce: stat tables and JSON, views and
+ *		histograms, compare, the HTML report, JUnit, shards and merge
+ *		(stat.h, compare.h, report.h, results.h)
+ * Private headers (*_priv.h and the like) stay in their folder.
  */
 #ifndef KTSTR_KTSTR_H
 #define KTSTR_KTSTR_H

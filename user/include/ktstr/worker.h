@@ -26,6 +26,7 @@
 #ifndef KTSTR_WORKER_H
 #define KTSTR_WORKER_H
 
+#include <ktstr/clock.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -146,6 +147,9 @@ struct ktstr_report {
 	uint64_t k_nr_migrations;
 	uint64_t k_nr_wakeups;
 	uint64_t k_nr_starvations;
+	uint64_t k_max_starve_ns;	/* longest starvation episode */
+	int32_t k_max_starve_cpu;
+	int32_t __pad3;
 	struct ktstr_cpuset k_cpus;
 };
 
@@ -203,8 +207,6 @@ void ktstr_work_wake(struct ktstr_work_ctx *wc, uint64_t ns);
 bool ktstr_work_sleep(struct ktstr_work_ctx *wc, uint64_t ns);
 /* Spin @iters iterations of a cheap loop the compiler cannot remove. */
 void ktstr_work_spin(uint64_t iters);
-/* CLOCK_MONOTONIC in ns. */
-uint64_t ktstr_now_ns(void);
 /* Next value of the worker's xorshift64 generator. */
 uint64_t ktstr_work_rand(struct ktstr_work_ctx *wc);
 

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Time for the whole library: one clock, one sleep (user/lib/util/clock.c). */
+#ifndef KTSTR_CLOCK_H
+#define KTSTR_CLOCK_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* CLOCK_MONOTONIC in ns: the clock of the module's timestamps too. */
+uint64_t ktstr_now_ns(void);
+
+/*
+ * Sleep @ms milliseconds against an absolute CLOCK_MONOTONIC deadline:
+ * a signal neither shortens nor stretches it.
+ */
+void ktstr_sleep_ms(uint64_t ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KTSTR_CLOCK_H */

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel-precise checks from /dev/ktstr: the longest runnable wait per task
+ * and per cgroup, wait-share fairness, isolation from the CPUs the kernel
+ * actually ran each task on, exact migrations, and starvation events.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assert_priv.h"
+
+/* One task's kernel numbers, from a record or a report's k_* fields. */
+struct ktask {
+	pid_t pid;
+	char comm[KTSTR_COMM_LEN];
+	uint64_t wait_ns, run_ns;
+	uint64_t max_wait_ns;		/* max(longest ended wait, current) */
+	int max_wait_cpu;
+	uint64_t migrations, runs, starvations;
+	uint64_t max_starve_ns;		/* longest starvation episode */
+	int max_starve_cpu;
+	struct ktstr_cpuset cpus;
+};
+
+static void from_krec(struct ktask *t, const struct ktstr_task_rec *k)
+{
+	memset(t, 0, sizeof(*t));
+	t->pid = k->pid;
+	memcpy(t->comm, k->comm, sizeof(t->comm));
+	t->comm[sizeof(t->comm) - 1] = '\0';
+	t->wait_ns = k->wait_ns + k->cur_wait_ns;
+	t->run_ns = k->run_ns;
+	t->max_wait_ns = k->max_wait_ns;
+	t->max_wait_cpu = k->max_wait_cpu;
+	if (k->cur_wait_ns > t->max_wait_ns) {
+		/* Still waiting at the snapshot: where it is queued. */
+		t->max_wait_ns = k->cur_wait_ns;
+		t->max_wait_cpu = k->last_cpu;
+	}
+	t->migrations = k->nr_migrations;
+	t->runs = k->nr_runs;
+	t->starvations = k->nr_starvations;
+	t->max_starve_ns = k->max_starve_ns;
+	t->max_starve_cpu = k->max_starve_cpu;
+	for (size_t w = 0; w < KTSTR_CPUSET_WORDS && w < KTSTR_MAX_CPUS / 64; w++)
+		t->cpus.bits[w] = k->cpus[w];
+}
+
+static void from_report(struct ktask *t, const struct ktstr_report *r)
+{
+	memset(t, 0, sizeof(*t));
+	t->pid = r->pid;
+	snprintf(t->comm, sizeof(t->comm), "worker");
+	t->wait_ns = r->k_wait_ns;
+	t->run_ns = r->k_run_ns;
+	t->max_wait_ns = r->k_max_wait_ns;
+	t->max_wait_cpu = r->k_max_wait_cpu;
+	t->migrations = r->k_nr_migrations;
+	t->runs = r->k_switches;
+	t->starvations = r->k_nr_starvations;
+	t->max_starve_ns = r->k_max_starve_ns;
+	t->max_starve_cpu = r->k_max_starve_cpu;
+	t->cpus = r->k_cpus;
+}
+
+static double wait_share(const struct ktask *t)
+{
+	uint64_t d = t->wait_ns + t->run_ns;
+
+	return d ? 100.0 * (double)t->wait_ns / (double)d : 0.0;
+}
+
+#define WHO(buf, t)	ktstr__task_name(buf, sizeof(buf), (t)->comm, (t)->pid)
+
+int ktstr__assert_kernel_cgroup(const struct ktstr_assert *cfg,
+				const struct ktstr_assert_cgroup_in *in,
+				struct ktstr_cgroup_stats *s,
+				struct ktstr_assert_result *r)
+{
+	const char *cg = in->name ? in->name : "";
+	const struct ktask *lo = NULL, *hi = NULL, *longest = NULL;
+	struct ktask *t;
+	uint64_t runs = 0;
+	size_t n = 0, nshare = 0;
+	char who[48], who2[48];
+	int ret = 0;
+
+	t = calloc(in->nr_krecs + in->nr_reports + 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	if (in->nr_krecs) {
+		for (size_t i = 0; i < in->nr_krecs; i++)
+			from_krec(&t[n++], &in->krecs[i]);
+	} else {
+		for (size_t i = 0; i < in->nr_reports; i++)
+			if (in->reports[i].has_krec)
+				from_report(&t[n++], &in->reports[i]);
+	}
+	if (!n)
+		goto out;
+
+	s->has_kernel = true;
+	s->kernel_tasks = (int)n;
+	for (size_t i = 0; i < n; i++) {
+		const struct ktask *k = &t[i];
+
+		s->total_wait_ns += k->wait_ns;
+		s->kernel_migrations += k->migrations;
+		s->starvations += k->starvations;
+		runs += k->runs;
+		if (!longest || k->max_wait_ns > longest->max_wait_ns)
+			longest = k;
+		if (k->wait_ns + k->run_ns) {
+			nshare++;
+			if (!lo || wait_share(k) < wait_share(lo))
+				lo = k;
+			if (!hi || wait_share(k) > wait_share(hi))
+				hi = k;
+		}
+	}
+	s->max_wait_ns = longest->max_wait_ns;
+	s->max_wait_ms = longest->max_wait_ns / NSEC_PER_MSEC;
+	s->max_wait_pid = longest->pid;
+	s->max_wait_cpu = longest->max_wait_cpu;
+	memcpy(s->max_wait_comm, longest->comm, sizeof(s->max_wait_comm));
+	if (nshare >= 2)
+		s->wait_spread = wait_share(hi) - wait_share(lo);
+	if (runs)
+		s->kernel_migration_ratio = (double)s->kernel_migrations / (double)runs;
+
+	/*
+	 * Starvation from the records: each counts its own episodes and keeps
+	 * the longest, so the verdict does not depend on who read the events.
+	 */
+	if (KTSTR_ASSERT_ISSET(cfg, fail_on_starvation) && cfg->fail_on_starvation) {
+		for (size_t i = 0; i < n && !ret; i++) {
+			const struct ktask *k = &t[i];
+
+			if (!k->starvations)
+				continue;
+			ret = ktstr__detail_comm(r, KTSTR_DETAIL_STARVATION, cg, k->pid,
+				k->comm, k->max_starve_cpu, k->max_starve_ns,
+				"%s starved on cpu%d in cgroup %s: runnable %.1fms without running (%llu episode%s)",
+				WHO(who, k), k->max_starve_cpu, cg,
+				(double)k->max_starve_ns / NSEC_PER_MSEC,
+				(unsigned long long)k->starvations,
+				k->starvations == 1 ? "" : "s");
+		}
+	}
+	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_wait_ms)) {
+		for (size_t i = 0; i < n && !ret; i++) {
+			const struct ktask *k = &t[i];
+
+			if (k->max_wait_ns <= cfg->max_wait_ms * NSEC_PER_MSEC)
+				continue;
+			ret = ktstr__detail_comm(r, KTSTR_DETAIL_WAIT, cg, k->pid,
+				k->comm, k->max_wait_cpu, k->max_wait_ns,
+				"%s in cgroup %s waited %.1fms runnable on cpu%d (threshold %llums)",
+				WHO(who, k), cg,
+				(double)k->max_wait_ns / NSEC_PER_MSEC,
+				k->max_wait_cpu,
+				(unsigned long long)cfg->max_wait_ms);
+		}
+	}
+	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_cgroup_wait_ms) &&
+	    s->total_wait_ns > cfg->max_cgroup_wait_ms * NSEC_PER_MSEC)
+		ret = ktstr__detail_comm(r, KTSTR_DETAIL_WAIT, cg, longest->pid,
+			longest->comm, longest->max_wait_cpu, s->total_wait_ns,
+			"cgroup %s: total runnable wait %.1fms over %zu tasks (threshold %llums); longest %s %.1fms on cpu%d",
+			cg, (double)s->total_wait_ns / NSEC_PER_MSEC, n,
+			(unsigned long long)cfg->max_cgroup_wait_ms,
+			WHO(who, longest),
+			(double)longest->max_wait_ns / NSEC_PER_MSEC,
+			longest->max_wait_cpu);
+	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_wait_spread_pct) && nshare >= 2 &&
+	    s->wait_spread > cfg->max_wait_spread_pct)
+		ret = ktstr__detail_comm(r, KTSTR_DETAIL_UNFAIR, cg, hi->pid,
+			hi->comm, hi->max_wait_cpu, hi->wait_ns,
+			"unfair wait share in cgroup %s: spread=%.1f%% (%.1f-%.1f%%) %zu tasks (threshold %.1f%%): %s least (%.1fms), %s most (%.1fms) waiting",
+			cg, s->wait_spread, wait_share(lo), wait_share(hi), nshare,
+			cfg->max_wait_spread_pct, WHO(who, lo),
+			(double)lo->wait_ns / NSEC_PER_MSEC, WHO(who2, hi),
+			(double)hi->wait_ns / NSEC_PER_MSEC);
+	if (!ret && KTSTR_ASSERT_ISSET(cfg, kernel_isolation) &&
+	    cfg->kernel_isolation && in->cpuset) {
+		for (size_t i = 0; i < n && !ret; i++) {
+			const struct ktask *k = &t[i];
+			struct ktstr_cpuset out;
+			char bad[256], exp[256];
+
+			if (ktstr_cpuset_subset(&k->cpus, in->cpuset))
+				continue;
+			ktstr_cpuset_andnot(&out, &k->cpus, in->cpuset);
+			ktstr_cpulist_format(&out, bad, sizeof(bad));
+			ktstr_cpulist_format(in->cpuset, exp, sizeof(exp));
+			ret = ktstr__detail_comm(r, KTSTR_DETAIL_KERNEL_ISOLATION,
+				cg, k->pid, k->comm, ktstr_cpuset_first(&out), 0,
+				"%s in cgroup %s ran on cpu %s outside its cpuset %s (kernel record)",
+				WHO(who, k), cg, bad, exp);
+		}
+	}
+	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_kernel_migration_ratio) && runs &&
+	    s->kernel_migration_ratio > cfg->max_kernel_migration_ratio)
+		ret = ktstr__detail(r, KTSTR_DETAIL_MIGRATION, cg, -1, -1, 0,
+			"cgroup %s: kernel migration ratio %.4f (%llu migrations / %llu runs) (threshold %.4f)",
+			cg, s->kernel_migration_ratio,
+			(unsigned long long)s->kernel_migrations,
+			(unsigned long long)runs, cfg->max_kernel_migration_ratio);
+out:
+	free(t);
+	return ret;
+}
+
+int ktstr_assert_events(const struct ktstr_assert *cfg,
+			const struct ktstr_event *events, size_t nr,
+			const char *(*cgroup_name)(uint64_t cgroup_id, void *arg),
+			void *arg, struct ktstr_assert_result *res)
+{
+	struct ktstr_assert_result r;
+	bool fail;
+	int ret = 0;
+
+	if (!cfg || !res || (!events && nr))
+		return -EINVAL;
+	if (!nr)
+		return 0;
+	fail = KTSTR_ASSERT_ISSET(cfg, fail_on_starvation) && cfg->fail_on_starvation;
+	ktstr_assert_result_init(&r);
+	ktstr_assert_result_pass(&r);
+	for (size_t i = 0; i < nr && !ret; i++) {
+		const struct ktstr_event *ev = &events[i];
+		const char *name = NULL;
+		char comm[KTSTR_COMM_LEN], who[48], idbuf[40];
+		uint64_t dur = ev->wait_ns;
+		bool ended = false;
+
+		if (ev->type != KTSTR_EV_STARVE_BEGIN)
+			continue;
+		r.stats.starvation_events++;
+		if (!fail)
+			continue;
+		/* The whole episode when its END is there too. */
+		for (size_t j = i + 1; j < nr; j++) {
+			const struct ktstr_event *e = &events[j];
+
+			if (e->type == KTSTR_EV_STARVE_END && e->pid == ev->pid &&
+			    e->wait_start_ns == ev->wait_start_ns) {
+				dur = e->wait_ns > dur ? e->wait_ns : dur;
+				ended = true;
+				break;
+			}
+		}
+		if (cgroup_name)
+			name = cgroup_name(ev->cgroup_id, arg);
+		if (!name) {
+			snprintf(idbuf, sizeof(idbuf), "cgroup %llu",
+				 (unsigned long long)ev->cgroup_id);
+			name = idbuf;
+		}
+		memcpy(comm, ev->comm, sizeof(comm));
+		comm[sizeof(comm) - 1] = '\0';
+		ret = ktstr__detail_comm(&r, KTSTR_DETAIL_STARVATION, name,
+			ev->pid, comm, ev->cpu, dur,
+			"%s starved on cpu%d in %s%s: runnable %.1fms without running%s",
+			ktstr__task_name(who, sizeof(who), comm, ev->pid), ev->cpu,
+			name == idbuf ? "" : "cgroup ", name,
+			(double)dur / NSEC_PER_MSEC,
+			ended ? "" : " (so far)");
+	}
+	if (!ret)
+		ret = ktstr_assert_result_merge(res, &r);
+	ktstr_assert_result_free(&r);
+	return ret;
+}
