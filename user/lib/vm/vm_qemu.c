@@ -5,6 +5,11 @@
  *    it arrives and scan for kernel panics and oopses;
  *  - COM2 is a file in the temp dir where the guest's /init writes
  *    "KTSTR-RESULT ..." (and "KTSTR-DMESG ..." lines), read after QEMU exits;
+ *  - COM3, with --outdir, is a pipe (QEMU's fd 3) carrying the guest's
+ *    out/ as a tar stream, unpacked as it arrives (vm_outdir.c);
+ *  - QEMU's stdin is /dev/null, or with --shell a pipe we feed from our
+ *    stdin once the guest's shell is there (our terminal in raw mode,
+ *    Ctrl-A x to quit; a piped stdin's end becomes a Ctrl-D);
  *  - QEMU's stderr is a pipe, copied to a file (its first error line is
  *    quoted when QEMU fails) and watched for "KVM internal error" (so is
  *    the console until the guest's init runs), after which QEMU never runs
