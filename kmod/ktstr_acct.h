@@ -362,28 +362,29 @@ static inline void ktstr_acct_to_rec(const struct ktstr_acct *a, struct ktstr_ta
  * ktstr_wait_from_sched_info() - the wait that ends at a switch-in
  * @run_delay:	the task's sched_info.run_delay now
  * @last_queued: its sched_info.last_queued now (0 if not queued)
- * @exec_start:	its se.exec_start now (set when it was picked)
+ * @now:	the clock last_queued was read from (rq_clock(), i.e.
+ *		sched_clock_cpu() of the CPU), now
  * @mark:	in: run_delay already accounted; out: updated
  *
  * The scheduler adds each queued stretch to run_delay when the task is
  * dequeued (a migration splits a wait in two) or when it arrives on the
  * CPU, which happens just after the sched_switch tracepoint. So the wait
  * that ends here is what run_delay gained since the last switch-in plus
- * the stretch still open (exec_start - last_queued). The mark remembers
- * what the kernel will have added after arrival, so any difference
- * between the two clocks is carried to the next wait and totals telescope
- * exactly to run_delay.
+ * the stretch still open (now - last_queued), both ends on one clock. The
+ * mark remembers what the kernel will have added after arrival, so the
+ * few nanoseconds between the tracepoint and the arrival are carried to
+ * the next wait and totals telescope exactly to run_delay.
  *
  * Return: the wait in nanoseconds.
  */
 static inline u64 ktstr_wait_from_sched_info(u64 run_delay, u64 last_queued,
-					     u64 exec_start, u64 *mark)
+					     u64 now, u64 *mark)
 {
 	u64 open = 0;
 	u64 total;
 
-	if (last_queued && exec_start > last_queued)
-		open = exec_start - last_queued;
+	if (last_queued && now > last_queued)
+		open = now - last_queued;
 	total = run_delay + open;
 	/* Never move the mark back: what was counted stays counted. */
 	if (total <= *mark)

@@ -19,6 +19,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/sched/clock.h>
 #include <linux/tracepoint.h>
 #include <linux/sched/task.h>
 #include <linux/build_bug.h>
@@ -97,9 +98,15 @@ static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu
 	if (unlikely(t->task != p))
 		goto out;
 #ifdef CONFIG_SCHED_INFO
+	/*
+	 * The open stretch ends now on the clock last_queued was taken on:
+	 * rq_clock(), i.e. sched_clock_cpu() of this CPU. se.exec_start is
+	 * rq_clock_task(), which IRQ and paravirt steal time accounting hold
+	 * back: with either on, it would shorten every wait.
+	 */
 	wait = ktstr_wait_from_sched_info(READ_ONCE(p->sched_info.run_delay),
 					  READ_ONCE(p->sched_info.last_queued),
-					  READ_ONCE(p->se.exec_start), &t->run_delay_mark);
+					  sched_clock_cpu(cpu), &t->run_delay_mark);
 #else
 	wait = ktstr_acct_cur_wait(&t->acct, now);
 #endif

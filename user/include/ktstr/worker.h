@@ -162,6 +162,14 @@ int ktstr_report_exit_str(const struct ktstr_report *r, char *buf, size_t len);
 int ktstr_report_merge_krec(struct ktstr_report *r,
 			    const struct ktstr_task_rec *rec);
 /*
+ * The newest record of thread @pid in @recs (the latest start_time_ns:
+ * a reused pid names another task), or NULL. The one definition of "a
+ * worker's record" for every path that joins records with workers.
+ */
+const struct ktstr_task_rec *ktstr_task_rec_newest(const struct ktstr_task_rec *recs,
+						   size_t n, pid_t pid);
+
+/*
  * Merge into each report the newest record with the same pid (pids can be
  * reused). Returns how many reports got a record.
  */

@@ -340,12 +340,9 @@ static ssize_t pick_krecs(const struct ktstr_report *reports, int nr,
 	if (!k)
 		return -ENOMEM;
 	for (int i = 0; i < nr; i++) {
-		const struct ktstr_task_rec *best = NULL;
+		const struct ktstr_task_rec *best = ktstr_task_rec_newest(recs, nrecs,
+									  reports[i].pid);
 
-		for (size_t j = 0; j < nrecs; j++)
-			if (recs[j].pid == reports[i].pid &&
-			    (!best || recs[j].first_seen_ns > best->first_seen_ns))
-				best = &recs[j];
 		if (best)
 			k[n++] = *best;
 	}

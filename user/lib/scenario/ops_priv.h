@@ -28,7 +28,7 @@ int ops_op_check_fields(const struct ktstr_op *op);
 /* A cgroup name ops accept: non-empty, relative, no "..", short. */
 bool ops_name_ok(const char *s);
 
-/* ---- one execution (ops_exec.c) ---- */
+/* ---- one execution (ops_exec.c, ops_cgroup.c, ops_payload.c) ---- */
 
 struct ops_cg {
 	char *name;
@@ -95,5 +95,35 @@ int ops_run_sched_check(struct ops_run *run);
  * first collection or removal error.
  */
 int ops_run_teardown(struct ops_run *run, struct ktstr_assert_result *res);
+
+/* ops_exec.c: room for element @nr of a doubling array (NULL: no memory). */
+void *ops_grow(void *arr, int nr, int *cap, size_t size, int first);
+/* A nap that a signal may cut short (an op's wait must end on Ctrl-C). */
+void ops_nap_ms(uint64_t ms);
+
+/* ops_cgroup.c: cgroups and worker sets, shared with the definitions. */
+int ops_add_cg(struct ops_run *run, const char *name, const struct ktstr_cpuset_spec *spec);
+struct ops_cg *ops_lookup_req(struct ops_run *run, const char *name);
+int ops_spawn(struct ops_run *run, const char *cgroup, const struct ktstr_workload *wl);
+void ops_override_work(const struct ops_run *run, struct ktstr_workload *wl,
+		       const struct ktstr_work *work, int nr_workers);
+int ops_op_add_cgroup(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_remove_cgroup(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_set_cpuset(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_clear_cpuset(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_swap_cpusets(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_spawn(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_stop_cgroup(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_set_affinity(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_spawn_host(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_move_all_tasks(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_freeze(struct ops_run *run, const struct ktstr_op *op);
+
+/* ops_payload.c: payloads, and whether a pid is gone (zombies count). */
+bool ops_pid_dead(pid_t pid);
+void ops_payload_kill(struct ops_payload *p);
+int ops_op_run_payload(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_wait_payload(struct ops_run *run, const struct ktstr_op *op);
+int ops_op_kill_payload(struct ops_run *run, const struct ktstr_op *op);
 
 #endif

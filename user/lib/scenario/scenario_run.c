@@ -180,12 +180,9 @@ static size_t worker_krecs(const struct ktstr_handle *h, int nh,
 	for (int i = 0; i < nh; i++)
 		for (int w = 0; w < ktstr_workers_count(h[i].workers); w++) {
 			pid_t pid = ktstr_workers_pid(h[i].workers, w);
-			const struct ktstr_task_rec *best = NULL;
+			const struct ktstr_task_rec *best = ktstr_task_rec_newest(recs, nrecs,
+										  pid);
 
-			for (size_t r = 0; r < nrecs; r++)
-				if (recs[r].pid == pid &&
-				    (!best || recs[r].start_time_ns > best->start_time_ns))
-					best = &recs[r];
 			if (!best)
 				continue;
 			if (n == cap) {

@@ -120,6 +120,17 @@ int ktstr_report_merge_krec(struct ktstr_report *r, const struct ktstr_task_rec 
 	return 0;
 }
 
+const struct ktstr_task_rec *ktstr_task_rec_newest(const struct ktstr_task_rec *recs,
+						   size_t n, pid_t pid)
+{
+	const struct ktstr_task_rec *best = NULL;
+
+	for (size_t i = 0; recs && i < n; i++)
+		if (recs[i].pid == pid && (!best || recs[i].start_time_ns > best->start_time_ns))
+			best = &recs[i];
+	return best;
+}
+
 int ktstr_reports_merge_krecs(struct ktstr_report *reports, size_t nr,
 			      const struct ktstr_task_rec *recs, size_t nrecs)
 {
@@ -128,12 +139,9 @@ int ktstr_reports_merge_krecs(struct ktstr_report *reports, size_t nr,
 	if ((!reports && nr) || (!recs && nrecs))
 		return -EINVAL;
 	for (size_t i = 0; i < nr; i++) {
-		const struct ktstr_task_rec *best = NULL;
+		const struct ktstr_task_rec *best = ktstr_task_rec_newest(recs, nrecs,
+									  reports[i].pid);
 
-		for (size_t j = 0; j < nrecs; j++)
-			if (recs[j].pid == reports[i].pid &&
-			    (!best || recs[j].start_time_ns > best->start_time_ns))
-				best = &recs[j];
 		if (best && !ktstr_report_merge_krec(&reports[i], best))
 			merged++;
 	}
