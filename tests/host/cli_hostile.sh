@@ -182,6 +182,8 @@ t 2 "unknown or ambiguous option '--bogus'" vm --bogus -- true
 t 2 "unknown option '-x'" vm -x -- true
 t 2 "'--help=1'" vm --help=1 -- true
 t 2 "'--no-module=1'" vm --no-module=1 -- true
+t 2 "'--shell=1'" vm --shell=1
+t 2 "--shell and a command conflict" vm --shell -- true
 t 2 "unknown or ambiguous option" vm "--x$big" -- true
 t 2 "bad topology" vm --topology 3-1 -- true
 t 2 "bad topology" vm --topology 0,,1 -- true
@@ -365,7 +367,8 @@ both 2 "bad --filter" gauntlet --filter "" $X
 both 2 "bad --timeout" gauntlet --timeout 0 $X
 both 2 "bad --memory" gauntlet --memory 1 $X
 for ov in --kernel:default --module:/nonexistent --cpus:2 --topology:1n1l1c1t \
-	  --memory:512 --include:/bin/sh --timeout:10 --append:quiet; do
+	  --memory:512 --include:/bin/sh --timeout:10 --append:quiet --outdir:"$tmp/od" \
+	  --outdir-max:1; do
 	both 2 "unknown or ambiguous option '--zz'" vm "${ov%%:*}" "${ov#*:}" --zz -- true
 done
 both 2 "bad --kernel" vm --kernel /nonexistent --no-module -- true
@@ -376,6 +379,8 @@ both 2 "--memory needs an integer" vm --memory 1 -- true
 both 2 "bad --include" vm --include /nonexistent --no-module -- true
 both 2 "--timeout needs an integer" vm --timeout 0 -- true
 both 2 "bad --append" vm --append "$big" --no-module -- true
+both 2 "bad --outdir" vm --outdir /nonexistent/x --no-module -- true
+both 2 "--outdir-max needs an integer" vm --outdir-max 0 -- true
 for ov in --backend:taskstats --json:"$tmp/s.json" --starve-ms:100; do
 	both 2 "unknown option '--zz'" stat "${ov%%:*}" "${ov#*:}" --zz -- true
 done

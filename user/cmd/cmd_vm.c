@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ktstr vm [OPTIONS] -- CMD [ARGS...]\n"
+		"       ktstr vm [OPTIONS] --shell\n"
 		"\n"
 		"Boot a kernel in QEMU with ktstr.ko loaded, run CMD in /work, and exit\n"
 		"with its status. Fails (%d) on a kernel panic/oops, a BUG/WARNING in\n"
@@ -39,6 +41,19 @@ static void usage(FILE *f)
 		"  --include FILE   copy FILE (and its shared libraries) into /work; repeatable\n"
 		"  --timeout S      kill the guest after S seconds (default 300)\n"
 		"  --append ARGS    extra kernel command line\n"
+		"  --outdir DIR     what CMD leaves in out/ (/work/out in the guest) is\n"
+		"                   copied into DIR (made if missing), also when CMD\n"
+		"                   fails; carried as a tar stream on a serial port of\n"
+		"                   its own. Only files and directories are taken: a\n"
+		"                   symlink, link, device, absolute or '..' path is\n"
+		"                   refused, and so is a file past --outdir-max; any\n"
+		"                   refusal is one stderr line and exit %d\n"
+		"  --outdir-max MB  bound on what --outdir writes in all (default %d)\n"
+		"  --shell          instead of CMD, a shell in /work with the module\n"
+		"                   loaded; the exit status is the shell's. On a terminal\n"
+		"                   it is interactive (raw mode: Ctrl-C goes to the\n"
+		"                   guest; Ctrl-A x kills the guest, Ctrl-A Ctrl-A sends\n"
+		"                   Ctrl-A); otherwise stdin is read as a script\n"
 		"\n"
 		"Accelerator: KVM when it works, else TCG (software emulation). When QEMU\n"
 		"under KVM fails before the guest's init runs, ktstr vm says so and boots\n"
@@ -48,7 +63,8 @@ static void usage(FILE *f)
 		"\n"
 		"Environment: KTSTR_ACCEL=kvm|tcg forces the accelerator (no fallback);\n"
 		"KTSTR_QEMU names the QEMU binary.\n",
-		KTSTR_VM_EXIT_FAIL, KTSTR_VM_EXIT_TIMEOUT, KTSTR_VM_ACCEL_VAR);
+		KTSTR_VM_EXIT_FAIL, KTSTR_VM_EXIT_TIMEOUT, KTSTR_VM_EXIT_FAIL,
+		KTSTR_VM_OUTDIR_MAX_MB, KTSTR_VM_ACCEL_VAR);
 	fprintf(f, "\nTopology presets (at most %d CPUs):\n", KTSTR_VM_TOPO_MAX_CPUS);
 	for (const struct ktstr_vm_topo_preset *p = ktstr_vm_topo_presets; p->name; p++) {
 		char buf[48];
@@ -111,6 +127,13 @@ static int check_paths(const struct ktstr_vm_opts *o)
 			}
 		}
 	}
+	if (o->outdir) {
+		int fd = ktstr_vm_outdir_open(o->outdir);
+
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
 	if (o->module && !o->no_module && (stat(o->module, &st) || !S_ISREG(st.st_mode) ||
 					   access(o->module, R_OK))) {
 		fprintf(stderr, "ktstr vm: bad --module '%s' (not a readable file)\n", o->module);
@@ -120,7 +143,8 @@ static int check_paths(const struct ktstr_vm_opts *o)
 }
 
 enum { OPT_KERNEL = 256, OPT_MODULE, OPT_NO_MODULE, OPT_CPUS, OPT_MEMORY,
-	OPT_INCLUDE, OPT_TIMEOUT, OPT_APPEND, OPT_TOPOLOGY };
+	OPT_INCLUDE, OPT_TIMEOUT, OPT_APPEND, OPT_TOPOLOGY, OPT_OUTDIR, OPT_OUTDIR_MAX,
+	OPT_SHELL };
 
 int cmd_vm(int argc, char **argv)
 {
@@ -134,6 +158,9 @@ int cmd_vm(int argc, char **argv)
 		{ "include",   required_argument, NULL, OPT_INCLUDE },
 		{ "timeout",   required_argument, NULL, OPT_TIMEOUT },
 		{ "append",    required_argument, NULL, OPT_APPEND },
+		{ "outdir",    required_argument, NULL, OPT_OUTDIR },
+		{ "outdir-max", required_argument, NULL, OPT_OUTDIR_MAX },
+		{ "shell",     no_argument,       NULL, OPT_SHELL },
 		{ "help",      no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -141,11 +168,12 @@ int cmd_vm(int argc, char **argv)
 		.cpus = 2,
 		.memory_mb = 512,
 		.timeout_s = 300,
+		.outdir_max = (uint64_t)KTSTR_VM_OUTDIR_MAX_MB << 20,
 	};
 	struct ktstr_vm_topology topo;
 	bool have_cpus = false, have_topo = false;
 	char err[256];
-	int c, ret;
+	int c, ret, mb;
 
 	/* The includes can be at most every other argument. */
 	o.includes = calloc(argc, sizeof(*o.includes));
@@ -193,6 +221,17 @@ int cmd_vm(int argc, char **argv)
 		case OPT_APPEND:
 			o.append = optarg;
 			break;
+		case OPT_OUTDIR:
+			o.outdir = optarg;
+			break;
+		case OPT_OUTDIR_MAX:
+			if (parse_int("--outdir-max", optarg, 1, 1 << 20, &mb))
+				goto usage_err;
+			o.outdir_max = (uint64_t)mb << 20;
+			break;
+		case OPT_SHELL:
+			o.shell = true;
+			break;
 		case 'h':
 			usage(stdout);
 			free(o.includes);
@@ -210,7 +249,11 @@ int cmd_vm(int argc, char **argv)
 			goto usage_err;
 		}
 	}
-	if (optind >= argc) {
+	if (o.shell && optind < argc) {
+		fprintf(stderr, "ktstr vm: --shell and a command conflict (the shell reads its commands from stdin)\n");
+		goto usage_err;
+	}
+	if (optind >= argc && !o.shell) {
 		fprintf(stderr, "ktstr vm: no command given (usage: ktstr vm [OPTIONS] -- CMD [ARGS...])\n");
 		goto usage_err;
 	}
@@ -233,7 +276,14 @@ int cmd_vm(int argc, char **argv)
 		o.topology = &topo;
 		o.cpus = ktstr_vm_topo_cpus(&topo);
 	}
-	o.argv = argv + optind;
+	o.argv = o.shell ? NULL : argv + optind;
+	if (o.shell && isatty(STDIN_FILENO)) {
+		struct winsize ws = { 0 };
+
+		ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
+		o.term_rows = ws.ws_row ? ws.ws_row : 24;
+		o.term_cols = ws.ws_col ? ws.ws_col : 80;
+	}
 	ret = ktstr_vm_run(&o);
 	free(o.includes);
 	return ret;

@@ -12,6 +12,9 @@
  *   vm_accel.c      pick KVM or TCG; the per-host verdict in the cache
  *   vm_qemu.c       launch QEMU, stream COM1, enforce the timeout, read COM2
  *   vm_topology.c   --topology NnNlNcNt / presets, and their QEMU arguments
+ *   vm_outdir.c     --outdir: the guest's /work/out as a tar stream on COM3,
+ *                   unpacked under DIR without trusting it
+ *   vm_term.c       --shell: the host terminal in raw mode, stdin forwarded
  *
  * Functions that fail print one "ktstr vm: ..." line to stderr themselves
  * and return -1, so callers only propagate.
@@ -95,8 +98,21 @@ struct ktstr_vm_opts {
 	const char *append;		/* extra kernel command line, may be NULL */
 	const char **includes;		/* files copied into KTSTR_VM_GUEST_WORKDIR */
 	size_t nr_includes;
-	char **argv;			/* the command, NULL-terminated, argv[0] != NULL */
+	char **argv;			/* the command, NULL-terminated, argv[0] != NULL;
+					 * NULL with shell */
+	const char *outdir;		/* --outdir DIR, or NULL */
+	uint64_t outdir_max;		/* bytes DIR may receive in all */
+	bool shell;			/* --shell: an interactive shell, stdin forwarded */
+	int term_rows, term_cols;	/* the host terminal's size (shell), or 0 */
 };
+
+#define KTSTR_VM_OUTDIR_MAX_MB	1024	/* default --outdir-max */
+/* Guest: what the command leaves here comes back with --outdir. */
+#define KTSTR_VM_GUEST_OUTDIR	KTSTR_VM_GUEST_WORKDIR "/out"
+/* Guest: the serial port that carries it (COM3). */
+#define KTSTR_VM_GUEST_OUTPORT	"/dev/ttyS2"
+/* The guest's /init writes this on COM2 right before --shell's shell. */
+#define KTSTR_VM_SHELL_MARKER	"KTSTR-SHELL"
 
 /* Run opts->argv in a VM; returns its exit status or KTSTR_VM_EXIT_*. */
 int ktstr_vm_run(const struct ktstr_vm_opts *opts);
@@ -198,6 +214,40 @@ int ktstr_vm_initramfs_build(const char *out_path,
 			     const struct ktstr_vm_opts *opts,
 			     const char *module);
 
+/* ---- --outdir (vm_outdir.c) ---- */
+
+/*
+ * Make DIR if missing (its parent must exist) and open it, refusing a
+ * symlink at DIR: the fd, or -1 after one line on stderr.
+ */
+int ktstr_vm_outdir_open(const char *dir);
+
+struct ktstr_vm_untar;
+struct ktstr_vm_untar_stats {
+	unsigned long files, dirs, refused;
+	uint64_t bytes;
+	bool complete;			/* the archive's end was seen */
+	bool got_data;			/* anything arrived at all */
+};
+
+/* An unpacker into the directory fd @dirfd (kept open by the caller). */
+struct ktstr_vm_untar *ktstr_vm_untar_new(int dirfd, uint64_t max_bytes);
+/* Feed the stream as it arrives; refusals are said on stderr. */
+void ktstr_vm_untar_feed(struct ktstr_vm_untar *u, const char *buf, size_t len);
+/*
+ * The stream ended: a file cut short is removed. 0 when nothing was
+ * refused and the archive (if any came) was complete; else -1.
+ */
+int ktstr_vm_untar_finish(struct ktstr_vm_untar *u, struct ktstr_vm_untar_stats *stats);
+void ktstr_vm_untar_free(struct ktstr_vm_untar *u);
+
+/* ---- --shell's terminal (vm_term.c) ---- */
+
+/* Put the terminal on fd in raw mode (output processing kept): 0 or -1. */
+int ktstr_vm_term_raw(int fd);
+/* Restore what ktstr_vm_term_raw changed; safe to call again or without it. */
+void ktstr_vm_term_restore(void);
+
 /* ---- qemu ---- */
 
 struct ktstr_vm_qemu {
@@ -218,6 +268,7 @@ struct ktstr_vm_qemu {
 	 */
 	const char *accel_why;
 	const struct ktstr_vm_opts *opts;
+	int outdir_fd;			/* --outdir's DIR, or -1 */
 	const sigset_t *wait_mask;	/* mask for ppoll: lets SIGINT/TERM in */
 	volatile sig_atomic_t *stop_sig; /* set by our handler when signalled */
 	/* Out: */
@@ -225,6 +276,7 @@ struct ktstr_vm_qemu {
 	bool accel_said;		/* the accelerator line was printed */
 	bool kvm_failed;		/* see fallback */
 	char why[512];			/* what failed, with QEMU's first error line */
+	bool shell_ready;		/* the guest's shell is about to read */
 };
 
 /* The guest's /init writes this line on COM2 first thing. */

@@ -122,20 +122,53 @@ static char *init_script(const struct ktstr_vm_opts *o, bool module, size_t *len
 		      "\tdmesg | tail -n 5\n"
 		      "\tfinish error=module\n"
 		      "fi\n", f);
-	fputs("cd " KTSTR_VM_GUEST_WORKDIR " || finish error=workdir\n"
-	      "# A subshell, so that a command like 'exit' cannot end pid 1.\n"
-	      "(", f);
-	for (char **a = o->argv; *a; a++) {
-		fputc(' ', f);
-		shell_quote(f, *a);
+	fputs("cd " KTSTR_VM_GUEST_WORKDIR " || finish error=workdir\n", f);
+	if (o->shell && o->term_rows > 0) {
+		/*
+		 * --shell on a terminal: an interactive shell with the console
+		 * as its controlling tty (setsid, cttyhack), so that Ctrl-C and
+		 * Ctrl-Z reach its jobs.
+		 */
+		fprintf(f, "stty rows %d cols %d 2>/dev/null\n", o->term_rows, o->term_cols);
+		fputs("echo " KTSTR_VM_SHELL_MARKER " > /dev/ttyS1\n"
+		      "( PS1='ktstr-vm:\\w\\$ ' exec setsid cttyhack sh -i )\n"
+		      "rc=$?\n", f);
+	} else if (o->shell) {
+		/*
+		 * --shell with commands on stdin: a script read from the
+		 * console without echo; the host ends it with Ctrl-D.
+		 */
+		fputs("stty -echo\n"
+		      "echo " KTSTR_VM_SHELL_MARKER " > /dev/ttyS1\n"
+		      "( exec sh /proc/self/fd/0 )\n"
+		      "rc=$?\n"
+		      "stty echo\n", f);
+	} else {
+		fputs("# A subshell, so that a command like 'exit' cannot end pid 1.\n"
+		      "(", f);
+		for (char **a = o->argv; *a; a++) {
+			fputc(' ', f);
+			shell_quote(f, *a);
+		}
+		fputs(" ) </dev/null\n"
+		      "rc=$?\n", f);
 	}
-	fputs(" ) </dev/null\n"
-	      "rc=$?\n"
-	      "bad=$(dmesg | grep -E '" DMESG_BAD "')\n"
+	fputs("bad=$(dmesg | grep -E '" DMESG_BAD "')\n"
 	      "d=clean\n"
 	      "[ -n \"$bad\" ] && d=dirty\n"
-	      "[ -n \"$bad\" ] && printf '%s\\n' \"$bad\" | sed 's/^/KTSTR-DMESG /' > /dev/ttyS1\n"
-	      "finish rc=$rc dmesg=$d\n", f);
+	      "[ -n \"$bad\" ] && printf '%s\\n' \"$bad\" | sed 's/^/KTSTR-DMESG /' > /dev/ttyS1\n", f);
+	if (o->outdir) {
+		/* --outdir: out/ as a tar stream on COM3, raw (no \r added). */
+		fputs("o=none\n"
+		      "if [ -d " KTSTR_VM_GUEST_OUTDIR " ]; then\n"
+		      "\to=fail\n"
+		      "\t( cd " KTSTR_VM_GUEST_OUTDIR " && exec 3<>" KTSTR_VM_GUEST_OUTPORT " &&\n"
+		      "\t  stty raw -echo <&3 && tar cf - . >&3 ) && o=sent\n"
+		      "fi\n"
+		      "finish rc=$rc dmesg=$d out=$o\n", f);
+	} else {
+		fputs("finish rc=$rc dmesg=$d\n", f);
+	}
 	if (fclose(f)) {
 		free(buf);
 		return NULL;

@@ -5,6 +5,11 @@
  *    it arrives and scan for kernel panics and oopses;
  *  - COM2 is a file in the temp dir where the guest's /init writes
  *    "KTSTR-RESULT ..." (and "KTSTR-DMESG ..." lines), read after QEMU exits;
+ *  - COM3, with --outdir, is a pipe (QEMU's fd 3) carrying the guest's
+ *    out/ as a tar stream, unpacked as it arrives (vm_outdir.c);
+ *  - QEMU's stdin is /dev/null, or with --shell a pipe we feed from our
+ *    stdin once the guest's shell is there (our terminal in raw mode,
+ *    Ctrl-A x to quit; a piped stdin's end becomes a Ctrl-D);
  *  - QEMU's stderr is a pipe, copied to a file (its first error line is
  *    quoted when QEMU fails) and watched for "KVM internal error" (so is
  *    the console until the guest's init runs), after which QEMU never runs
@@ -113,17 +118,22 @@ static void write_out(const char *p, size_t len)
 	}
 }
 
-/* Forward console bytes, dropping the tty's '\r', and feed the scanner. */
-static void console_chunk(struct scan *s, char *buf, size_t len)
+/*
+ * Forward console bytes, dropping the tty's '\r' (unless @raw: a shell on
+ * our terminal, whose line editing needs them), and feed the scanner.
+ */
+static void console_chunk(struct scan *s, char *buf, size_t len, bool raw)
 {
 	size_t o = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		char ch = buf[i];
 
-		if (ch == '\r')
+		if (ch == '\r' && !raw)
 			continue;
 		buf[o++] = ch;
+		if (ch == '\r')
+			continue;
 		if (ch == '\n' || s->len == LINE_MAX_LEN - 1)
 			scan_line(s);
 		else
@@ -200,18 +210,23 @@ static void say_accel(struct ktstr_vm_qemu *q)
 	q->accel_said = true;
 }
 
-/* Did the guest's /init write its marker on COM2? */
-static bool init_ran(const char *com2)
+/* Did the guest's /init write @marker (a line of its own) on COM2? */
+static bool com2_has(const char *com2, const char *marker)
 {
 	FILE *f = fopen(com2, "re");
 	char line[LINE_MAX_LEN];
 	bool ran = false;
 
 	while (f && !ran && fgets(line, sizeof(line), f))
-		ran = !strncmp(line, KTSTR_VM_INIT_MARKER, strlen(KTSTR_VM_INIT_MARKER));
+		ran = !strncmp(line, marker, strlen(marker));
 	if (f)
 		fclose(f);
 	return ran;
+}
+
+static bool init_ran(const char *com2)
+{
+	return com2_has(com2, KTSTR_VM_INIT_MARKER);
 }
 
 /*
@@ -220,7 +235,7 @@ static bool init_ran(const char *com2)
  * the guest reported dmesg=dirty; the offending lines go to *dmesg.
  */
 static int read_result(const char *path, int *rc, bool *dirty, char **dmesg,
-		       size_t *dmesg_len)
+		       size_t *dmesg_len, char *out, size_t out_size)
 {
 	FILE *f = fopen(path, "re"), *d = open_memstream(dmesg, dmesg_len);
 	char *line = NULL;
@@ -240,6 +255,10 @@ static int read_result(const char *path, int *rc, bool *dirty, char **dmesg,
 			if (sscanf(p, "rc=%d", rc) == 1) {
 				res = 1;
 				*dirty = strstr(p, "dmesg=dirty") != NULL;
+				/* --outdir: "out=sent", "out=none" or "out=fail". */
+				if (out && (p = strstr(p, " out=")))
+					snprintf(out, out_size, "%.*s", (int)strcspn(p + 5, " "),
+						 p + 5);
 			} else {
 				res = strstr(p, "error=module") ? 2 : 3;
 			}
@@ -253,7 +272,11 @@ static int read_result(const char *path, int *rc, bool *dirty, char **dmesg,
 	return res;
 }
 
-static pid_t spawn(char *const *argv, int out_fd, int err_fd)
+/*
+ * Start QEMU with @in_fd as its stdin (-1: /dev/null), @out_fd and @err_fd
+ * as stdout and stderr, and @chan_fd (-1: none) as fd 3, --outdir's port.
+ */
+static pid_t spawn(char *const *argv, int in_fd, int out_fd, int err_fd, int chan_fd)
 {
 	int epipe[2], child_errno = 0;
 	pid_t parent = getpid(), pid;
@@ -272,8 +295,8 @@ static pid_t spawn(char *const *argv, int out_fd, int err_fd)
 		return -1;
 	}
 	if (!pid) {
+		int src[4] = { in_fd, out_fd, err_fd, chan_fd };
 		sigset_t none;
-		int in;
 
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -282,9 +305,15 @@ static pid_t spawn(char *const *argv, int out_fd, int err_fd)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		in = open("/dev/null", O_RDONLY);
-		if (in < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-			goto fail;
+		if (src[0] < 0)
+			src[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* Out of the way of 0-3 first, so no dup2 clobbers a source. */
+		for (int i = 0; i < 4; i++)
+			if (src[i] >= 0 && (src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10)) < 0)
+				goto fail;
+		for (int i = 0; i < 4; i++)
+			if (src[i] >= 0 && dup2(src[i], i) < 0)
+				goto fail;
 		execvp(argv[0], argv);
 fail:
 		child_errno = errno;
@@ -320,29 +349,119 @@ static struct timespec until(double deadline)
 	return ts;
 }
 
+/* What flows besides the console: --outdir's port and --shell's stdin. */
+struct io {
+	int chan_fd;			/* --outdir's port (read end), or -1 */
+	struct ktstr_vm_untar *untar;
+	int in_fd;			/* our stdin (--shell), or -1 */
+	int qin_fd;			/* QEMU's stdin (write end, non-blocking), or -1 */
+	bool tty;			/* stdin is a terminal: Ctrl-A escapes, raw output */
+	bool esc;			/* the last key was Ctrl-A */
+	char last;			/* the last byte forwarded */
+	char buf[4096];
+	size_t len, off;		/* bytes waiting for QEMU's stdin */
+};
+
+#define CTRL_A	0x01
+#define CTRL_D	0x04
+
 /*
- * Wait for QEMU, forwarding the console and copying its stderr until both
- * reach EOF, then until QEMU has exited (*status set); say the accelerator
- * once the guest's init has run. Returns 0 when it
- * exited, 1 on timeout, 2 on a stop signal, 3 when it said "KVM internal
- * error"; in the last three cases QEMU is still running.
+ * Keys read from the terminal: Ctrl-A x quits (returns true), Ctrl-A
+ * Ctrl-A sends one Ctrl-A, Ctrl-A and another key send both.
+ */
+static bool keys(struct io *io, const char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char ch = in[i];
+
+		if (io->esc) {
+			io->esc = false;
+			if (ch == 'x' || ch == 'X')
+				return true;
+			if (ch != CTRL_A)
+				io->buf[io->len++] = CTRL_A;
+		} else if (ch == CTRL_A) {
+			io->esc = true;
+			continue;
+		}
+		io->buf[io->len++] = ch;
+	}
+	return false;
+}
+
+/* Our stdin: returns true for Ctrl-A x. */
+static bool stdin_ready(struct io *io)
+{
+	char in[sizeof(io->buf) / 2];
+	ssize_t n = read(io->in_fd, in, sizeof(in));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return false;
+	io->len = io->off = 0;
+	if (n <= 0) {
+		/*
+		 * End of input: the guest's non-interactive shell reads its
+		 * tty in canonical mode, where Ctrl-D at the start of a line
+		 * is end of file.
+		 */
+		if (io->last && io->last != '\n')
+			io->buf[io->len++] = '\n';
+		io->buf[io->len++] = CTRL_D;
+		io->in_fd = -1;
+		return false;
+	}
+	if (io->tty)
+		return keys(io, in, n);
+	memcpy(io->buf, in, n);
+	io->len = n;
+	io->last = in[n - 1];
+	return false;
+}
+
+static void qemu_stdin_ready(struct io *io)
+{
+	ssize_t n = write(io->qin_fd, io->buf + io->off, io->len - io->off);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* QEMU is gone: nothing more to forward. */
+		io->len = io->off = 0;
+		io->in_fd = -1;
+		return;
+	}
+	io->off += n;
+	if (io->off == io->len)
+		io->len = io->off = 0;
+}
+
+/*
+ * Wait for QEMU, forwarding the console and copying its stderr (and
+ * unpacking --outdir's port) until all reach EOF, then until QEMU has
+ * exited (*status set); say the accelerator once the guest's init has run;
+ * with --shell, forward our stdin once the guest's shell is there.
+ * Returns 0 when it exited, 1 on timeout, 2 on a stop signal, 3 when it
+ * said "KVM internal error", 4 on Ctrl-A x; in the last four cases QEMU is
+ * still running.
  */
 static int wait_qemu(struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
-		     const char *com2, struct scan *s, struct errs *e, int *status)
+		     const char *com2, struct scan *s, struct errs *e, struct io *io,
+		     int *status)
 {
 	double deadline = now() + q->opts->timeout_s;
-	int fds[2] = { out_fd, err_fd };
+	int fds[3] = { out_fd, err_fd, io->chan_fd };
 	char buf[8192];
 
 	for (;;) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[5];
 		struct timespec ts = until(deadline);
-		nfds_t n = 0;
+		nfds_t n = 0, nr_out;
 		int r;
 
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < 3; i++)
 			if (fds[i] >= 0)
 				pfd[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		nr_out = n;
 		/* On the console it counts only before the guest's init runs. */
 		if (!e->kvm[0] && s->kvm && !q->init_ran)
 			copy_line(e->kvm, sizeof(e->kvm), s->kvm);
@@ -351,7 +470,11 @@ static int wait_qemu(struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
 		/* Until the guest's init runs, look for its marker now and then. */
 		if (!q->init_ran && (q->init_ran = init_ran(com2)))
 			say_accel(q);
-		if (!q->init_ran && ts.tv_sec * 1000000000L + ts.tv_nsec > 50000000L)
+		/* So too for the shell's, with --shell. */
+		if (q->opts->shell && q->init_ran && !q->shell_ready)
+			q->shell_ready = com2_has(com2, KTSTR_VM_SHELL_MARKER);
+		if ((!q->init_ran || (q->opts->shell && !q->shell_ready)) &&
+		    ts.tv_sec * 1000000000L + ts.tv_nsec > 50000000L)
 			ts = (struct timespec){ 0, 50000000L };
 		if (!n && waitpid(pid, status, WNOHANG) == pid)
 			return 0;
@@ -362,6 +485,11 @@ static int wait_qemu(struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
 		/* After EOF, QEMU should be gone in moments: poll its exit. */
 		if (!n && ts.tv_sec * 1000000000L + ts.tv_nsec > 20000000L)
 			ts = (struct timespec){ 0, 20000000L };
+		/* Keys go to QEMU only while it still runs (some output open). */
+		if (n && io->qin_fd >= 0 && io->len)
+			pfd[n++] = (struct pollfd){ .fd = io->qin_fd, .events = POLLOUT };
+		else if (n && io->in_fd >= 0 && q->shell_ready && !io->len)
+			pfd[n++] = (struct pollfd){ .fd = io->in_fd, .events = POLLIN };
 		/* Signals are blocked except inside ppoll: no lost wakeups. */
 		r = ppoll(n ? pfd : NULL, n, &ts, q->wait_mask);
 		if (r < 0 && errno != EINTR)
@@ -371,15 +499,24 @@ static int wait_qemu(struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
 
 			if (!pfd[i].revents)
 				continue;
+			if (i >= nr_out) {
+				if (pfd[i].fd == io->qin_fd)
+					qemu_stdin_ready(io);
+				else if (stdin_ready(io))
+					return 4;
+				continue;
+			}
 			len = read(pfd[i].fd, buf, sizeof(buf));
 			if (len < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (len <= 0)
-				fds[pfd[i].fd == out_fd ? 0 : 1] = -1;
+				fds[pfd[i].fd == out_fd ? 0 : pfd[i].fd == err_fd ? 1 : 2] = -1;
 			else if (pfd[i].fd == out_fd)
-				console_chunk(s, buf, len);
-			else
+				console_chunk(s, buf, len, io->tty);
+			else if (pfd[i].fd == err_fd)
 				errs_chunk(e, buf, len);
+			else if (io->untar)
+				ktstr_vm_untar_feed(io->untar, buf, len);
 		}
 	}
 }
@@ -424,13 +561,16 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	size_t dmesg_len = 0, nr_topo = 0;
 	struct scan s = { 0 };
 	struct errs e = { .fd = -1 };
-	int pfd[2] = { -1, -1 }, efd[2] = { -1, -1 };
+	int pfd[2] = { -1, -1 }, efd[2] = { -1, -1 }, cfd[2] = { -1, -1 }, ifd[2] = { -1, -1 };
 	int ret = KTSTR_VM_EXIT_FAIL, status = 0, rc = 0;
-	int how, res, argc = 0;
+	int how, res, argc = 0, out_bad = 0;
+	struct io io = { .chan_fd = -1, .in_fd = -1, .qin_fd = -1 };
+	struct ktstr_vm_untar_stats us = { 0 };
+	char out_said[16] = "";
 	bool dirty;
 	pid_t pid;
 
-	q->init_ran = q->kvm_failed = q->accel_said = false;
+	q->init_ran = q->kvm_failed = q->accel_said = q->shell_ready = false;
 	q->why[0] = '\0';
 	if (regcomp(&s.re, CONSOLE_BAD, REG_EXTENDED | REG_NOSUB)) {
 		fprintf(stderr, "ktstr vm: internal error: bad console pattern\n");
@@ -509,20 +649,46 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	argv[argc++] = "stdio";
 	argv[argc++] = "-serial";
 	argv[argc++] = com2_opt;
+	if (o->outdir) {
+		/* COM3: --outdir's tar stream, into a pipe QEMU gets as fd 3. */
+		argv[argc++] = "-serial";
+		argv[argc++] = "file:/proc/self/fd/3";
+	}
 	argv[argc] = NULL;
 
-	if (pipe2(pfd, O_CLOEXEC) || pipe2(efd, O_CLOEXEC)) {
+	if (pipe2(pfd, O_CLOEXEC) || pipe2(efd, O_CLOEXEC) ||
+	    (o->outdir && pipe2(cfd, O_CLOEXEC)) || (o->shell && pipe2(ifd, O_CLOEXEC))) {
 		fprintf(stderr, "ktstr vm: pipe: %s\n", strerror(errno));
 		goto out;
 	}
-	pid = spawn((char *const *)argv, pfd[1], efd[1]);
-	close(pfd[1]);
-	close(efd[1]);
-	pfd[1] = efd[1] = -1;
+	if (o->outdir) {
+		io.untar = ktstr_vm_untar_new(q->outdir_fd, o->outdir_max);
+		if (!io.untar) {
+			fprintf(stderr, "ktstr vm: out of memory\n");
+			goto out;
+		}
+		io.chan_fd = cfd[0];
+	}
+	if (o->shell) {
+		/* Our stdin goes to the guest's console once its shell is there. */
+		io.in_fd = STDIN_FILENO;
+		io.qin_fd = ifd[1];
+		io.tty = isatty(STDIN_FILENO);
+		fcntl(ifd[1], F_SETFL, O_NONBLOCK);
+	}
+	pid = spawn((char *const *)argv, ifd[0], pfd[1], efd[1], cfd[1]);
+	for (int *p = (int[]){ pfd[1], efd[1], cfd[1], ifd[0] }, i = 0; i < 4; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+	pfd[1] = efd[1] = cfd[1] = ifd[0] = -1;
 	if (pid < 0)
 		goto out;
+	/* Every key to the guest's shell: Ctrl-C must not stop us (restored at out). */
+	if (io.tty && ktstr_vm_term_raw(STDIN_FILENO))
+		io.tty = false;
 
-	how = wait_qemu(q, pid, pfd[0], efd[0], com2, &s, &e, &status);
+	how = wait_qemu(q, pid, pfd[0], efd[0], com2, &s, &e, &io, &status);
+	ktstr_vm_term_restore();
 	if (how) {
 		kill_reap(pid);
 		if (s.len) {
@@ -537,9 +703,17 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	if (kvm_failed_early(q, how, status, &s, &e, errf))
 		goto out;
 	say_accel(q);
-	if (how == 1 || how == 2) {
+	if (io.untar) {
+		out_bad = ktstr_vm_untar_finish(io.untar, &us);
+		if (us.got_data && !us.complete && !us.refused)
+			fprintf(stderr, "ktstr vm: --outdir: the guest's archive ended early (%lu files kept)\n",
+				us.files);
+	}
+	if (how == 1 || how == 2 || how == 4) {
 		if (how == 1)
 			fprintf(stderr, "ktstr vm: timed out after %d s\n", o->timeout_s);
+		else if (how == 4)
+			fprintf(stderr, "ktstr vm: Ctrl-A x: guest stopped\n");
 		else
 			fprintf(stderr, "ktstr vm: interrupted by signal %d\n",
 				(int)*q->stop_sig);
@@ -553,7 +727,20 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 		goto out;
 	}
 
-	res = read_result(com2, &rc, &dirty, &dmesg, &dmesg_len);
+	res = read_result(com2, &rc, &dirty, &dmesg, &dmesg_len, out_said, sizeof(out_said));
+	if (res == 1 && o->outdir && !out_bad) {
+		if (!strcmp(out_said, "fail")) {
+			fprintf(stderr, "ktstr vm: --outdir: the guest could not send all of %s (tar failed, see console above)\n",
+				KTSTR_VM_GUEST_OUTDIR);
+			out_bad = -1;
+		} else if (!strcmp(out_said, "sent") && !us.complete) {
+			fprintf(stderr, "ktstr vm: --outdir: the guest's archive never came whole\n");
+			out_bad = -1;
+		} else if (!us.got_data) {
+			fprintf(stderr, "ktstr vm: --outdir: the command left no %s; %s is as it was\n",
+				KTSTR_VM_GUEST_OUTDIR, o->outdir);
+		}
+	}
 	if (s.panic || s.oops) {
 		fprintf(stderr, "ktstr vm: kernel %s: %s\n", s.panic ? "panic" : "oops",
 			s.panic ? s.panic : s.oops);
@@ -564,6 +751,9 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	} else if (res == 1 && dirty) {
 		fprintf(stderr, "ktstr vm: dirty dmesg after the command (it exited %d):\n%s",
 			rc, dmesg ? dmesg : "");
+	} else if (res == 1 && out_bad) {
+		fprintf(stderr, "ktstr vm: --outdir: %lu files, %llu bytes in %s; what was refused is above (the command exited %d)\n",
+			us.files, (unsigned long long)us.bytes, o->outdir, rc);
 	} else if (res == 1) {
 		ret = rc;
 	} else if (WIFSIGNALED(status)) {
@@ -576,12 +766,18 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 		fprintf(stderr, "ktstr vm: guest stopped without a result (see console above)\n");
 	}
 out:
+	ktstr_vm_term_restore();
 	for (int i = 0; i < 2; i++) {
 		if (pfd[i] >= 0)
 			close(pfd[i]);
 		if (efd[i] >= 0)
 			close(efd[i]);
+		if (cfd[i] >= 0)
+			close(cfd[i]);
+		if (ifd[i] >= 0)
+			close(ifd[i]);
 	}
+	ktstr_vm_untar_free(io.untar);
 	if (e.fd >= 0)
 		close(e.fd);
 	regfree(&s.re);

@@ -81,7 +81,7 @@ static void check_pending(const sigset_t *stops)
  * failed before the guest's init ran; keep what was learnt for this host.
  */
 static int boot(struct ktstr_vm_accel *a, const char *kernel, const char *initrd,
-		const char *tmpdir, const struct ktstr_vm_opts *opts,
+		const char *tmpdir, int outdir_fd, const struct ktstr_vm_opts *opts,
 		const sigset_t *wait_mask, const sigset_t *stops)
 {
 	struct ktstr_vm_qemu q = {
@@ -92,6 +92,7 @@ static int boot(struct ktstr_vm_accel *a, const char *kernel, const char *initrd
 		.fallback = a->fallback,
 		.accel_why = a->why,
 		.opts = opts,
+		.outdir_fd = outdir_fd,
 		.wait_mask = wait_mask,
 		.stop_sig = &stop_sig,
 	};
@@ -126,6 +127,7 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	int ret = KTSTR_VM_EXIT_FAIL, err;
 	struct ktstr_vm_accel accel = { 0 };
 	bool have_tmp = false;
+	int outdir_fd = -1;
 
 	/* --kernel NAME: a cached kernel and the ktstr.ko built for it. */
 	if (ktstr_kernel_resolve(opts->kernel, &kernel, &kmod))
@@ -150,6 +152,8 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 			goto out_free;
 		}
 	}
+	if (opts->outdir && (outdir_fd = ktstr_vm_outdir_open(opts->outdir)) < 0)
+		goto out_free;
 	if (ktstr_vm_accel_pick(&accel))
 		goto out_free;
 
@@ -193,9 +197,10 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	if (stop_sig)
 		goto out_sig;
 
-	ret = boot(&accel, kernel, initrd, tmpdir, opts, &wait_mask, &stops);
+	ret = boot(&accel, kernel, initrd, tmpdir, outdir_fd, opts, &wait_mask, &stops);
 
 out_sig:
+	ktstr_vm_term_restore();	/* --shell: on every path, before we die of a signal */
 	if (have_tmp)
 		remove_tmpdir(tmpdir);
 	sigaction(SIGPIPE, &old_pipe, NULL);
@@ -213,6 +218,8 @@ out_sig:
 	}
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 out_free:
+	if (outdir_fd >= 0)
+		close(outdir_fd);
 	ktstr_vm_accel_free(&accel);
 	free(initrd);
 	free(kmod);
