@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ktstr/util.h>
 #include <ktstr/backend.h>
 
 #include "assert_priv.h"
@@ -299,7 +300,7 @@ int ktstr_assert_unjudged(struct ktstr_assert *cfg, unsigned int has,
 
 	if (!cfg || !r)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(tab); i++) {
 		uint64_t bit = KTSTR_ASSERT_BIT(tab[i].f);
 		bool on = (cfg->has & bit) != 0;
 

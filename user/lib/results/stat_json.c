@@ -342,7 +342,7 @@ static json_t *unmeasured_json(unsigned int lacks)
 	json_t *a = json_array();
 	bool err = false;
 
-	for (unsigned int i = 0; a && i < sizeof(names) / sizeof(names[0]); i++)
+	for (unsigned int i = 0; a && i < KTSTR_ARRAY_SIZE(names); i++)
 		if (lacks & (1u << i))
 			append(a, json_string(names[i]), &err);
 	if (err) {

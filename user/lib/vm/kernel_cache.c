@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ktstr/util.h>
 #include "ktstr/kernel.h"
 
 const struct ktstr_kernel_recipe ktstr_kernel_recipes[] = {
@@ -21,7 +22,7 @@ const struct ktstr_kernel_recipe ktstr_kernel_recipes[] = {
 		       "ktstr.ko built in a debootstrapped unstable build root" },
 };
 const size_t ktstr_kernel_nr_recipes =
-	sizeof(ktstr_kernel_recipes) / sizeof(ktstr_kernel_recipes[0]);
+	KTSTR_ARRAY_SIZE(ktstr_kernel_recipes);
 
 char *ktstr_kernel_cache_dir(void)
 {

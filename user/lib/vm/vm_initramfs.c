@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ktstr/util.h>
 #include "ktstr/vm.h"
 
 /* Anything in here after the command ran means the kernel misbehaved. */
@@ -33,7 +34,7 @@ static const char *busybox_path(void)
 
 	if (env && *env)
 		return env;
-	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(cand); i++)
 		if (!access(cand[i], X_OK))
 			return cand[i];
 	fprintf(stderr, "ktstr vm: busybox not found: install busybox-static (make deps)\n");
@@ -245,7 +246,7 @@ int ktstr_vm_initramfs_build(const char *out_path,
 		return -1;
 	}
 	ktstr_vm_cpio_init(&c, fd);
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(dirs); i++)
 		if (ktstr_vm_cpio_dir(&c, dirs[i], 0755))
 			goto out;
 	/* The kernel opens it for init's stdio before devtmpfs is mounted. */

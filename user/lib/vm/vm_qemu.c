@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ktstr/clock.h>
 #include "ktstr/vm.h"
 
 #define BASE_APPEND	"console=ttyS0 panic=-1 quiet loglevel=4 printk.time=1"
@@ -140,14 +141,6 @@ static void console_chunk(struct scan *s, char *buf, size_t len, bool raw)
 			s->line[s->len++] = ch;
 	}
 	write_out(buf, o);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* QEMU option values are comma-separated: a literal ',' is written ",,". */
@@ -339,7 +332,7 @@ fail:
 
 static struct timespec until(double deadline)
 {
-	double left = deadline - now();
+	double left = deadline - (ktstr_now_ns() / 1e9);
 	struct timespec ts = { 0, 0 };
 
 	if (left > 0) {
@@ -448,7 +441,7 @@ static int wait_qemu(struct ktstr_vm_qemu *q, pid_t pid, int out_fd, int err_fd,
 		     const char *com2, struct scan *s, struct errs *e, struct io *io,
 		     int *status)
 {
-	double deadline = now() + q->opts->timeout_s;
+	double deadline = (ktstr_now_ns() / 1e9) + q->opts->timeout_s;
 	int fds[3] = { out_fd, err_fd, io->chan_fd };
 	char buf[8192];
 

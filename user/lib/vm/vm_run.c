@@ -17,11 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ktstr/util.h>
 #include "ktstr/kernel.h"
 #include "ktstr/vm.h"
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
-#define NR_STOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+#define NR_STOP (KTSTR_ARRAY_SIZE(stop_signals))
 
 static volatile sig_atomic_t stop_sig;
 
