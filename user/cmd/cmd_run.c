@@ -266,50 +266,27 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int cmd_run(int argc, char **argv)
-{
-	const struct ktstr_scenario **sel = NULL;
-	struct ktstr_outcome *outs = NULL;
+/* What the command line asks for (parse_args()). */
+struct run_args {
+	struct ktstr_run_opts opts;
 	struct ktstr_work override;
 	struct ktstr_assert sched_layer, relax_layer;
-	struct ktstr_run_opts opts;
-	struct ktstr_cgroups *cg = NULL;
-	struct ktstr_topo *topo = NULL;
-	struct ktstr_dev *dev = NULL;
-	struct ktstr_taskstats *ts = NULL;
-	const char *filter = NULL, *json_path = NULL, *junit_path = NULL;
-	struct ktstr_shard shard = { 1, 1 };
-	int repeat = 1;
-	const char **names = NULL;
-	int nr_names = 0, nsel = 0, nout = 0, rc = 2, ret;
-	int passed = 0, failed = 0, skipped = 0;
-	bool verbose = false;
-	struct sigaction sa;
-	const char *sched_path = NULL;
-	char **sched_args = NULL;
-	int nr_sched_args = 0;
-	struct ktstr_scx scx;
-	bool scx_started = false, summarized = false;
+	const char *filter, *json_path, *junit_path, *sched_path;
+	struct ktstr_shard shard;
+	int repeat;
+	const char **names;		/* scenarios named, nr_names of them */
+	int nr_names;
+	char **sched_args;
+	int nr_sched_args;
+	bool verbose;
 	/* Flags: the run's set, whether it was given, per-profile expansion. */
-	uint32_t active_flags = 0, cur_profile = 0, profiles[KTSTR_MAX_PROFILES];
-	bool flags_given = false, flag_profiles = false;
-	int nprof = 0, njobs = 0;
-	struct job { const struct ktstr_scenario *s; uint32_t flags; } *jobs = NULL;
-	char **all_args = NULL;
+	uint32_t active_flags;
+	bool flags_given, flag_profiles;
+};
 
-	if (wants_topologies(argc, argv))
-		return cmd_gauntlet(argc, argv);
-	ktstr_run_opts_init(&opts);
-	ktstr_assert_none(&sched_layer);
-	ktstr_assert_none(&relax_layer);
-	memset(&scx, 0, sizeof(scx));
-	names = calloc(argc, sizeof(*names));
-	sched_args = calloc(argc, sizeof(*sched_args));
-	if (!names || !sched_args) {
-		free(names);
-		free(sched_args);
-		return 1;
-	}
+/* 0: run; 1: --help was printed; -1: bad usage (one line said why). */
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
 	opterr = 0;	/* our own one-line messages instead of getopt's */
 	optind = 0;
 	for (;;) {
@@ -321,38 +298,36 @@ int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'h':
 			usage(stdout);
-			free(names);
-			free(sched_args);
-			return 0;
+			return 1;
 		case 'v':
-			verbose = true;
+			a->verbose = true;
 			break;
 		case OPT_FILTER:
-			filter = optarg;
-			if (!*filter) {
+			a->filter = optarg;
+			if (!*a->filter) {
 				fprintf(stderr, "ktstr run: bad --filter '' (a name part or category)\n");
-				goto bad;
+				return -1;
 			}
 			break;
 		case OPT_JUNIT:
-			junit_path = optarg;
+			a->junit_path = optarg;
 			break;
 		case OPT_REPEAT:
 			if (parse_u64(optarg, &v) || v < 1 || v > 1000) {
 				fprintf(stderr, "ktstr run: bad --repeat '%s' (1..1000)\n", optarg);
-				goto bad;
+				return -1;
 			}
-			repeat = (int)v;
+			a->repeat = (int)v;
 			break;
 		case OPT_SHARD:
-			if (ktstr_shard_parse(optarg, &shard)) {
+			if (ktstr_shard_parse(optarg, &a->shard)) {
 				fprintf(stderr, "ktstr run: bad --shard '%s' (K/N, 1 <= K <= N)\n",
 					optarg);
-				goto bad;
+				return -1;
 			}
 			break;
 		case OPT_JSON:
-			json_path = optarg;
+			a->json_path = optarg;
 			break;
 		case OPT_DURATION: {
 			double sec;
@@ -360,133 +335,181 @@ int cmd_run(int argc, char **argv)
 			if (arg_parse_seconds(optarg, 86400, &sec)) {
 				fprintf(stderr, "ktstr run: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
 					optarg);
-				goto bad;
+				return -1;
 			}
-			opts.duration_ms = (uint64_t)(sec * 1000 + 0.5);
-			if (!opts.duration_ms)
-				opts.duration_ms = 1;
+			a->opts.duration_ms = (uint64_t)(sec * 1000 + 0.5);
+			if (!a->opts.duration_ms)
+				a->opts.duration_ms = 1;
 			break;
 		}
 		case OPT_WORKERS:
 			if (parse_u64(optarg, &v) || !v || v > 1024) {
 				fprintf(stderr, "ktstr run: bad --workers '%s' (1..1024)\n", optarg);
-				goto bad;
+				return -1;
 			}
-			opts.workers = (int)v;
+			a->opts.workers = (int)v;
 			break;
 		case OPT_SETTLE:
 			if (parse_u64(optarg, &v) || v > 600000) {
 				fprintf(stderr, "ktstr run: bad --settle '%s' (ms)\n", optarg);
-				goto bad;
+				return -1;
 			}
-			opts.settle_ms = v;
+			a->opts.settle_ms = v;
 			break;
 		case OPT_SCHED_PID:
 			if (parse_u64(optarg, &v) || !v || v > 4194304) {
 				fprintf(stderr, "ktstr run: bad --sched-pid '%s'\n", optarg);
-				goto bad;
+				return -1;
 			}
-			opts.sched_pid = (pid_t)v;
+			a->opts.sched_pid = (pid_t)v;
 			break;
 		case OPT_SCHEDULER:
-			sched_path = optarg;
+			a->sched_path = optarg;
 			break;
 		case OPT_SCHED_ARG:
-			sched_args[nr_sched_args++] = optarg;
+			a->sched_args[a->nr_sched_args++] = optarg;
 			break;
 		case OPT_FLAGS: {
 			char why[256];
 
 			if (!*optarg) {
 				fprintf(stderr, "ktstr run: bad --flags '' (F[,F...] or 'default')\n");
-				goto bad;
+				return -1;
 			}
-			if (ktstr_flags_parse(optarg, &active_flags, why, sizeof(why))) {
+			if (ktstr_flags_parse(optarg, &a->active_flags, why, sizeof(why))) {
 				fprintf(stderr, "ktstr run: --flags: %s\n", why);
-				goto bad;
+				return -1;
 			}
-			flags_given = true;
+			a->flags_given = true;
 			break;
 		}
 		case OPT_FLAG_PROFILES:
-			flag_profiles = true;
+			a->flag_profiles = true;
 			break;
 		case OPT_ASSERT:
 		case OPT_ASSERT_RELAX: {
 			bool over = c == OPT_ASSERT_RELAX;
-			const char *a = over ? "--assert-relax" : "--assert";
-			struct ktstr_assert *layer = over ? &relax_layer : &sched_layer;
+			const char *opt = over ? "--assert-relax" : "--assert";
+			struct ktstr_assert *layer = over ? &a->relax_layer : &a->sched_layer;
 			char *kv = optarg, *eq = strchr(kv, '=');
 			char key[64];
 
 			if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
-				fprintf(stderr, "ktstr run: bad %s '%s' (NAME=VALUE)\n", a, kv);
-				goto bad;
+				fprintf(stderr, "ktstr run: bad %s '%s' (NAME=VALUE)\n", opt, kv);
+				return -1;
 			}
 			memcpy(key, kv, eq - kv);
 			key[eq - kv] = '\0';
 			if (ktstr_assert_set_str(layer, key, eq + 1)) {
 				fprintf(stderr, "ktstr run: bad %s '%s': unknown name or bad value\n",
-					a, kv);
-				goto bad;
+					opt, kv);
+				return -1;
 			}
 			if (over)
-				opts.relax_assert = &relax_layer;
+				a->opts.relax_assert = &a->relax_layer;
 			else
-				opts.sched_assert = &sched_layer;
+				a->opts.sched_assert = &a->sched_layer;
 			break;
 		}
 		case OPT_WORK_TYPE:
-			if (ktstr_work_parse(optarg, &override)) {
+			if (ktstr_work_parse(optarg, &a->override)) {
 				fprintf(stderr, "ktstr run: bad --work-type '%s': %s\n",
 					optarg, ktstr_work_last_error());
-				goto bad;
+				return -1;
 			}
-			opts.work_override = &override;
+			a->opts.work_override = &a->override;
 			break;
 		case ':':
 			arg_getopt_missing("ktstr run", argv);
-			goto bad;
+			return -1;
 		default:
 			arg_getopt_error("ktstr run", "run", argv);
-			goto bad;
+			return -1;
 		}
 	}
 	for (int i = optind; i < argc; i++) {
 		if (!ktstr_scenario_find(argv[i])) {
 			fprintf(stderr, "ktstr run: unknown scenario '%s' (see 'ktstr list')\n",
 				argv[i]);
-			goto bad;
+			return -1;
 		}
-		names[nr_names++] = argv[i];
+		a->names[a->nr_names++] = argv[i];
 	}
+	return 0;
+}
 
-	if (arg_check_sched_json("ktstr run", nr_sched_args, sched_path, json_path) ||
-	    arg_check_junit("ktstr run", junit_path))
+static void free_args(struct run_args *a)
+{
+	free(a->names);
+	free(a->sched_args);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const struct ktstr_scenario **sel = NULL;
+	struct ktstr_outcome *outs = NULL;
+	struct run_args a;
+	struct ktstr_run_opts *opts = &a.opts;
+	struct ktstr_cgroups *cg = NULL;
+	struct ktstr_topo *topo = NULL;
+	struct ktstr_dev *dev = NULL;
+	struct ktstr_taskstats *ts = NULL;
+	int nsel = 0, nout = 0, rc = 2, ret;
+	int passed = 0, failed = 0, skipped = 0;
+	struct sigaction sa;
+	struct ktstr_scx scx;
+	bool scx_started = false, summarized = false;
+	uint32_t cur_profile = 0, profiles[KTSTR_MAX_PROFILES];
+	int nprof = 0, njobs = 0;
+	struct job { const struct ktstr_scenario *s; uint32_t flags; } *jobs = NULL;
+	char **all_args = NULL;
+
+	if (wants_topologies(argc, argv))
+		return cmd_gauntlet(argc, argv);
+	memset(&scx, 0, sizeof(scx));
+	memset(&a, 0, sizeof(a));
+	ktstr_run_opts_init(&a.opts);
+	ktstr_assert_none(&a.sched_layer);
+	ktstr_assert_none(&a.relax_layer);
+	a.shard = (struct ktstr_shard){ 1, 1 };
+	a.repeat = 1;
+	a.names = calloc(argc, sizeof(*a.names));
+	a.sched_args = calloc(argc, sizeof(*a.sched_args));
+	if (!a.names || !a.sched_args) {
+		free_args(&a);
+		return 1;
+	}
+	ret = parse_args(argc, argv, &a);
+	if (ret) {
+		free_args(&a);
+		return ret > 0 ? 0 : 2;
+	}
+	if (arg_check_sched_json("ktstr run", a.nr_sched_args, a.sched_path, a.json_path) ||
+	    arg_check_junit("ktstr run", a.junit_path))
 		goto bad;
-	if (sched_path && opts.sched_pid) {
+	if (a.sched_path && opts->sched_pid) {
 		fprintf(stderr, "ktstr run: --scheduler and --sched-pid exclude each other\n");
 		goto bad;
 	}
-	if (flag_profiles && !sched_path) {
+	if (a.flag_profiles && !a.sched_path) {
 		fprintf(stderr, "ktstr run: --flag-profiles needs --scheduler\n");
 		goto bad;
 	}
-	if (flag_profiles && flags_given) {
+	if (a.flag_profiles && a.flags_given) {
 		fprintf(stderr, "ktstr run: --flags and --flag-profiles exclude each other\n");
 		goto bad;
 	}
-	if (sched_path && !ktstr_scx_supported()) {
+	if (a.sched_path && !ktstr_scx_supported()) {
 		fprintf(stderr, "ktstr run: this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT)\n");
 		goto bad;
 	}
 
 	/* Selection: the names given, else everything; --filter narrows it. */
-	nsel = ktstr_scenario_select(names, nr_names, filter, &sel);
+	nsel = ktstr_scenario_select(a.names, a.nr_names, a.filter, &sel);
 	if (nsel < 0)
 		goto fail;
 	if (!nsel) {
-		fprintf(stderr, "ktstr run: no scenario matches '%s'\n", filter ? filter : "");
+		fprintf(stderr, "ktstr run: no scenario matches '%s'\n", a.filter ? a.filter : "");
 		rc = EXIT_NO_MATCH;
 		goto out;
 	}
@@ -495,12 +518,12 @@ int cmd_run(int argc, char **argv)
 		int kept = 0;
 
 		for (int i = 0; i < nsel; i++)
-			if (ktstr_shard_has(&shard, (size_t)i))
+			if (ktstr_shard_has(&a.shard, (size_t)i))
 				sel[kept++] = sel[i];
 		if (!kept) {
 			printf("# shard %u/%u of %d scenario(s) is empty\n0/0 passed (0 skipped, 0 failed)\n",
-			       shard.k, shard.n, nsel);
-			rc = write_outputs(json_path, junit_path, NULL, 0, &opts, 1, 1);
+			       a.shard.k, a.shard.n, nsel);
+			rc = write_outputs(a.json_path, a.junit_path, NULL, 0, opts, 1, 1);
 			goto out;
 		}
 		nsel = kept;
@@ -510,18 +533,18 @@ int cmd_run(int argc, char **argv)
 	 * --flag-profiles, under every profile it accepts (profile-major, so
 	 * the scheduler restarts once per profile).
 	 */
-	if (flag_profiles)
+	if (a.flag_profiles)
 		nprof = ktstr_flag_profiles(profiles);
 	else
-		profiles[nprof++] = active_flags;
+		profiles[nprof++] = a.active_flags;
 	jobs = calloc((size_t)nsel * nprof, sizeof(*jobs));
-	all_args = calloc(nr_sched_args + KTSTR_NR_FLAGS * KTSTR_FLAG_MAX_ARGS + 1,
+	all_args = calloc(a.nr_sched_args + KTSTR_NR_FLAGS * KTSTR_FLAG_MAX_ARGS + 1,
 			  sizeof(*all_args));
 	if (!jobs || !all_args)
 		goto fail;
 	for (int p = 0; p < nprof; p++)
 		for (int i = 0; i < nsel; i++)
-			if (!flag_profiles ||
+			if (!a.flag_profiles ||
 			    !ktstr_flags_skip_reason(profiles[p], sel[i]->required_flags,
 						     sel[i]->excluded_flags, NULL, 0))
 				jobs[njobs++] = (struct job){ sel[i], profiles[p] };
@@ -529,17 +552,17 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ktstr run: no valid flag profile for the scenarios selected\n");
 		goto bad;
 	}
-	if (repeat > 1) {
+	if (a.repeat > 1) {
 		/* Round-robin, so that a slow drift of the machine hits every scenario alike. */
-		struct job *all = calloc((size_t)njobs * repeat, sizeof(*all));
+		struct job *all = calloc((size_t)njobs * a.repeat, sizeof(*all));
 
 		if (!all)
 			goto fail;
-		for (int r = 0; r < repeat; r++)
+		for (int r = 0; r < a.repeat; r++)
 			memcpy(all + (size_t)r * njobs, jobs, njobs * sizeof(*jobs));
 		free(jobs);
 		jobs = all;
-		njobs *= repeat;
+		njobs *= a.repeat;
 	}
 	outs = calloc(njobs, sizeof(*outs));
 	if (!outs)
@@ -595,15 +618,15 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "ktstr run: %s: userspace checks only "
 				"(no taskstats: %s)\n", why, tswhy);
 	}
-	opts.topo = topo;
-	opts.cgroups = cg;
-	opts.dev = dev;
-	opts.taskstats = ts;
+	opts->topo = topo;
+	opts->cgroups = cg;
+	opts->dev = dev;
+	opts->taskstats = ts;
 
 	for (int i = 0; i < njobs && !got_signal; i++) {
 		char why[3072], fwhy[128], prof[KTSTR_FLAGS_STR_MAX];
 
-		if (!flag_profiles && flags_given &&
+		if (!a.flag_profiles && a.flags_given &&
 		    ktstr_flags_skip_reason(jobs[i].flags, jobs[i].s->required_flags,
 					    jobs[i].s->excluded_flags, fwhy, sizeof(fwhy))) {
 			/* Judged here: the scenario cannot run with these flags. */
@@ -613,18 +636,18 @@ int cmd_run(int argc, char **argv)
 				 jobs[i].s->category);
 			outs[nout].verdict = KTSTR_VERDICT_SKIP;
 			snprintf(outs[nout].reason, sizeof(outs[nout].reason), "%s", fwhy);
-			print_outcome(&outs[nout], verbose, nout + 1, njobs);
+			print_outcome(&outs[nout], a.verbose, nout + 1, njobs);
 			skipped++;
 			nout++;
 			continue;
 		}
-		if (sched_path && (!scx_started || jobs[i].flags != cur_profile)) {
+		if (a.sched_path && (!scx_started || jobs[i].flags != cur_profile)) {
 			int nargs = 0, nf;
 
 			if (scx_started) {
 				scx_started = false;
-				opts.scx = NULL;
-				opts.sched_pid = 0;
+				opts->scx = NULL;
+				opts->sched_pid = 0;
 				if (ktstr_scx_stop(&scx, 0)) {
 					fprintf(stderr, "ktstr run: sched_ext still not disabled after stopping %s\n",
 						scx.name);
@@ -632,31 +655,31 @@ int cmd_run(int argc, char **argv)
 				}
 			}
 			memset(&scx, 0, sizeof(scx));
-			for (int k = 0; k < nr_sched_args; k++)
-				all_args[nargs++] = sched_args[k];
+			for (int k = 0; k < a.nr_sched_args; k++)
+				all_args[nargs++] = a.sched_args[k];
 			nf = ktstr_flags_args(jobs[i].flags, (const char **)all_args + nargs,
 					      KTSTR_NR_FLAGS * KTSTR_FLAG_MAX_ARGS);
 			nargs += nf > 0 ? nf : 0;
 			all_args[nargs] = NULL;
 			cur_profile = jobs[i].flags;
-			ret = ktstr_scx_start(&scx, sched_path, all_args, nargs,
+			ret = ktstr_scx_start(&scx, a.sched_path, all_args, nargs,
 					      0, why, sizeof(why));
 			if (ret) {
 				fprintf(stderr, "ktstr run: scheduler %s (flags %s): %s\n",
-					sched_path, ktstr_flags_str(cur_profile, prof, sizeof(prof)),
+					a.sched_path, ktstr_flags_str(cur_profile, prof, sizeof(prof)),
 					why);
 				goto fail;
 			}
 			scx_started = true;
-			opts.scx = &scx;
-			opts.sched_pid = scx.pid;
-			if (flags_given || flag_profiles)
+			opts->scx = &scx;
+			opts->sched_pid = scx.pid;
+			if (a.flags_given || a.flag_profiles)
 				printf("scheduler: %s[%d] enabled (%s, flags %s)\n", scx.name,
-				       (int)scx.pid, sched_path,
+				       (int)scx.pid, a.sched_path,
 				       ktstr_flags_str(cur_profile, prof, sizeof(prof)));
 			else
 				printf("scheduler: %s[%d] enabled (%s)\n", scx.name,
-				       (int)scx.pid, sched_path);
+				       (int)scx.pid, a.sched_path);
 			fflush(stdout);
 		}
 		if (scx_started && ktstr_scx_check(&scx)) {
@@ -667,12 +690,12 @@ int cmd_run(int argc, char **argv)
 			failed++;
 			break;
 		}
-		ret = ktstr_scenario_run(jobs[i].s, &opts, &outs[nout]);
+		ret = ktstr_scenario_run(jobs[i].s, opts, &outs[nout]);
 		if (ret == -EINTR) {
 			ktstr_outcome_free(&outs[nout]);
 			break;
 		}
-		if (flag_profiles)
+		if (a.flag_profiles)
 			snprintf(outs[nout].name, sizeof(outs[nout].name), "%s/%s",
 				 jobs[i].s->name, ktstr_flags_str(jobs[i].flags, prof,
 								  sizeof(prof)));
@@ -680,7 +703,7 @@ int cmd_run(int argc, char **argv)
 			printf("BUG SUMMARY: %s\n", scx.summary);
 			summarized = true;
 		}
-		print_outcome(&outs[nout], verbose, nout + 1, njobs);
+		print_outcome(&outs[nout], a.verbose, nout + 1, njobs);
 		passed += outs[nout].verdict == KTSTR_VERDICT_PASS;
 		failed += outs[nout].verdict == KTSTR_VERDICT_FAIL;
 		skipped += outs[nout].verdict == KTSTR_VERDICT_SKIP;
@@ -696,7 +719,7 @@ int cmd_run(int argc, char **argv)
 		printf("BUG SUMMARY: %s\n", scx.summary);
 	printf("%d/%d passed (%d skipped, %d failed)\n", passed, nout, skipped, failed);
 	rc = failed ? 1 : 0;
-	if (write_outputs(json_path, junit_path, outs, nout, &opts, repeat, njobs / repeat))
+	if (write_outputs(a.json_path, a.junit_path, outs, nout, opts, a.repeat, njobs / a.repeat))
 		rc = 1;
 	goto out;
 
@@ -730,8 +753,7 @@ out:
 	free(jobs);
 	free(all_args);
 	free(sel);
-	free(names);
-	free(sched_args);
+	free_args(&a);
 	if (got_signal) {
 		fprintf(stderr, "ktstr run: interrupted by %s; cgroups and workers removed\n",
 			strsignal(got_signal));
