@@ -9,7 +9,11 @@
 
 #include "guest.h"
 
-#define RUN "ktstr run --repeat 3 --duration 1 cgroup_steady"
+/*
+ * Emulated 1 s runs: fairness judged at 50% (see run_catalogue.c), so that
+ * a sample's spread under TCG does not make a verdict change of its own.
+ */
+#define RUN "ktstr run --repeat 3 --duration 1 --assert-relax max_spread_pct=50 cgroup_steady"
 
 int main(void)
 {
