@@ -383,12 +383,14 @@ run_k61() {
 	lock=
 	guest_lock_held || lock="flock ${KTSTR_GUEST_LOCK-/tmp/ktstr-guest.lock}"
 	echo "# k61: guest of $kver: kmod_accuracy kmod_abi kmod_sessions${lock:+ (under $lock)}"
+	gstart=$(date +%s)
 	$lock build/ktstr vm --kernel bookworm-6.1 --cpus 2 --memory 768 --timeout 900 \
 		--include tests/guest/run.sh \
 		--include build/tests/guest/kmod_accuracy --include build/tests/guest/kmod_abi \
 		--include build/tests/guest/kmod_sessions \
 		-- ./run.sh kmod_accuracy kmod_abi kmod_sessions >"$out/k61_guest.log" 2>&1
 	rc=$?
+	echo "# k61: guest took $(($(date +%s) - gstart)) s, waiting for the guest lock included"
 	grep -E '^(ok|not ok) ' "$out/k61_guest.log" | sed 's/^\(\(not \)\{0,1\}ok - \)/\16.1: /' |
 		tee -a "$log"
 	grep -E '^# ' "$out/k61_guest.log"
