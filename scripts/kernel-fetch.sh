@@ -6,6 +6,8 @@
 #
 #   default    Debian bookworm's 6.12 (what scripts/deps.sh fetches); its
 #              ktstr.ko is the tree's kmod/ktstr.ko (`make kmod`).
+#   bookworm-6.1  Debian bookworm's default 6.1 kernel, from the host's apt,
+#              and ktstr.ko built for it with the host's gcc-12.
 #   sched-ext  Debian unstable's kernel (CONFIG_SCHED_CLASS_EXT=y, BTF), and
 #              ktstr.ko built for it in a Debian unstable build root, since
 #              its headers want a newer gcc than the host's.
