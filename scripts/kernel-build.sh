@@ -238,7 +238,7 @@ do_build() {
 	fi
 	[ -n "$name" ] || name=$(basename "${tree:-$source}")
 	valid_name "$name" || die "bad kernel name '$name' (letters, digits, '.', '_', '+', '-')"
-	for r in default sched-ext; do
+	for r in default bookworm-6.1 sched-ext; do
 		[ "$name" != "$r" ] || die "'$name' is the name of a fetched kernel: choose another --name"
 	done
 

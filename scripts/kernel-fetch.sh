@@ -6,6 +6,8 @@
 #
 #   default    Debian bookworm's 6.12 (what scripts/deps.sh fetches); its
 #              ktstr.ko is the tree's kmod/ktstr.ko (`make kmod`).
+#   bookworm-6.1  Debian bookworm's default 6.1 kernel, from the host's apt,
+#              and ktstr.ko built for it with the host's gcc-12.
 #   sched-ext  Debian unstable's kernel (CONFIG_SCHED_CLASS_EXT=y, BTF), and
 #              ktstr.ko built for it in a Debian unstable build root, since
 #              its headers want a newer gcc than the host's.
@@ -46,9 +48,101 @@ usage: kernel-fetch.sh [--no-module] NAME
 
 NAME:
   default    Debian bookworm 6.12 (what 'make deps' fetches)
+  bookworm-6.1  Debian bookworm's default 6.1 kernel, from the host's apt;
+             ktstr.ko built with the host's gcc-12
   sched-ext  Debian unstable's kernel, with CONFIG_SCHED_CLASS_EXT=y and BTF;
              ktstr.ko is built for it in a debootstrapped unstable build root
 EOF
+}
+
+# bookworm-6.1: Debian bookworm's default kernel, from the host's own apt
+# (a bookworm host has it: no private apt, no build root). The ABI is the
+# newest linux-headers-6.1.0-N-amd64 whose image (unsigned, else signed),
+# -common headers and linux-kbuild-6.1 apt can download; ktstr.ko is built
+# with the host's gcc (6.1's headers want gcc-12, bookworm's).
+fetch_bookworm_61() {
+	mkdir -p "$KTSTR_CACHE"
+	KTSTR_CACHE=$(cd "$KTSTR_CACHE" && pwd -P)	# absolute: the headers' Makefile names it
+	# shellcheck source=scripts/lib/cache.sh
+	. "$here/lib/cache.sh"
+	cache_lock
+	cand() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '(none)'; }
+	kver=
+	for n in $(apt-cache pkgnames linux-headers-6.1.0- 2>/dev/null |
+		sed -n 's/^linux-headers-6\.1\.0-\([0-9][0-9]*\)-amd64$/\1/p' | sort -rn); do
+		if [ -n "$(cand "linux-headers-6.1.0-$n-amd64")" ] &&
+		   [ -n "$(cand "linux-headers-6.1.0-$n-common")" ] &&
+		   { [ -n "$(cand "linux-image-6.1.0-$n-amd64-unsigned")" ] ||
+		     [ -n "$(cand "linux-image-6.1.0-$n-amd64")" ]; }; then
+			kver=6.1.0-$n-amd64
+			break
+		fi
+	done
+	[ -n "$kver" ] || die "no linux-headers-6.1.0-N-amd64 with its image in the host's apt (apt-get update? a bookworm mirror?)"
+	kbase=${kver%-amd64}
+	say "bookworm-6.1: newest 6.1 ABI the host's apt has -> $kver"
+	kdir="$KTSTR_CACHE/kernels/$kver"
+	if [ -f "$kdir/.complete" ]; then
+		say "kernel $kver already in $kdir"
+	else
+		img_pkg=linux-image-$kver-unsigned
+		[ -n "$(cand "$img_pkg")" ] || img_pkg=linux-image-$kver
+		tmp="$kdir.tmp"
+		remove_tree "$tmp"
+		mkdir -p "$tmp/debs" "$tmp/root"
+		say "downloading $img_pkg linux-headers-$kver linux-headers-$kbase-common linux-kbuild-6.1"
+		apt_download "$tmp/debs" "" "$img_pkg" "linux-headers-$kver" \
+			"linux-headers-$kbase-common" linux-kbuild-6.1 ||
+			die "apt-get download of kernel $kver failed"
+		for deb in "$tmp"/debs/*.deb; do
+			dpkg -x "$deb" "$tmp/root"
+		done
+		rm -rf "$tmp/debs"
+		hdr="usr/src/linux-headers-$kver"
+		[ -f "$tmp/root/$hdr/Makefile" ] || die "headers for $kver not found after unpacking"
+		sed -i "s#/usr/src/#$kdir/root/usr/src/#g" "$tmp/root/$hdr/Makefile"
+		[ -f "$tmp/root/boot/vmlinuz-$kver" ] || die "kernel image for $kver not found after unpacking"
+		remove_tree "$kdir"
+		mv "$tmp" "$kdir"
+		ln -sfn "root/boot/vmlinuz-$kver" "$kdir/vmlinuz"
+		ln -sfn "root/$hdr" "$kdir/build"
+		ln -sfn "root/boot/config-$kver" "$kdir/config"
+		echo "$kver" > "$kdir/.complete"
+		say "kernel $kver unpacked in $kdir"
+	fi
+	ln -sfn "$kver" "$KTSTR_CACHE/kernels/bookworm-6.1"
+	[ -z "$no_module" ] || return 0
+	[ -f "$src/Kbuild" ] && [ -d "$src/kmod" ] ||
+		die "no ktstr module sources in $src: set KTSTR_SRC to a ktstr source tree, or fetch with --no-module"
+	gcc=$(sed -n 's/^CC *=.*[)]\(gcc-[0-9][0-9]*\)$/\1/p' "$kdir/build/.kernelvariables" 2>/dev/null | head -n1)
+	gcc=${gcc:-gcc}
+	command -v "$gcc" >/dev/null || die "$kver's headers want $gcc, which the host lacks (apt-get install $gcc)"
+	# shellcheck disable=SC2010
+	kmod_files="Kbuild kmod/Kbuild $(cd "$src" && ls kmod/*.c kmod/*.h | grep -v '\.mod\.c$') include/uapi/linux/ktstr.h"
+	# shellcheck disable=SC2086
+	stamp=$( (cd "$src" && cat $kmod_files; echo "$kver"; "$gcc" --version | head -n1) |
+		sha256sum | cut -d' ' -f1)
+	if [ -f "$kdir/ktstr.ko" ] && [ "$(cat "$kdir/ktstr.ko.stamp" 2>/dev/null)" = "$stamp" ]; then
+		say "ktstr.ko for $kver is up to date"
+		return 0
+	fi
+	say "building ktstr.ko for $kver with the host's $gcc"
+	M="$kdir/kmod-build"
+	rm -rf "$M"
+	mkdir -p "$M"
+	# shellcheck disable=SC2086
+	(cd "$src" && tar cf - $kmod_files) | (cd "$M" && tar xf -)
+	log="$kdir/kmod-build.log"
+	if ! make -C "$kdir/build" M="$M" -j"$(nproc)" modules >"$log" 2>&1; then
+		grep -E 'error|Error' "$log" | head -n 30 >&2
+		die "ktstr.ko does not build against $kver: see $log"
+	fi
+	grep -i 'warning:' "$log" >&2 || true
+	cp "$M/kmod/ktstr.ko" "$kdir/ktstr.ko.new"
+	mv "$kdir/ktstr.ko.new" "$kdir/ktstr.ko"
+	echo "$stamp" > "$kdir/ktstr.ko.stamp"
+	rm -rf "$M"
+	say "ktstr.ko for $kver: $kdir/ktstr.ko"
 }
 
 no_module=
@@ -70,7 +164,8 @@ default)
 	exec "$here/deps.sh"
 	;;
 sched-ext) suite=unstable ;;
-*) die "unknown kernel '$name' (known: default, sched-ext)" ;;
+bookworm-6.1) fetch_bookworm_61; exit 0 ;;
+*) die "unknown kernel '$name' (known: default, bookworm-6.1, sched-ext)" ;;
 esac
 
 mkdir -p "$KTSTR_CACHE"

@@ -23,8 +23,12 @@
 # minutes on 2 cores; cached after) and runs the module's accuracy and
 # starvation tests in it (IRQ and paravirt time accounting on).
 #
-# Usage: tests/run.sh [unit|host|guest|bench|sched_ext|gauntlet|kbuild]...
-#        (default: all seven)
+# The k61 part fetches Debian bookworm's default 6.1 kernel (cached), builds
+# ktstr.ko against it and runs the module's accuracy, ABI and session tests
+# in a boot of it.
+#
+# Usage: tests/run.sh [unit|host|guest|bench|sched_ext|gauntlet|kbuild|k61]...
+#        (default: all eight)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -332,7 +336,79 @@ gauntlet_stop() {
 	fi
 }
 
-what=${*:-unit host guest bench sched_ext gauntlet kbuild}
+# k61: Debian bookworm's default 6.1 kernel (`ktstr kernel fetch
+# bookworm-6.1`, cached), ktstr.ko built against it with the host's gcc-12,
+# and the module's accuracy, ABI and session tests in a boot of it. The
+# boot holds the guest lock (/tmp/ktstr-guest.lock, $KTSTR_GUEST_LOCK)
+# unless a process above this one holds it already.
+guest_lock_held() {
+	_gl=${KTSTR_GUEST_LOCK-/tmp/ktstr-guest.lock}
+	[ -n "$_gl" ] || return 0
+	_ino=$(stat -c %i "$_gl" 2>/dev/null) || return 1
+	_holders=$(awk -v i="$_ino" '$2 == "FLOCK" { n = split($6, f, ":"); if (f[n] == i) print $5 }' /proc/locks)
+	_p=$$
+	while [ -n "$_p" ] && [ "$_p" -gt 1 ]; do
+		for _h in $_holders; do
+			[ "$_h" = "$_p" ] && return 0
+		done
+		_p=$(awk '/^PPid:/ { print $2 }' "/proc/$_p/status" 2>/dev/null)
+	done
+	return 1
+}
+
+run_k61() {
+	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
+	echo "# k61: build/ktstr kernel fetch bookworm-6.1"
+	start=$(date +%s)
+	if ! build/ktstr kernel fetch bookworm-6.1 >"$out/k61_fetch.log" 2>&1; then
+		sed 's/^/# /' "$out/k61_fetch.log" | tail -n 15
+		echo "not ok - k61: kernel fetch bookworm-6.1 failed: $(grep -v '^$' "$out/k61_fetch.log" | tail -n 1)" |
+			tee -a "$log"
+		return
+	fi
+	sed 's/^/# /' "$out/k61_fetch.log"
+	k="$cache/kernels/bookworm-6.1"
+	kver=$(cat "$k/.complete" 2>/dev/null)
+	case $kver in
+	6.1.*) echo "ok - k61: bookworm-6.1 is $kver, fetched or cached ($(($(date +%s) - start)) s)" | tee -a "$log" ;;
+	*) echo "not ok - k61: bookworm-6.1 in the cache is '$kver', not a 6.1 kernel" | tee -a "$log"; return ;;
+	esac
+	if [ -f "$k/ktstr.ko" ] && modinfo -F vermagic "$k/ktstr.ko" | grep -q "^$kver "; then
+		echo "ok - k61: ktstr.ko built against $kver (vermagic $(modinfo -F vermagic "$k/ktstr.ko" | cut -d' ' -f1))" |
+			tee -a "$log"
+	else
+		echo "not ok - k61: no ktstr.ko for $kver in $k" | tee -a "$log"
+		return
+	fi
+	lock=
+	guest_lock_held || lock="flock ${KTSTR_GUEST_LOCK-/tmp/ktstr-guest.lock}"
+	echo "# k61: guest of $kver: kmod_accuracy kmod_abi kmod_sessions${lock:+ (under $lock)}"
+	gstart=$(date +%s)
+	$lock build/ktstr vm --kernel bookworm-6.1 --cpus 2 --memory 768 --timeout 900 \
+		--include tests/guest/run.sh \
+		--include build/tests/guest/kmod_accuracy --include build/tests/guest/kmod_abi \
+		--include build/tests/guest/kmod_sessions \
+		-- ./run.sh kmod_accuracy kmod_abi kmod_sessions >"$out/k61_guest.log" 2>&1
+	rc=$?
+	echo "# k61: guest took $(($(date +%s) - gstart)) s, waiting for the guest lock included"
+	grep -E '^(ok|not ok) ' "$out/k61_guest.log" | sed 's/^\(\(not \)\{0,1\}ok - \)/\16.1: /' |
+		tee -a "$log"
+	grep -E '^# ' "$out/k61_guest.log"
+	if grep -q 'timed out after' "$out/k61_guest.log"; then
+		echo "not ok - k61: the 6.1 guest did not finish and power off (ktstr vm timed out)" | tee -a "$log"
+		tail -n 30 "$out/k61_guest.log" | sed 's/^/#   /'
+	elif ! grep -q '^ok ' "$out/k61_guest.log"; then
+		echo "not ok - k61: no test ran in the 6.1 guest (ktstr vm exited $rc)" | tee -a "$log"
+		tail -n 30 "$out/k61_guest.log" | sed 's/^/#   /'
+	elif [ "$rc" != 0 ] && ! grep -q '^not ok' "$out/k61_guest.log"; then
+		echo "not ok - k61: ktstr vm --kernel bookworm-6.1 exited $rc" | tee -a "$log"
+		tail -n 30 "$out/k61_guest.log" | sed 's/^/#   /'
+	else
+		echo "ok - k61: the 6.1 guest ran the module's tests and powered off (exit $rc)" | tee -a "$log"
+	fi
+}
+
+what=${*:-unit host guest bench sched_ext gauntlet kbuild k61}
 for w in $what; do
 	case $w in
 	unit) run_unit ;;
@@ -342,7 +418,8 @@ for w in $what; do
 	sched_ext) run_sched_ext ;;
 	gauntlet) run_gauntlet ;;
 	kbuild) run_kbuild ;;
-	*) echo "tests/run.sh: unknown part '$w' (unit, host, guest, bench, sched_ext, gauntlet, kbuild)" >&2; exit 2 ;;
+	k61) run_k61 ;;
+	*) echo "tests/run.sh: unknown part '$w' (unit, host, guest, bench, sched_ext, gauntlet, kbuild, k61)" >&2; exit 2 ;;
 	esac
 done
 

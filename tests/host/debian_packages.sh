@@ -145,7 +145,7 @@ else
 fi
 
 # 5. ktstr-dkms: only the module's sources and dkms.conf, whose
-#    BUILD_EXCLUSIVE_KERNEL takes 5.15 and later.
+#    BUILD_EXCLUSIVE_KERNEL takes 6.1 (the oldest kernel tested) and later.
 mkdir "$d/dkms"
 dpkg-deb -x "$d/src/ktstr-dkms_${ver}_all.deb" "$d/dkms"
 sdir=$d/dkms/usr/src/ktstr-$ver
@@ -159,10 +159,10 @@ accepts() {
 	kernelver=$1 bash -c '. "$1/dkms.conf" && [ "$PACKAGE_VERSION" = "$2" ] &&
 		[[ $kernelver =~ $BUILD_EXCLUSIVE_KERNEL ]]' sh "$sdir" "$ver"
 }
-for k in "$kver" 5.15.0-1-amd64 6.1.0-18-amd64 7.2.13+deb14-amd64; do
+for k in "$kver" 6.1.0-57-amd64 6.12.118+deb12-amd64 6.12.118-ktstr-irqtime 7.2.13+deb14-amd64 6.10.3 10.1; do
 	accepts "$k" || why="$why dkms.conf refuses $k (or PACKAGE_VERSION is not $ver);"
 done
-for k in 5.10.0-30-amd64 5.14.21 4.19.0-27-amd64; do
+for k in 6.0.12-1-amd64 6.0 5.15.0-1-amd64 5.10.0-30-amd64 4.19.0-27-amd64; do
 	accepts "$k" && why="$why dkms.conf takes $k;"
 done
 grep -q '^MAKE\[0\]="make -C ${kernel_source_dir} M=' "$sdir/dkms.conf" ||
@@ -170,7 +170,7 @@ grep -q '^MAKE\[0\]="make -C ${kernel_source_dir} M=' "$sdir/dkms.conf" ||
 dpkg-deb -I "$d/src/ktstr-dkms_${ver}_all.deb" postinst 2>/dev/null | grep -q 'common.postinst' ||
 	why="$why no dh_dkms postinst;"
 if [ -z "$why" ]; then
-	ok "ktstr-dkms: module sources and dkms.conf only, kbuild, kernels 5.15 and later"
+	ok "ktstr-dkms: module sources and dkms.conf only, kbuild, kernels 6.1 and later"
 else
 	notok "ktstr-dkms:$why"
 fi

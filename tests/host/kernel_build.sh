@@ -119,7 +119,7 @@ fi
 # 4. Names: a fetched kernel's, a path, an existing fetched directory.
 mkdir -p "$KTSTR_CACHE/kernels/6.1.0-fetched"
 n=0
-for bad in default sched-ext ../x .hidden 6.1.0-fetched; do
+for bad in default bookworm-6.1 sched-ext ../x .hidden 6.1.0-fetched; do
 	kb --name "$bad" --config-fragment "$d/good.config" && n=$((n + 1))
 done
 if [ "$n" = 0 ] && [ ! -e "$d/x" ]; then

@@ -34,7 +34,7 @@ static void usage(FILE *f)
 		"       version at fetch time, and build ktstr.ko for it; idempotent.\n"
 		"       Runs scripts/kernel-fetch.sh (as root). NAME:\n");
 	for (size_t i = 0; i < ktstr_kernel_nr_recipes; i++)
-		fprintf(f, "         %-10s %s\n", ktstr_kernel_recipes[i].name,
+		fprintf(f, "         %-13s %s\n", ktstr_kernel_recipes[i].name,
 			ktstr_kernel_recipes[i].description);
 	fprintf(f,
 		"build  build a bzImage from a kernel tree, or from Debian's source package\n"

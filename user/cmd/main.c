@@ -23,7 +23,7 @@ static const struct command commands[] = {
 	{ "run",  cmd_run,  "run scenarios and judge them PASS/FAIL/SKIP" },
 	{ "show-thresholds", cmd_show_thresholds, "print the assert thresholds of a scenario" },
 	{ "gauntlet", cmd_gauntlet, "run scenarios in one guest per CPU topology (ktstr vm --topology)" },
-	{ "kernel", cmd_kernel, "list cached test kernels, fetch one (default, sched-ext)" },
+	{ "kernel", cmd_kernel, "list cached test kernels, fetch one (default, bookworm-6.1, sched-ext)" },
 	{ "compare", cmd_compare, "compare two 'ktstr run --json' files, gate regressions" },
 	{ "report", cmd_report, "one HTML page of run, gauntlet and stat JSON files" },
 	{ "merge", cmd_merge, "join the JSON files of a run's shards into one (and JUnit)" },

@@ -18,6 +18,8 @@
 
 const struct ktstr_kernel_recipe ktstr_kernel_recipes[] = {
 	{ "default", "Debian bookworm 6.12 (linux-headers-6.12-amd64), the default test kernel" },
+	{ "bookworm-6.1", "Debian bookworm's default 6.1 (newest linux-headers-6.1.0-N-amd64 of the host's apt); "
+			  "ktstr.ko built with the host's gcc-12" },
 	{ "sched-ext", "Debian unstable (linux-headers-amd64): CONFIG_SCHED_CLASS_EXT=y, BTF; "
 		       "ktstr.ko built in a debootstrapped unstable build root" },
 };
