@@ -42,6 +42,42 @@ export KTSTR_CACHE
 die() { echo "kernel-fetch: $*" >&2; exit 1; }
 say() { echo "kernel-fetch: $*"; }
 
+# build_module DESC [RUN...]: ktstr.ko for $kver into $kdir, built with $gcc
+# (DESC in messages) through RUN... (none: on the host; br_run: in the build
+# root, which sees the cache at the same absolute path), from a copy of the
+# module's sources in $src: kbuild writes its objects next to the sources.
+# Skipped when the sources, the kernel and the compiler are unchanged.
+build_module() {
+	_desc=$1
+	shift
+	# shellcheck disable=SC2010
+	kmod_files="Kbuild kmod/Kbuild $(cd "$src" && ls kmod/*.c kmod/*.h | grep -v '\.mod\.c$') include/uapi/linux/ktstr.h"
+	# shellcheck disable=SC2086
+	stamp=$( (cd "$src" && cat $kmod_files; echo "$kver"; "$@" "$gcc" --version | head -n1) |
+		sha256sum | cut -d' ' -f1)
+	if [ -f "$kdir/ktstr.ko" ] && [ "$(cat "$kdir/ktstr.ko.stamp" 2>/dev/null)" = "$stamp" ]; then
+		say "ktstr.ko for $kver is up to date"
+		return 0
+	fi
+	say "building ktstr.ko for $kver with $_desc"
+	M="$kdir/kmod-build"
+	rm -rf "$M"
+	mkdir -p "$M"
+	# shellcheck disable=SC2086
+	(cd "$src" && tar cf - $kmod_files) | (cd "$M" && tar xf -)
+	log="$kdir/kmod-build.log"
+	if ! "$@" make -C "$kdir/build" M="$M" -j"$(nproc)" modules >"$log" 2>&1; then
+		grep -E 'error|Error' "$log" | head -n 30 >&2
+		die "ktstr.ko does not build against $kver: see $log"
+	fi
+	grep -i 'warning:' "$log" >&2 || true
+	cp "$M/kmod/ktstr.ko" "$kdir/ktstr.ko.new"
+	mv "$kdir/ktstr.ko.new" "$kdir/ktstr.ko"
+	echo "$stamp" > "$kdir/ktstr.ko.stamp"
+	rm -rf "$M"
+	say "ktstr.ko for $kver: $kdir/ktstr.ko"
+}
+
 usage() {
 	cat <<EOF
 usage: kernel-fetch.sh [--no-module] NAME
@@ -117,32 +153,7 @@ fetch_bookworm_61() {
 	gcc=$(sed -n 's/^CC *=.*[)]\(gcc-[0-9][0-9]*\)$/\1/p' "$kdir/build/.kernelvariables" 2>/dev/null | head -n1)
 	gcc=${gcc:-gcc}
 	command -v "$gcc" >/dev/null || die "$kver's headers want $gcc, which the host lacks (apt-get install $gcc)"
-	# shellcheck disable=SC2010
-	kmod_files="Kbuild kmod/Kbuild $(cd "$src" && ls kmod/*.c kmod/*.h | grep -v '\.mod\.c$') include/uapi/linux/ktstr.h"
-	# shellcheck disable=SC2086
-	stamp=$( (cd "$src" && cat $kmod_files; echo "$kver"; "$gcc" --version | head -n1) |
-		sha256sum | cut -d' ' -f1)
-	if [ -f "$kdir/ktstr.ko" ] && [ "$(cat "$kdir/ktstr.ko.stamp" 2>/dev/null)" = "$stamp" ]; then
-		say "ktstr.ko for $kver is up to date"
-		return 0
-	fi
-	say "building ktstr.ko for $kver with the host's $gcc"
-	M="$kdir/kmod-build"
-	rm -rf "$M"
-	mkdir -p "$M"
-	# shellcheck disable=SC2086
-	(cd "$src" && tar cf - $kmod_files) | (cd "$M" && tar xf -)
-	log="$kdir/kmod-build.log"
-	if ! make -C "$kdir/build" M="$M" -j"$(nproc)" modules >"$log" 2>&1; then
-		grep -E 'error|Error' "$log" | head -n 30 >&2
-		die "ktstr.ko does not build against $kver: see $log"
-	fi
-	grep -i 'warning:' "$log" >&2 || true
-	cp "$M/kmod/ktstr.ko" "$kdir/ktstr.ko.new"
-	mv "$kdir/ktstr.ko.new" "$kdir/ktstr.ko"
-	echo "$stamp" > "$kdir/ktstr.ko.stamp"
-	rm -rf "$M"
-	say "ktstr.ko for $kver: $kdir/ktstr.ko"
+	build_module "the host's $gcc"
 }
 
 no_module=
@@ -365,30 +376,4 @@ br_install_missing $want
 # ---- 5. ktstr.ko, built in the build root from a copy of the sources ----
 # A copy, not the tree: kbuild writes its objects next to the sources and
 # the tree's kmod/ belongs to the 6.12 build.
-# shellcheck disable=SC2010
-kmod_files="Kbuild kmod/Kbuild $(cd "$src" && ls kmod/*.c kmod/*.h | grep -v '\.mod\.c$') include/uapi/linux/ktstr.h"
-# shellcheck disable=SC2086
-stamp=$( (cd "$src" && cat $kmod_files; echo "$kver"; in_br "$gcc" --version | head -n1) |
-	sha256sum | cut -d' ' -f1)
-if [ -f "$kdir/ktstr.ko" ] && [ "$(cat "$kdir/ktstr.ko.stamp" 2>/dev/null)" = "$stamp" ]; then
-	say "ktstr.ko for $kver is up to date"
-	exit 0
-fi
-say "building ktstr.ko for $kver with $gcc in the build root"
-M="$kdir/kmod-build"
-rm -rf "$M"
-mkdir -p "$M"
-# shellcheck disable=SC2086
-(cd "$src" && tar cf - $kmod_files) | (cd "$M" && tar xf -)
-# The build root sees the cache at the same absolute path (br_run).
-log="$kdir/kmod-build.log"
-if ! br_run make -C "$kdir/build" M="$M" -j"$(nproc)" modules >"$log" 2>&1; then
-	grep -E 'error|Error' "$log" | head -n 30 >&2
-	die "ktstr.ko does not build against $kver: see $log"
-fi
-grep -i 'warning:' "$log" >&2 || true
-cp "$M/kmod/ktstr.ko" "$kdir/ktstr.ko.new"
-mv "$kdir/ktstr.ko.new" "$kdir/ktstr.ko"
-echo "$stamp" > "$kdir/ktstr.ko.stamp"
-rm -rf "$M"
-say "ktstr.ko for $kver: $kdir/ktstr.ko"
+build_module "$gcc in the build root" br_run

@@ -31,6 +31,8 @@
 #        (default: all eight)
 set -u
 cd "$(dirname "$0")/.."
+# shellcheck source=tests/lib/guest_lock.sh
+. tests/lib/guest_lock.sh
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT INT TERM
@@ -343,17 +345,7 @@ gauntlet_stop() {
 # unless a process above this one holds it already.
 guest_lock_held() {
 	_gl=${KTSTR_GUEST_LOCK-/tmp/ktstr-guest.lock}
-	[ -n "$_gl" ] || return 0
-	_ino=$(stat -c %i "$_gl" 2>/dev/null) || return 1
-	_holders=$(awk -v i="$_ino" '$2 == "FLOCK" { n = split($6, f, ":"); if (f[n] == i) print $5 }' /proc/locks)
-	_p=$$
-	while [ -n "$_p" ] && [ "$_p" -gt 1 ]; do
-		for _h in $_holders; do
-			[ "$_h" = "$_p" ] && return 0
-		done
-		_p=$(awk '/^PPid:/ { print $2 }' "/proc/$_p/status" 2>/dev/null)
-	done
-	return 1
+	[ -z "$_gl" ] || held_by_ancestor "$_gl"
 }
 
 run_k61() {

@@ -343,19 +343,8 @@ fi
 # test already holds it (flock LOCK tests/run.sh ...), taking it again would
 # wait for ever: the boot then runs under the ancestor's hold.
 guest_lock=${KTSTR_GUEST_LOCK-/tmp/ktstr-guest.lock}
-# held_by_ancestor FILE: whether a process above this shell holds FILE's flock.
-held_by_ancestor() {
-	_ino=$(stat -c %i "$1" 2>/dev/null) || return 1
-	_holders=$(awk -v i="$_ino" '$2 == "FLOCK" { n = split($6, a, ":"); if (a[n] == i) print $5 }' /proc/locks)
-	_p=$$
-	while [ -n "$_p" ] && [ "$_p" -gt 1 ]; do
-		for _h in $_holders; do
-			[ "$_h" = "$_p" ] && return 0
-		done
-		_p=$(awk '/^PPid:/ { print $2 }' "/proc/$_p/status" 2>/dev/null)
-	done
-	return 1
-}
+# shellcheck source=tests/lib/guest_lock.sh
+. tests/lib/guest_lock.sh
 lock_cmd="flock -w ${KTSTR_GUEST_LOCK_WAIT:-3600} $guest_lock"
 if [ -z "$guest_lock" ] || held_by_ancestor "$guest_lock"; then
 	lock_cmd=""

@@ -42,17 +42,11 @@ d=$(mktemp -d) || exit 1
 trap 'rm -rf "$d"' EXIT INT TERM
 failed=0
 
-# Does one of our ancestors hold the flock of $LOCK? (/proc/locks: pid and
-# device:inode of every FLOCK.)
-if [ -n "$LOCK" ] && ino=$(stat -c %i "$LOCK" 2>/dev/null); then
-	holders=$(awk -v i="$ino" '$2 == "FLOCK" { n = split($6, f, ":"); if (f[n] == i) print $5 }' /proc/locks)
-	p=$$
-	while [ -n "$LOCK" ] && [ -n "$p" ] && [ "$p" -gt 1 ]; do
-		for h in $holders; do
-			[ "$h" = "$p" ] && LOCK=""
-		done
-		p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-	done
+# Under an ancestor's hold of the guest lock, boot without taking it again.
+# shellcheck source=tests/lib/guest_lock.sh
+. tests/lib/guest_lock.sh
+if [ -n "$LOCK" ] && held_by_ancestor "$LOCK"; then
+	LOCK=""
 fi
 
 # vm ARGS...: one ktstr vm run (stdin from $d/in), holding the guest lock.
