@@ -29,7 +29,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include <ktstr/backend.h>
+#include <ktstr/collector.h>
 #include <ktstr/taskstats.h>
 
 #define NR_WORKERS	3
@@ -37,16 +37,9 @@
 #define MAX_SAMPLES	(MAX_RUNS * NR_WORKERS)
 #define GOAL_REL	0.001
 
-struct backend_arg {
-	const struct ktstr_backend *be;
-	void *st;
-};
-
 static int track_with_backend(void *arg, pid_t spawner)
 {
-	struct backend_arg *ba = arg;
-
-	return ba->be->track_pid(ba->st, spawner, true) < 0 ? -EIO : 0;
+	return ktstr_collector_track_pid(arg, spawner, true) < 0 ? -EIO : 0;
 }
 
 static double median(double *v, int n)
@@ -75,36 +68,34 @@ struct acc {
 
 static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 {
-	const struct ktstr_backend *be = NULL;
+	struct ktstr_collector *c = NULL;
 	static struct acc a;
-	void *st = NULL;
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	r = ktstr_backend_pick(name, &be, &st);
+	r = ktstr_collector_open(name, &c);
 	if (r) {
-		printf("not ok - acc_%s: open: %s\n", name, ktstr_backend_pick_error());
+		printf("not ok - acc_%s: open: %s\n", name, ktstr_collector_open_error());
 		return 1;
 	}
 	for (int k = 0; k < runs; k++) {
 		struct ktstr_task_rec *recs = NULL;
-		struct backend_arg ba = { be, st };
 		struct spawn rn = { 0 };
 		size_t n = 0;
 
-		r = spawn_start(&rn, NR_WORKERS, spin_sleep_work, 0, track_with_backend, &ba);
+		r = spawn_start(&rn, NR_WORKERS, spin_sleep_work, 0, track_with_backend, c);
 		if (r) {
 			printf("not ok - acc_%s: workload: %s (%s)\n", name, strerror(-r),
-			       be->last_error());
+			       ktstr_collector_last_error());
 			kill_wait(rn.spawner);
-			be->close(st);
+			ktstr_collector_close(c);
 			return 1;
 		}
-		r = be->snapshot(st, &recs, &n);
+		r = ktstr_collector_snapshot(c, &recs, &n);
 		if (r) {
-			printf("not ok - acc_%s: snapshot: %s\n", name, be->last_error());
+			printf("not ok - acc_%s: snapshot: %s\n", name, ktstr_collector_last_error());
 			spawn_finish(&rn);
-			be->close(st);
+			ktstr_collector_close(c);
 			return 1;
 		}
 		for (int i = 0; i < NR_WORKERS; i++) {
@@ -120,7 +111,7 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 				       name, k, i, rn.pids[i]);
 				free(recs);
 				spawn_finish(&rn);
-				be->close(st);
+				ktstr_collector_close(c);
 				return 1;
 			}
 			read_schedstat(rn.pids[i], &run, &wait, &pc);
@@ -154,7 +145,7 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 		free(recs);
 		spawn_finish(&rn);
 	}
-	be->close(st);
+	ktstr_collector_close(c);
 
 	{
 		double rmax = maxof(a.run, a.n), wmax = maxof(a.wait, a.n);

@@ -58,7 +58,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include <ktstr/backend.h>
+#include <ktstr/collector.h>
 #include "collector.h"
 
 #define NR_CHUNKS	20	/* slices per batch for the lower envelope */

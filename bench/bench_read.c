@@ -45,7 +45,7 @@
 #include <sys/stat.h>
 
 #include <bpf/bpf.h>
-#include <ktstr/backend.h>
+#include <ktstr/collector.h>
 #include "collector.h"
 
 /* Parse "a,b,c" of positive integers into v[]; returns the count. */

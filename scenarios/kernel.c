@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Category "kernel": scenarios only the module's exact accounting
- * (/dev/ktstr) can judge. Userspace sees a worker that made progress; the
- * module sees how long it sat runnable, on which CPUs it really ran and
- * how long each wakeup waited for a CPU.
+ * Category "kernel": scenarios only kernel records can judge (the module's
+ * exact accounting, or the BPF collector's; each names what its records
+ * must carry, and taskstats runs the one it can). Userspace sees a worker
+ * that made progress; the kernel records show how long it sat runnable,
+ * on which CPUs it really ran and how long each wakeup waited for a CPU.
  */
 #include <errno.h>
 #include <stdio.h>
 
 #include <ktstr/util.h>
+#include <ktstr/collector.h>
 #include <ktstr/dev.h>
 #include <ktstr/scenario.h>
 
@@ -63,8 +65,8 @@ static const struct ktstr_scenario scenarios[] = {
 	{
 		.name = "rt_hog_starves_cgroup",
 		.description = "a SCHED_FIFO hog on one CPU starves a normal cgroup pinned there; "
-			       "the module must report the starvation naming the starved task",
-		.needs_dev = true,
+			       "the collector must report the starvation naming the starved task",
+		.needs_kernel = KTSTR_HAS_MAX_WAIT,
 		.nr_cgroups = 2,
 		.nr_works = 2, .works = {
 			{ .cgs = KTSTR_CG(0), .workers = 1, .policy = KTSTR_SCHED_FIFO,
@@ -83,8 +85,8 @@ static const struct ktstr_scenario scenarios[] = {
 	{
 		.name = "wake_latency_fanout",
 		.description = "one messenger wakes four receivers; the p99 wake-to-run latency "
-			       "from the module's histograms stays bounded",
-		.needs_dev = true,
+			       "from the kernel records' histograms stays bounded",
+		.needs_kernel = KTSTR_HAS_HIST,
 		.nr_cgroups = 1,
 		.nr_works = 1, .works = { { .work = "FutexFanOut" } },
 		.check = check_fanout_p99,
@@ -96,7 +98,7 @@ static const struct ktstr_scenario scenarios[] = {
 	{
 		.name = "kernel_isolation_cpuset",
 		.description = "every CPU the kernel ran each worker on lies in its cgroup's cpuset",
-		.needs_dev = true,
+		.needs_kernel = KTSTR_HAS_CPUS,
 		.min_cpus = 2,
 		.nr_cgroups = 2,
 		.partition = KTSTR_PARTITION(SPLIT_HALF),
@@ -108,7 +110,7 @@ static const struct ktstr_scenario scenarios[] = {
 	{
 		.name = "wait_fairness",
 		.description = "four SpinWait workers in one cgroup share the runnable wait evenly",
-		.needs_dev = true,
+		.needs_kernel = KTSTR_NEEDS_RECORDS,
 		.nr_cgroups = 1,
 		.nr_works = 1, .works = { { .workers = 4 } },
 		.assert = {

@@ -77,9 +77,10 @@ int main(int argc, char **argv)
 
 	ktstr_ctx_init(&ctx, cg, topo);
 	ctx.duration_ms = duration_ms;
-	/* /dev/ktstr is optional: with it, the module's records are merged. */
-	if (ktstr_dev_open(&ctx.dev))
-		ctx.dev = NULL;
+	/* A collector is optional: with one, the kernel's records are judged
+	 * too ($KTSTR_BACKEND names one; default: the first that opens). */
+	if (ktstr_collector_open(getenv("KTSTR_BACKEND"), &ctx.collector))
+		ctx.collector = NULL;
 
 	ret = my_custom_scenario(&ctx, &res);
 	if (ret) {
@@ -87,15 +88,16 @@ int main(int argc, char **argv)
 			strerror(-ret), ktstr_cgroup_last_error(),
 			ktstr_worker_last_error());
 	} else {
-		printf("%s: %d cgroups, %d workers, %d failures, %d /dev/ktstr records merged\n",
+		printf("%s: %d cgroups, %d workers, %d failures, %d kernel records merged (%s)\n",
 		       res.pass ? "PASS" : "FAIL", res.nr_cgroups,
-		       res.nr_workers, res.nr_failures, res.nr_krecs);
+		       res.nr_workers, res.nr_failures, res.nr_krecs,
+		       ctx.collector ? ktstr_collector_name(ctx.collector) : "no collector");
 		fputs(res.details, stdout);
 		if (res.truncated)
 			puts("(more failures not shown)");
 		status = res.pass ? 0 : 1;
 	}
-	ktstr_dev_close(ctx.dev);
+	ktstr_collector_close(ctx.collector);
 out_cg:
 	if (ktstr_cg_cleanup(cg)) {
 		fprintf(stderr, "custom_guide: cgroup cleanup: %s\n",

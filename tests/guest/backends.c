@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * In-guest test of the backends (user/include/ktstr/backend.h): one
+ * In-guest test of the collectors (user/include/ktstr/collector.h): one
  * workload, two spinners and a sleeper pinned to CPU 0 forked by a paused
  * spawner tracked with follow-fork, measured by each backend against the
  * kernel's /proc/<pid>/schedstat and status; a child that exits and is
@@ -17,20 +17,16 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <ktstr/backend.h>
+#include <ktstr/collector.h>
 
 #define NR_WORKERS 3
-struct backend_arg {
-	const struct ktstr_backend *be;
-	void *st;
-};
 
 static int track_with_backend(void *arg, pid_t spawner)
 {
-	struct backend_arg *ba = arg;
+	struct ktstr_collector *c = arg;
 
-	if (ba->be->track_pid(ba->st, spawner, true) < 0) {
-		printf("# track: %s\n", ba->be->last_error());
+	if (ktstr_collector_track_pid(c, spawner, true) < 0) {
+		printf("# track: %s\n", ktstr_collector_last_error());
 		return -EIO;
 	}
 	return 0;
@@ -45,31 +41,27 @@ static bool near(uint64_t got, uint64_t want)
 
 static void measure(const char *name, bool exact_counts)
 {
-	const struct ktstr_backend *be = NULL;
+	struct ktstr_collector *c = NULL;
 	struct ktstr_task_rec *recs = NULL;
 	struct spawn rn = { 0 };
-	struct backend_arg ba;
-	void *st = NULL;
 	size_t n = 0;
 	char t[128];
 	int r;
 
-	r = ktstr_backend_pick(name, &be, &st);
+	r = ktstr_collector_open(name, &c);
 	snprintf(t, sizeof(t), "%s: open", name);
-	if (!check(r == 0, t, "%s", ktstr_backend_pick_error()))
+	if (!check(r == 0, t, "%s", ktstr_collector_open_error()))
 		return;
-	ba.be = be;
-	ba.st = st;
-	r = spawn_start(&rn, NR_WORKERS, spin_sleep_work, 0, track_with_backend, &ba);
+	r = spawn_start(&rn, NR_WORKERS, spin_sleep_work, 0, track_with_backend, c);
 	snprintf(t, sizeof(t), "%s: workload tracked", name);
 	if (!check(r == 0, t, "%s", strerror(-r))) {
 		kill_wait(rn.spawner);
-		be->close(st);
+		ktstr_collector_close(c);
 		return;
 	}
-	r = be->snapshot(st, &recs, &n);
+	r = ktstr_collector_snapshot(c, &recs, &n);
 	snprintf(t, sizeof(t), "%s: snapshot", name);
-	check(r == 0 && n >= NR_WORKERS, t, "r=%d n=%zu: %s", r, n, be->last_error());
+	check(r == 0 && n >= NR_WORKERS, t, "r=%d n=%zu: %s", r, n, ktstr_collector_last_error());
 	for (int i = 0; i < NR_WORKERS && r == 0; i++) {
 		struct ktstr_task_rec *rec = NULL;
 		uint64_t run, wait, pc, vol = 0, invol = 0;
@@ -114,7 +106,7 @@ static void measure(const char *name, bool exact_counts)
 	}
 	free(recs);
 	spawn_finish(&rn);
-	be->close(st);
+	ktstr_collector_close(c);
 }
 
 #define REAPED_RUN_NS	(200 * MS)
@@ -177,7 +169,7 @@ static void reaped_parent(int go, int report, int release)
 	_exit(0);
 }
 
-static pid_t start_reaped(const struct ktstr_backend *be, void *st, struct reaped *rp)
+static pid_t start_reaped(struct ktstr_collector *c, struct reaped *rp)
 {
 	int go[2], report[2], release[2];
 	pid_t parent;
@@ -196,8 +188,8 @@ static pid_t start_reaped(const struct ktstr_backend *be, void *st, struct reape
 	close(go[0]);
 	close(report[1]);
 	close(release[0]);
-	if (be->track_pid(st, parent, true) < 0) {
-		printf("# track: %s\n", be->last_error());
+	if (ktstr_collector_track_pid(c, parent, true) < 0) {
+		printf("# track: %s\n", ktstr_collector_last_error());
 		kill_wait(parent);
 		return -1;
 	}
@@ -220,29 +212,28 @@ static pid_t start_reaped(const struct ktstr_backend *be, void *st, struct reape
  */
 static void reaped_child_check(void)
 {
-	const struct ktstr_backend *be = NULL;
+	struct ktstr_collector *c = NULL;
 	const struct ktstr_task_rec *rec = NULL;
 	struct ktstr_task_rec *recs = NULL;
 	struct reaped rp = { 0 };
-	void *st = NULL;
 	size_t n = 0;
 	pid_t parent;
 	int r;
 
-	r = ktstr_backend_pick("taskstats", &be, &st);
-	if (!check(r == 0, "taskstats reaped child: open", "%s", ktstr_backend_pick_error()))
+	r = ktstr_collector_open("taskstats", &c);
+	if (!check(r == 0, "taskstats reaped child: open", "%s", ktstr_collector_open_error()))
 		return;
-	parent = start_reaped(be, st, &rp);
+	parent = start_reaped(c, &rp);
 	if (!check(parent > 0, "taskstats reaped child: workload", "fork/track failed")) {
-		be->close(st);
+		ktstr_collector_close(c);
 		return;
 	}
 	check(WIFEXITED(rp.status) && WEXITSTATUS(rp.status) == REAPED_STATUS && rp.own_ns,
 	      "taskstats reaped child: exited 7 and was reaped", "status 0x%x", rp.status);
 	check(kill(rp.pid, 0) < 0 && errno == ESRCH,
 	      "taskstats reaped child: gone before the snapshot", "pid %d still exists", rp.pid);
-	r = be->snapshot(st, &recs, &n);
-	check(r == 0, "taskstats reaped child: snapshot", "%s", be->last_error());
+	r = ktstr_collector_snapshot(c, &recs, &n);
+	check(r == 0, "taskstats reaped child: snapshot", "%s", ktstr_collector_last_error());
 	for (size_t k = 0; k < n; k++)
 		if (recs[k].pid == rp.pid)
 			rec = &recs[k];
@@ -255,7 +246,7 @@ static void reaped_child_check(void)
 		       (unsigned long long)rp.rusage_ns, (unsigned long long)rec->wait_ns,
 		       (unsigned long long)rec->nr_runs, (unsigned long long)rec->nr_voluntary,
 		       (unsigned long long)rec->nr_involuntary, rec->exit_code, rp.status,
-		       rec->flags, (unsigned long long)ktstr_backend_taskstats_dropped(st));
+		       rec->flags, (unsigned long long)ktstr_collector_dropped(c));
 		check(near(rec->run_ns, rp.own_ns) && rec->run_ns >= rp.own_ns,
 		      "taskstats reaped child: run within 1% + 4 ms of its own clock",
 		      "%llu vs %llu", (unsigned long long)rec->run_ns,
@@ -267,12 +258,12 @@ static void reaped_child_check(void)
 		      rec->tgid == rp.pid, "taskstats reaped child: dead, from fork, own tgid",
 		      "state %u flags 0x%x tgid %d", rec->state, rec->flags, rec->tgid);
 	}
-	check(ktstr_backend_taskstats_dropped(st) == 0, "taskstats reaped child: nothing dropped",
-	      "%llu", (unsigned long long)ktstr_backend_taskstats_dropped(st));
+	check(ktstr_collector_dropped(c) == 0, "taskstats reaped child: nothing dropped",
+	      "%llu", (unsigned long long)ktstr_collector_dropped(c));
 	free(recs);
 	close(rp.release_w);
 	waitpid(parent, NULL, 0);
-	be->close(st);
+	ktstr_collector_close(c);
 }
 
 /* `ktstr stat -- true` with its stderr and stdout in buf. */

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include <ktstr/assert.h>
-#include <ktstr/backend.h>
+#include <ktstr/collector.h>
 
 #define MS	1000000ULL
 
@@ -164,16 +164,19 @@ static void test_unjudged(void **state)
 	assert_int_equal(b.has, a.has);
 	assert_int_equal(res.nr_details, 0);
 
-	/* bpf: no watchdog, so starvation episodes are not judged here. */
+	/* bpf: no watchdog, but starvation is judged from the longest wait. */
 	b = a;
 	assert_int_equal(ktstr_assert_unjudged(&b, KTSTR_HAS_ALL & ~KTSTR_HAS_WATCHDOG,
-					       "bpf", "kcg", &res), 1);
-	assert_false(KTSTR_ASSERT_ISSET(&b, fail_on_starvation));
-	assert_true(KTSTR_ASSERT_ISSET(&b, max_wait_ms));
-	assert_int_equal(res.nr_details, 1);
-	assert_int_equal(res.details[0].kind, KTSTR_DETAIL_SKIP);
-	assert_true(has_msg(&res, "cgroup kcg: fail_on_starvation not judged: backend bpf "
-				  "records no starvation episodes (no watchdog)"));
+					       "bpf", "kcg", &res), 0);
+	assert_int_equal(b.has, a.has);
+	assert_int_equal(res.nr_details, 0);
+
+	/* A watchdog alone (no longest wait) still judges starvation. */
+	b = a;
+	assert_int_equal(ktstr_assert_unjudged(&b, KTSTR_HAS_WATCHDOG | KTSTR_HAS_CPUS |
+					       KTSTR_HAS_MIGRATIONS, "w", "kcg", &res), 1);
+	assert_true(KTSTR_ASSERT_ISSET(&b, fail_on_starvation));
+	assert_false(KTSTR_ASSERT_ISSET(&b, max_wait_ms));
 	ktstr_assert_result_free(&res);
 	ktstr_assert_result_init(&res);
 
@@ -185,6 +188,8 @@ static void test_unjudged(void **state)
 				  "records no longest wait"));
 	assert_true(has_msg(&res, "kernel_isolation not judged"));
 	assert_true(has_msg(&res, "max_kernel_migration_ratio not judged"));
+	assert_true(has_msg(&res, "cgroup kcg: fail_on_starvation not judged: backend taskstats "
+				  "records no starvation episodes nor longest wait"));
 	assert_true(KTSTR_ASSERT_ISSET(&b, max_cgroup_wait_ms));
 	assert_int_equal(res.verdict, KTSTR_VERDICT_SKIP);
 

@@ -58,7 +58,7 @@ static void test_ctx_defaults(void **state)
 	assert_int_equal(ctx.settle_ms, 500);
 	assert_int_equal(ctx.sched_pid, 0);
 	assert_null(ctx.work_type_override);
-	assert_null(ctx.dev);
+	assert_null(ctx.collector);
 	assert_false(ctx.wait_for_map_write);
 	assert_int_equal(ctx.assert.max_gap_ms, 2000);
 	assert_true(ctx.assert.max_spread_pct == 15.0);

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include <ktstr/collector.h>
 #include <ktstr/dev.h>
 #include <ktstr/ctx.h>
 
@@ -470,7 +471,7 @@ static void test_null_dev(void **state)
 static void test_ctx_starve_ms(void **state)
 {
 	struct ktstr_cgroups *cg = ktstr_cgroup_noop_new();
-	struct ktstr_dev *dev = open_fake();
+	struct ktstr_collector *coll = NULL;
 	struct ktstr_handle *h;
 	struct ktstr_ctx ctx;
 	const char *names[] = { "a" };
@@ -481,7 +482,15 @@ static void test_ctx_starve_ms(void **state)
 	assert_int_equal(ctx.starve_ms, 0);
 	ctx.workers_per_cgroup = 1;
 	ctx.settle_ms = 0;
-	ctx.dev = dev;
+	/* The collector interface over the fake device, as ktstr run opens it. */
+	setenv(KTSTR_DEVICE_ENV, fifo_path, 1);
+	assert_int_equal(ktstr_collector_open("module", &coll), 0);
+	unsetenv(KTSTR_DEVICE_ENV);
+	fifo_wr = open(fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fifo_wr >= 0);
+	assert_string_equal(ktstr_collector_name(coll), "module");
+	assert_non_null(ktstr_collector_dev(coll));
+	ctx.collector = coll;
 
 	/* 0: the device keeps its threshold (no CONFIG sent). */
 	memset(&fake.last_config, 0, sizeof(fake.last_config));
@@ -500,7 +509,7 @@ static void test_ctx_starve_ms(void **state)
 	ctx.starve_ms = KTSTR_STARVE_MS_MAX + 1;
 	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &h), -EINVAL);
 	assert_int_equal(fake.last_config.starve_threshold_ns, 0);
-	ktstr_dev_close(dev);
+	ktstr_collector_close(coll);
 	ktstr_cg_destroy(cg);
 }
 

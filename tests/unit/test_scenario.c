@@ -17,7 +17,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include <ktstr/collector.h>
 #include <ktstr/scenario.h>
+
+#include "collect/backend_priv.h"
 
 /* 16 CPUs, 2 NUMA nodes, 2 LLCs of 4 SMT-2 cores. */
 #define ROOMY	"pack:2 numa:1 l3:1 core:4 pu:2"
@@ -90,7 +93,8 @@ static void test_registry(void **state)
 		assert_non_null(s);
 		assert_true(s->expect_fail);
 		assert_int_equal(s->expect_kind, KTSTR_DETAIL_STARVATION);
-		assert_true(s->needs_dev);
+		/* Judged from any collector whose records have the longest wait. */
+		assert_int_equal(s->needs_kernel, KTSTR_HAS_MAX_WAIT);
 	}
 }
 
@@ -152,7 +156,7 @@ static void test_works_resolve(void **state)
 		if (s->steps || s->custom)
 			assert_int_equal(s->nr_cgroups, 0);
 		if (s->check)
-			assert_true(s->needs_dev);
+			assert_true(s->needs_kernel != 0);
 	}
 }
 
@@ -185,8 +189,27 @@ static void test_steps_check(void **state)
 	ktstr_topo_free(topo);
 }
 
+/* Collectors over fake tables: only their name and has bits matter here. */
+static int fake_open(void **st) { *st = NULL; return 0; }
+static void fake_close(void *st) { (void)st; }
+static int fake_track(void *st, pid_t pid, bool follow) { (void)st, (void)pid, (void)follow; return 0; }
+static int fake_reset(void *st) { (void)st; return 0; }
+static int fake_snap(void *st, struct ktstr_task_rec **r, size_t *n)
+{
+	(void)st;
+	*r = NULL;
+	*n = 0;
+	return 0;
+}
+static const char *fake_err(void) { return ""; }
+#define FAKE_BE(nm, bits) { .name = nm, .has = bits, .open = fake_open, .close = fake_close, \
+	.track_pid = fake_track, .reset = fake_reset, .snapshot = fake_snap, .last_error = fake_err }
+static const struct ktstr_backend be_module = FAKE_BE("module", KTSTR_HAS_ALL);
+static const struct ktstr_backend be_bpf = FAKE_BE("bpf", KTSTR_HAS_ALL & ~KTSTR_HAS_WATCHDOG);
+static const struct ktstr_backend be_ts = FAKE_BE("taskstats", 0);
+
 static void assert_skip(const struct ktstr_topo *t, const char *name,
-			bool have_dev, const char *reason)
+			const struct ktstr_collector *c, const char *reason)
 {
 	const struct ktstr_scenario *s = ktstr_scenario_find(name);
 	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS];
@@ -194,7 +217,7 @@ static void assert_skip(const struct ktstr_topo *t, const char *name,
 	int n, ret;
 
 	assert_non_null(s);
-	ret = ktstr_scenario_skip_reason(s, t, have_dev, 0, false, why, sizeof(why));
+	ret = ktstr_scenario_skip_reason(s, t, c, 0, false, why, sizeof(why));
 	if (!ret && !s->steps && !s->custom)
 		ret = ktstr_scenario_cpusets(s, t, sets, &n, why, sizeof(why));
 	if (ret != -ENOSPC)
@@ -206,28 +229,46 @@ static void assert_skip(const struct ktstr_topo *t, const char *name,
 static void test_skip_reasons(void **state)
 {
 	struct ktstr_topo *small = load(SMALL), *roomy = load(ROOMY);
+	struct ktstr_collector *mod = ktstr__collector_wrap(&be_module, NULL);
+	struct ktstr_collector *bpf = ktstr__collector_wrap(&be_bpf, NULL);
+	struct ktstr_collector *ts = ktstr__collector_wrap(&be_ts, NULL);
 	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS];
 	char why[256];
 	int n;
 
 	(void)state;
 	assert_int_equal(ktstr_cpuset_count(&small->usable), 2);
-	assert_skip(small, "cgroup_cpuset_llc_steady", true, "not enough LLCs");
-	assert_skip(small, "cgroup_cpuset_cross_llc_steady", true, "not enough LLCs");
-	assert_skip(small, "cgroup_cpuset_resize", true, "not enough CPUs");
-	assert_skip(small, "cgroup_cpuset_overlap_steady", true, "not enough CPUs");
-	assert_skip(small, "cgroup_partial_cpus_steady", true, "not enough CPUs");
-	assert_skip(small, "cgroup_cpuset_numa_swap", true, "not enough NUMA nodes");
-	assert_skip(small, "cgroup_cpuset_workload_variety", true, "not enough CPUs");
-	assert_skip(small, "wait_fairness", false, "/dev/ktstr");
-	assert_skip(roomy, "rt_hog_starves_cgroup", false, "ktstr.ko");
-	assert_skip(roomy, "stall_recovery", true, "scx scheduler");
+	assert_skip(small, "cgroup_cpuset_llc_steady", mod, "not enough LLCs");
+	assert_skip(small, "cgroup_cpuset_cross_llc_steady", mod, "not enough LLCs");
+	assert_skip(small, "cgroup_cpuset_resize", mod, "not enough CPUs");
+	assert_skip(small, "cgroup_cpuset_overlap_steady", mod, "not enough CPUs");
+	assert_skip(small, "cgroup_partial_cpus_steady", mod, "not enough CPUs");
+	assert_skip(small, "cgroup_cpuset_numa_swap", mod, "not enough NUMA nodes");
+	assert_skip(small, "cgroup_cpuset_workload_variety", mod, "not enough CPUs");
+	assert_skip(small, "wait_fairness", NULL, "needs kernel records");
+	assert_skip(roomy, "rt_hog_starves_cgroup", NULL, "ktstr.ko");
+	assert_skip(roomy, "stall_recovery", mod, "scx scheduler");
+	/* A collector without what the scenario judges: skipped, saying so. */
+	assert_skip(roomy, "rt_hog_starves_cgroup", ts, "the longest wait, which the taskstats");
+	assert_skip(roomy, "kernel_isolation_cpuset", ts, "CPUs");
+	assert_skip(roomy, "wake_latency_fanout", ts, "wake histograms");
+	/* Every kernel scenario runs on the BPF collector's records... */
+	for (int i = 0; i < ktstr_scenario_count(); i++) {
+		const struct ktstr_scenario *s = ktstr_scenario_at(i);
+
+		if (s->needs_kernel && !s->needs_sched &&
+		    ktstr_scenario_skip_reason(s, roomy, bpf, 0, false, why, sizeof(why)))
+			fail_msg("%s skipped with the bpf collector: %s", s->name, why);
+	}
+	/* ...and wait_fairness, on wait totals, on taskstats' too. */
+	assert_int_equal(ktstr_scenario_skip_reason(ktstr_scenario_find("wait_fairness"),
+						    roomy, ts, 0, false, why, sizeof(why)), 0);
 
 	/* On the roomy machine, everything without special needs runs. */
 	for (int i = 0; i < ktstr_scenario_count(); i++) {
 		const struct ktstr_scenario *s = ktstr_scenario_at(i);
 
-		if (ktstr_scenario_skip_reason(s, roomy, true, 1, true, why, sizeof(why)))
+		if (ktstr_scenario_skip_reason(s, roomy, mod, 1, true, why, sizeof(why)))
 			fail_msg("%s skipped on %s: %s", s->name, ROOMY, why);
 		if (s->steps || s->custom)
 			continue;
@@ -240,11 +281,14 @@ static void test_skip_reasons(void **state)
 	}
 	/* And the 2-CPU guest runs the basic steady scenario. */
 	assert_int_equal(ktstr_scenario_skip_reason(ktstr_scenario_find("cgroup_steady"),
-						    small, false, 0, false, why, sizeof(why)), 0);
+						    small, NULL, 0, false, why, sizeof(why)), 0);
 	/* A scheduler it did not start (--sched-pid) cannot be restarted. */
 	assert_int_equal(ktstr_scenario_skip_reason(ktstr_scenario_find("stall_recovery"),
-						    roomy, true, 1, false, why, sizeof(why)), -ENOSPC);
+						    roomy, mod, 1, false, why, sizeof(why)), -ENOSPC);
 	assert_non_null(strstr(why, "restarts the scheduler"));
+	ktstr_collector_close(mod);
+	ktstr_collector_close(bpf);
+	ktstr_collector_close(ts);
 	ktstr_topo_free(small);
 	ktstr_topo_free(roomy);
 }
@@ -523,7 +567,7 @@ static void test_json_taskstats(void **state)
 
 	(void)state;
 	ktstr_run_opts_init(&o);
-	o.taskstats = (struct ktstr_taskstats *)&o;	/* only tested for NULL */
+	o.collector = ktstr__collector_wrap(&be_ts, NULL);
 	fill_outcome(&in, "cgroup_steady", KTSTR_VERDICT_PASS);
 	in.used_dev = false;
 	in.kernel_source = KTSTR_KSRC_TASKSTATS;
@@ -553,9 +597,11 @@ static void test_json_taskstats(void **state)
 	assert_int_equal(back.res.cgroups[0].total_wait_ns, 5000000);
 	assert_string_equal(ktstr_kernel_source_name(KTSTR_KSRC_NONE), "none");
 	assert_string_equal(ktstr_kernel_source_name(KTSTR_KSRC_MODULE), "module");
+	assert_string_equal(ktstr_kernel_source_name(KTSTR_KSRC_BPF), "bpf");
 	ktstr_outcome_free(&back);
 	json_decref(j);
 	ktstr_outcome_free(&in);
+	ktstr_collector_close(o.collector);
 }
 
 int main(void)

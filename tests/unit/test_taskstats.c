@@ -26,7 +26,8 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#include <ktstr/backend.h>
+#include <ktstr/collector.h>
+#include "collect/backend_priv.h"
 #include <ktstr/taskstats.h>
 
 static void test_parse_full(void **state)

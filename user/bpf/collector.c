@@ -55,6 +55,18 @@ int ktstr_bpf_track_pid(struct ktstr_bpf *b, pid_t pid, bool follow)
 	return fail(-ENOTSUP, "bpf collector: not built");
 }
 
+int ktstr_bpf_reset(struct ktstr_bpf *b)
+{
+	(void)b;
+	return fail(-ENOTSUP, "bpf collector: not built");
+}
+
+unsigned long long ktstr_bpf_dropped(const struct ktstr_bpf *b)
+{
+	(void)b;
+	return 0;
+}
+
 int ktstr_bpf_snapshot(struct ktstr_bpf *b, struct ktstr_task_rec **recs, size_t *n,
 		       unsigned long long *dropped)
 {
@@ -243,6 +255,29 @@ int ktstr_bpf_snapshot(struct ktstr_bpf *b, struct ktstr_task_rec **recs, size_t
 	*recs = cnt ? out : (free(out), NULL);
 	*n = cnt;
 	return 0;
+}
+
+int ktstr_bpf_reset(struct ktstr_bpf *b)
+{
+	__u32 key;
+	int fd, err = 0;
+
+	if (!b)
+		return fail(-EINVAL, "bpf collector: NULL argument");
+	fd = bpf_map__fd(b->skel->maps.tasks);
+	/* Always delete the first key: a deleted one cannot lead the walk. */
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		if (bpf_map_delete_elem(fd, &key) < 0 && errno != ENOENT) {
+			err = -errno;
+			return fail(err, "bpf collector: reset: %s", strerror(-err));
+		}
+	b->skel->bss->dropped = 0;
+	return 0;
+}
+
+unsigned long long ktstr_bpf_dropped(const struct ktstr_bpf *b)
+{
+	return b ? b->skel->bss->dropped : 0;
 }
 
 #endif /* KTSTR_HAVE_BPF */

@@ -109,6 +109,10 @@ int ktstr_bpf_track_pid(struct ktstr_bpf *b, pid_t pid, bool follow);
  */
 int ktstr_bpf_snapshot(struct ktstr_bpf *b, struct ktstr_task_rec **recs, size_t *n,
 		       unsigned long long *dropped);
+/* Forget every task (tracked or recorded) and the dropped count. */
+int ktstr_bpf_reset(struct ktstr_bpf *b);
+/* Tasks not tracked because the map was full, so far. */
+unsigned long long ktstr_bpf_dropped(const struct ktstr_bpf *b);
 /* One-line description of the last failure ("" if none). */
 const char *ktstr_bpf_last_error(void);
 #endif

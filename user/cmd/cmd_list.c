@@ -45,8 +45,8 @@ static void print_one(const struct ktstr_scenario *s, const char *topo, json_t *
 			"name", s->name, "category", s->category,
 			"description", s->description,
 			"min_cpus", s->min_cpus, "min_llcs", s->min_llcs,
-			"min_nodes", s->min_nodes, "needs_kernel_module",
-			s->needs_dev, "expect_fail", s->expect_fail,
+			"min_nodes", s->min_nodes, "needs_kernel",
+			s->needs_kernel != 0, "expect_fail", s->expect_fail,
 			"required_flags", flag_array(s->required_flags),
 			"excluded_flags", flag_array(s->excluded_flags));
 

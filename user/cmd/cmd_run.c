@@ -31,13 +31,13 @@
 #include <jansson.h>
 
 #include <ktstr/cgroup.h>
+#include <ktstr/collector.h>
 #include <ktstr/dev.h>
 #include <ktstr/flags.h>
 #include <ktstr/output.h>
 #include <ktstr/results.h>
 #include <ktstr/scenario.h>
 #include <ktstr/sched_ext.h>
-#include <ktstr/taskstats.h>
 #include <ktstr/topo.h>
 
 #include "commands.h"
@@ -57,6 +57,7 @@ static void usage(FILE *f)
 		"                 [--settle MS] [--work-type SPEC] [--sched-pid PID]\n"
 		"                 [--assert NAME=VALUE]... [--assert-relax NAME=VALUE]...\n"
 		"                 [--json FILE] [--junit FILE] [--shard K/N] [--repeat N] [-v]\n"
+		"                 [--backend module|bpf|taskstats|none|auto]\n"
 		"                 [--scheduler PATH [--sched-arg ARG]...]\n"
 		"                 [--flags F[,F...]] [--flag-profiles]\n"
 		"       ktstr run --topologies T[,T...] [gauntlet options] NAME... | --filter S\n\n"
@@ -64,10 +65,15 @@ static void usage(FILE *f)
 		"the NAMEs given, and/or those matching --filter (name substring or\n"
 		"category). Each runs in cgroups under %s/%s<pid>,\n"
 		"removed afterwards, and is judged PASS, FAIL or SKIP (machine too\n"
-		"small, module missing). With /dev/ktstr (ktstr.ko) the module's exact\n"
-		"per-task accounting and starvation events are judged too; without it,\n"
-		"each worker's run and wait times from the kernel's taskstats (generic\n"
-		"netlink, needs CAP_NET_ADMIN) where available.\n\n"
+		"small, records missing). A collector's kernel records of the workers\n"
+		"are judged too (docs/backends.md): the module's exact accounting and\n"
+		"starvation watchdog (/dev/ktstr, ktstr.ko), else the BPF collector's\n"
+		"same records (starvation from the longest wait), else the kernel's\n"
+		"taskstats (run and wait totals only). A check a collector cannot back\n"
+		"is reported as not judged, never passed.\n\n"
+		"  --backend B      the collector: module, bpf, taskstats, none\n"
+		"                   (userspace checks only) or auto (default: the first\n"
+		"                   of module, bpf, taskstats that opens)\n"
 		"  --duration S     seconds per scenario (default 2; fractions allowed)\n"
 		"  --workers N      workers per cgroup (default 2)\n"
 		"  --settle MS      wait after creating cgroups (default 500)\n"
@@ -240,7 +246,7 @@ static bool wants_topologies(int argc, char **argv)
 	return false;
 }
 
-enum { OPT_FILTER = 256, OPT_JSON, OPT_DURATION, OPT_WORKERS, OPT_SETTLE, OPT_SCHED_PID,
+enum { OPT_BACKEND = 255, OPT_FILTER = 256, OPT_JSON, OPT_DURATION, OPT_WORKERS, OPT_SETTLE, OPT_SCHED_PID,
 	OPT_SCHEDULER, OPT_SCHED_ARG, OPT_FLAGS, OPT_FLAG_PROFILES, OPT_ASSERT,
 	OPT_ASSERT_RELAX, OPT_WORK_TYPE, OPT_SHARD, OPT_JUNIT, OPT_REPEAT };
 
@@ -248,6 +254,7 @@ static const struct option run_options[] = {
 	{ "help",          no_argument,       NULL, 'h' },
 	{ "verbose",       no_argument,       NULL, 'v' },
 	{ "filter",        required_argument, NULL, OPT_FILTER },
+	{ "backend",       required_argument, NULL, OPT_BACKEND },
 	{ "json",          required_argument, NULL, OPT_JSON },
 	{ "duration",      required_argument, NULL, OPT_DURATION },
 	{ "workers",       required_argument, NULL, OPT_WORKERS },
@@ -272,6 +279,7 @@ struct run_args {
 	struct ktstr_work override;
 	struct ktstr_assert sched_layer, relax_layer;
 	const char *filter, *json_path, *junit_path, *sched_path;
+	const char *backend;		/* NULL: auto; "none": no collector */
 	struct ktstr_shard shard;
 	int repeat;
 	const char **names;		/* scenarios named, nr_names of them */
@@ -311,6 +319,15 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case OPT_JUNIT:
 			a->junit_path = optarg;
+			break;
+		case OPT_BACKEND:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "none") &&
+			    !ktstr_collector_known(optarg)) {
+				fprintf(stderr, "ktstr run: invalid --backend '%s': expected module, bpf, taskstats, none or auto\n",
+					optarg);
+				return -1;
+			}
+			a->backend = strcmp(optarg, "auto") ? optarg : NULL;
 			break;
 		case OPT_REPEAT:
 			if (parse_u64(optarg, &v) || v < 1 || v > 1000) {
@@ -438,6 +455,37 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	return 0;
 }
 
+/*
+ * The collector @want names (NULL: the first that opens, "none": none).
+ * A named one that cannot open fails the run; auto says once which one
+ * it took and why the better ones were passed over. 0 or -1.
+ */
+static int open_collector(const char *want, struct ktstr_collector **out)
+{
+	int ret;
+
+	*out = NULL;
+	if (want && !strcmp(want, "none")) {
+		fprintf(stderr, "ktstr run: --backend none: userspace checks only\n");
+		return 0;
+	}
+	ret = ktstr_collector_open(want, out);
+	if (ret && want) {
+		fprintf(stderr, "ktstr run: --backend %s: %s\n", want,
+			ktstr_collector_open_error());
+		return -1;
+	}
+	if (ret) {
+		fprintf(stderr, "ktstr run: no collector (%s): userspace checks only\n",
+			ktstr_collector_open_error());
+		return 0;
+	}
+	if (!want && strcmp(ktstr_collector_name(*out), "module"))
+		fprintf(stderr, "ktstr run: collector %s (%s)\n",
+			ktstr_collector_name(*out), ktstr_collector_open_error());
+	return 0;
+}
+
 static void free_args(struct run_args *a)
 {
 	free(a->names);
@@ -452,8 +500,7 @@ int cmd_run(int argc, char **argv)
 	struct ktstr_run_opts *opts = &a.opts;
 	struct ktstr_cgroups *cg = NULL;
 	struct ktstr_topo *topo = NULL;
-	struct ktstr_dev *dev = NULL;
-	struct ktstr_taskstats *ts = NULL;
+	struct ktstr_collector *coll = NULL;
 	int nsel = 0, nout = 0, rc = 2, ret;
 	int passed = 0, failed = 0, skipped = 0;
 	struct sigaction sa;
@@ -589,39 +636,11 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 
-	ret = ktstr_dev_open(&dev);
-	if (ret) {
-		/* Said once: the kernel figures come from taskstats instead. */
-		const char *path = getenv(KTSTR_DEVICE_ENV) &&
-				   *getenv(KTSTR_DEVICE_ENV) ?
-				   getenv(KTSTR_DEVICE_ENV) : KTSTR_DEVICE_PATH;
-		char why[512], tswhy[256] = "";
-
-		if (ret == -ENOENT)
-			snprintf(why, sizeof(why), "%s not found (ktstr.ko not loaded)",
-				 path);
-		else
-			snprintf(why, sizeof(why), "%s: %s", path,
-				 ktstr_dev_last_error());
-
-		dev = NULL;
-		ret = ktstr_taskstats_open(&ts);
-		if (ret) {
-			snprintf(tswhy, sizeof(tswhy), "%s",
-				 ktstr_taskstats_last_error());
-			ts = NULL;
-		}
-		if (ts)
-			fprintf(stderr, "ktstr run: %s: userspace checks plus "
-				"taskstats wait times\n", why);
-		else
-			fprintf(stderr, "ktstr run: %s: userspace checks only "
-				"(no taskstats: %s)\n", why, tswhy);
-	}
+	if (open_collector(a.backend, &coll))
+		goto fail;
 	opts->topo = topo;
 	opts->cgroups = cg;
-	opts->dev = dev;
-	opts->taskstats = ts;
+	opts->collector = coll;
 
 	for (int i = 0; i < njobs && !got_signal; i++) {
 		char why[3072], fwhy[128], prof[KTSTR_FLAGS_STR_MAX];
@@ -744,8 +763,7 @@ out:
 		ktstr_cg_cleanup(cg);
 		ktstr_cg_destroy(cg);
 	}
-	ktstr_dev_close(dev);
-	ktstr_taskstats_close(ts);
+	ktstr_collector_close(coll);
 	ktstr_topo_free(topo);
 	for (int i = 0; i < nout; i++)
 		ktstr_outcome_free(&outs[i]);

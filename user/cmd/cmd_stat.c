@@ -2,7 +2,7 @@
 /*
  * ktstr stat [--backend B] [--json FILE] [--starve-ms N] -- CMD [ARGS...]
  *
- * Run CMD tracked (it and everything it forks) by a backend (backend.h):
+ * Run CMD tracked (it and everything it forks) by a collector (collector.h):
  * ktstr.ko when /dev/ktstr exists, else the BPF collector, else taskstats.
  * With the module, report starvations as they happen; then print per-task
  * numbers and which backend produced them. Flag parsing and
@@ -26,7 +26,7 @@
 
 #include <jansson.h>
 #include <ktstr/clock.h>
-#include <ktstr/backend.h>
+#include <ktstr/collector.h>
 #include <ktstr/dev.h>
 #include <ktstr/output.h>
 #include <ktstr/provenance.h>
@@ -137,7 +137,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			return 1;
 		case OPT_BACKEND:
-			if (strcmp(val, "auto") && !ktstr_backend_find(val)) {
+			if (strcmp(val, "auto") && !ktstr_collector_known(val)) {
 				fprintf(stderr, PROG ": invalid --backend '%s': expected module, bpf or taskstats\n",
 					val);
 				return -1;
@@ -356,8 +356,8 @@ static int write_json(const char *path, const struct ktstr_stat_report *rep,
 
 int cmd_stat(int argc, char **argv)
 {
-	const struct ktstr_backend *be = NULL;
-	void *bst = NULL;
+	struct ktstr_collector *coll = NULL;
+	const char *name = "";
 	struct ktstr_dev *dev = NULL;
 	struct ktstr_task_rec *tasks = NULL;
 	struct ktstr_cpu_rec *cpus = NULL;
@@ -382,7 +382,7 @@ int cmd_stat(int argc, char **argv)
 	if (check_command(o.cmd[0]))
 		return 127;
 
-	r = ktstr_backend_pick(o.backend, &be, &bst);
+	r = ktstr_collector_open(o.backend, &coll);
 	if (r == -ENOENT && o.backend && !strcmp(o.backend, "module")) {
 		const char *path = getenv(KTSTR_DEVICE_ENV);
 
@@ -391,19 +391,18 @@ int cmd_stat(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (r < 0) {
-		fprintf(stderr, PROG ": no backend: %s\n", ktstr_backend_pick_error());
+		fprintf(stderr, PROG ": no backend: %s\n", ktstr_collector_open_error());
 		return EXIT_FAIL;
 	}
+	name = ktstr_collector_name(coll);
 	/* A fallback says once why the better backends were passed over. */
-	if (!o.backend && be != &ktstr_backend_module)
-		fprintf(stderr, PROG ": using backend %s (%s)\n", be->name, ktstr_backend_pick_error());
-	dev = be == &ktstr_backend_module ? ktstr_backend_module_dev(bst) : NULL;
+	if (!o.backend && strcmp(name, "module"))
+		fprintf(stderr, PROG ": using backend %s (%s)\n", name, ktstr_collector_open_error());
+	dev = ktstr_collector_dev(coll);
 	/* Our open is our own session: other ktstr runs never mix in. */
-	if (dev) {
-		if (ktstr_dev_config(dev, o.starve_ms * KTSTR_NSEC_PER_MSEC, 0) < 0) {
-			fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
-			goto out;
-		}
+	if (o.starve_ms && ktstr_collector_set_starve_ms(coll, o.starve_ms) < 0) {
+		fprintf(stderr, PROG ": %s\n", ktstr_collector_last_error());
+		goto out;
 	}
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
@@ -443,8 +442,8 @@ int cmd_stat(int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGCHLD, &sa, &old_chld);
 
-	if (be->track_pid(bst, pid, true) < 0) {
-		fprintf(stderr, PROG ": %s\n", be->last_error());
+	if (ktstr_collector_track_pid(coll, pid, true) < 0) {
+		fprintf(stderr, PROG ": %s\n", ktstr_collector_last_error());
 		close(go[1]);	/* the child sees EOF and exits */
 		reap(pid, &status);
 		goto restore;
@@ -468,34 +467,32 @@ int cmd_stat(int argc, char **argv)
 	 * command is still a zombie. The tracers count its final switch, so
 	 * for them reap first.
 	 */
-	if (be == &ktstr_backend_taskstats)
-		r = be->snapshot(bst, &tasks, &nr_tasks);
+	if (!strcmp(name, "taskstats"))
+		r = ktstr_collector_snapshot(coll, &tasks, &nr_tasks);
 	reap(pid, &status);
 	child_pid = 0;
 	rep.elapsed_ns = ktstr_now_ns() - start;
 
+	/* Events already queued (e.g. the END of a starvation at exit). */
+	while (dev && (n = ktstr_collector_read_events(coll, drain, EV_BATCH, 0)) > 0)
+		handle_events(&evs, drain, (size_t)n);
+	if (strcmp(name, "taskstats"))
+		r = ktstr_collector_snapshot(coll, &tasks, &nr_tasks);
+	if (r < 0) {
+		fprintf(stderr, PROG ": %s\n", ktstr_collector_last_error());
+		goto restore;
+	}
+	tmeta.now_ns = ktstr_now_ns();
+	tmeta.dropped = ktstr_collector_dropped(coll);
+	/* What only the module has: per-CPU records and its counters. */
 	if (dev) {
-		/* Events already queued (e.g. the END of a starvation at exit). */
-		while ((n = ktstr_dev_read_events(dev, drain, EV_BATCH, 0)) > 0)
-			handle_events(&evs, drain, (size_t)n);
-		if (ktstr_dev_snapshot_tasks(dev, &tasks, &nr_tasks, &tmeta) < 0 ||
-		    ktstr_dev_snapshot_cpus(dev, &cpus, &nr_cpus, &cmeta) < 0) {
+		if (ktstr_dev_snapshot_cpus(dev, &cpus, &nr_cpus, &cmeta) < 0) {
 			fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
 			goto restore;
 		}
 		have_stats = ktstr_dev_stats(dev, &stats) == 0;
 		if (!have_stats)
 			fprintf(stderr, PROG ": warning: %s\n", ktstr_dev_last_error());
-	} else {
-		if (be != &ktstr_backend_taskstats)
-			r = be->snapshot(bst, &tasks, &nr_tasks);
-		if (r < 0) {
-			fprintf(stderr, PROG ": %s\n", be->last_error());
-			goto restore;
-		}
-		tmeta.now_ns = ktstr_now_ns();
-		if (be == &ktstr_backend_taskstats)
-			tmeta.dropped = ktstr_backend_taskstats_dropped(bst);
 	}
 	ktstr_stat_sort_tasks(tasks, nr_tasks);
 
@@ -510,7 +507,7 @@ int cmd_stat(int argc, char **argv)
 	rep.nr_events = evs.n;
 	rep.starve_threshold_ns = have_stats && stats.starve_threshold_ns ?
 				  stats.starve_threshold_ns :
-				  o.starve_ms * KTSTR_NSEC_PER_MSEC;
+				  ktstr_collector_starve_ns(coll);
 	rep.dropped = have_stats && stats.dropped > tmeta.dropped ?
 		      stats.dropped : tmeta.dropped;
 	lost = ktstr_stat_seq_gaps(evs.ev, evs.n, 1);
@@ -518,17 +515,17 @@ int cmd_stat(int argc, char **argv)
 	rep.snapshot_ns = tmeta.now_ns;
 	rep.have_exit_status = true;
 	rep.wait_status = status;
-	rep.lacks = KTSTR_HAS_ALL & ~be->has;
-	rep.backend = be->name;
+	rep.lacks = KTSTR_HAS_ALL & ~ktstr_collector_has(coll);
+	rep.backend = name;
 
 	fflush(stderr);
-	printf("backend: %s\n", be->name);
+	printf("backend: %s\n", name);
 	if (ktstr_stat_print_view(stdout, &rep, &o.view) < 0 || fflush(stdout) == EOF) {
 		fprintf(stderr, PROG ": writing the table: %s\n", strerror(errno ? errno : EIO));
 		goto restore;
 	}
 	if (o.json) {
-		r = write_json(o.json, &rep, be->name);
+		r = write_json(o.json, &rep, name);
 		if (r < 0) {
 			fprintf(stderr, PROG ": writing %s: %s\n", o.json, strerror(-r));
 			goto restore;
@@ -546,6 +543,6 @@ out:
 	free(tasks);
 	free(cpus);
 	free(evs.ev);
-	be->close(bst);
+	ktstr_collector_close(coll);
 	return ret;
 }

@@ -327,11 +327,12 @@ int ktstr_assert_cgroup(const struct ktstr_assert *cfg,
 			struct ktstr_assert_result *r);
 /*
  * The kernel checks that records carrying only @has (KTSTR_HAS_* of
- * <ktstr/backend.h>: what the backend that made them measures) cannot back
+ * <ktstr/collector.h>: what the collector that made them measures) cannot back
  * are removed from *@cfg, and each one that was set is reported in @r as
  * not judged: a SKIP detail "cgroup CG: max_wait_ms not judged: backend B
  * records no longest wait" (counted, never a pass on zeros, never a
- * failure). fail_on_starvation needs a watchdog (KTSTR_HAS_WATCHDOG),
+ * failure). fail_on_starvation needs a watchdog or a longest wait
+ * (KTSTR_HAS_STARVATION: either bit),
  * max_wait_ms a longest wait, kernel_isolation the CPUs, and
  * max_kernel_migration_ratio migrations; the wait totals and wait shares
  * every backend has. Call it before ktstr_assert_cgroup() with the same

@@ -60,9 +60,8 @@ extern "C" {
 /* Size of ktstr_result.details; failures past it are counted, not listed. */
 #define KTSTR_RESULT_DETAILS_MAX	4096
 
-struct ktstr_dev;
+struct ktstr_collector;
 struct ktstr_scx;
-struct ktstr_taskstats;
 
 /*
  * Assert configuration: struct ktstr_assert of <ktstr/assert.h> (optional
@@ -108,26 +107,23 @@ struct ktstr_ctx {
 	 * scenarios; the helpers here do not wait yet). */
 	bool wait_for_map_write;
 	/*
-	 * An open /dev/ktstr, or NULL. When set, spawned workers are tracked
-	 * and ktstr_collect_all() merges the module's records into their
-	 * reports. Optional: everything works without the module.
+	 * The kernel's view of the workers: an open collector
+	 * (<ktstr/collector.h>: the module, BPF or taskstats), or NULL for
+	 * userspace checks only. When set, spawned workers are tracked on it
+	 * (unless it already tracks their cgroup subtree) and
+	 * ktstr_collect_all() judges its records with the reports: what
+	 * its records lack (ktstr_collector_has()) is reported as not
+	 * judged, never passed.
 	 */
-	struct ktstr_dev *dev;
-	/*
-	 * An open taskstats socket (<ktstr/taskstats.h>), or NULL. Used only
-	 * when @dev is NULL: each worker's taskstats are read just before it
-	 * is stopped (ktstr_handle_stop()) and merged into its report as its
-	 * kernel figures (see ktstr_collect_assert()).
-	 */
-	struct ktstr_taskstats *taskstats;
+	struct ktstr_collector *collector;
 	/*
 	 * Starvation threshold in ms: a worker runnable without running for
 	 * longer has starved. 0 (ktstr_ctx_init()) keeps the collector's
-	 * (the module's default is KTSTR_STARVE_MS_DEFAULT, 1000 ms, which a
-	 * victim of an RT-throttled FIFO hog, waiting ~950 ms a second, never
-	 * reaches). When set, the helpers configure @dev with it before they
-	 * track the workers (KTSTR_STARVE_MS_MIN..KTSTR_STARVE_MS_MAX, else
-	 * they fail with -EINVAL).
+	 * (KTSTR_STARVE_MS_DEFAULT, 1000 ms, which a victim of an
+	 * RT-throttled FIFO hog, waiting ~950 ms a second, never reaches).
+	 * When set, the helpers set it on @collector before they track the
+	 * workers (KTSTR_STARVE_MS_MIN..KTSTR_STARVE_MS_MAX, else they fail
+	 * with -EINVAL).
 	 */
 	uint64_t starve_ms;
 };
@@ -153,39 +149,26 @@ struct ktstr_handle {
 	char cgroup[KTSTR_CTX_NAME_MAX];	/* relative to the parent */
 	enum ktstr_work_kind kind;
 	struct ktstr_workers *workers;		/* NULL once freed */
-	struct ktstr_dev *dev;			/* ctx->dev at spawn time */
-	/* ctx->taskstats at spawn time when there was no device, else NULL. */
-	struct ktstr_taskstats *ts;
-	/* Taskstats of the workers read by ktstr_handle_stop() (owned,
-	 * freed by ktstr_handles_free()); ts_taken once read. */
-	struct ktstr_task_rec *ts_recs;
-	int nr_ts_recs;
-	bool ts_taken;
+	/* ctx->collector at spawn time: the workers are tracked there. */
+	struct ktstr_collector *collector;
 };
 
 /* Stop and free the workers of @n handles, then the array. NULL: no-op. */
 void ktstr_handles_free(struct ktstr_handle *handles, int n);
 
 /*
- * Stop @h's workers (ktstr_workers_stop(@timeout_ms)). When @h->ts is set
- * and they were not read yet, each live worker's taskstats are read first,
- * while the tasks still exist, into @h->ts_recs (a struct ktstr_task_rec
- * per worker with run_ns = cpu_run_virtual_total, wait_ns =
- * cpu_delay_total, nr_runs = cpu_count, nr_voluntary = nvcsw,
- * nr_involuntary = nivcsw; max_wait_ns, CPUs and migrations unknown, 0).
- * Use it wherever a handle's workers are stopped before collection.
- * Returns ktstr_workers_stop()'s count, or -EINVAL.
+ * Stop @h's workers: ktstr_workers_stop(@timeout_ms). Their records stay
+ * with the collector (every collector keeps the records of tasks that
+ * exited). Returns ktstr_workers_stop()'s count, or -EINVAL.
  */
 int ktstr_handle_stop(struct ktstr_handle *h, unsigned int timeout_ms);
 
 /*
- * The checks taskstats figures cannot back: @cfg without max_wait_ms
- * (no longest single wait), kernel_isolation (no CPUs) and
- * max_kernel_migration_ratio (no migrations), so that they are skipped
- * rather than passed on zeros. The others (max_cgroup_wait_ms,
- * max_wait_spread_pct) stay.
+ * Track the workers of @h on @h->collector (no-op without one, or when it
+ * already tracks their cgroup subtree), with their future children.
+ * Call it after spawning and before starting them. 0 or -errno.
  */
-void ktstr_assert_for_taskstats(struct ktstr_assert *cfg);
+int ktstr_handle_track(struct ktstr_handle *h);
 
 /*
  * Cgroups created through it, removed in reverse order on destruction,
@@ -257,7 +240,7 @@ struct ktstr_result {
 	int nr_stuck;		/* no progress or unclean end */
 	int nr_gap;		/* gap above max_gap_ms */
 	int nr_unfair;		/* off-CPU or wait-share spread above the limit */
-	int nr_krecs;		/* reports with a /dev/ktstr record merged */
+	int nr_krecs;		/* reports with a collector record merged */
 	int nr_kernel;		/* starvation, wait, kernel isolation failures */
 	int nr_skipped;		/* skip reasons (not failures, not listed) */
 	/* One line per failure, naming the task (comm[pid]) and the cgroup. */
@@ -286,23 +269,26 @@ int ktstr_check_reports(const struct ktstr_report *reports, int n,
 			struct ktstr_result *res);
 
 /*
- * Stop the workers of @n handles, collect their reports, and when a handle
- * has a device: snapshot the module's records, merge them into the reports
- * (ktstr_reports_merge_krecs) and hand each cgroup the records of its
- * workers; read the starvation events pending on the device (they are
- * consumed). A handle without a device but with taskstats (@h->ts) has
- * its workers' taskstats read before they stop (ktstr_handle_stop()) and
- * merged into the reports (ktstr_report_merge_krec()); its cgroup is judged
- * with ktstr_assert_for_taskstats(@cfg) and its stats carry no longest
- * wait (max_wait_ns 0, max_wait_pid and max_wait_cpu -1). Then judge each handle's cgroup with ktstr_assert_cgroup()
- * (@cpusets[i], when @cpusets is non-NULL, is handle i's expected cpuset,
- * NULL entries for none) and the events with ktstr_assert_events(), all
- * merged into @out (ktstr_assert_result_init() it first). @cfg NULL: the
- * defaults. A @cfg with none of the worker-level checks set
- * (KTSTR_ASSERT_WORKER_CHECKS) falls back to the not-starved check, as the
- * guide's collect_all() does: not_stuck (every worker made progress and
- * ended cleanly) is added to it. Returns 0 when the checks ran (see out->verdict), -errno when
- * they could not; the workers stay allocated until their owner frees them.
+ * Stop the workers of @n handles and collect their reports. For each
+ * handle with a collector: snapshot its records (once per collector),
+ * merge them into the reports (ktstr_reports_merge_krecs()) and hand the
+ * handle's cgroup the records of its workers; the checks those records
+ * cannot back (ktstr_assert_unjudged() with ktstr_collector_has()) are
+ * reported as not judged, and a cgroup whose collector has no longest
+ * wait gets none in its stats (max_wait_ns 0, max_wait_pid and
+ * max_wait_cpu -1). Starvation comes from the records: the module's
+ * watchdog counts episodes, the BPF collector's longest wait stands for
+ * one (ktstr_collector_snapshot()). Events pending on a collector that has
+ * them are read (consumed) and counted; they judge only when its records
+ * could not be read. Then judge each handle's cgroup with
+ * ktstr_assert_cgroup() (@cpusets[i], when @cpusets is non-NULL, is handle
+ * i's expected cpuset, NULL entries for none), all merged into @out
+ * (ktstr_assert_result_init() it first). @cfg NULL: the defaults. A @cfg
+ * with none of the worker-level checks set (KTSTR_ASSERT_WORKER_CHECKS)
+ * falls back to the not-starved check, as the guide's collect_all() does:
+ * not_stuck (every worker made progress and ended cleanly) is added to
+ * it. Returns 0 when the checks ran (see out->verdict), -errno when they
+ * could not; the workers stay allocated until their owner frees them.
  */
 int ktstr_collect_assert(struct ktstr_handle *handles, int n,
 			 const struct ktstr_assert *cfg,

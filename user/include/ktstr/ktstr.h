@@ -9,9 +9,9 @@
  *		(output.h), provenance (provenance.h)
  *   topo/	CPUs, cores, LLCs, NUMA nodes from hwloc (topo.h)
  *   cgroup/	the cgroup v2 manager and cleanup of dead runs (cgroup.h)
- *   collect/	the collectors of kernel records: /dev/ktstr (dev.h), the
- *		BPF collector (user/bpf/), taskstats (taskstats.h), and the
- *		backend interface over them (backend.h)
+ *   collect/	the collectors of kernel records behind one interface
+ *		(collector.h): /dev/ktstr (dev.h), the BPF collector
+ *		(user/bpf/), taskstats (taskstats.h)
  *   workload/	workers, work types, their reports (worker.h, workload.h)
  *   assert/	the Assert engine: configs, worker and kernel checks (assert.h)
  *   scenario/	the scenario context, catalogue runner, ops and steps,
@@ -35,6 +35,7 @@
 #include <ktstr/workload.h>
 #include <ktstr/worker.h>
 #include <ktstr/dev.h>
+#include <ktstr/collector.h>
 #include <ktstr/stat.h>
 #include <ktstr/vm.h>
 #include <ktstr/ctx.h>

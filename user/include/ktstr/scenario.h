@@ -111,6 +111,9 @@ typedef int (*ktstr_scn_check_fn)(const struct ktstr_assert *cfg,
 				  const struct ktstr_task_rec *recs, size_t nr,
 				  struct ktstr_assert_result *res);
 
+/* ktstr_scenario.needs_kernel: records of any collector. */
+#define KTSTR_NEEDS_RECORDS	(1u << 31)
+
 /* Cgroup count meaning "one per usable CPU". */
 #define KTSTR_CG_PER_CPU	(-1)
 
@@ -123,7 +126,13 @@ struct ktstr_scenario {
 	int min_cpus;			/* usable CPUs */
 	int min_llcs;
 	int min_nodes;
-	bool needs_dev;			/* /dev/ktstr (ktstr.ko loaded) */
+	/*
+	 * Kernel records it cannot run without: a collector (ktstr run
+	 * --backend) whose records carry these KTSTR_HAS_* bits
+	 * (<ktstr/collector.h>); KTSTR_NEEDS_RECORDS alone: any collector.
+	 * 0: none (userspace checks suffice).
+	 */
+	unsigned int needs_kernel;
 	bool needs_sched;		/* an scx scheduler (--sched-pid) */
 	/*
 	 * Scheduler flags (flags.h, KTSTR_F() bits) it needs / cannot run
@@ -210,12 +219,14 @@ int ktstr_scenario_select(const char *const *names, int nr_names, const char *fi
 			  const struct ktstr_scenario ***out);
 
 /*
- * Why @s cannot run on @topo (given whether the device is there, the scx
- * scheduler pid, and whether the run started that scheduler itself and
- * so can restart it), into @why; 0 if it can run, -ENOSPC if not.
+ * Why @s cannot run on @topo (given the collector of the run, NULL for
+ * none, the scx scheduler pid, and whether the run started that scheduler
+ * itself and so can restart it), into @why; 0 if it can run, -ENOSPC if
+ * not.
  */
 int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
-			       const struct ktstr_topo *topo, bool have_dev,
+			       const struct ktstr_topo *topo,
+			       const struct ktstr_collector *collector,
 			       pid_t sched_pid, bool sched_owned, char *why, size_t len);
 /*
  * The CPUs of each of the nr_cgroups cgroups under @s->partition
@@ -255,14 +266,19 @@ enum ktstr_kernel_source {
 	KTSTR_KSRC_MODULE,	/* /dev/ktstr: records and starvation events */
 	/*
 	 * The kernel's taskstats (generic netlink): per worker run time,
-	 * wait time, runs and context switches, read just before it stops;
-	 * no longest single wait, CPUs, migrations or events, so the checks
-	 * needing them are skipped (ktstr_assert_for_taskstats()).
+	 * wait time, runs and context switches; no longest single wait,
+	 * CPUs, migrations or events, so the checks needing them are
+	 * reported as not judged (ktstr_assert_unjudged()).
 	 */
 	KTSTR_KSRC_TASKSTATS,
+	/*
+	 * The BPF collector: the module's records without its watchdog;
+	 * starvation from each worker's longest wait at the snapshot.
+	 */
+	KTSTR_KSRC_BPF,
 };
 
-/* "none", "module", "taskstats" (stable: used in JSON). */
+/* "none", "module", "taskstats", "bpf" (stable: used in JSON). */
 const char *ktstr_kernel_source_name(enum ktstr_kernel_source k);
 
 /* What one scenario run produced. */
@@ -272,7 +288,7 @@ struct ktstr_outcome {
 	enum ktstr_verdict verdict;
 	double seconds;
 	bool expect_fail;
-	bool used_dev;			/* module records and events judged too */
+	bool used_dev;			/* kernel_source is the module */
 	enum ktstr_kernel_source kernel_source;	/* what backed the kernel checks */
 	char reason[256];		/* skip reason / one-line cause of the verdict */
 	/* The checks: details and per-cgroup stats (owned; ktstr_outcome_free()). */
@@ -290,10 +306,13 @@ struct ktstr_run_opts {
 	const struct ktstr_work *work_override;
 	const struct ktstr_topo *topo;
 	struct ktstr_cgroups *cgroups;	/* set up by the caller */
-	struct ktstr_dev *dev;		/* NULL: userspace checks only... */
-	/* ...plus taskstats wait times when this is open (used only
-	 * without @dev, or when the module session cannot start). */
-	struct ktstr_taskstats *taskstats;
+	/*
+	 * Who measures the workers (<ktstr/collector.h>), NULL: userspace
+	 * checks only. Reset and given each scenario's threshold before it
+	 * runs; the module tracks the run's cgroup subtree, the others each
+	 * worker's pid. If that fails, the scenario is judged without it.
+	 */
+	struct ktstr_collector *collector;
 	/* Scheduler layer of the assert config (NULL: none). */
 	const struct ktstr_assert *sched_assert;
 	/*

@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 #include <linux/ktstr.h>
-#include <ktstr/backend.h>
+#include <ktstr/collector.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,7 +45,7 @@ struct ktstr_stat_report {
 	bool have_exit_status;
 	int wait_status;		/* raw wait(2) status of the command */
 	/*
-	 * KTSTR_HAS_* bits (<ktstr/backend.h>) the backend does NOT measure
+	 * KTSTR_HAS_* bits (<ktstr/collector.h>) the backend does NOT measure
 	 * (0: all, the module): their columns print "-", and starvation is
 	 * judged from the longest waits (no watchdog) or not at all (no
 	 * longest wait either), and the summary says which.

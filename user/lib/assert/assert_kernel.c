@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include <ktstr/util.h>
-#include <ktstr/backend.h>
+#include <ktstr/collector.h>
 
 #include "assert_priv.h"
 
@@ -284,11 +284,11 @@ int ktstr_assert_unjudged(struct ktstr_assert *cfg, unsigned int has,
 {
 	static const struct {
 		enum ktstr_assert_field f;
-		unsigned int need;
+		unsigned int need;	/* any of these bits */
 		const char *name, *what;
 	} tab[] = {
-		{ KTSTR_AF_fail_on_starvation, KTSTR_HAS_WATCHDOG,
-		  "fail_on_starvation", "starvation episodes (no watchdog)" },
+		{ KTSTR_AF_fail_on_starvation, KTSTR_HAS_STARVATION,
+		  "fail_on_starvation", "starvation episodes nor longest wait" },
 		{ KTSTR_AF_max_wait_ms, KTSTR_HAS_MAX_WAIT,
 		  "max_wait_ms", "longest wait" },
 		{ KTSTR_AF_kernel_isolation, KTSTR_HAS_CPUS,
@@ -304,7 +304,7 @@ int ktstr_assert_unjudged(struct ktstr_assert *cfg, unsigned int has,
 		uint64_t bit = KTSTR_ASSERT_BIT(tab[i].f);
 		bool on = (cfg->has & bit) != 0;
 
-		if (!on || (has & tab[i].need) == tab[i].need)
+		if (!on || (has & tab[i].need))
 			continue;
 		/* A boolean check set to false asks for nothing. */
 		if (tab[i].f == KTSTR_AF_fail_on_starvation)

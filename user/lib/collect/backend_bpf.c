@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * backend_bpf.c - the BPF collector (user/bpf) as a backend. When ktstr
+ * backend_bpf.c - the BPF collector (user/bpf) as a collector. When ktstr
  * was built without clang/bpftool, open() fails with -ENOTSUP ("not built").
  */
 #include <errno.h>
 
-#include <ktstr/backend.h>
-
+#include "collect/backend_priv.h"
 #include "collector.h"
 
 static int bpf_open(void **st)
@@ -20,9 +19,19 @@ static int bpf_open(void **st)
 	return 0;
 }
 
+static void bpf_close(void *st)
+{
+	ktstr_bpf_close(st);
+}
+
 static int bpf_track_pid(void *st, pid_t pid, bool follow)
 {
 	return ktstr_bpf_track_pid(st, pid, follow);
+}
+
+static int bpf_reset(void *st)
+{
+	return ktstr_bpf_reset(st);
 }
 
 static int bpf_snapshot(void *st, struct ktstr_task_rec **recs, size_t *n)
@@ -30,18 +39,20 @@ static int bpf_snapshot(void *st, struct ktstr_task_rec **recs, size_t *n)
 	return ktstr_bpf_snapshot(st, recs, n, NULL);
 }
 
-static void bpf_close(void *st)
+static uint64_t bpf_dropped(void *st)
 {
-	ktstr_bpf_close(st);
+	return ktstr_bpf_dropped(st);
 }
 
 const struct ktstr_backend ktstr_backend_bpf = {
 	.name = "bpf",
-	.open = bpf_open,
-	.track_pid = bpf_track_pid,
-	.snapshot = bpf_snapshot,
-	.close = bpf_close,
-	.last_error = ktstr_bpf_last_error,
 	/* The module's accounting, without its timer scan. */
 	.has = KTSTR_HAS_ALL & ~KTSTR_HAS_WATCHDOG,
+	.open = bpf_open,
+	.close = bpf_close,
+	.track_pid = bpf_track_pid,
+	.reset = bpf_reset,
+	.snapshot = bpf_snapshot,
+	.dropped = bpf_dropped,
+	.last_error = ktstr_bpf_last_error,
 };

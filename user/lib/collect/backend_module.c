@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* backend_module.c - ktstr.ko through /dev/ktstr, as a backend. */
+/* backend_module.c - ktstr.ko through /dev/ktstr, as a collector. */
 #include <errno.h>
 
-#include <ktstr/backend.h>
 #include <ktstr/dev.h>
+
+#include "collect/backend_priv.h"
 
 static int mod_open(void **st)
 {
@@ -16,9 +17,29 @@ static int mod_open(void **st)
 	return 0;
 }
 
+static void mod_close(void *st)
+{
+	ktstr_dev_close(st);
+}
+
 static int mod_track_pid(void *st, pid_t pid, bool follow)
 {
 	return ktstr_dev_track_pid(st, pid, follow);
+}
+
+static int mod_track_cgroup_fd(void *st, int fd, bool follow)
+{
+	return ktstr_dev_track_cgroup_fd(st, fd, follow);
+}
+
+static int mod_reset(void *st)
+{
+	return ktstr_dev_reset(st);
+}
+
+static int mod_set_starve_ns(void *st, uint64_t ns)
+{
+	return ktstr_dev_config(st, ns, 0);
 }
 
 static int mod_snapshot(void *st, struct ktstr_task_rec **recs, size_t *n)
@@ -26,22 +47,31 @@ static int mod_snapshot(void *st, struct ktstr_task_rec **recs, size_t *n)
 	return ktstr_dev_snapshot_tasks(st, recs, n, NULL);
 }
 
-static void mod_close(void *st)
+static ssize_t mod_read_events(void *st, struct ktstr_event *ev, size_t max,
+			       int timeout_ms)
 {
-	ktstr_dev_close(st);
+	return ktstr_dev_read_events(st, ev, max, timeout_ms);
 }
 
-struct ktstr_dev *ktstr_backend_module_dev(void *st)
+/* Tasks the session could not track (its table was full). */
+static uint64_t mod_dropped(void *st)
 {
-	return st;
+	struct ktstr_stats s;
+
+	return ktstr_dev_stats(st, &s) ? 0 : s.dropped;
 }
 
 const struct ktstr_backend ktstr_backend_module = {
 	.name = "module",
-	.open = mod_open,
-	.track_pid = mod_track_pid,
-	.snapshot = mod_snapshot,
-	.close = mod_close,
-	.last_error = ktstr_dev_last_error,
 	.has = KTSTR_HAS_ALL,
+	.open = mod_open,
+	.close = mod_close,
+	.track_pid = mod_track_pid,
+	.track_cgroup_fd = mod_track_cgroup_fd,
+	.reset = mod_reset,
+	.set_starve_ns = mod_set_starve_ns,
+	.snapshot = mod_snapshot,
+	.read_events = mod_read_events,
+	.dropped = mod_dropped,
+	.last_error = ktstr_dev_last_error,
 };

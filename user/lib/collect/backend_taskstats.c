@@ -34,8 +34,9 @@
 #include <time.h>
 
 #include <ktstr/clock.h>
-#include <ktstr/backend.h>
 #include <ktstr/taskstats.h>
+
+#include "collect/backend_priv.h"
 
 /* Exit records kept for a parent that is not known yet, at most. */
 #define TS_MAX_PENDING	65536
@@ -304,6 +305,21 @@ static void ts_close(void *st)
 	free(s->pend);
 	free(s->t);
 	free(s);
+}
+
+/* Forget every task and pending record; the socket stays open. */
+static int ts_reset(void *st)
+{
+	struct ts_state *s = st;
+
+	(void)drain(s);
+	free(s->pend);
+	free(s->t);
+	s->pend = NULL;
+	s->t = NULL;
+	s->n = s->cap = s->npend = s->pcap = 0;
+	s->prev_end = s->seq;
+	return 0;
 }
 
 static int track(struct ts_state *s, pid_t pid, bool follow, const struct ktstr_ts_sample *base)
@@ -674,13 +690,20 @@ static int ts_snapshot(void *st, struct ktstr_task_rec **recs, size_t *n)
 	return 0;
 }
 
+static uint64_t ts_dropped(void *st)
+{
+	return ktstr_backend_taskstats_dropped(st);
+}
+
 const struct ktstr_backend ktstr_backend_taskstats = {
 	.name = "taskstats",
-	.open = ts_open,
-	.track_pid = ts_track_pid,
-	.snapshot = ts_snapshot,
-	.close = ts_close,
-	.last_error = ts_last_error,
 	/* run, wait, runs and switch counts only */
 	.has = 0,
+	.open = ts_open,
+	.close = ts_close,
+	.track_pid = ts_track_pid,
+	.reset = ts_reset,
+	.snapshot = ts_snapshot,
+	.dropped = ts_dropped,
+	.last_error = ts_last_error,
 };

@@ -12,9 +12,8 @@
 
 #include <ktstr/util.h>
 #include <ktstr/ctx.h>
+#include <ktstr/collector.h>
 #include <ktstr/dev.h>
-#include <ktstr/backend.h>
-#include <ktstr/taskstats.h>
 
 void ktstr_assert_cfg_init(struct ktstr_assert *cfg)
 {
@@ -57,67 +56,39 @@ void ktstr_handles_free(struct ktstr_handle *handles, int n)
 	for (int i = 0; i < n; i++) {
 		ktstr_workers_free(handles[i].workers);
 		handles[i].workers = NULL;
-		free(handles[i].ts_recs);
-		handles[i].ts_recs = NULL;
-		handles[i].nr_ts_recs = 0;
 	}
 	free(handles);
-}
-
-/* Read the taskstats of @h's workers once, before they stop. */
-static void ts_sample(struct ktstr_handle *h)
-{
-	if (h->workers && h->ts && !h->ts_taken) {
-		int nw = ktstr_workers_count(h->workers);
-
-		h->ts_taken = true;
-		free(h->ts_recs);
-		h->ts_recs = calloc(nw > 0 ? (size_t)nw : 1, sizeof(*h->ts_recs));
-		h->nr_ts_recs = 0;
-		for (int w = 0; h->ts_recs && w < nw; w++) {
-			struct ktstr_task_rec *k = &h->ts_recs[h->nr_ts_recs];
-			struct ktstr_ts_sample smp;
-			pid_t pid = ktstr_workers_pid(h->workers, w);
-
-			/* A worker already gone (crashed, reaped) has none. */
-			if (pid <= 0 || ktstr_taskstats_get(h->ts, pid, &smp))
-				continue;
-			memset(k, 0, sizeof(*k));
-			k->pid = pid;
-			k->tgid = pid;
-			k->last_cpu = -1;
-			k->max_wait_cpu = -1;
-			snprintf(k->comm, sizeof(k->comm), "worker");
-			k->run_ns = smp.cpu_run_virtual_total;
-			k->wait_ns = smp.cpu_delay_total;
-			k->nr_runs = smp.cpu_count;
-			k->nr_voluntary = smp.nvcsw;
-			k->nr_involuntary = smp.nivcsw;
-			h->nr_ts_recs++;
-		}
-	}
 }
 
 int ktstr_handle_stop(struct ktstr_handle *h, unsigned int timeout_ms)
 {
 	if (!h || !h->workers)
 		return -EINVAL;
-	ts_sample(h);
 	return ktstr_workers_stop(h->workers, timeout_ms);
 }
 
-void ktstr_assert_for_taskstats(struct ktstr_assert *cfg)
+int ktstr_handle_track(struct ktstr_handle *h)
 {
-	if (!cfg)
-		return;
-	KTSTR_ASSERT_UNSET(cfg, max_wait_ms);
-	KTSTR_ASSERT_UNSET(cfg, kernel_isolation);
-	KTSTR_ASSERT_UNSET(cfg, max_kernel_migration_ratio);
+	if (!h || !h->workers)
+		return -EINVAL;
+	if (!h->collector || ktstr_collector_tracks_cgroup(h->collector))
+		return 0;
+	for (int i = 0; i < ktstr_workers_count(h->workers); i++) {
+		pid_t pid = ktstr_workers_pid(h->workers, i);
+		int ret;
+
+		if (pid <= 0)
+			continue;
+		ret = ktstr_collector_track_pid(h->collector, pid, true);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /*
- * Spawn @wl into @cgroup, track the pids on ctx->dev (best effort: the
- * records are an extra, not a requirement) and start the workers.
+ * Spawn @wl into @cgroup, track the workers on ctx->collector and start
+ * them.
  */
 static int spawn_one(const struct ktstr_ctx *ctx, const char *cgroup,
 		     const struct ktstr_workload *wl, struct ktstr_handle *h)
@@ -133,23 +104,22 @@ static int spawn_one(const struct ktstr_ctx *ctx, const char *cgroup,
 	memset(h, 0, sizeof(*h));
 	snprintf(h->cgroup, sizeof(h->cgroup), "%s", cgroup);
 	h->kind = wl->work.kind;
-	h->dev = ctx->dev;
-	h->ts = ctx->dev ? NULL : ctx->taskstats;
+	h->collector = ctx->collector;
 	ret = ktstr_workers_spawn(wl, &o, &h->workers);
 	if (ret) {
 		h->workers = NULL;
 		return ret;
 	}
 	/* The scenario's threshold, before the workers are tracked. */
-	if (h->dev && ctx->starve_ms) {
-		ret = ktstr_dev_config(h->dev, ctx->starve_ms * KTSTR_NSEC_PER_MSEC, 0);
+	if (h->collector && ctx->starve_ms &&
+	    ktstr_collector_starve_ns(h->collector) != ctx->starve_ms * KTSTR_NSEC_PER_MSEC) {
+		ret = ktstr_collector_set_starve_ms(h->collector, ctx->starve_ms);
 		if (ret)
 			return ret;
 	}
-	if (h->dev)
-		for (int i = 0; i < ktstr_workers_count(h->workers); i++)
-			ktstr_dev_track_pid(h->dev, ktstr_workers_pid(h->workers, i),
-					    true);
+	ret = ktstr_handle_track(h);
+	if (ret)
+		return ret;
 	return ktstr_workers_start(h->workers);
 }
 
@@ -361,11 +331,11 @@ static ssize_t pick_krecs(const struct ktstr_report *reports, int nr,
 }
 
 /*
- * Read what is pending on @dev (no waiting) and count it. The starvation
+ * Read what is pending on @c (no waiting) and count it. The starvation
  * verdict comes from the records (each keeps its episodes), so the events
- * judge only when @judge: the records of @dev could not be read.
+ * judge only when @judge: the records of @c could not be read.
  */
-static int collect_events(struct ktstr_dev *dev, const struct ktstr_assert *cfg,
+static int collect_events(struct ktstr_collector *c, const struct ktstr_assert *cfg,
 			  bool judge, struct cg_map *map, struct ktstr_assert_result *out)
 {
 	struct ktstr_assert count_only = *cfg;
@@ -386,7 +356,7 @@ static int collect_events(struct ktstr_dev *dev, const struct ktstr_assert *cfg,
 			ev = n;
 			cap += 256;
 		}
-		got = ktstr_dev_read_events(dev, ev + nr, cap - nr, 0);
+		got = ktstr_collector_read_events(c, ev + nr, cap - nr, 0);
 		if (got <= 0)
 			break;	/* nothing more, or an error: the events are an extra */
 		nr += (size_t)got;
@@ -401,147 +371,159 @@ static int collect_events(struct ktstr_dev *dev, const struct ktstr_assert *cfg,
 	return ret;
 }
 
+/* One collector's records, read once for every handle that uses it. */
+struct snap {
+	struct ktstr_collector *c;
+	struct ktstr_task_rec *recs;
+	size_t n;
+	bool ok;
+};
+
+struct snaps {
+	struct snap s[8];
+	size_t nr;
+};
+
+static struct snap *snap_of(struct snaps *ss, struct ktstr_collector *c)
+{
+	for (size_t i = 0; i < ss->nr; i++)
+		if (ss->s[i].c == c)
+			return &ss->s[i];
+	if (ss->nr == KTSTR_ARRAY_SIZE(ss->s))
+		return NULL;
+	ss->s[ss->nr].c = c;
+	/* Optional: a failed snapshot only loses the kernel's view. */
+	ss->s[ss->nr].ok = !ktstr_collector_snapshot(c, &ss->s[ss->nr].recs,
+						     &ss->s[ss->nr].n);
+	return &ss->s[ss->nr++];
+}
+
+static void snaps_free(struct snaps *ss)
+{
+	for (size_t i = 0; i < ss->nr; i++)
+		free(ss->s[i].recs);
+}
+
+/* The worker-level default: the guide's fallback to not-starved. */
+static const struct ktstr_assert *effective_cfg(const struct ktstr_assert *cfg,
+						struct ktstr_assert *buf)
+{
+	if (!cfg) {
+		ktstr_assert_defaults(buf);
+		return buf;
+	}
+	if (cfg->has & KTSTR_ASSERT_WORKER_CHECKS)
+		return cfg;
+	/*
+	 * The guide's collect_all(): worker-level checks when configured,
+	 * otherwise assert_not_starved(): every worker made progress and
+	 * ended cleanly.
+	 */
+	*buf = *cfg;
+	KTSTR_ASSERT_SET(buf, not_stuck, true);
+	return buf;
+}
+
+/* Judge handle @h's cgroup with the records of @sn (NULL: none). */
+static int judge_handle(struct ktstr_handle *h, const struct ktstr_assert *cfg,
+			const struct ktstr_cpuset *cpuset, const struct snap *sn,
+			struct cg_map *map, struct ktstr_assert_result *out,
+			int *nr_krecs)
+{
+	struct ktstr_assert_cgroup_in in = { .name = h->cgroup, .cpuset = cpuset };
+	struct ktstr_assert hcfg = *cfg;
+	struct ktstr_task_rec *mine = NULL;
+	unsigned int has = ktstr_collector_has(h->collector);
+	struct ktstr_report *r;
+	size_t before;
+	int nr, ret;
+
+	r = ktstr_workers_reports_mut(h->workers, &nr);
+	if (!r)
+		return -EINVAL;
+	if (sn && sn->ok) {
+		ssize_t k;
+
+		ret = ktstr_reports_merge_krecs(r, nr, sn->recs, sn->n);
+		if (ret > 0 && nr_krecs)
+			*nr_krecs += ret;
+		k = pick_krecs(r, nr, sn->recs, sn->n, &mine);
+		if (k < 0)
+			return (int)k;
+		in.krecs = mine;
+		in.nr_krecs = (size_t)k;
+		for (ssize_t j = 0; j < k; j++)
+			cg_map_add(map, mine[j].cgroup_id, h->cgroup);
+		/* Said, not passed on zeros: what it cannot back is not judged. */
+		ret = ktstr_assert_unjudged(&hcfg, has, ktstr_collector_name(h->collector),
+					    h->cgroup, out);
+		if (ret < 0) {
+			free(mine);
+			return ret;
+		}
+	}
+	in.reports = r;
+	in.nr_reports = nr > 0 ? (size_t)nr : 0;
+	before = out->nr_cgroups;
+	ret = ktstr_assert_cgroup(&hcfg, &in, out);
+	/* A collector without a longest single wait: say "none". */
+	for (size_t c = before; sn && sn->ok && !(has & KTSTR_HAS_MAX_WAIT) &&
+	     c < out->nr_cgroups; c++) {
+		out->cgroups[c].max_wait_ns = 0;
+		out->cgroups[c].max_wait_ms = 0;
+		out->cgroups[c].max_wait_pid = -1;
+		out->cgroups[c].max_wait_cpu = -1;
+		out->cgroups[c].max_wait_comm[0] = '\0';
+	}
+	free(mine);
+	return ret;
+}
+
 static int collect(struct ktstr_handle *handles, int n,
 		   const struct ktstr_assert *cfg,
 		   const struct ktstr_cpuset *const *cpusets,
 		   struct ktstr_assert_result *out, int *nr_krecs)
 {
 	struct ktstr_assert dfl;
-	struct ktstr_dev *snap_dev = NULL;
-	struct ktstr_dev *recs_dev[8] = { NULL };	/* devices whose records were read */
-	size_t nr_recs_dev = 0;
-	struct ktstr_task_rec *recs = NULL;
-	size_t nrecs = 0;
-	bool snap_ok = false;
+	struct snaps ss = { .nr = 0 };
 	struct cg_map map = { .nr = 0 };
 	int err = 0;
 
 	if (!handles || n < 0 || !out)
 		return -EINVAL;
-	if (!cfg) {
-		ktstr_assert_defaults(&dfl);
-		cfg = &dfl;
-	} else if (!(cfg->has & KTSTR_ASSERT_WORKER_CHECKS)) {
-		/*
-		 * The guide's collect_all(): worker-level checks when
-		 * configured, otherwise assert_not_starved(): every worker
-		 * made progress and ended cleanly.
-		 */
-		dfl = *cfg;
-		KTSTR_ASSERT_SET(&dfl, not_stuck, true);
-		cfg = &dfl;
-	}
-	/* Stop everything first so no cgroup keeps running while another
-	 * one's reports are read. */
+	cfg = effective_cfg(cfg, &dfl);
 	for (int i = 0; i < n; i++)
 		if (!handles[i].workers)
 			return -EINVAL;
-	/* Taskstats first, for every handle, while all workers still run. */
-	for (int i = 0; i < n; i++)
-		ts_sample(&handles[i]);
+	/* Stop everything first so no cgroup keeps running while another
+	 * one's reports are read; the collectors keep the exited tasks. */
 	for (int i = 0; i < n; i++)
 		ktstr_handle_stop(&handles[i], 0);
-	for (int i = 0; i < n; i++) {
-		struct ktstr_assert_cgroup_in in = { .name = handles[i].cgroup };
-		const struct ktstr_assert *hcfg = cfg;
-		struct ktstr_assert tscfg;
-		struct ktstr_task_rec *mine = NULL;
-		struct ktstr_report *r;
-		size_t before;
-		bool from_ts = false;
-		int nr, ret;
+	for (int i = 0; i < n && !err; i++) {
+		const struct snap *sn = handles[i].collector ?
+					snap_of(&ss, handles[i].collector) : NULL;
+		int ret = judge_handle(&handles[i], cfg, cpusets ? cpusets[i] : NULL,
+				       sn, &map, out, nr_krecs);
 
-		r = ktstr_workers_reports_mut(handles[i].workers, &nr);
-		if (!r) {
-			err = -EINVAL;
-			break;
-		}
-		if (handles[i].dev && handles[i].dev != snap_dev) {
-			free(recs);
-			recs = NULL;
-			nrecs = 0;
-			snap_dev = handles[i].dev;
-			/* Optional: a failed snapshot only loses the extra. */
-			snap_ok = !ktstr_dev_snapshot_tasks(snap_dev, &recs,
-							    &nrecs, NULL);
-			if (snap_ok && nr_recs_dev < KTSTR_ARRAY_SIZE(recs_dev))
-				recs_dev[nr_recs_dev++] = snap_dev;
-		}
-		if (handles[i].dev && snap_ok) {
-			ssize_t k;
-
-			ret = ktstr_reports_merge_krecs(r, nr, recs, nrecs);
-			if (ret > 0 && nr_krecs)
-				*nr_krecs += ret;
-			k = pick_krecs(r, nr, recs, nrecs, &mine);
-			if (k < 0) {
-				err = (int)k;
-				break;
-			}
-			in.krecs = mine;
-			in.nr_krecs = (size_t)k;
-			for (ssize_t j = 0; j < k; j++)
-				cg_map_add(&map, mine[j].cgroup_id, handles[i].cgroup);
-		}
-		if (!handles[i].dev && handles[i].nr_ts_recs) {
-			for (int w = 0; w < nr; w++)
-				for (int k = 0; k < handles[i].nr_ts_recs; k++)
-					if (handles[i].ts_recs[k].pid == r[w].pid &&
-					    !ktstr_report_merge_krec(&r[w],
-							&handles[i].ts_recs[k])) {
-						from_ts = true;
-						if (nr_krecs)
-							(*nr_krecs)++;
-						break;
-					}
-			if (from_ts) {
-				/* Said, not passed on zeros: what taskstats
-				 * cannot back is reported as not judged. */
-				tscfg = *cfg;
-				ret = ktstr_assert_unjudged(&tscfg,
-						ktstr_backend_taskstats.has,
-						ktstr_backend_taskstats.name,
-						handles[i].cgroup, out);
-				if (ret < 0) {
-					err = ret;
-					break;
-				}
-				hcfg = &tscfg;
-			}
-		}
-		in.reports = r;
-		in.nr_reports = nr > 0 ? (size_t)nr : 0;
-		in.cpuset = cpusets ? cpusets[i] : NULL;
-		before = out->nr_cgroups;
-		ret = ktstr_assert_cgroup(hcfg, &in, out);
-		/* Taskstats know no longest single wait: say "none". */
-		for (size_t c = before; from_ts && c < out->nr_cgroups; c++) {
-			out->cgroups[c].max_wait_ns = 0;
-			out->cgroups[c].max_wait_ms = 0;
-			out->cgroups[c].max_wait_pid = -1;
-			out->cgroups[c].max_wait_cpu = -1;
-			out->cgroups[c].max_wait_comm[0] = '\0';
-		}
-		free(mine);
-		if (ret && !err)
+		if (ret)
 			err = ret;
 	}
-	free(recs);
-	if (!err) {
-		/* Events of every distinct device, once. */
-		for (int i = 0; i < n && !err; i++) {
-			bool seen = false, had_recs = false;
+	/* Events of every collector that has them, once each. */
+	for (int i = 0; i < n && !err; i++) {
+		struct ktstr_collector *c = handles[i].collector;
+		const struct snap *sn;
+		bool seen = false;
 
-			if (!handles[i].dev)
-				continue;
-			for (int j = 0; j < i; j++)
-				seen |= handles[j].dev == handles[i].dev;
-			for (size_t j = 0; j < nr_recs_dev; j++)
-				had_recs |= recs_dev[j] == handles[i].dev;
-			if (!seen)
-				err = collect_events(handles[i].dev, cfg, !had_recs, &map, out);
-		}
+		if (!c || !(ktstr_collector_has(c) & KTSTR_HAS_WATCHDOG))
+			continue;
+		for (int j = 0; j < i; j++)
+			seen |= handles[j].collector == c;
+		if (seen)
+			continue;
+		sn = snap_of(&ss, c);
+		err = collect_events(c, cfg, !sn || !sn->ok, &map, out);
 	}
+	snaps_free(&ss);
 	return err;
 }
 

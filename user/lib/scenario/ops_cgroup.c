@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ktstr/collector.h>
 #include <ktstr/dev.h>
 #include <ktstr/ops.h>
 
@@ -165,8 +166,7 @@ int ops_spawn(struct ops_run *run, const char *cgroup,
 		  cgroup ? lookup(run, cgroup) : NULL);
 	snprintf(h->cgroup, sizeof(h->cgroup), "%s", cgroup ? cgroup : "host");
 	h->kind = wl->work.kind;
-	h->dev = run->ctx->dev;
-	h->ts = run->ctx->dev ? NULL : run->ctx->taskstats;
+	h->collector = run->ctx->collector;
 	if (cgroup) {
 		o.cg = run->ctx->cgroups;
 		o.cgroup = cgroup;
@@ -178,10 +178,10 @@ int ops_spawn(struct ops_run *run, const char *cgroup,
 				ktstr_worker_last_error());
 	}
 	run->nr_handles++;
-	if (h->dev)
-		for (int i = 0; i < ktstr_workers_count(h->workers); i++)
-			ktstr_dev_track_pid(h->dev, ktstr_workers_pid(h->workers, i),
-					    true);
+	ret = ktstr_handle_track(h);
+	if (ret)
+		return ops_fail(ret, "track workers in %s: %s", h->cgroup,
+				ktstr_collector_last_error());
 	ret = ktstr_workers_start(h->workers);
 	if (ret)
 		return ops_fail(ret, "start workers in %s: %s", h->cgroup,

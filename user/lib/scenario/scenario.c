@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include <ktstr/util.h>
+#include <ktstr/collector.h>
 #include <ktstr/scenario.h>
 #include "util/ktstr_error.h"
 
@@ -138,16 +139,22 @@ static bool restarts_scheduler(const struct ktstr_scenario *s)
 }
 
 int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
-			       const struct ktstr_topo *topo, bool have_dev,
+			       const struct ktstr_topo *topo,
+			       const struct ktstr_collector *collector,
 			       pid_t sched_pid, bool sched_owned, char *why, size_t len)
 {
+	unsigned int lacks;
 	int cpus;
 
 	if (!s || !topo)
 		return -EINVAL;
 	cpus = ktstr_cpuset_count(&topo->usable);
-	if (s->needs_dev && !have_dev)
-		return say(why, len, "needs /dev/ktstr (ktstr.ko not loaded)");
+	if (s->needs_kernel && !collector)
+		return say(why, len, "needs kernel records (no collector: load ktstr.ko, or --backend bpf)");
+	lacks = s->needs_kernel & KTSTR_HAS_ALL & ~ktstr_collector_has(collector);
+	if (lacks)
+		return say(why, len, "needs %s, which the %s collector does not record",
+			   ktstr_has_name(lacks), ktstr_collector_name(collector));
 	if (s->needs_sched && !sched_pid)
 		return say(why, len, "needs an scx scheduler (--scheduler or --sched-pid)");
 	if (!sched_owned && restarts_scheduler(s))

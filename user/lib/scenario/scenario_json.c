@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include <ktstr/provenance.h>
+#include <ktstr/collector.h>
 #include <ktstr/scenario.h>
 
 static json_t *detail_json(const struct ktstr_assert_detail *d)
@@ -30,6 +31,7 @@ const char *ktstr_kernel_source_name(enum ktstr_kernel_source k)
 	switch (k) {
 	case KTSTR_KSRC_MODULE:		return "module";
 	case KTSTR_KSRC_TASKSTATS:	return "taskstats";
+	case KTSTR_KSRC_BPF:		return "bpf";
 	case KTSTR_KSRC_NONE:		break;
 	}
 	return "none";
@@ -41,6 +43,8 @@ static enum ktstr_kernel_source ksrc_from(const char *s)
 		return KTSTR_KSRC_MODULE;
 	if (s && !strcmp(s, "taskstats"))
 		return KTSTR_KSRC_TASKSTATS;
+	if (s && !strcmp(s, "bpf"))
+		return KTSTR_KSRC_BPF;
 	return KTSTR_KSRC_NONE;
 }
 
@@ -137,11 +141,9 @@ json_t *ktstr_outcomes_to_json(const struct ktstr_outcome *o, int n,
 			 "duration_ms", (json_int_t)(opts ? opts->duration_ms : 0),
 			 "workers", opts ? opts->workers : 0,
 			 "settle_ms", (json_int_t)(opts ? opts->settle_ms : 0),
-			 "kernel_module", opts && opts->dev,
-			 "kernel_source", ktstr_kernel_source_name(
-				 opts && opts->dev ? KTSTR_KSRC_MODULE :
-				 opts && opts->taskstats ? KTSTR_KSRC_TASKSTATS :
-				 KTSTR_KSRC_NONE),
+			 "kernel_module", opts && ktstr_collector_dev(opts->collector),
+			 "kernel_source", opts && opts->collector ?
+				 ktstr_collector_name(opts->collector) : "none",
 			 "results", results,
 			 "summary",
 			 "total", n, "passed", passed, "failed", failed,

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <ktstr/clock.h>
+#include <ktstr/collector.h>
 #include <ktstr/dev.h>
 #include <ktstr/scenario.h>
 
@@ -83,25 +84,46 @@ void ktstr_outcome_free(struct ktstr_outcome *o)
 		ktstr_assert_result_free(&o->res);
 }
 
-/* ---- the module session ---- */
+/* ---- the collector's session ---- */
 
-static int dev_begin(struct ktstr_dev *dev, struct ktstr_cgroups *cg,
-		     uint64_t starve_ms)
+/*
+ * A fresh session for one scenario: no records of the last one, its
+ * threshold (or the default), and the module tracking the run's cgroup
+ * subtree (the others track each worker's pid as it is spawned).
+ */
+static int collector_begin(struct ktstr_collector *c, struct ktstr_cgroups *cg,
+			   uint64_t starve_ms)
 {
 	int fd, ret;
 
-	ktstr_dev_reset(dev);
-	if (starve_ms) {
-		ret = ktstr_dev_config(dev, starve_ms * NSEC_PER_MSEC, 0);
-		if (ret)
-			return ret;
-	}
+	ret = ktstr_collector_reset(c);
+	if (ret)
+		return ret;
+	ret = ktstr_collector_set_starve_ms(c, starve_ms ? starve_ms :
+					    KTSTR_STARVE_MS_DEFAULT);
+	if (ret)
+		return ret;
+	if (!(ktstr_collector_has(c) & KTSTR_HAS_WATCHDOG))
+		return 0;	/* pid trackers: workers are tracked at spawn */
 	fd = open(ktstr_cg_parent_path(cg), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = ktstr_dev_track_cgroup_fd(dev, fd, true);
+	ret = ktstr_collector_track_cgroup_fd(c, fd, true);
 	close(fd);
-	return ret;
+	return ret == -EOPNOTSUPP ? 0 : ret;
+}
+
+static enum ktstr_kernel_source ksrc_of(const struct ktstr_collector *c)
+{
+	const char *n = ktstr_collector_name(c);
+
+	if (!c)
+		return KTSTR_KSRC_NONE;
+	if (!strcmp(n, "module"))
+		return KTSTR_KSRC_MODULE;
+	if (!strcmp(n, "bpf"))
+		return KTSTR_KSRC_BPF;
+	return KTSTR_KSRC_TASKSTATS;
 }
 
 /* ---- the steady form ---- */
@@ -276,8 +298,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 				     &wl.affinity);
 			snprintf(h->cgroup, sizeof(h->cgroup), "cg_%d", i);
 			h->kind = wl.work.kind;
-			h->dev = ctx->dev;
-			h->ts = ctx->dev ? NULL : ctx->taskstats;
+			h->collector = ctx->collector;
 			so.cgroup = h->cgroup;
 			ret = ktstr_workers_spawn(&wl, &so, &h->workers);
 			if (ret) {
@@ -285,6 +306,14 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 				snprintf(out->reason, sizeof(out->reason),
 					 "spawn in %s: %s", h->cgroup,
 					 ktstr_worker_last_error());
+				goto out;
+			}
+			ret = ktstr_handle_track(h);
+			if (ret) {
+				st->nr_handles++;	/* stopped and freed at the end */
+				snprintf(out->reason, sizeof(out->reason),
+					 "track %s's workers: %s", h->cgroup,
+					 ktstr_collector_last_error());
 				goto out;
 			}
 			st->hsets[st->nr_handles] = ktstr_cpuset_empty(&st->sets[i]) ?
@@ -300,13 +329,13 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 	}
 
 	/* The extra kernel check wants the records before they are judged. */
-	if (s->check && ctx->dev) {
+	if (s->check && ctx->collector) {
 		struct ktstr_task_rec *recs = NULL, *mine = NULL;
 		size_t nrecs = 0, n;
 
 		for (int i = 0; i < st->nr_handles; i++)
 			ktstr_handle_stop(&st->handles[i], 0);
-		if (!ktstr_dev_snapshot_tasks(ctx->dev, &recs, &nrecs, NULL)) {
+		if (!ktstr_collector_snapshot(ctx->collector, &recs, &nrecs)) {
 			n = worker_krecs(st->handles, st->nr_handles, recs, nrecs, &mine);
 			s->check(cfg, mine, n, &out->res);
 		}
@@ -484,13 +513,12 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	snprintf(out->name, sizeof(out->name), "%s", s->name);
 	snprintf(out->category, sizeof(out->category), "%s", s->category);
 	out->expect_fail = s->expect_fail;
-	out->used_dev = o->dev != NULL;
-	out->kernel_source = o->dev ? KTSTR_KSRC_MODULE :
-			     o->taskstats ? KTSTR_KSRC_TASKSTATS : KTSTR_KSRC_NONE;
+	out->kernel_source = ksrc_of(o->collector);
+	out->used_dev = out->kernel_source == KTSTR_KSRC_MODULE;
 	if (aborted)
 		return -EINTR;
 
-	if (ktstr_scenario_skip_reason(s, o->topo, o->dev != NULL, o->sched_pid, o->scx != NULL,
+	if (ktstr_scenario_skip_reason(s, o->topo, o->collector, o->sched_pid, o->scx != NULL,
 				       out->reason, sizeof(out->reason)) ||
 	    (!s->steps && !s->custom &&
 	     ktstr_scenario_cpusets(s, o->topo, st.sets, &st.nr, out->reason,
@@ -511,20 +539,22 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	ctx.sched_pid = o->scx ? o->scx->pid : o->sched_pid;
 	ctx.scx = o->scx;
 	ctx.assert = cfg;
-	ctx.dev = o->dev;
-	ctx.taskstats = o->dev ? NULL : o->taskstats;
+	ctx.collector = o->collector;
 	ctx.starve_ms = s->starve_ms;
 
-	if (o->dev) {
-		ret = dev_begin(o->dev, o->cgroups, s->starve_ms);
+	if (o->collector) {
+		ret = collector_begin(o->collector, o->cgroups, s->starve_ms);
 		if (ret) {
-			/* Judge with what userspace (and taskstats) see rather
-			 * than not at all. */
-			ctx.dev = NULL;
-			ctx.taskstats = o->taskstats;
+			/* Judge with what userspace sees rather than not at
+			 * all, and say so. */
+			ktstr_assert_result_skip(&out->res,
+				"kernel records not judged: %s collector: %s",
+				ktstr_collector_name(o->collector),
+				ktstr_collector_last_error());
+			ctx.collector = NULL;
 			out->used_dev = false;
-			out->kernel_source = o->taskstats ? KTSTR_KSRC_TASKSTATS :
-					     KTSTR_KSRC_NONE;
+			out->kernel_source = KTSTR_KSRC_NONE;
+			ret = 0;
 		}
 	}
 
@@ -565,8 +595,8 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	if (!ret)
 		verdict(s, s->steps || s->custom ? NULL : &st, out);
 	ktstr_handles_free(st.handles, st.nr_handles);
-	if (o->dev)
-		ktstr_dev_reset(o->dev);
+	if (ctx.collector)
+		ktstr_collector_reset(ctx.collector);
 done:
 	out->seconds = (ktstr_now_ns() / 1e9) - t0;
 	return ret == -EINTR || aborted ? -EINTR : 0;
