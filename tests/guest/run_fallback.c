@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * In-guest test of `ktstr run` without /dev/ktstr: with the module unloaded
- * it says so once on stderr, runs with the userspace checks plus taskstats
- * wait times, passes, and its JSON says kernel_source "taskstats" with
- * per-cgroup wait figures from every worker; with the module reloaded the
- * same run says kernel_source "module".
+ * In-guest test of `ktstr run` on each collector, the module unloaded
+ * first: by default it takes the BPF collector, says so once on stderr,
+ * passes, and its JSON says kernel_source "bpf" with per-cgroup figures
+ * from every worker; the catalogue's kernel scenarios are judged with the
+ * BPF records (--backend bpf: none skipped, the FIFO hog's victim found
+ * starved from its longest wait) and with taskstats' (--backend taskstats:
+ * wait_fairness judged, the three needing a longest wait, CPUs or
+ * histograms skipped naming what taskstats lacks); --backend module fails
+ * in one line. With the module reloaded, the default run and the kernel
+ * scenarios say kernel_source "module".
  *
  * Usage: run_fallback
  */
@@ -17,8 +22,8 @@
 #define FB_JSON		"/tmp/fb.json"
 #define FB_ERR		"/tmp/fb.err"
 #define MOD_JSON	"/tmp/fb_module.json"
-#define NOTICE		"ktstr run: /dev/ktstr not found (ktstr.ko not loaded): " \
-			"userspace checks plus taskstats wait times"
+#define NOTICE		"ktstr run: collector bpf (module: "
+#define KJSON		"/tmp/fb_kernel.json"
 
 /* Run "ktstr ARGS..." with stdout to /dev/null's place @out, stderr to @err;
  * its wait status, or -1. Killed after @ms. */
@@ -140,6 +145,97 @@ static int check_json(const json_t *j, const char *src, int want_results,
 	return 0;
 }
 
+/* A result of @j by name, or NULL. */
+static const json_t *result(const json_t *j, const char *name)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "results"), i, r)
+		if (!strcmp(jstr(r, "name"), name))
+			return r;
+	return NULL;
+}
+
+/* Whether @r has a starvation detail naming its task as comm[pid]. */
+static bool names_starved(const json_t *r)
+{
+	const json_t *d;
+	size_t k;
+
+	json_array_foreach(json_object_get(r, "details"), k, d) {
+		char tag[64];
+
+		snprintf(tag, sizeof(tag), "%s[%lld]", jstr(d, "comm"),
+			 (long long)json_integer_value(json_object_get(d, "pid")));
+		if (!strcmp(jstr(d, "kind"), "starvation") && *jstr(d, "comm") &&
+		    strstr(jstr(d, "message"), tag))
+			return true;
+	}
+	return false;
+}
+
+static const char *const kernel_scenarios[] = {
+	"rt_hog_starves_cgroup", "wake_latency_fanout", "kernel_isolation_cpuset",
+	"wait_fairness",
+};
+
+/*
+ * The kernel scenarios on collector @be: each judged (PASS; the hog's
+ * victim found starved) unless @skip_all_but_wait, when only wait_fairness
+ * runs and the others SKIP naming @be.
+ */
+static void kernel_on(const char *be, bool skip_all_but_wait)
+{
+	char *const argv[] = { "ktstr", "run", "--backend", (char *)be, "--duration", "1",
+			       "--json", KJSON, "--assert-relax", "max_spread_pct=50",
+			       "rt_hog_starves_cgroup", "wake_latency_fanout",
+			       "kernel_isolation_cpuset", "wait_fairness", NULL };
+	char t[128];
+	json_error_t jerr;
+	json_t *j;
+	int st;
+
+	unlink(KJSON);
+	st = run_ktstr(argv, "/tmp/fb_k.out", "/tmp/fb_k.err", 180000);
+	show("/tmp/fb_k.out");
+	show("/tmp/fb_k.err");
+	snprintf(t, sizeof(t), "kernel scenarios on %s: exit 0", be);
+	check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, t, "status 0x%x", st);
+	j = json_load_file(KJSON, 0, &jerr);
+	snprintf(t, sizeof(t), "kernel scenarios on %s: JSON", be);
+	if (!check(j != NULL, t, "%s", jerr.text))
+		return;
+	for (size_t i = 0; i < sizeof(kernel_scenarios) / sizeof(*kernel_scenarios); i++) {
+		const char *name = kernel_scenarios[i];
+		const json_t *r = result(j, name);
+		bool skip = skip_all_but_wait && strcmp(name, "wait_fairness");
+
+		if (!r) {
+			snprintf(t, sizeof(t), "%s on %s: a result", name, be);
+			fail(t, "none");
+			continue;
+		}
+		snprintf(t, sizeof(t), "%s on %s: %s", name, be, skip ? "SKIP naming it" :
+			 "judged (PASS) from its records");
+		if (skip) {
+			check(!strcmp(jstr(r, "verdict"), "SKIP") && strstr(jstr(r, "reason"), be),
+			      t, "%s: %s", jstr(r, "verdict"), jstr(r, "reason"));
+			continue;
+		}
+		check(!strcmp(jstr(r, "verdict"), "PASS") &&
+		      !strcmp(jstr(r, "kernel_source"), be), t, "%s, kernel_source %s: %s",
+		      jstr(r, "verdict"), jstr(r, "kernel_source"), jstr(r, "reason"));
+		if (!strcmp(name, "rt_hog_starves_cgroup")) {
+			snprintf(t, sizeof(t), "rt_hog_starves_cgroup on %s: starvation names the task",
+				 be);
+			check(names_starved(r) && strstr(jstr(r, "reason"), "expected failure detected"),
+			      t, "%s", jstr(r, "reason"));
+		}
+	}
+	json_decref(j);
+}
+
 static void reload(void)
 {
 	int fd, r;
@@ -161,6 +257,11 @@ int main(void)
 	char *const fb_argv[] = { "ktstr", "run", "--duration", "1", "--json", FB_JSON,
 				  "--assert-relax", "max_spread_pct=50",
 				  "cgroup_steady", "sched_mixed", NULL };
+	char *const ts_argv[] = { "ktstr", "run", "--backend", "taskstats", "--duration", "1",
+				  "--json", FB_JSON, "--assert-relax", "max_spread_pct=50",
+				  "cgroup_steady", "sched_mixed", NULL };
+	char *const need_mod_argv[] = { "ktstr", "run", "--backend", "module",
+					"cgroup_steady", NULL };
 	char *const mod_argv[] = { "ktstr", "run", "--duration", "1", "--json", MOD_JSON,
 				   "--assert-relax", "max_spread_pct=50", "cgroup_steady", NULL };
 	char err[8192], why[512];
@@ -200,21 +301,48 @@ int main(void)
 	      "status 0x%x", st);
 	if (read_file(FB_ERR, err, sizeof(err)) < 0)
 		err[0] = '\0';
-	check(count_str(err, NOTICE "\n") == 1 && count_str(err, "/dev/ktstr") == 1,
+	check(count_str(err, NOTICE) == 1 && count_str(err, "/dev/ktstr") == 1,
 	      "fallback_notice_once", "%d notices, %d mentions of /dev/ktstr",
-	      count_str(err, NOTICE "\n"), count_str(err, "/dev/ktstr"));
+	      count_str(err, NOTICE), count_str(err, "/dev/ktstr"));
 	j = json_load_file(FB_JSON, 0, &jerr);
 	if (!j) {
-		fail("fallback_json_taskstats", "%s: %s", FB_JSON, jerr.text);
+		fail("fallback_json_bpf", "%s: %s", FB_JSON, jerr.text);
 	} else {
-		if (check_json(j, "taskstats", 2, why, sizeof(why)))
-			fail("fallback_json_taskstats", "%s", why);
+		if (check_json(j, "bpf", 2, why, sizeof(why)))
+			fail("fallback_json_bpf", "%s", why);
 		else
-			ok("fallback_json_taskstats");
+			ok("fallback_json_bpf");
 		check(json_is_false(json_object_get(j, "kernel_module")),
 		      "fallback_json_no_module", "kernel_module not false");
 		json_decref(j);
 	}
+	kernel_on("bpf", false);
+	kernel_on("taskstats", true);
+
+	/* taskstats on the default scenarios: its figures, unknowns null. */
+	unlink(FB_JSON);
+	st = run_ktstr(ts_argv, "/tmp/fb.out", FB_ERR, 120000);
+	show(FB_ERR);
+	check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "taskstats_run_exit_0",
+	      "status 0x%x", st);
+	j = json_load_file(FB_JSON, 0, &jerr);
+	if (!j) {
+		fail("taskstats_json", "%s: %s", FB_JSON, jerr.text);
+	} else {
+		if (check_json(j, "taskstats", 2, why, sizeof(why)))
+			fail("taskstats_json", "%s", why);
+		else
+			ok("taskstats_json");
+		json_decref(j);
+	}
+
+	/* The module asked for by name, but not loaded: one line, exit 1. */
+	st = run_ktstr(need_mod_argv, "/tmp/fb.out", FB_ERR, 60000);
+	if (read_file(FB_ERR, err, sizeof(err)) < 0)
+		err[0] = '\0';
+	check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1 && count_str(err, "\n") == 1 &&
+	      strstr(err, "--backend module"), "backend_module_missing_fails",
+	      "status 0x%x: %s", st, err);
 
 	reload();
 	check(!access(KTSTR_DEVICE_PATH, F_OK), "fallback_dev_back", "%s",
@@ -238,5 +366,6 @@ int main(void)
 			ok("module_json_module");
 		json_decref(j);
 	}
+	kernel_on("module", false);
 	return g_failed ? 1 : 0;
 }
