@@ -239,7 +239,7 @@ t 2 "unknown scenario" run nosuch
 t 2 "unknown scenario" run ""
 t 2 "unknown scenario" run "$big"
 for o in --duration --workers --settle --sched-pid --scheduler --sched-arg --flags \
-	 --assert --assert-relax --work-type --json --filter; do
+	 --assert --assert-relax --work-type --json --filter --backend; do
 	t 2 "$o needs a value" run "$o"
 done
 for v in -1 0 99999999999999999999 1e9 0x10 nan inf "" " 1" 86401; do
@@ -333,9 +333,12 @@ both() {
 for ov in --filter:cgroup --json:"$tmp/r.json" --duration:1 --workers:2 --settle:10 \
 	  --sched-pid:1 --scheduler:/bin/true --sched-arg:x --flags:llc \
 	  --assert:max_spread_pct=20 --assert-relax:max_spread_pct=60 \
-	  --work-type:Bursty{burst_ms=20} --topologies:tiny-2llc; do
+	  --work-type:Bursty{burst_ms=20} --topologies:tiny-2llc --backend:bpf; do
 	both 2 "bad argument '--zz'" run "${ov%%:*}" "${ov#*:}" --zz
 done
+both 2 "invalid --backend 'nosuch'" run --backend nosuch $X
+both 2 "invalid --backend ''" run --backend "" $X
+both 2 "invalid --backend 'MODULE'" run --backend MODULE $X
 both 2 "bad --duration" run --duration 0 $X
 both 2 "bad --workers" run --workers 0 $X
 both 2 "bad --settle" run --settle -1 $X

@@ -279,8 +279,8 @@ int ktstr_steps_check(const struct ktstr_ctx *ctx,
  *    cgroup entry with its typed details and per-cgroup stats, against the
  *    CPUs its cgroup allowed: the union of every cpuset the cgroup had
  *    while the set lived (none, so no isolation check, when it was ever
- *    without one, or for host workers). Kernel figures come from ctx->dev,
- *    or from ctx->taskstats without a device (see ctx.h);
+ *    without one, or for host workers). Kernel figures come from
+ *    ctx->collector (see ctx.h);
  *  - failures of the run itself, one detail each: SCHEDULER_DIED for a
  *    dead scheduler, OTHER for a payload failure, an op or setup error,
  *    an abort, a cgroup that could not be removed.
