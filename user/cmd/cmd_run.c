@@ -246,9 +246,10 @@ static bool wants_topologies(int argc, char **argv)
 	return false;
 }
 
-enum { OPT_BACKEND = 255, OPT_FILTER = 256, OPT_JSON, OPT_DURATION, OPT_WORKERS, OPT_SETTLE, OPT_SCHED_PID,
+enum { OPT_FILTER = 256, OPT_JSON, OPT_DURATION, OPT_WORKERS, OPT_SETTLE, OPT_SCHED_PID,
 	OPT_SCHEDULER, OPT_SCHED_ARG, OPT_FLAGS, OPT_FLAG_PROFILES, OPT_ASSERT,
-	OPT_ASSERT_RELAX, OPT_WORK_TYPE, OPT_SHARD, OPT_JUNIT, OPT_REPEAT };
+	OPT_ASSERT_RELAX, OPT_WORK_TYPE, OPT_SHARD, OPT_JUNIT, OPT_REPEAT,
+	OPT_BACKEND };
 
 static const struct option run_options[] = {
 	{ "help",          no_argument,       NULL, 'h' },
