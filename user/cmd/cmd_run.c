@@ -294,13 +294,125 @@ struct run_args {
 };
 
 /* 0: run; 1: --help was printed; -1: bad usage (one line said why). */
+/* --repeat, --shard, --duration, --workers, --settle, --sched-pid. */
+static int parse_number(struct run_args *a, int c, const char *val)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case OPT_REPEAT:
+		if (parse_u64(val, &v) || v < 1 || v > 1000) {
+			fprintf(stderr, "ktstr run: bad --repeat '%s' (1..1000)\n", val);
+			return -1;
+		}
+		a->repeat = (int)v;
+		break;
+	case OPT_SHARD:
+		if (ktstr_shard_parse(val, &a->shard)) {
+			fprintf(stderr, "ktstr run: bad --shard '%s' (K/N, 1 <= K <= N)\n",
+				val);
+			return -1;
+		}
+		break;
+	case OPT_DURATION: {
+		double sec;
+
+		if (arg_parse_seconds(val, 86400, &sec)) {
+			fprintf(stderr, "ktstr run: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
+				val);
+			return -1;
+		}
+		a->opts.duration_ms = (uint64_t)(sec * 1000 + 0.5);
+		if (!a->opts.duration_ms)
+			a->opts.duration_ms = 1;
+		break;
+	}
+	case OPT_WORKERS:
+		if (parse_u64(val, &v) || !v || v > 1024) {
+			fprintf(stderr, "ktstr run: bad --workers '%s' (1..1024)\n", val);
+			return -1;
+		}
+		a->opts.workers = (int)v;
+		break;
+	case OPT_SETTLE:
+		if (parse_u64(val, &v) || v > 600000) {
+			fprintf(stderr, "ktstr run: bad --settle '%s' (ms)\n", val);
+			return -1;
+		}
+		a->opts.settle_ms = v;
+		break;
+	case OPT_SCHED_PID:
+		if (parse_u64(val, &v) || !v || v > 4194304) {
+			fprintf(stderr, "ktstr run: bad --sched-pid '%s'\n", val);
+			return -1;
+		}
+		a->opts.sched_pid = (pid_t)v;
+		break;
+	}
+	return 0;
+}
+
+/* --flags, --assert, --assert-relax, --work-type. */
+static int parse_layer(struct run_args *a, int c, const char *val)
+{
+	switch (c) {
+	case OPT_FLAGS: {
+		char why[256];
+
+		if (!*val) {
+			fprintf(stderr, "ktstr run: bad --flags '' (F[,F...] or 'default')\n");
+			return -1;
+		}
+		if (ktstr_flags_parse(val, &a->active_flags, why, sizeof(why))) {
+			fprintf(stderr, "ktstr run: --flags: %s\n", why);
+			return -1;
+		}
+		a->flags_given = true;
+		break;
+	}
+	case OPT_ASSERT:
+	case OPT_ASSERT_RELAX: {
+		bool over = c == OPT_ASSERT_RELAX;
+		const char *opt = over ? "--assert-relax" : "--assert";
+		struct ktstr_assert *layer = over ? &a->relax_layer : &a->sched_layer;
+		const char *kv = val, *eq = strchr(kv, '=');
+		char key[64];
+
+		if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
+			fprintf(stderr, "ktstr run: bad %s '%s' (NAME=VALUE)\n", opt, kv);
+			return -1;
+		}
+		memcpy(key, kv, eq - kv);
+		key[eq - kv] = '\0';
+		if (ktstr_assert_set_str(layer, key, eq + 1)) {
+			fprintf(stderr, "ktstr run: bad %s '%s': unknown name or bad value\n",
+				opt, kv);
+			return -1;
+		}
+		if (over)
+			a->opts.relax_assert = &a->relax_layer;
+		else
+			a->opts.sched_assert = &a->sched_layer;
+		break;
+	}
+	case OPT_WORK_TYPE:
+		if (ktstr_work_parse(val, &a->override)) {
+			fprintf(stderr, "ktstr run: bad --work-type '%s': %s\n",
+				val, ktstr_work_last_error());
+			return -1;
+		}
+		a->opts.work_override = &a->override;
+		break;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	opterr = 0;	/* our own one-line messages instead of getopt's */
 	optind = 0;
 	for (;;) {
 		int c = getopt_long(argc, argv, ":hv", run_options, NULL);
-		unsigned long long v;
 
 		if (c == -1)
 			break;
@@ -330,56 +442,17 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			}
 			a->backend = strcmp(optarg, "auto") ? optarg : NULL;
 			break;
-		case OPT_REPEAT:
-			if (parse_u64(optarg, &v) || v < 1 || v > 1000) {
-				fprintf(stderr, "ktstr run: bad --repeat '%s' (1..1000)\n", optarg);
+		case OPT_REPEAT: case OPT_SHARD: case OPT_DURATION: case OPT_WORKERS:
+		case OPT_SETTLE: case OPT_SCHED_PID:
+			if (parse_number(a, c, optarg))
 				return -1;
-			}
-			a->repeat = (int)v;
 			break;
-		case OPT_SHARD:
-			if (ktstr_shard_parse(optarg, &a->shard)) {
-				fprintf(stderr, "ktstr run: bad --shard '%s' (K/N, 1 <= K <= N)\n",
-					optarg);
+		case OPT_FLAGS: case OPT_ASSERT: case OPT_ASSERT_RELAX: case OPT_WORK_TYPE:
+			if (parse_layer(a, c, optarg))
 				return -1;
-			}
 			break;
 		case OPT_JSON:
 			a->json_path = optarg;
-			break;
-		case OPT_DURATION: {
-			double sec;
-
-			if (arg_parse_seconds(optarg, 86400, &sec)) {
-				fprintf(stderr, "ktstr run: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
-					optarg);
-				return -1;
-			}
-			a->opts.duration_ms = (uint64_t)(sec * 1000 + 0.5);
-			if (!a->opts.duration_ms)
-				a->opts.duration_ms = 1;
-			break;
-		}
-		case OPT_WORKERS:
-			if (parse_u64(optarg, &v) || !v || v > 1024) {
-				fprintf(stderr, "ktstr run: bad --workers '%s' (1..1024)\n", optarg);
-				return -1;
-			}
-			a->opts.workers = (int)v;
-			break;
-		case OPT_SETTLE:
-			if (parse_u64(optarg, &v) || v > 600000) {
-				fprintf(stderr, "ktstr run: bad --settle '%s' (ms)\n", optarg);
-				return -1;
-			}
-			a->opts.settle_ms = v;
-			break;
-		case OPT_SCHED_PID:
-			if (parse_u64(optarg, &v) || !v || v > 4194304) {
-				fprintf(stderr, "ktstr run: bad --sched-pid '%s'\n", optarg);
-				return -1;
-			}
-			a->opts.sched_pid = (pid_t)v;
 			break;
 		case OPT_SCHEDULER:
 			a->sched_path = optarg;
@@ -387,55 +460,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_SCHED_ARG:
 			a->sched_args[a->nr_sched_args++] = optarg;
 			break;
-		case OPT_FLAGS: {
-			char why[256];
-
-			if (!*optarg) {
-				fprintf(stderr, "ktstr run: bad --flags '' (F[,F...] or 'default')\n");
-				return -1;
-			}
-			if (ktstr_flags_parse(optarg, &a->active_flags, why, sizeof(why))) {
-				fprintf(stderr, "ktstr run: --flags: %s\n", why);
-				return -1;
-			}
-			a->flags_given = true;
-			break;
-		}
 		case OPT_FLAG_PROFILES:
 			a->flag_profiles = true;
-			break;
-		case OPT_ASSERT:
-		case OPT_ASSERT_RELAX: {
-			bool over = c == OPT_ASSERT_RELAX;
-			const char *opt = over ? "--assert-relax" : "--assert";
-			struct ktstr_assert *layer = over ? &a->relax_layer : &a->sched_layer;
-			char *kv = optarg, *eq = strchr(kv, '=');
-			char key[64];
-
-			if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
-				fprintf(stderr, "ktstr run: bad %s '%s' (NAME=VALUE)\n", opt, kv);
-				return -1;
-			}
-			memcpy(key, kv, eq - kv);
-			key[eq - kv] = '\0';
-			if (ktstr_assert_set_str(layer, key, eq + 1)) {
-				fprintf(stderr, "ktstr run: bad %s '%s': unknown name or bad value\n",
-					opt, kv);
-				return -1;
-			}
-			if (over)
-				a->opts.relax_assert = &a->relax_layer;
-			else
-				a->opts.sched_assert = &a->sched_layer;
-			break;
-		}
-		case OPT_WORK_TYPE:
-			if (ktstr_work_parse(optarg, &a->override)) {
-				fprintf(stderr, "ktstr run: bad --work-type '%s': %s\n",
-					optarg, ktstr_work_last_error());
-				return -1;
-			}
-			a->opts.work_override = &a->override;
 			break;
 		case ':':
 			arg_getopt_missing("ktstr run", argv);
@@ -493,290 +519,361 @@ static void free_args(struct run_args *a)
 	free(a->sched_args);
 }
 
-int cmd_run(int argc, char **argv)
-{
-	const struct ktstr_scenario **sel = NULL;
-	struct ktstr_outcome *outs = NULL;
+/* One scenario under one flag profile. */
+struct job {
+	const struct ktstr_scenario *s;
+	uint32_t flags;
+};
+
+/* Everything one `ktstr run` holds, released by run_finish(). */
+struct run {
 	struct run_args a;
-	struct ktstr_run_opts *opts = &a.opts;
-	struct ktstr_cgroups *cg = NULL;
-	struct ktstr_topo *topo = NULL;
-	struct ktstr_collector *coll = NULL;
-	int nsel = 0, nout = 0, rc = 2, ret;
-	int passed = 0, failed = 0, skipped = 0;
-	struct sigaction sa;
+	const struct ktstr_scenario **sel;
+	int nsel;
+	struct job *jobs;
+	int njobs;
+	struct ktstr_outcome *outs;
+	int nout, passed, failed, skipped;
+	struct ktstr_topo *topo;
+	struct ktstr_cgroups *cg;
+	struct ktstr_collector *coll;
+	/* The --scheduler this run started, under flag profile cur_profile. */
 	struct ktstr_scx scx;
-	bool scx_started = false, summarized = false;
-	uint32_t cur_profile = 0, profiles[KTSTR_MAX_PROFILES];
-	int nprof = 0, njobs = 0;
-	struct job { const struct ktstr_scenario *s; uint32_t flags; } *jobs = NULL;
-	char **all_args = NULL;
+	bool scx_started, summarized;
+	uint32_t cur_profile;
+	char **all_args;	/* its argv: --sched-arg's, then the flags' */
+};
 
-	if (wants_topologies(argc, argv))
-		return cmd_gauntlet(argc, argv);
-	memset(&scx, 0, sizeof(scx));
-	memset(&a, 0, sizeof(a));
-	ktstr_run_opts_init(&a.opts);
-	ktstr_assert_none(&a.sched_layer);
-	ktstr_assert_none(&a.relax_layer);
-	a.shard = (struct ktstr_shard){ 1, 1 };
-	a.repeat = 1;
-	a.names = calloc(argc, sizeof(*a.names));
-	a.sched_args = calloc(argc, sizeof(*a.sched_args));
-	if (!a.names || !a.sched_args) {
-		free_args(&a);
-		return 1;
-	}
-	ret = parse_args(argc, argv, &a);
-	if (ret) {
-		free_args(&a);
-		return ret > 0 ? 0 : 2;
-	}
-	if (arg_check_sched_json("ktstr run", a.nr_sched_args, a.sched_path, a.json_path) ||
-	    arg_check_junit("ktstr run", a.junit_path))
-		goto bad;
-	if (a.sched_path && opts->sched_pid) {
+/* Options that exclude or need each other. 0, or -1 (said why). */
+static int check_args(const struct run_args *a)
+{
+	if (arg_check_sched_json("ktstr run", a->nr_sched_args, a->sched_path, a->json_path) ||
+	    arg_check_junit("ktstr run", a->junit_path))
+		return -1;
+	if (a->sched_path && a->opts.sched_pid) {
 		fprintf(stderr, "ktstr run: --scheduler and --sched-pid exclude each other\n");
-		goto bad;
+		return -1;
 	}
-	if (a.flag_profiles && !a.sched_path) {
+	if (a->flag_profiles && !a->sched_path) {
 		fprintf(stderr, "ktstr run: --flag-profiles needs --scheduler\n");
-		goto bad;
+		return -1;
 	}
-	if (a.flag_profiles && a.flags_given) {
+	if (a->flag_profiles && a->flags_given) {
 		fprintf(stderr, "ktstr run: --flags and --flag-profiles exclude each other\n");
-		goto bad;
+		return -1;
 	}
-	if (a.sched_path && !ktstr_scx_supported()) {
+	if (a->sched_path && !ktstr_scx_supported()) {
 		fprintf(stderr, "ktstr run: this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT)\n");
-		goto bad;
+		return -1;
 	}
+	return 0;
+}
 
-	/* Selection: the names given, else everything; --filter narrows it. */
-	nsel = ktstr_scenario_select(a.names, a.nr_names, a.filter, &sel);
-	if (nsel < 0)
-		goto fail;
-	if (!nsel) {
-		fprintf(stderr, "ktstr run: no scenario matches '%s'\n", a.filter ? a.filter : "");
-		rc = EXIT_NO_MATCH;
-		goto out;
-	}
-	/* This shard's scenarios, in selection order (as ktstr list --shard). */
-	{
-		int kept = 0;
+/*
+ * The scenarios selected (names, else all; --filter narrows), this shard's
+ * of them. Returns -1 to go on, else the exit status (an empty selection
+ * or shard ends the run here).
+ */
+static int select_scenarios(struct run *r)
+{
+	int kept = 0;
 
-		for (int i = 0; i < nsel; i++)
-			if (ktstr_shard_has(&a.shard, (size_t)i))
-				sel[kept++] = sel[i];
-		if (!kept) {
-			printf("# shard %u/%u of %d scenario(s) is empty\n0/0 passed (0 skipped, 0 failed)\n",
-			       a.shard.k, a.shard.n, nsel);
-			rc = write_outputs(a.json_path, a.junit_path, NULL, 0, opts, 1, 1);
-			goto out;
-		}
-		nsel = kept;
+	r->nsel = ktstr_scenario_select(r->a.names, r->a.nr_names, r->a.filter, &r->sel);
+	if (r->nsel < 0)
+		return 1;
+	if (!r->nsel) {
+		fprintf(stderr, "ktstr run: no scenario matches '%s'\n",
+			r->a.filter ? r->a.filter : "");
+		return EXIT_NO_MATCH;
 	}
-	/*
-	 * The jobs: each scenario under the run's flags, or, with
-	 * --flag-profiles, under every profile it accepts (profile-major, so
-	 * the scheduler restarts once per profile).
-	 */
-	if (a.flag_profiles)
+	/* In selection order, as ktstr list --shard shows them. */
+	for (int i = 0; i < r->nsel; i++)
+		if (ktstr_shard_has(&r->a.shard, (size_t)i))
+			r->sel[kept++] = r->sel[i];
+	if (!kept) {
+		printf("# shard %u/%u of %d scenario(s) is empty\n0/0 passed (0 skipped, 0 failed)\n",
+		       r->a.shard.k, r->a.shard.n, r->nsel);
+		return write_outputs(r->a.json_path, r->a.junit_path, NULL, 0, &r->a.opts, 1, 1);
+	}
+	r->nsel = kept;
+	return -1;
+}
+
+/*
+ * The jobs: each scenario under the run's flags, or, with --flag-profiles,
+ * under every profile it accepts (profile-major, so the scheduler restarts
+ * once per profile); --repeat round-robin. -1 to go on, else exit status.
+ */
+static int plan_jobs(struct run *r)
+{
+	uint32_t profiles[KTSTR_MAX_PROFILES];
+	int nprof = 0;
+
+	if (r->a.flag_profiles)
 		nprof = ktstr_flag_profiles(profiles);
 	else
-		profiles[nprof++] = a.active_flags;
-	jobs = calloc((size_t)nsel * nprof, sizeof(*jobs));
-	all_args = calloc(a.nr_sched_args + KTSTR_NR_FLAGS * KTSTR_FLAG_MAX_ARGS + 1,
-			  sizeof(*all_args));
-	if (!jobs || !all_args)
-		goto fail;
+		profiles[nprof++] = r->a.active_flags;
+	r->jobs = calloc((size_t)r->nsel * nprof * r->a.repeat, sizeof(*r->jobs));
+	r->all_args = calloc(r->a.nr_sched_args + KTSTR_NR_FLAGS * KTSTR_FLAG_MAX_ARGS + 1,
+			     sizeof(*r->all_args));
+	if (!r->jobs || !r->all_args)
+		return 1;
 	for (int p = 0; p < nprof; p++)
-		for (int i = 0; i < nsel; i++)
-			if (!a.flag_profiles ||
-			    !ktstr_flags_skip_reason(profiles[p], sel[i]->required_flags,
-						     sel[i]->excluded_flags, NULL, 0))
-				jobs[njobs++] = (struct job){ sel[i], profiles[p] };
-	if (!njobs) {
+		for (int i = 0; i < r->nsel; i++)
+			if (!r->a.flag_profiles ||
+			    !ktstr_flags_skip_reason(profiles[p], r->sel[i]->required_flags,
+						     r->sel[i]->excluded_flags, NULL, 0))
+				r->jobs[r->njobs++] = (struct job){ r->sel[i], profiles[p] };
+	if (!r->njobs) {
 		fprintf(stderr, "ktstr run: no valid flag profile for the scenarios selected\n");
-		goto bad;
+		return 2;
 	}
-	if (a.repeat > 1) {
-		/* Round-robin, so that a slow drift of the machine hits every scenario alike. */
-		struct job *all = calloc((size_t)njobs * a.repeat, sizeof(*all));
+	/* Round-robin, so that a slow drift of the machine hits every scenario alike. */
+	for (int k = 1; k < r->a.repeat; k++)
+		memcpy(r->jobs + (size_t)k * r->njobs, r->jobs, r->njobs * sizeof(*r->jobs));
+	r->njobs *= r->a.repeat;
+	r->outs = calloc(r->njobs, sizeof(*r->outs));
+	return r->outs ? -1 : 1;
+}
 
-		if (!all)
-			goto fail;
-		for (int r = 0; r < a.repeat; r++)
-			memcpy(all + (size_t)r * njobs, jobs, njobs * sizeof(*jobs));
-		free(jobs);
-		jobs = all;
-		njobs *= a.repeat;
-	}
-	outs = calloc(njobs, sizeof(*outs));
-	if (!outs)
-		goto fail;
+/* Topology, the run's cgroups, signals, the collector. 0 or -1. */
+static int run_setup(struct run *r)
+{
+	struct sigaction sa;
 
-	topo = ktstr_topo_load(NULL);
-	if (!topo) {
+	r->topo = ktstr_topo_load(NULL);
+	if (!r->topo) {
 		fprintf(stderr, "ktstr run: topology: %s\n", ktstr_topo_last_error());
-		goto fail;
+		return -1;
 	}
-	cg = ktstr_cgroup_mgr_new(NULL);
-	if (!cg) {
+	r->cg = ktstr_cgroup_mgr_new(NULL);
+	if (!r->cg) {
 		fprintf(stderr, "ktstr run: cgroups: %s\n", ktstr_cgroup_last_error());
-		goto fail;
+		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = ktstr_cg_setup(cg);
-	if (ret) {
+	if (ktstr_cg_setup(r->cg)) {
 		fprintf(stderr, "ktstr run: cgroup setup: %s\n", ktstr_cgroup_last_error());
-		goto fail;
+		return -1;
 	}
+	if (open_collector(r->a.backend, &r->coll))
+		return -1;
+	r->a.opts.topo = r->topo;
+	r->a.opts.cgroups = r->cg;
+	r->a.opts.collector = r->coll;
+	return 0;
+}
 
-	if (open_collector(a.backend, &coll))
-		goto fail;
-	opts->topo = topo;
-	opts->cgroups = cg;
-	opts->collector = coll;
+/* Count outcome r->outs[r->nout] and print it. */
+static void count_outcome(struct run *r)
+{
+	const struct ktstr_outcome *o = &r->outs[r->nout];
 
-	for (int i = 0; i < njobs && !got_signal; i++) {
-		char why[3072], fwhy[128], prof[KTSTR_FLAGS_STR_MAX];
+	print_outcome(o, r->a.verbose, r->nout + 1, r->njobs);
+	r->passed += o->verdict == KTSTR_VERDICT_PASS;
+	r->failed += o->verdict == KTSTR_VERDICT_FAIL;
+	r->skipped += o->verdict == KTSTR_VERDICT_SKIP;
+	r->nout++;
+}
 
-		if (!a.flag_profiles && a.flags_given &&
-		    ktstr_flags_skip_reason(jobs[i].flags, jobs[i].s->required_flags,
-					    jobs[i].s->excluded_flags, fwhy, sizeof(fwhy))) {
-			/* Judged here: the scenario cannot run with these flags. */
-			ktstr_outcome_init(&outs[nout]);
-			snprintf(outs[nout].name, sizeof(outs[nout].name), "%s", jobs[i].s->name);
-			snprintf(outs[nout].category, sizeof(outs[nout].category), "%s",
-				 jobs[i].s->category);
-			outs[nout].verdict = KTSTR_VERDICT_SKIP;
-			snprintf(outs[nout].reason, sizeof(outs[nout].reason), "%s", fwhy);
-			print_outcome(&outs[nout], a.verbose, nout + 1, njobs);
-			skipped++;
-			nout++;
+/* A job the run's --flags rule out: a SKIP judged here. True if so. */
+static bool skip_for_flags(struct run *r, const struct job *j)
+{
+	struct ktstr_outcome *o = &r->outs[r->nout];
+	char why[128];
+
+	if (r->a.flag_profiles || !r->a.flags_given ||
+	    !ktstr_flags_skip_reason(j->flags, j->s->required_flags, j->s->excluded_flags,
+				     why, sizeof(why)))
+		return false;
+	ktstr_outcome_init(o);
+	snprintf(o->name, sizeof(o->name), "%s", j->s->name);
+	snprintf(o->category, sizeof(o->category), "%s", j->s->category);
+	o->verdict = KTSTR_VERDICT_SKIP;
+	snprintf(o->reason, sizeof(o->reason), "%s", why);
+	count_outcome(r);
+	return true;
+}
+
+/*
+ * With --scheduler: (re)start it when none runs or @j needs another flag
+ * profile. 0, or -1 (said why).
+ */
+static int sched_for(struct run *r, const struct job *j)
+{
+	char why[3072], prof[KTSTR_FLAGS_STR_MAX];
+	struct run_args *a = &r->a;
+	int nargs = 0, nf;
+
+	if (!a->sched_path || (r->scx_started && j->flags == r->cur_profile))
+		return 0;
+	if (r->scx_started) {
+		r->scx_started = false;
+		a->opts.scx = NULL;
+		a->opts.sched_pid = 0;
+		if (ktstr_scx_stop(&r->scx, 0)) {
+			fprintf(stderr, "ktstr run: sched_ext still not disabled after stopping %s\n",
+				r->scx.name);
+			return -1;
+		}
+	}
+	memset(&r->scx, 0, sizeof(r->scx));
+	for (int k = 0; k < a->nr_sched_args; k++)
+		r->all_args[nargs++] = a->sched_args[k];
+	nf = ktstr_flags_args(j->flags, (const char **)r->all_args + nargs,
+			      KTSTR_NR_FLAGS * KTSTR_FLAG_MAX_ARGS);
+	nargs += nf > 0 ? nf : 0;
+	r->all_args[nargs] = NULL;
+	r->cur_profile = j->flags;
+	if (ktstr_scx_start(&r->scx, a->sched_path, r->all_args, nargs, 0, why, sizeof(why))) {
+		fprintf(stderr, "ktstr run: scheduler %s (flags %s): %s\n", a->sched_path,
+			ktstr_flags_str(r->cur_profile, prof, sizeof(prof)), why);
+		return -1;
+	}
+	r->scx_started = true;
+	a->opts.scx = &r->scx;
+	a->opts.sched_pid = r->scx.pid;
+	if (a->flags_given || a->flag_profiles)
+		printf("scheduler: %s[%d] enabled (%s, flags %s)\n", r->scx.name,
+		       (int)r->scx.pid, a->sched_path,
+		       ktstr_flags_str(r->cur_profile, prof, sizeof(prof)));
+	else
+		printf("scheduler: %s[%d] enabled (%s)\n", r->scx.name, (int)r->scx.pid,
+		       a->sched_path);
+	fflush(stdout);
+	return 0;
+}
+
+/* Every job in order, until one is interrupted or the scheduler dies. */
+static int run_jobs(struct run *r)
+{
+	char prof[KTSTR_FLAGS_STR_MAX];
+
+	for (int i = 0; i < r->njobs && !got_signal; i++) {
+		const struct job *j = &r->jobs[i];
+		struct ktstr_outcome *o = &r->outs[r->nout];
+
+		if (skip_for_flags(r, j))
 			continue;
-		}
-		if (a.sched_path && (!scx_started || jobs[i].flags != cur_profile)) {
-			int nargs = 0, nf;
-
-			if (scx_started) {
-				scx_started = false;
-				opts->scx = NULL;
-				opts->sched_pid = 0;
-				if (ktstr_scx_stop(&scx, 0)) {
-					fprintf(stderr, "ktstr run: sched_ext still not disabled after stopping %s\n",
-						scx.name);
-					goto fail;
-				}
-			}
-			memset(&scx, 0, sizeof(scx));
-			for (int k = 0; k < a.nr_sched_args; k++)
-				all_args[nargs++] = a.sched_args[k];
-			nf = ktstr_flags_args(jobs[i].flags, (const char **)all_args + nargs,
-					      KTSTR_NR_FLAGS * KTSTR_FLAG_MAX_ARGS);
-			nargs += nf > 0 ? nf : 0;
-			all_args[nargs] = NULL;
-			cur_profile = jobs[i].flags;
-			ret = ktstr_scx_start(&scx, a.sched_path, all_args, nargs,
-					      0, why, sizeof(why));
-			if (ret) {
-				fprintf(stderr, "ktstr run: scheduler %s (flags %s): %s\n",
-					a.sched_path, ktstr_flags_str(cur_profile, prof, sizeof(prof)),
-					why);
-				goto fail;
-			}
-			scx_started = true;
-			opts->scx = &scx;
-			opts->sched_pid = scx.pid;
-			if (a.flags_given || a.flag_profiles)
-				printf("scheduler: %s[%d] enabled (%s, flags %s)\n", scx.name,
-				       (int)scx.pid, a.sched_path,
-				       ktstr_flags_str(cur_profile, prof, sizeof(prof)));
-			else
-				printf("scheduler: %s[%d] enabled (%s)\n", scx.name,
-				       (int)scx.pid, a.sched_path);
-			fflush(stdout);
-		}
-		if (scx_started && ktstr_scx_check(&scx)) {
+		if (sched_for(r, j))
+			return -1;
+		if (r->scx_started && ktstr_scx_check(&r->scx)) {
 			/* Died between scenarios: the rest would not run under it. */
-			printf("BUG SUMMARY: %s\n", scx.summary);
-			printf("ktstr run: scheduler gone; %d scenario(s) not run\n", njobs - i);
-			summarized = true;
-			failed++;
+			printf("BUG SUMMARY: %s\n", r->scx.summary);
+			printf("ktstr run: scheduler gone; %d scenario(s) not run\n", r->njobs - i);
+			r->summarized = true;
+			r->failed++;
 			break;
 		}
-		ret = ktstr_scenario_run(jobs[i].s, opts, &outs[nout]);
-		if (ret == -EINTR) {
-			ktstr_outcome_free(&outs[nout]);
+		if (ktstr_scenario_run(j->s, &r->a.opts, o) == -EINTR) {
+			ktstr_outcome_free(o);
 			break;
 		}
-		if (a.flag_profiles)
-			snprintf(outs[nout].name, sizeof(outs[nout].name), "%s/%s",
-				 jobs[i].s->name, ktstr_flags_str(jobs[i].flags, prof,
-								  sizeof(prof)));
-		if (scx_started && scx.dead && !summarized) {
-			printf("BUG SUMMARY: %s\n", scx.summary);
-			summarized = true;
+		if (r->a.flag_profiles)
+			snprintf(o->name, sizeof(o->name), "%s/%s", j->s->name,
+				 ktstr_flags_str(j->flags, prof, sizeof(prof)));
+		if (r->scx_started && r->scx.dead && !r->summarized) {
+			printf("BUG SUMMARY: %s\n", r->scx.summary);
+			r->summarized = true;
 		}
-		print_outcome(&outs[nout], a.verbose, nout + 1, njobs);
-		passed += outs[nout].verdict == KTSTR_VERDICT_PASS;
-		failed += outs[nout].verdict == KTSTR_VERDICT_FAIL;
-		skipped += outs[nout].verdict == KTSTR_VERDICT_SKIP;
-		nout++;
-		if (scx_started && scx.dead) {
-			if (i + 1 < njobs)
+		count_outcome(r);
+		if (r->scx_started && r->scx.dead) {
+			if (i + 1 < r->njobs)
 				printf("ktstr run: scheduler gone; %d scenario(s) not run\n",
-				       njobs - i - 1);
+				       r->njobs - i - 1);
 			break;
 		}
 	}
-	if (scx_started && scx.dead)
-		printf("BUG SUMMARY: %s\n", scx.summary);
-	printf("%d/%d passed (%d skipped, %d failed)\n", passed, nout, skipped, failed);
-	rc = failed ? 1 : 0;
-	if (write_outputs(a.json_path, a.junit_path, outs, nout, opts, a.repeat, njobs / a.repeat))
-		rc = 1;
-	goto out;
+	if (r->scx_started && r->scx.dead)
+		printf("BUG SUMMARY: %s\n", r->scx.summary);
+	printf("%d/%d passed (%d skipped, %d failed)\n", r->passed, r->nout, r->skipped,
+	       r->failed);
+	return 0;
+}
 
-bad:
-	rc = 2;
-	goto out;
-fail:
-	rc = 1;
-out:
+/* Give everything back (scheduler first, then cgroups); the exit status. */
+static int run_finish(struct run *r, int rc)
+{
 	/* The default scheduler back before the cgroups go (a task the
 	 * scheduler kept from running cannot be reaped under it). */
-	if (scx_started) {
+	if (r->scx_started) {
 		fflush(stdout);
-		if (ktstr_scx_stop(&scx, 0)) {
+		if (ktstr_scx_stop(&r->scx, 0)) {
 			fprintf(stderr, "ktstr run: sched_ext still not disabled after stopping %s\n",
-				scx.name);
+				r->scx.name);
 			if (!got_signal)
 				rc = 1;
 		}
 	}
-	if (cg) {
-		ktstr_cg_cleanup(cg);
-		ktstr_cg_destroy(cg);
+	if (r->cg) {
+		ktstr_cg_cleanup(r->cg);
+		ktstr_cg_destroy(r->cg);
 	}
-	ktstr_collector_close(coll);
-	ktstr_topo_free(topo);
-	for (int i = 0; i < nout; i++)
-		ktstr_outcome_free(&outs[i]);
-	free(outs);
-	free(jobs);
-	free(all_args);
-	free(sel);
-	free_args(&a);
+	ktstr_collector_close(r->coll);
+	ktstr_topo_free(r->topo);
+	for (int i = 0; i < r->nout; i++)
+		ktstr_outcome_free(&r->outs[i]);
+	free(r->outs);
+	free(r->jobs);
+	free(r->all_args);
+	free(r->sel);
+	free_args(&r->a);
 	if (got_signal) {
 		fprintf(stderr, "ktstr run: interrupted by %s; cgroups and workers removed\n",
 			strsignal(got_signal));
 		return 128 + got_signal;
 	}
+	return rc;
+}
+
+/* Parse, select, plan, set up, run, write: the exit status. */
+static int run_main(struct run *r, int argc, char **argv)
+{
+	int ret;
+
+	ret = parse_args(argc, argv, &r->a);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (check_args(&r->a))
+		return 2;
+	ret = select_scenarios(r);
+	if (ret >= 0)
+		return ret;
+	ret = plan_jobs(r);
+	if (ret >= 0)
+		return ret;
+	if (run_setup(r) || run_jobs(r))
+		return 1;
+	if (write_outputs(r->a.json_path, r->a.junit_path, r->outs, r->nout, &r->a.opts,
+			  r->a.repeat, r->njobs / r->a.repeat))
+		return 1;
+	return r->failed ? 1 : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run *r;
+	int rc = 1;
+
+	if (wants_topologies(argc, argv))
+		return cmd_gauntlet(argc, argv);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return 1;
+	ktstr_run_opts_init(&r->a.opts);
+	ktstr_assert_none(&r->a.sched_layer);
+	ktstr_assert_none(&r->a.relax_layer);
+	r->a.shard = (struct ktstr_shard){ 1, 1 };
+	r->a.repeat = 1;
+	r->a.names = calloc(argc, sizeof(*r->a.names));
+	r->a.sched_args = calloc(argc, sizeof(*r->a.sched_args));
+	if (r->a.names && r->a.sched_args)
+		rc = run_main(r, argc, argv);
+	rc = run_finish(r, rc);
+	free(r);
 	return rc;
 }
