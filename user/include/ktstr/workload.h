@@ -85,10 +85,19 @@ typedef int (*ktstr_work_fn)(struct ktstr_work_ctx *wc, void *arg);
  * A work type and its parameters. Fill it with ktstr_work_init() or
  * ktstr_work_by_name() (ktstr's defaults), then change fields. Parameters
  * are uint64_t so the registry can read and check them generically.
+ *
+ * The parameters are an anonymous union (w.bursty.burst_ms), which is C11;
+ * C99 compilers take it as an extension (GCC and Clang: __extension__
+ * keeps -pedantic quiet), and C++ has it.
  */
+#if defined(__GNUC__) && !defined(__cplusplus)
+#define KTSTR_ANON_UNION __extension__ union
+#else
+#define KTSTR_ANON_UNION union
+#endif
 struct ktstr_work {
 	enum ktstr_work_kind kind;
-	union {
+	KTSTR_ANON_UNION {
 		struct { uint64_t spin_iters; } mixed;
 		struct { uint64_t write_kb, sleep_us, file_kb; } io_sync_write;
 		struct { uint64_t burst_ms, sleep_ms; } bursty;
