@@ -5,6 +5,7 @@
  * for the checks of collect_all on hand-made reports.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,9 +192,10 @@ static void test_spawn_diverse(void **state)
 	/* The whole path: stop, collect, check. Only progress and a clean
 	 * end are asserted; fairness on a loaded host is not ours to judge. */
 	ktstr_sleep_ms(100);
-	/* 17 workers on a possibly busy host: up to 3 s more for each to
-	 * show progress, so the check tests the workers, not the load. */
-	for (int t = 0, idle = 1; idle && t < 300; t++) {
+	/* 17 workers on a possibly busy host: up to 30 s more for each to
+	 * show progress, so the check tests the workers, not the load (an
+	 * idle host does not wait). */
+	for (int t = 0, idle = 1; idle && t < 3000; t++) {
 		idle = 0;
 		for (int i = 0; i < 6; i++)
 			for (int k = 0; k < ktstr_workers_count(h[i].workers); k++)
@@ -204,7 +206,8 @@ static void test_spawn_diverse(void **state)
 	assert_int_equal(ktstr_collect_all(h, 6, NULL, &res), 0);
 	assert_int_equal(res.nr_cgroups, 6);
 	assert_int_equal(res.nr_workers, 17);
-	assert_int_equal(res.nr_stuck, 0);
+	if (res.nr_stuck)
+		fail_msg("expected no stuck worker, got %d:\n%s", res.nr_stuck, res.details);
 	ktstr_handles_free(h, 6);
 	ktstr_cg_destroy(cg);
 }
@@ -406,12 +409,96 @@ static void test_details_truncate(void **state)
 	assert_int_equal(res.details[strlen(res.details) - 1], '\n');
 }
 
+/*
+ * Bounds: a runaway n or worker count fails with -E2BIG, a non-positive
+ * one with -EINVAL, before any cgroup is created or worker spawned.
+ */
+static void test_setup_cgroups_bounds(void **state)
+{
+	struct ktstr_handle *handles;
+	struct ktstr_cgroup_group g = KTSTR_CGROUP_GROUP_INIT;
+	struct ktstr_cgroups *cg;
+	struct ktstr_workload wl;
+	struct ktstr_ctx ctx;
+	const struct { int n, nr_workers, want; } cases[] = {
+		{ INT_MAX, 1, -E2BIG },
+		{ KTSTR_CTX_MAX_CGROUPS + 1, 1, -E2BIG },
+		{ 0, 1, -EINVAL },
+		{ -1, 1, -EINVAL },
+		{ INT_MIN, 1, -EINVAL },
+		{ 1, 0, -EINVAL },
+		{ 1, -3, -EINVAL },
+		{ 1, INT_MAX, -E2BIG },
+		{ 1, KTSTR_WORKERS_MAX + 1, -E2BIG },
+		{ KTSTR_CTX_MAX_CGROUPS, KTSTR_WORKERS_MAX / KTSTR_CTX_MAX_CGROUPS + 1, -E2BIG },
+	};
+
+	(void)state;
+	new_ctx(&ctx, &cg);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret;
+
+		wl = ktstr_dfl_wl(&ctx);
+		wl.nr_workers = cases[i].nr_workers;
+		ret = ktstr_setup_cgroups(&ctx, cases[i].n, &wl, &handles, &g);
+		if (ret != cases[i].want || ktstr_cgroup_noop_nr_calls(cg) != 0)
+			fail_msg("setup_cgroups(n %d, %d workers): want %d and no cgroup call, got %d and %d calls",
+				 cases[i].n, cases[i].nr_workers, cases[i].want, ret,
+				 ktstr_cgroup_noop_nr_calls(cg));
+		assert_int_equal(ktstr_cgroup_group_destroy(&g), 0);
+	}
+
+	/* workers_per_cgroup <= 0 is an error, not one worker. */
+	for (int per = 0; per >= -2; per -= 2) {
+		ctx.workers_per_cgroup = per;
+		wl = ktstr_dfl_wl(&ctx);
+		assert_int_equal(wl.nr_workers, -EINVAL);
+		assert_int_equal(ktstr_setup_cgroups(&ctx, 2, &wl, &handles, &g), -EINVAL);
+		assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
+		ktstr_cgroup_group_destroy(&g);
+	}
+	ctx.workers_per_cgroup = INT_MAX;
+	wl = ktstr_dfl_wl(&ctx);
+	assert_int_equal(wl.nr_workers, -E2BIG);
+	ktstr_cg_destroy(cg);
+}
+
+static void test_spawn_diverse_bounds(void **state)
+{
+	static const char *names[KTSTR_CTX_MAX_CGROUPS + 1];
+	struct ktstr_handle *handles = (struct ktstr_handle *)&handles;
+	struct ktstr_cgroups *cg;
+	struct ktstr_ctx ctx;
+
+	(void)state;
+	for (int i = 0; i <= KTSTR_CTX_MAX_CGROUPS; i++)
+		names[i] = "x";
+	new_ctx(&ctx, &cg);
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, KTSTR_CTX_MAX_CGROUPS + 1, &handles), -E2BIG);
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 0, &handles), -EINVAL);
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, -5, &handles), -EINVAL);
+	ctx.workers_per_cgroup = 0;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &handles), -EINVAL);
+	ctx.workers_per_cgroup = -1;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &handles), -EINVAL);
+	ctx.workers_per_cgroup = KTSTR_WORKERS_MAX;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 2, &handles), -E2BIG);
+	ctx.workers_per_cgroup = 1;
+	names[1] = NULL;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 3, &handles), -EINVAL);
+	/* Nothing was spawned or moved. */
+	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
+	ktstr_cg_destroy(cg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ctx_defaults),
 		cmocka_unit_test(test_dfl_wl),
 		cmocka_unit_test(test_setup_cgroups),
+		cmocka_unit_test(test_setup_cgroups_bounds),
+		cmocka_unit_test(test_spawn_diverse_bounds),
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_spawn_diverse),
 		cmocka_unit_test(test_collect_all_fallback),

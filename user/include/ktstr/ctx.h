@@ -55,6 +55,13 @@ extern "C" {
 #define KTSTR_ASSERT_MAX_GAP_MS		KTSTR_ASSERT_DFL_MAX_GAP_MS
 #define KTSTR_ASSERT_MAX_SPREAD_PCT	KTSTR_ASSERT_DFL_MAX_SPREAD_PCT
 
+/*
+ * Most cgroups ktstr_setup_cgroups() creates, and most ktstr_spawn_diverse()
+ * fills, in one call; more is -E2BIG, before anything is created. Their
+ * workers together are bounded by KTSTR_WORKERS_MAX (<ktstr/workload.h>).
+ */
+#define KTSTR_CTX_MAX_CGROUPS		1024
+
 /* Longest cgroup name a handle or group keeps (relative to the parent). */
 #define KTSTR_CTX_NAME_MAX		64
 /* Size of ktstr_result.details; failures past it are counted, not listed. */
@@ -145,6 +152,8 @@ int ktstr_ctx_init(struct ktstr_ctx *ctx, struct ktstr_cgroups *cgroups,
  * The default workload: SpinWait, or the override, with
  * ctx->workers_per_cgroup workers (adjusted to the type's fixed count or
  * group size, ktstr_work_dfl_workers()); everything else inherited.
+ * A workers_per_cgroup <= 0 (or above KTSTR_WORKERS_MAX) gives nr_workers
+ * -EINVAL (-E2BIG), which ktstr_setup_cgroups() refuses with that error.
  */
 struct ktstr_workload ktstr_dfl_wl(const struct ktstr_ctx *ctx);
 
@@ -228,6 +237,13 @@ void ktstr_cgroup_group_cleanup(struct ktstr_cgroup_group *g);
  * spawn @wl's workers, move them in, and start them. *@handles points to
  * the @n handles, owned by @group (also group->handles, group->nr_handles).
  * On failure what was set up stays in @group for its destruction.
+ *
+ * Checked before any cgroup is created: NULL pointers and @n < 1 are
+ * -EINVAL, @n > KTSTR_CTX_MAX_CGROUPS is -E2BIG; @wl must pass
+ * ktstr_workload_check() (its error: -EINVAL for nr_workers <= 0, -E2BIG
+ * above KTSTR_WORKERS_MAX; ktstr_work_last_error() says why), and @n *
+ * wl->nr_workers above KTSTR_WORKERS_MAX is -E2BIG. A non-empty @group
+ * is -EBUSY.
  */
 int ktstr_setup_cgroups(const struct ktstr_ctx *ctx, int n,
 			const struct ktstr_workload *wl,
@@ -240,6 +256,10 @@ int ktstr_setup_cgroups(const struct ktstr_ctx *ctx, int n,
  * YieldHeavy: ctx->workers_per_cgroup workers each, except IoSyncWrite
  * which always has 2. *@handles (n entries) is the caller's to free with
  * ktstr_handles_free(); on failure nothing is left running.
+ * Checked before anything is spawned: NULL pointers (also any of
+ * @names[0..n-1]), @n < 1 and ctx->workers_per_cgroup < 1 are -EINVAL;
+ * @n > KTSTR_CTX_MAX_CGROUPS, and workers above KTSTR_WORKERS_MAX in all,
+ * are -E2BIG.
  */
 int ktstr_spawn_diverse(const struct ktstr_ctx *ctx, const char *const *names,
 			int n, struct ktstr_handle **handles);
