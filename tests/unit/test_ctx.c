@@ -491,6 +491,112 @@ static void test_spawn_diverse_bounds(void **state)
 	ktstr_cg_destroy(cg);
 }
 
+/* struct ktstr_result carries each failure typed, not only as a line. */
+static void test_result_typed(void **state)
+{
+	struct ktstr_assert_cfg cfg;
+	struct ktstr_result res;
+	static struct ktstr_report r[KTSTR_RESULT_FAILURES_MAX + 8];
+	const int nr = KTSTR_RESULT_FAILURES_MAX + 8;
+
+	(void)state;
+	ktstr_assert_cfg_init(&cfg);
+	ktstr_result_init(&res);
+	assert_int_equal(res.nr_typed, 0);
+	fake(&r[0], 300, 50.0);
+	r[0].max_gap_ns = 2500000000ULL;
+	r[0].max_gap_cpu = 1;
+	fake(&r[1], 301, 50.0);
+	r[1].work_units = r[1].iterations = 0;
+	assert_int_equal(ktstr_check_reports(r, 2, "g", &cfg, &res), 0);
+	assert_int_equal(res.nr_failures, 2);
+	assert_int_equal(res.nr_typed, 2);
+	/* In the order of the lines: the stuck worker (progress is checked
+	 * first), then the gap. */
+	assert_int_equal(res.failures[0].kind, KTSTR_DETAIL_STUCK);
+	assert_int_equal(res.failures[0].pid, 301);
+	assert_int_equal(res.failures[0].cpu, -1);
+	assert_string_equal(res.failures[0].cgroup, "g");
+	assert_int_equal(res.failures[0].duration_ns, 1000000000ULL);
+	assert_int_equal(res.failures[0].cause_pid, -1);
+	assert_int_equal(res.failures[1].kind, KTSTR_DETAIL_GAP);
+	assert_int_equal(res.failures[1].pid, 300);
+	assert_int_equal(res.failures[1].cpu, 1);
+	assert_int_equal(res.failures[1].duration_ns, 2500000000ULL);
+	assert_true(strstr(res.details, "worker[301]") < strstr(res.details, "worker[300]"));
+
+	/* Past KTSTR_RESULT_FAILURES_MAX: counted, the first ones typed. */
+	for (int i = 0; i < nr; i++) {
+		fake(&r[i], 1000 + i, 50.0);
+		r[i].work_units = r[i].iterations = 0;
+	}
+	KTSTR_ASSERT_UNSET(&cfg, max_spread_pct);
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, nr, "many", &cfg, &res), 0);
+	assert_int_equal(res.nr_failures, nr);
+	assert_int_equal(res.nr_typed, KTSTR_RESULT_FAILURES_MAX);
+	for (int i = 0; i < KTSTR_RESULT_FAILURES_MAX; i++) {
+		if (res.failures[i].pid != 1000 + i || res.failures[i].kind != KTSTR_DETAIL_STUCK)
+			fail_msg("failures[%d]: expected STUCK pid %d, got kind %d pid %d", i,
+				 1000 + i, res.failures[i].kind, (int)res.failures[i].pid);
+	}
+}
+
+/* A failure in an RtStarvation pair names the pair's SCHED_FIFO hog. */
+static void test_rt_starvation_names_hog(void **state)
+{
+	struct ktstr_assert_cfg cfg;
+	struct ktstr_result res;
+	struct ktstr_report r[4];
+
+	(void)state;
+	ktstr_assert_cfg_init(&cfg);
+	KTSTR_ASSERT_UNSET(&cfg, max_spread_pct);
+	/* The threshold a starvation scenario would set (the default 2 s
+	 * misses an RT-throttled victim's ~950 ms). */
+	KTSTR_ASSERT_SET(&cfg, max_gap_ms, 500);
+	for (int i = 0; i < 4; i++) {
+		fake(&r[i], 500 + i, 50.0);
+		r[i].kind = KTSTR_WORK_RT_STARVATION;
+		r[i].group = i / 2;
+		r[i].group_idx = i % 2;
+	}
+	/* Pair 1's victim (503) starves behind its hog (502). */
+	r[3].max_gap_ns = 950000000ULL;
+	r[3].max_gap_cpu = 0;
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, 4, "rt", &cfg, &res), 0);
+	assert_int_equal(res.nr_failures, 1);
+	if (!strstr(res.details, "worker[503] in cgroup rt: stuck 950ms") ||
+	    !strstr(res.details, "[RtStarvation victim of hog worker[502] (SCHED_FIFO)]"))
+		fail_msg("expected worker[503] stuck, victim of hog worker[502]; got: %s",
+			 res.details);
+	assert_int_equal(res.failures[0].pid, 503);
+	assert_int_equal(res.failures[0].cause_pid, 502);
+
+	/* The hog's own failure says it is the hog, and a hog the kernel
+	 * kept SCHED_OTHER says that too. */
+	r[3].max_gap_ns = 5000000ULL;
+	r[0].work_units = r[0].iterations = 0;
+	r[0].policy_error = -EPERM;
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, 4, "rt", &cfg, &res), 0);
+	assert_int_equal(res.nr_failures, 1);
+	if (!strstr(res.details, "worker[500] in cgroup rt made no progress") ||
+	    !strstr(res.details, "[RtStarvation hog (left SCHED_OTHER: "))
+		fail_msg("expected worker[500] stuck as the hog left SCHED_OTHER; got: %s",
+			 res.details);
+	assert_int_equal(res.failures[0].cause_pid, 500);
+
+	/* Other work types: no role. */
+	for (int i = 0; i < 4; i++)
+		r[i].kind = KTSTR_WORK_SPIN_WAIT;
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, 4, "rt", &cfg, &res), 0);
+	assert_null(strstr(res.details, "RtStarvation"));
+	assert_int_equal(res.failures[0].cause_pid, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +604,8 @@ int main(void)
 		cmocka_unit_test(test_dfl_wl),
 		cmocka_unit_test(test_setup_cgroups),
 		cmocka_unit_test(test_setup_cgroups_bounds),
+		cmocka_unit_test(test_result_typed),
+		cmocka_unit_test(test_rt_starvation_names_hog),
 		cmocka_unit_test(test_spawn_diverse_bounds),
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_spawn_diverse),

@@ -264,10 +264,39 @@ int ktstr_setup_cgroups(const struct ktstr_ctx *ctx, int n,
 int ktstr_spawn_diverse(const struct ktstr_ctx *ctx, const char *const *names,
 			int n, struct ktstr_handle **handles);
 
+/* Size of ktstr_result.failures: the first ones are kept, the rest counted. */
+#define KTSTR_RESULT_FAILURES_MAX	32
+
+/*
+ * One failure, typed: the fields of a struct ktstr_assert_detail without
+ * its allocated message (the message is the matching line of
+ * ktstr_result.details). Fixed size, plain data. Fields that do not apply
+ * to a kind are -1 (pid, cpu, cause_pid), "" (comm, cgroup) or 0
+ * (duration_ns).
+ */
+struct ktstr_result_failure {
+	enum ktstr_detail_kind kind;	/* KTSTR_DETAIL_STUCK, _GAP, _STARVATION, ... */
+	pid_t pid;			/* the task that failed */
+	int cpu;			/* where (the gap's, the wait's CPU) */
+	char comm[KTSTR_COMM_LEN];	/* its comm, "" when unknown */
+	char cgroup[KTSTR_ASSERT_NAME_MAX];	/* the cgroup judged */
+	uint64_t duration_ns;		/* the gap, the wait, the wall time */
+	pid_t cause_pid;		/* the task that caused it, when known: an
+					 * RtStarvation worker's hog */
+};
+
 /*
  * Outcome of the checks, flattened: a fixed-size summary of a struct
  * ktstr_assert_result (the full result, with typed details and stats, is
- * what ktstr_collect_assert() gives).
+ * what ktstr_collect_assert() gives). No allocation: a caller copies it
+ * and frees nothing.
+ *
+ * Every failure is counted (nr_failures) and, in order, given a line in
+ * @details while the text fits (@truncated once one did not) and a typed
+ * entry in @failures while there is room (the first
+ * KTSTR_RESULT_FAILURES_MAX; nr_typed < nr_failures when some were left
+ * out). failures[i] and the i-th line of @details describe the same
+ * failure. Skips are counted in nr_skipped only.
  */
 struct ktstr_result {
 	bool pass;		/* no failure (a skip passes) */
@@ -283,6 +312,9 @@ struct ktstr_result {
 	/* One line per failure, naming the task (comm[pid]) and the cgroup. */
 	char details[KTSTR_RESULT_DETAILS_MAX];
 	bool truncated;		/* some failures did not fit in details */
+	/* The same failures, typed (see above). */
+	int nr_typed;
+	struct ktstr_result_failure failures[KTSTR_RESULT_FAILURES_MAX];
 };
 
 /* Empty, passing result. */
