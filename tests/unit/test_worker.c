@@ -442,6 +442,16 @@ static void test_spawn_refuses(void **state)
 	assert_int_equal(ktstr_workers_spawn(&wl, NULL, &h), -EINVAL);
 	assert_null(h);
 	assert_non_null(strstr(ktstr_worker_last_error(), "groups of 2"));
+	/* The message is the last call's: gone after a success. */
+	ktstr_workload_init(&wl, KTSTR_WORK_SPIN_WAIT, 1);
+	assert_int_equal(ktstr_workers_spawn(&wl, NULL, &h), 0);
+	assert_string_equal(ktstr_worker_last_error(), "");
+	assert_int_equal(ktstr_workers_start(h), 0);
+	assert_int_equal(ktstr_workers_start(h), -EALREADY);
+	assert_string_not_equal(ktstr_worker_last_error(), "");
+	assert_true(ktstr_workers_stop(h, CLEAN_STOP_MS) >= 0);
+	assert_string_equal(ktstr_worker_last_error(), "");
+	ktstr_workers_free(h);
 }
 
 static void test_stop_before_start(void **state)

@@ -34,7 +34,7 @@ int cg_fail(int err, const char *fmt, ...)
 
 void cg_clear_error(void)
 {
-	last_error[0] = '\0';
+	KTSTR_CLEAR_ERROR();
 }
 
 /* Relative cgroup names: no empty, "." or ".." components, no leading '/'. */
