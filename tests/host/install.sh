@@ -6,8 +6,8 @@
 # the text of its --help) and the bash completion under P/share, and the
 # installed ktstr, run from D in another directory, answers --version and
 # `help run`, and looks for its scripts through P -- never beside its own
-# binary, even when a scripts/ dir sits there. A C program calling
-# ktstr_backend_pick() links statically against the installed libktstr.a
+# binary, even when a scripts/ dir sits there. A C program picking a
+# collector (ktstr_backend_pick()) links statically against the installed libktstr.a
 # with nothing but `pkg-config --static --cflags --libs libktstr` (strict
 # -std=c11, no _GNU_SOURCE), and runs; so it does when `make install` is
 # run with another HAVE_BPF than the build was (the library is rebuilt to
@@ -108,8 +108,20 @@ cat >"$d/static.c" <<'EOF'
 #include <stdio.h>
 #include <ktstr/ktstr.h>
 
+/* The collector choice: ktstr_backend_pick(), or ktstr_collector_open()
+ * where <ktstr/collector.h> replaced <ktstr/backend.h>. Either pulls in
+ * every collector, the BPF one and its libbpf included. */
 int main(void)
 {
+#ifdef KTSTR_COLLECTOR_H
+	struct ktstr_collector *c = NULL;
+	int ret = ktstr_collector_open(NULL, &c);
+
+	if (ret == 0) {
+		printf("picked %s\n", ktstr_collector_name(c));
+		ktstr_collector_close(c);
+	}
+#else
 	const struct ktstr_backend *be = NULL;
 	void *st = NULL;
 	int ret = ktstr_backend_pick(NULL, &be, &st);
@@ -117,9 +129,10 @@ int main(void)
 	if (ret == 0) {
 		printf("picked %s\n", be->name);
 		be->close(st);
-	} else {
-		printf("picked none (%d)\n", ret);
 	}
+#endif
+	if (ret)
+		printf("picked none (%d)\n", ret);
 	return 0;
 }
 EOF
@@ -156,7 +169,7 @@ bpf_agree() {	# ROOT
 
 why=$(bpf_agree "$d/root")
 [ -n "$why" ] || why=$(static_link "$d/root")
-check "a program calling ktstr_backend_pick() links statically with pkg-config --static and runs" "$why"
+check "a program picking a collector (BPF included) links statically with pkg-config --static and runs" "$why"
 why=
 [ -f "$root/include/ktstr/uapi/linux/ktstr.h" ] && [ ! -e "$root/include/linux" ] ||
 	why="found: $(cd "$root" && find include -name ktstr.h | tr '\n' ' ')"
