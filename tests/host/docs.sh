@@ -33,6 +33,7 @@ inside() {
 bad=
 for f in README.md docs/*.md; do
 	dir=$(dirname "$f")
+	# shellcheck disable=SC2016
 	links=$( { grep -oE '\]\([^)#[:space:]]+' "$f" | sed 's/^](//'
 		   grep -oE '`(\.\./)+[^`[:space:]]+`' "$f" | tr -d '`'; } |
 		grep -vE '^(https?|mailto):')

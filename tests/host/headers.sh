@@ -68,7 +68,7 @@ for h in $headers; do
 		mangled=$(nm -u "$d/t.o" | grep -o '_Z[A-Za-z0-9_]*ktstr_[a-z0-9_]*' | tr '\n' ' ')
 		[ -z "$mangled" ] || why="C++ linkage (no extern \"C\"): $mangled"
 	fi
-	check "<$h> alone compiles with g++ -std=c++11 -pedantic, $(echo $fns | wc -w) functions with C linkage" "$why"
+	check "<$h> alone compiles with g++ -std=c++11 -pedantic, $(echo "$fns" | wc -w) functions with C linkage" "$why"
 done
 # The umbrella header includes every other public header.
 why=

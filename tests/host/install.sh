@@ -143,9 +143,9 @@ static_link() {	# ROOT: prints nothing when it linked and ran, else why
 	mkdir -p "$d/pc"
 	sed -e "s|^prefix=.*|prefix=$r|" -e "s|^libdir=.*|libdir=$r/lib|" \
 		"$r/lib/pkgconfig/libktstr.pc" >"$d/pc/libktstr.pc"
+	# shellcheck disable=SC2086
 	if ! flags=$(PKG_CONFIG_PATH="$d/pc" pkg-config --static --cflags --libs libktstr 2>&1); then
 		echo "pkg-config --static failed: $flags"
-	# shellcheck disable=SC2086
 	elif ! gcc -std=c11 -Wall -Wextra -Werror -o "$d/static" "$d/static.c" $flags \
 		>"$d/static.log" 2>&1; then
 		echo "link failed: $(grep -m 2 -E 'undefined|error' "$d/static.log" | tr '\n' ' ')"
