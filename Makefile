@@ -84,7 +84,17 @@ $(BUILD)/bpf/ktstr_collect.bpf.o: user/bpf/ktstr_collect.bpf.c user/bpf/collecto
 $(BUILD)/bpf/ktstr_collect.skel.h: $(BUILD)/bpf/ktstr_collect.bpf.o
 	$(BPFTOOL) gen skeleton $< name ktstr_collect >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/user/bpf/collector.o: user/bpf/collector.c $(if $(HAVE_BPF),$(BUILD)/bpf/ktstr_collect.skel.h)
+# The packages the library is built against (PKGS, which has libbpf when
+# HAVE_BPF) as a stamp that changes when they do: the BPF collector is
+# rebuilt then, and libktstr.pc's Requires.private is made from the same
+# list, so a `make install` whose HAVE_BPF differs from the build's cannot
+# install a libktstr.a needing bpf_* with a .pc that does not name libbpf.
+$(BUILD)/config/pkgs: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PKGS)' | cmp -s - $@ || echo '$(PKGS)' >$@
+
+$(BUILD)/user/bpf/collector.o: user/bpf/collector.c $(BUILD)/config/pkgs \
+		$(if $(HAVE_BPF),$(BUILD)/bpf/ktstr_collect.skel.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(BPF_CFLAGS) -Ikmod -I$(BUILD)/bpf -MMD -MP -c -o $@ $<
 
@@ -100,7 +110,7 @@ $(BUILD)/libktstr.map: $(PUBLIC_HEADERS) scripts/mkversion.sh
 	@mkdir -p $(dir $@)
 	scripts/mkversion.sh $(PUBLIC_HEADERS) >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/$(SHLIB): $(LIB_OBJS) $(BUILD)/libktstr.map Makefile
+$(BUILD)/$(SHLIB): $(LIB_OBJS) $(BUILD)/libktstr.map $(BUILD)/config/pkgs Makefile
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) \
 		-Wl,--version-script,$(BUILD)/libktstr.map -o $@ $(LIB_OBJS) $(LDLIBS)
 
@@ -148,6 +158,11 @@ $(BUILD)/scenarios/examples/%: scenarios/examples/%.c $(BUILD)/libktstr.a
 #   lib/, include/, lib/pkgconfig  the library, its headers, libktstr.pc
 #                                  (LIBDIR=... for another library dir,
 #                                  e.g. Debian's /usr/lib/<multiarch>)
+#   include/ktstr/uapi/linux/ktstr.h  the module's uapi header, which the
+#                                  library's headers include as
+#                                  <linux/ktstr.h>: outside the kernel's own
+#                                  include/linux (linux-libc-dev's), found
+#                                  through libktstr.pc's second -I
 #   src/ktstr-VERSION/             the module's sources and dkms.conf, for DKMS
 #                                  (make install-dkms-src installs only these;
 #                                  DKMS_SRCDIR=... puts them elsewhere)
@@ -178,7 +193,7 @@ $(BUILD)/ktstr.1: $(BUILD)/ktstr scripts/mkman.sh
 .PHONY: FORCE
 FORCE:
 
-install: $(BUILD)/libktstr.a $(BUILD)/libktstr.so $(BUILD)/install/ktstr $(BUILD)/ktstr.1 install-dkms-src
+install: $(BUILD)/config/pkgs $(BUILD)/libktstr.a $(BUILD)/libktstr.so $(BUILD)/install/ktstr $(BUILD)/ktstr.1 install-dkms-src
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/lib \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(BUILD)/install/ktstr $(DESTDIR)$(PREFIX)/bin/ktstr
@@ -187,15 +202,16 @@ install: $(BUILD)/libktstr.a $(BUILD)/libktstr.so $(BUILD)/install/ktstr $(BUILD
 	install -m 644 $(BUILD)/ktstr.1 $(DESTDIR)$(PREFIX)/share/man/man1/ktstr.1
 	install -m 644 scripts/ktstr-completion.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ktstr
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/ktstr $(DESTDIR)$(PREFIX)/include/linux
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/ktstr \
+		$(DESTDIR)$(PREFIX)/include/ktstr/uapi/linux
 	install -m 644 $(BUILD)/libktstr.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libktstr.so
 	install -m 644 user/include/ktstr/*.h $(DESTDIR)$(PREFIX)/include/ktstr/
-	install -m 644 include/uapi/linux/ktstr.h $(DESTDIR)$(PREFIX)/include/linux/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@PKGS@|$(PKGS)|' -e 's|@VERSION@|$(VERSION)|' \
-		libktstr.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libktstr.pc
+	install -m 644 include/uapi/linux/ktstr.h $(DESTDIR)$(PREFIX)/include/ktstr/uapi/linux/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e "s|@PKGS@|$$(cat $(BUILD)/config/pkgs)|" \
+		-e 's|@VERSION@|$(VERSION)|' libktstr.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libktstr.pc
 
 # The module's sources for DKMS, and nothing else (no build/, no userspace):
 # Kbuild, kmod/'s sources, the uapi header, and dkms.conf with VERSION in it.

@@ -4,7 +4,9 @@
 # Install what ktstr needs on a Debian machine, idempotently:
 #  1. the Debian packages for building and testing (apt-get, only if missing;
 #     flex, bison, bc, libelf-dev, libssl-dev and pahole from dwarves are
-#     what `ktstr kernel build` needs to build a kernel);
+#     what `ktstr kernel build` needs to build a kernel; libudev-dev is for
+#     a static link of libktstr: Debian's hwloc.pc names -ludev in its
+#     Libs.private, but libhwloc-dev does not depend on libudev-dev);
 #  2. the test kernel: Debian's 6.12 image and headers, fetched with
 #     `apt-get download` and unpacked with `dpkg -x` into $KTSTR_CACHE, never
 #     installed on the host. The exact version is resolved from the
@@ -22,7 +24,7 @@ KTSTR_CACHE=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 KERNEL_META=${KTSTR_KERNEL_META:-linux-headers-6.12-amd64}
 
 PACKAGES="make gcc gcc-12 pkg-config qemu-system-x86 busybox-static cpio kmod
-dkms libelf1 dwarves libhwloc-dev libnl-genl-3-dev libbpf-dev libcmocka-dev
+dkms libelf1 dwarves libhwloc-dev libudev-dev libnl-genl-3-dev libbpf-dev libcmocka-dev
 libjansson-dev clang llvm bpftool libbpf-tools debootstrap
 flex bison bc libelf-dev libssl-dev xz-utils"
 

@@ -48,6 +48,12 @@ run_unit() {
 				echo "not ok - $t exited with an error" >>"$out/unit.tap"
 		fi
 		grep -E '^(ok|not ok) ' "$out/unit.tap" | tee -a "$log"
+		# A failure says what was expected and what came: cmocka's
+		# messages (its "# ..." lines, fail_msg and print_message
+		# output) of a binary with a failed test, not only its name.
+		if grep -q '^not ok' "$out/unit.tap"; then
+			grep -vE '^(ok|not ok) |^1\.\.[0-9]+$' "$out/unit.tap" | sed 's/^/#   /'
+		fi
 	done
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -452,6 +453,115 @@ static void test_noop_records(void **state)
 	ktstr_cg_destroy(cg);
 }
 
+/*
+ * The double refuses exactly what the manager refuses before cgroupfs is
+ * touched (one validator): names for create (which must not be ""), for
+ * set_cpuset ("" is the parent), sets, pids.
+ */
+static void test_noop_accepts_what_mgr_accepts(void **state)
+{
+	struct fixture *fx = *state;
+	struct ktstr_cgroups *real = ready(fx), *dbl = ktstr_cgroup_noop_new();
+	static char long_name[PATH_MAX / 2 + 8];
+	const char *names[] = {
+		"a", "a/b", "x.y", "..a", "a..", "a/.b", "-", "", "/a", "a/",
+		"a//b", "a/../b", "..", ".", "./a", "a/.", long_name, NULL,
+	};
+	struct ktstr_cpuset one, none;
+	int accepted = 0;
+
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	ktstr_cpulist_parse("0", 0, &one);
+	ktstr_cpuset_zero(&none);
+	assert_non_null(dbl);
+	assert_int_equal(ktstr_cg_create(real, "a"), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *n = names[i];
+		int r = ktstr_cg_create(real, n), d = ktstr_cg_create(dbl, n);
+
+		if ((r == -EINVAL) != (d == -EINVAL))
+			fail_msg("create '%.20s': manager %d, double %d", n ? n : "(null)", r, d);
+		accepted += !d;
+		r = ktstr_cg_set_cpuset(real, n, &one);
+		d = ktstr_cg_set_cpuset(dbl, n, &one);
+		if ((r == -EINVAL) != (d == -EINVAL))
+			fail_msg("set_cpuset '%.20s': manager %d, double %d", n ? n : "(null)", r, d);
+		accepted += !d;
+		r = ktstr_cg_remove(real, n);
+		d = ktstr_cg_remove(dbl, n);
+		if ((r == -EINVAL) != (d == -EINVAL))
+			fail_msg("remove '%.20s': manager %d, double %d", n ? n : "(null)", r, d);
+		accepted += !d;
+	}
+	assert_int_equal(ktstr_cg_create(real, "a"), 0);
+	assert_int_equal(ktstr_cg_set_cpuset(real, "a", &none), -EINVAL);
+	assert_int_equal(ktstr_cg_set_cpuset(dbl, "a", &none), -EINVAL);
+	assert_int_equal(ktstr_cg_set_cpuset(real, "a", NULL), -EINVAL);
+	assert_int_equal(ktstr_cg_set_cpuset(dbl, "a", NULL), -EINVAL);
+	assert_int_equal(ktstr_cg_set_mems(real, "a", &none), -EINVAL);
+	assert_int_equal(ktstr_cg_set_mems(dbl, "a", &none), -EINVAL);
+	assert_int_equal(ktstr_cg_move_task(real, "a", 0), -EINVAL);
+	assert_int_equal(ktstr_cg_move_task(dbl, "a", 0), -EINVAL);
+	assert_int_equal(ktstr_cg_move_task(real, "a", -1), -EINVAL);
+	assert_int_equal(ktstr_cg_move_task(dbl, "a", -1), -EINVAL);
+	assert_int_equal(ktstr_cg_move_all(real, "a", "../x"), -EINVAL);
+	assert_int_equal(ktstr_cg_move_all(dbl, "a", "../x"), -EINVAL);
+	/* A refused call is not recorded. */
+	assert_int_equal(ktstr_cgroup_noop_nr_calls(dbl), accepted);
+	ktstr_cg_destroy(dbl);
+}
+
+/* ktstr_cgroup_last_error() tells about the last call: "" after a success. */
+static void test_last_error_cleared_on_success(void **state)
+{
+	struct fixture *fx = *state;
+	struct ktstr_cgroups *cgs[2] = { ready(fx), ktstr_cgroup_noop_new() };
+	struct ktstr_cpuset s;
+
+	ktstr_cpulist_parse("0", 0, &s);
+	for (int i = 0; i < 2; i++) {
+		struct ktstr_cgroups *cg = cgs[i];
+
+		assert_int_equal(ktstr_cg_create(cg, "../x"), -EINVAL);
+		assert_string_not_equal(ktstr_cgroup_last_error(), "");
+		assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+		assert_string_equal(ktstr_cgroup_last_error(), "");
+		assert_int_equal(ktstr_cg_move_task(cg, "a", 0), -EINVAL);
+		assert_int_equal(ktstr_cg_set_cpuset(cg, "a", &s), 0);
+		assert_string_equal(ktstr_cgroup_last_error(), "");
+		assert_int_equal(ktstr_cg_set_cpuset(cg, "a", NULL), -EINVAL);
+		assert_int_equal(ktstr_cg_remove(cg, "a"), 0);
+		assert_string_equal(ktstr_cgroup_last_error(), "");
+	}
+	ktstr_cg_destroy(cgs[1]);
+}
+
+/* As cgroup.h documents: creating an existing cgroup and removing a
+ * missing one succeed; an existing one is not adopted by cleanup. */
+static void test_existing_and_missing(void **state)
+{
+	struct fixture *fx = *state;
+	struct ktstr_cgroups *cg = ready(fx);
+	char path[512];
+	struct ktstr_cpuset s;
+
+	snprintf(path, sizeof(path), "%s/mine", fx->parent);
+	assert_int_equal(mkdir(path, 0755), 0);
+	fake_mkdir(path, fx);
+	assert_int_equal(ktstr_cg_create(cg, "mine"), 0);
+	assert_int_equal(ktstr_cg_remove(cg, "ghost"), 0);
+	assert_int_equal(ktstr_cg_remove(cg, "ghost/child"), 0);
+	assert_int_equal(ktstr_cg_drain(cg, "ghost"), 0);
+	ktstr_cpulist_parse("0", 0, &s);
+	assert_int_equal(ktstr_cg_set_cpuset(cg, "ghost", &s), -ENOENT);
+	/* An existing cgroup is removed when asked by name, and once gone,
+	 * removing it again succeeds. */
+	assert_int_equal(ktstr_cg_remove(cg, "mine"), 0);
+	assert_false(exists(fx->parent, "mine"));
+	assert_int_equal(ktstr_cg_remove(cg, "mine"), 0);
+	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+}
+
 struct report_log {
 	int removed, kept;
 	char last_removed[256];
@@ -537,6 +647,9 @@ int main(void)
 		T(test_freeze),
 		T(test_write_timeout),
 		T(test_noop_records),
+		T(test_noop_accepts_what_mgr_accepts),
+		T(test_last_error_cleared_on_success),
+		T(test_existing_and_missing),
 		T(test_cleanup_stale),
 		T(test_cleanup_stale_needs_cgroup2),
 	};

@@ -74,6 +74,18 @@ static void test_parse_rejects(void **state)
 	reject("2-4294967297", 0, -ERANGE, "'2-4294967297'");
 }
 
+/* The message is the last call's: "" after a success. */
+static void test_error_cleared(void **state)
+{
+	struct ktstr_cpuset s;
+
+	(void)state;
+	assert_int_equal(ktstr_cpulist_parse("x", 0, &s), -EINVAL);
+	assert_string_not_equal(ktstr_cpulist_last_error(), "");
+	assert_int_equal(ktstr_cpulist_parse("0-1", 0, &s), 0);
+	assert_string_equal(ktstr_cpulist_last_error(), "");
+}
+
 static void test_parse_limit(void **state)
 {
 	struct ktstr_cpuset s;
@@ -181,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_format_roundtrip),
 		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_error_cleared),
 		cmocka_unit_test(test_parse_limit),
 		cmocka_unit_test(test_format_empty_and_truncation),
 		cmocka_unit_test(test_set_ops),

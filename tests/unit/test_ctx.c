@@ -5,6 +5,7 @@
  * for the checks of collect_all on hand-made reports.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,9 +192,10 @@ static void test_spawn_diverse(void **state)
 	/* The whole path: stop, collect, check. Only progress and a clean
 	 * end are asserted; fairness on a loaded host is not ours to judge. */
 	ktstr_sleep_ms(100);
-	/* 17 workers on a possibly busy host: up to 3 s more for each to
-	 * show progress, so the check tests the workers, not the load. */
-	for (int t = 0, idle = 1; idle && t < 300; t++) {
+	/* 17 workers on a possibly busy host: up to 30 s more for each to
+	 * show progress, so the check tests the workers, not the load (an
+	 * idle host does not wait). */
+	for (int t = 0, idle = 1; idle && t < 3000; t++) {
 		idle = 0;
 		for (int i = 0; i < 6; i++)
 			for (int k = 0; k < ktstr_workers_count(h[i].workers); k++)
@@ -204,7 +206,8 @@ static void test_spawn_diverse(void **state)
 	assert_int_equal(ktstr_collect_all(h, 6, NULL, &res), 0);
 	assert_int_equal(res.nr_cgroups, 6);
 	assert_int_equal(res.nr_workers, 17);
-	assert_int_equal(res.nr_stuck, 0);
+	if (res.nr_stuck)
+		fail_msg("expected no stuck worker, got %d:\n%s", res.nr_stuck, res.details);
 	ktstr_handles_free(h, 6);
 	ktstr_cg_destroy(cg);
 }
@@ -406,12 +409,204 @@ static void test_details_truncate(void **state)
 	assert_int_equal(res.details[strlen(res.details) - 1], '\n');
 }
 
+/*
+ * Bounds: a runaway n or worker count fails with -E2BIG, a non-positive
+ * one with -EINVAL, before any cgroup is created or worker spawned.
+ */
+static void test_setup_cgroups_bounds(void **state)
+{
+	struct ktstr_handle *handles;
+	struct ktstr_cgroup_group g = KTSTR_CGROUP_GROUP_INIT;
+	struct ktstr_cgroups *cg;
+	struct ktstr_workload wl;
+	struct ktstr_ctx ctx;
+	const struct { int n, nr_workers, want; } cases[] = {
+		{ INT_MAX, 1, -E2BIG },
+		{ KTSTR_CTX_MAX_CGROUPS + 1, 1, -E2BIG },
+		{ 0, 1, -EINVAL },
+		{ -1, 1, -EINVAL },
+		{ INT_MIN, 1, -EINVAL },
+		{ 1, 0, -EINVAL },
+		{ 1, -3, -EINVAL },
+		{ 1, INT_MAX, -E2BIG },
+		{ 1, KTSTR_WORKERS_MAX + 1, -E2BIG },
+		{ KTSTR_CTX_MAX_CGROUPS, KTSTR_WORKERS_MAX / KTSTR_CTX_MAX_CGROUPS + 1, -E2BIG },
+	};
+
+	(void)state;
+	new_ctx(&ctx, &cg);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret;
+
+		wl = ktstr_dfl_wl(&ctx);
+		wl.nr_workers = cases[i].nr_workers;
+		ret = ktstr_setup_cgroups(&ctx, cases[i].n, &wl, &handles, &g);
+		if (ret != cases[i].want || ktstr_cgroup_noop_nr_calls(cg) != 0)
+			fail_msg("setup_cgroups(n %d, %d workers): want %d and no cgroup call, got %d and %d calls",
+				 cases[i].n, cases[i].nr_workers, cases[i].want, ret,
+				 ktstr_cgroup_noop_nr_calls(cg));
+		assert_int_equal(ktstr_cgroup_group_destroy(&g), 0);
+	}
+
+	/* workers_per_cgroup <= 0 is an error, not one worker. */
+	for (int per = 0; per >= -2; per -= 2) {
+		ctx.workers_per_cgroup = per;
+		wl = ktstr_dfl_wl(&ctx);
+		assert_int_equal(wl.nr_workers, -EINVAL);
+		assert_int_equal(ktstr_setup_cgroups(&ctx, 2, &wl, &handles, &g), -EINVAL);
+		assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
+		ktstr_cgroup_group_destroy(&g);
+	}
+	ctx.workers_per_cgroup = INT_MAX;
+	wl = ktstr_dfl_wl(&ctx);
+	assert_int_equal(wl.nr_workers, -E2BIG);
+	ktstr_cg_destroy(cg);
+}
+
+static void test_spawn_diverse_bounds(void **state)
+{
+	static const char *names[KTSTR_CTX_MAX_CGROUPS + 1];
+	struct ktstr_handle *handles = (struct ktstr_handle *)&handles;
+	struct ktstr_cgroups *cg;
+	struct ktstr_ctx ctx;
+
+	(void)state;
+	for (int i = 0; i <= KTSTR_CTX_MAX_CGROUPS; i++)
+		names[i] = "x";
+	new_ctx(&ctx, &cg);
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, KTSTR_CTX_MAX_CGROUPS + 1, &handles), -E2BIG);
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 0, &handles), -EINVAL);
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, -5, &handles), -EINVAL);
+	ctx.workers_per_cgroup = 0;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &handles), -EINVAL);
+	ctx.workers_per_cgroup = -1;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &handles), -EINVAL);
+	ctx.workers_per_cgroup = KTSTR_WORKERS_MAX;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 2, &handles), -E2BIG);
+	ctx.workers_per_cgroup = 1;
+	names[1] = NULL;
+	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 3, &handles), -EINVAL);
+	/* Nothing was spawned or moved. */
+	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
+	ktstr_cg_destroy(cg);
+}
+
+/* struct ktstr_result carries each failure typed, not only as a line. */
+static void test_result_typed(void **state)
+{
+	struct ktstr_assert_cfg cfg;
+	struct ktstr_result res;
+	static struct ktstr_report r[KTSTR_RESULT_FAILURES_MAX + 8];
+	const int nr = KTSTR_RESULT_FAILURES_MAX + 8;
+
+	(void)state;
+	ktstr_assert_cfg_init(&cfg);
+	ktstr_result_init(&res);
+	assert_int_equal(res.nr_typed, 0);
+	fake(&r[0], 300, 50.0);
+	r[0].max_gap_ns = 2500000000ULL;
+	r[0].max_gap_cpu = 1;
+	fake(&r[1], 301, 50.0);
+	r[1].work_units = r[1].iterations = 0;
+	assert_int_equal(ktstr_check_reports(r, 2, "g", &cfg, &res), 0);
+	assert_int_equal(res.nr_failures, 2);
+	assert_int_equal(res.nr_typed, 2);
+	/* In the order of the lines: the stuck worker (progress is checked
+	 * first), then the gap. */
+	assert_int_equal(res.failures[0].kind, KTSTR_DETAIL_STUCK);
+	assert_int_equal(res.failures[0].pid, 301);
+	assert_int_equal(res.failures[0].cpu, -1);
+	assert_string_equal(res.failures[0].cgroup, "g");
+	assert_int_equal(res.failures[0].duration_ns, 1000000000ULL);
+	assert_int_equal(res.failures[0].cause_pid, -1);
+	assert_int_equal(res.failures[1].kind, KTSTR_DETAIL_GAP);
+	assert_int_equal(res.failures[1].pid, 300);
+	assert_int_equal(res.failures[1].cpu, 1);
+	assert_int_equal(res.failures[1].duration_ns, 2500000000ULL);
+	assert_true(strstr(res.details, "worker[301]") < strstr(res.details, "worker[300]"));
+
+	/* Past KTSTR_RESULT_FAILURES_MAX: counted, the first ones typed. */
+	for (int i = 0; i < nr; i++) {
+		fake(&r[i], 1000 + i, 50.0);
+		r[i].work_units = r[i].iterations = 0;
+	}
+	KTSTR_ASSERT_UNSET(&cfg, max_spread_pct);
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, nr, "many", &cfg, &res), 0);
+	assert_int_equal(res.nr_failures, nr);
+	assert_int_equal(res.nr_typed, KTSTR_RESULT_FAILURES_MAX);
+	for (int i = 0; i < KTSTR_RESULT_FAILURES_MAX; i++) {
+		if (res.failures[i].pid != 1000 + i || res.failures[i].kind != KTSTR_DETAIL_STUCK)
+			fail_msg("failures[%d]: expected STUCK pid %d, got kind %d pid %d", i,
+				 1000 + i, res.failures[i].kind, (int)res.failures[i].pid);
+	}
+}
+
+/* A failure in an RtStarvation pair names the pair's SCHED_FIFO hog. */
+static void test_rt_starvation_names_hog(void **state)
+{
+	struct ktstr_assert_cfg cfg;
+	struct ktstr_result res;
+	struct ktstr_report r[4];
+
+	(void)state;
+	ktstr_assert_cfg_init(&cfg);
+	KTSTR_ASSERT_UNSET(&cfg, max_spread_pct);
+	/* The threshold a starvation scenario would set (the default 2 s
+	 * misses an RT-throttled victim's ~950 ms). */
+	KTSTR_ASSERT_SET(&cfg, max_gap_ms, 500);
+	for (int i = 0; i < 4; i++) {
+		fake(&r[i], 500 + i, 50.0);
+		r[i].kind = KTSTR_WORK_RT_STARVATION;
+		r[i].group = i / 2;
+		r[i].group_idx = i % 2;
+	}
+	/* Pair 1's victim (503) starves behind its hog (502). */
+	r[3].max_gap_ns = 950000000ULL;
+	r[3].max_gap_cpu = 0;
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, 4, "rt", &cfg, &res), 0);
+	assert_int_equal(res.nr_failures, 1);
+	if (!strstr(res.details, "worker[503] in cgroup rt: stuck 950ms") ||
+	    !strstr(res.details, "[RtStarvation victim of hog worker[502] (SCHED_FIFO)]"))
+		fail_msg("expected worker[503] stuck, victim of hog worker[502]; got: %s",
+			 res.details);
+	assert_int_equal(res.failures[0].pid, 503);
+	assert_int_equal(res.failures[0].cause_pid, 502);
+
+	/* The hog's own failure says it is the hog, and a hog the kernel
+	 * kept SCHED_OTHER says that too. */
+	r[3].max_gap_ns = 5000000ULL;
+	r[0].work_units = r[0].iterations = 0;
+	r[0].policy_error = -EPERM;
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, 4, "rt", &cfg, &res), 0);
+	assert_int_equal(res.nr_failures, 1);
+	if (!strstr(res.details, "worker[500] in cgroup rt made no progress") ||
+	    !strstr(res.details, "[RtStarvation hog (left SCHED_OTHER: "))
+		fail_msg("expected worker[500] stuck as the hog left SCHED_OTHER; got: %s",
+			 res.details);
+	assert_int_equal(res.failures[0].cause_pid, 500);
+
+	/* Other work types: no role. */
+	for (int i = 0; i < 4; i++)
+		r[i].kind = KTSTR_WORK_SPIN_WAIT;
+	ktstr_result_init(&res);
+	assert_int_equal(ktstr_check_reports(r, 4, "rt", &cfg, &res), 0);
+	assert_null(strstr(res.details, "RtStarvation"));
+	assert_int_equal(res.failures[0].cause_pid, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ctx_defaults),
 		cmocka_unit_test(test_dfl_wl),
 		cmocka_unit_test(test_setup_cgroups),
+		cmocka_unit_test(test_setup_cgroups_bounds),
+		cmocka_unit_test(test_result_typed),
+		cmocka_unit_test(test_rt_starvation_names_hog),
+		cmocka_unit_test(test_spawn_diverse_bounds),
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_spawn_diverse),
 		cmocka_unit_test(test_collect_all_fallback),

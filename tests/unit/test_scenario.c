@@ -498,6 +498,8 @@ static void test_json_roundtrip(void **state)
 	o.duration_ms = 1000;
 	fill_outcome(&in[0], "rt_hog_starves_cgroup", KTSTR_VERDICT_PASS);
 	fill_outcome(&in[1], "other", KTSTR_VERDICT_FAIL);
+	/* A known cause (an RtStarvation hog) is written; none, not. */
+	in[1].res.details[0].cause_pid = 41;
 	j = ktstr_outcomes_to_json(in, 2, &o);
 	assert_non_null(j);
 	text = json_dumps(j, 0);
@@ -535,6 +537,9 @@ static void test_json_roundtrip(void **state)
 		assert_string_equal(back.res.details[0].comm, "ktstr");
 		assert_string_equal(back.res.details[0].cgroup, "cg_1");
 		assert_int_equal(back.res.details[0].duration_ns, 900000000ULL);
+		assert_int_equal(back.res.details[0].cause_pid, i ? 41 : -1);
+		assert_true(!json_object_get(json_array_get(json_object_get(
+			json_array_get(results, i), "details"), 0), "cause_pid") == !i);
 		assert_int_equal(back.res.nr_cgroups, 1);
 		assert_string_equal(back.res.cgroups[0].name, "cg_1");
 		assert_int_equal(back.res.cgroups[0].workers, 3);

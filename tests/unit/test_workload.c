@@ -6,6 +6,7 @@
  * do not fit their groups.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -227,6 +228,34 @@ static void test_workload_check(void **state)
 	assert_int_equal(ktstr_workload_check(&wl), -EINVAL);
 }
 
+/* Worker counts are bounded both ways; the last error tells of the last call. */
+static void test_worker_bounds_and_error(void **state)
+{
+	struct ktstr_work w;
+
+	(void)state;
+	ktstr_work_by_name("SpinWait", &w);
+	assert_int_equal(ktstr_work_dfl_workers(&w, 0), -EINVAL);
+	assert_int_equal(ktstr_work_dfl_workers(&w, -1), -EINVAL);
+	assert_int_equal(ktstr_work_dfl_workers(&w, INT_MAX), -E2BIG);
+	ktstr_work_by_name("IoSyncWrite", &w);
+	assert_int_equal(ktstr_work_dfl_workers(&w, 0), -EINVAL);
+	ktstr_work_by_name("PipeIo", &w);
+	assert_int_equal(ktstr_work_dfl_workers(&w, KTSTR_WORKERS_MAX), KTSTR_WORKERS_MAX);
+	assert_int_equal(ktstr_work_check(&w, KTSTR_WORKERS_MAX), 0);
+	assert_int_equal(ktstr_work_check(&w, KTSTR_WORKERS_MAX + 2), -E2BIG);
+	assert_non_null(strstr(ktstr_work_last_error(), "at most"));
+	assert_int_equal(ktstr_work_check(&w, INT_MAX - 1), -E2BIG);
+
+	assert_int_equal(ktstr_work_check(&w, 3), -EINVAL);
+	assert_string_not_equal(ktstr_work_last_error(), "");
+	assert_int_equal(ktstr_work_check(&w, 2), 0);
+	assert_string_equal(ktstr_work_last_error(), "");
+	assert_int_equal(ktstr_work_parse("NoSuchType", &w), -ENOENT);
+	assert_int_equal(ktstr_work_parse("Bursty{burst_ms=5}", &w), 0);
+	assert_string_equal(ktstr_work_last_error(), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_group_sizes),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_workload_check),
+		cmocka_unit_test(test_worker_bounds_and_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

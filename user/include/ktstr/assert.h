@@ -212,6 +212,14 @@ struct ktstr_assert_detail {
 	char comm[KTSTR_COMM_LEN];
 	char cgroup[KTSTR_ASSERT_NAME_MAX];
 	uint64_t duration_ns;
+	/*
+	 * The task that caused it, when the checks know (else <= 0): for a
+	 * worker of an RtStarvation pair, the pair's SCHED_FIFO hog (group
+	 * index 0), which the message names too ("[RtStarvation victim of
+	 * hog comm[pid] (SCHED_FIFO)]", or "[RtStarvation hog ...]" on the
+	 * hog's own failure).
+	 */
+	pid_t cause_pid;
 };
 
 /* One cgroup's numbers (ktstr's CgroupStats plus the kernel's). */

@@ -11,9 +11,30 @@
  * creation order, draining tasks to the root cgroup first (the parent has
  * controllers enabled, so the no-internal-process rule forbids tasks there).
  *
+ * Names: components separated by single '/', none empty, "." or "..", no
+ * leading or trailing '/', shorter than PATH_MAX / 2; "" (the parent) is
+ * refused by create and remove. Anything else is -EINVAL, from the real
+ * manager and from the no-op double alike (they share one validator), as
+ * are a NULL or empty set for set_cpuset/set_mems (clear_* clears) and a
+ * pid <= 0 for move_task.
+ *
+ * Existing and missing cgroups:
+ *  - create of a cgroup that already exists succeeds (0) and leaves it
+ *    as it was; it is not recorded as created by this manager, so cleanup
+ *    does not remove it (remove still does, when asked by name);
+ *  - remove of a cgroup that does not exist succeeds (0): removal is
+ *    idempotent, and cleanup after a partial removal does not fail;
+ *  - drain of a missing cgroup succeeds (nothing to move); set/clear of
+ *    cpuset and mems, move_task, move_all and freeze/unfreeze on one fail
+ *    with the errno of the cgroupfs access (-ENOENT).
+ * The no-op double records every accepted call and knows no cgroupfs: all
+ * of them succeed there.
+ *
  * Conventions: functions return 0 (or a count) on success and a negative
  * errno on failure; they never print. ktstr_cgroup_last_error() describes
- * the last failure in the calling thread.
+ * the last call of this interface in the calling thread: each operation
+ * clears it first, so it is "" after a success and the failure's text
+ * after a failure.
  */
 #ifndef KTSTR_CGROUP_H
 #define KTSTR_CGROUP_H
@@ -39,9 +60,11 @@ struct ktstr_cgroup_ops {
 	const char *(*parent_path)(struct ktstr_cgroups *cg);
 	/* Mount if needed, enable controllers, create the parent. */
 	int (*setup)(struct ktstr_cgroups *cg);
-	/* Create @name and any missing ancestors below the parent. */
+	/* Create @name and any missing ancestors below the parent; an
+	 * existing one is not an error (see above). */
 	int (*create)(struct ktstr_cgroups *cg, const char *name);
-	/* Remove @name and the descendants this manager created. */
+	/* Remove @name and the descendants this manager created; a missing
+	 * one is not an error (see above). */
 	int (*remove)(struct ktstr_cgroups *cg, const char *name);
 	int (*set_cpuset)(struct ktstr_cgroups *cg, const char *name,
 			  const struct ktstr_cpuset *cpus);
@@ -100,6 +123,7 @@ int ktstr_cgroup_noop_nr_calls(struct ktstr_cgroups *cg);
  */
 const char *ktstr_cgroup_noop_call(struct ktstr_cgroups *cg, int i);
 
+/* The last call's failure in this thread, "" after a success. */
 const char *ktstr_cgroup_last_error(void);
 
 /*

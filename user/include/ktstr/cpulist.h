@@ -81,6 +81,7 @@ void ktstr_cpuset_from_cpu_set(struct ktstr_cpuset *s, const cpu_set_t *in);
  * is left empty and the message names the offending item.
  */
 int ktstr_cpulist_parse(const char *str, int limit, struct ktstr_cpuset *out);
+/* Why the last ktstr_cpulist_parse() of this thread failed; "" after a success. */
 const char *ktstr_cpulist_last_error(void);
 
 /*

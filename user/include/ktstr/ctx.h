@@ -55,6 +55,13 @@ extern "C" {
 #define KTSTR_ASSERT_MAX_GAP_MS		KTSTR_ASSERT_DFL_MAX_GAP_MS
 #define KTSTR_ASSERT_MAX_SPREAD_PCT	KTSTR_ASSERT_DFL_MAX_SPREAD_PCT
 
+/*
+ * Most cgroups ktstr_setup_cgroups() creates, and most ktstr_spawn_diverse()
+ * fills, in one call; more is -E2BIG, before anything is created. Their
+ * workers together are bounded by KTSTR_WORKERS_MAX (<ktstr/workload.h>).
+ */
+#define KTSTR_CTX_MAX_CGROUPS		1024
+
 /* Longest cgroup name a handle or group keeps (relative to the parent). */
 #define KTSTR_CTX_NAME_MAX		64
 /* Size of ktstr_result.details; failures past it are counted, not listed. */
@@ -141,6 +148,8 @@ int ktstr_ctx_init(struct ktstr_ctx *ctx, struct ktstr_cgroups *cgroups,
  * The default workload: SpinWait, or the override, with
  * ctx->workers_per_cgroup workers (adjusted to the type's fixed count or
  * group size, ktstr_work_dfl_workers()); everything else inherited.
+ * A workers_per_cgroup <= 0 (or above KTSTR_WORKERS_MAX) gives nr_workers
+ * -EINVAL (-E2BIG), which ktstr_setup_cgroups() refuses with that error.
  */
 struct ktstr_workload ktstr_dfl_wl(const struct ktstr_ctx *ctx);
 
@@ -211,6 +220,13 @@ void ktstr_cgroup_group_cleanup(struct ktstr_cgroup_group *g);
  * spawn @wl's workers, move them in, and start them. *@handles points to
  * the @n handles, owned by @group (also group->handles, group->nr_handles).
  * On failure what was set up stays in @group for its destruction.
+ *
+ * Checked before any cgroup is created: NULL pointers and @n < 1 are
+ * -EINVAL, @n > KTSTR_CTX_MAX_CGROUPS is -E2BIG; @wl must pass
+ * ktstr_workload_check() (its error: -EINVAL for nr_workers <= 0, -E2BIG
+ * above KTSTR_WORKERS_MAX; ktstr_work_last_error() says why), and @n *
+ * wl->nr_workers above KTSTR_WORKERS_MAX is -E2BIG. A non-empty @group
+ * is -EBUSY.
  */
 int ktstr_setup_cgroups(const struct ktstr_ctx *ctx, int n,
 			const struct ktstr_workload *wl,
@@ -223,14 +239,47 @@ int ktstr_setup_cgroups(const struct ktstr_ctx *ctx, int n,
  * YieldHeavy: ctx->workers_per_cgroup workers each, except IoSyncWrite
  * which always has 2. *@handles (n entries) is the caller's to free with
  * ktstr_handles_free(); on failure nothing is left running.
+ * Checked before anything is spawned: NULL pointers (also any of
+ * @names[0..n-1]), @n < 1 and ctx->workers_per_cgroup < 1 are -EINVAL;
+ * @n > KTSTR_CTX_MAX_CGROUPS, and workers above KTSTR_WORKERS_MAX in all,
+ * are -E2BIG.
  */
 int ktstr_spawn_diverse(const struct ktstr_ctx *ctx, const char *const *names,
 			int n, struct ktstr_handle **handles);
 
+/* Size of ktstr_result.failures: the first ones are kept, the rest counted. */
+#define KTSTR_RESULT_FAILURES_MAX	32
+
+/*
+ * One failure, typed: the fields of a struct ktstr_assert_detail without
+ * its allocated message (the message is the matching line of
+ * ktstr_result.details). Fixed size, plain data. Fields that do not apply
+ * to a kind are -1 (pid, cpu, cause_pid), "" (comm, cgroup) or 0
+ * (duration_ns).
+ */
+struct ktstr_result_failure {
+	enum ktstr_detail_kind kind;	/* KTSTR_DETAIL_STUCK, _GAP, _STARVATION, ... */
+	pid_t pid;			/* the task that failed */
+	int cpu;			/* where (the gap's, the wait's CPU) */
+	char comm[KTSTR_COMM_LEN];	/* its comm, "" when unknown */
+	char cgroup[KTSTR_ASSERT_NAME_MAX];	/* the cgroup judged */
+	uint64_t duration_ns;		/* the gap, the wait, the wall time */
+	pid_t cause_pid;		/* the task that caused it, when known: an
+					 * RtStarvation worker's hog */
+};
+
 /*
  * Outcome of the checks, flattened: a fixed-size summary of a struct
  * ktstr_assert_result (the full result, with typed details and stats, is
- * what ktstr_collect_assert() gives).
+ * what ktstr_collect_assert() gives). No allocation: a caller copies it
+ * and frees nothing.
+ *
+ * Every failure is counted (nr_failures) and, in order, given a line in
+ * @details while the text fits (@truncated once one did not) and a typed
+ * entry in @failures while there is room (the first
+ * KTSTR_RESULT_FAILURES_MAX; nr_typed < nr_failures when some were left
+ * out). failures[i] and the i-th line of @details describe the same
+ * failure. Skips are counted in nr_skipped only.
  */
 struct ktstr_result {
 	bool pass;		/* no failure (a skip passes) */
@@ -246,6 +295,9 @@ struct ktstr_result {
 	/* One line per failure, naming the task (comm[pid]) and the cgroup. */
 	char details[KTSTR_RESULT_DETAILS_MAX];
 	bool truncated;		/* some failures did not fit in details */
+	/* The same failures, typed (see above). */
+	int nr_typed;
+	struct ktstr_result_failure failures[KTSTR_RESULT_FAILURES_MAX];
 };
 
 /* Empty, passing result. */

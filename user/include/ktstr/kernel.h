@@ -17,6 +17,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A kernel that `ktstr kernel fetch NAME` knows how to prepare. */
 struct ktstr_kernel_recipe {
 	const char *name;
@@ -81,5 +85,9 @@ char *ktstr_kernel_script(const char *script);
 
 /* ktstr_kernel_script("kernel-fetch.sh"). */
 char *ktstr_kernel_fetch_script(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

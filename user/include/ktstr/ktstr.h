@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Everything libktstr offers, for scenarios that would rather include one
- * header: #include <ktstr/ktstr.h>, link with `pkg-config --libs libktstr`.
+ * header: #include <ktstr/ktstr.h> (it includes every public header; each
+ * also compiles alone, in C99, C11 and C++: tests/host/headers.sh), link
+ * with `pkg-config --libs libktstr` (`--static` for a static link).
  *
  * The library is split by concept, one folder of user/lib/ each, and a
  * folder uses only the folders above it in this list:
@@ -29,15 +31,30 @@
 
 #include <linux/ktstr.h>
 
+#include <ktstr/util.h>
+#include <ktstr/clock.h>
 #include <ktstr/cpulist.h>
+#include <ktstr/output.h>
+#include <ktstr/provenance.h>
 #include <ktstr/topo.h>
 #include <ktstr/cgroup.h>
+#include <ktstr/dev.h>
+#include <ktstr/taskstats.h>
+#include <ktstr/collector.h>
 #include <ktstr/workload.h>
 #include <ktstr/worker.h>
-#include <ktstr/dev.h>
-#include <ktstr/collector.h>
-#include <ktstr/stat.h>
-#include <ktstr/vm.h>
+#include <ktstr/assert.h>
 #include <ktstr/ctx.h>
+#include <ktstr/scenario.h>
+#include <ktstr/ops.h>
+#include <ktstr/flags.h>
+#include <ktstr/sched_ext.h>
+#include <ktstr/vm.h>
+#include <ktstr/kernel.h>
+#include <ktstr/gauntlet.h>
+#include <ktstr/stat.h>
+#include <ktstr/compare.h>
+#include <ktstr/report.h>
+#include <ktstr/results.h>
 
 #endif /* KTSTR_KTSTR_H */

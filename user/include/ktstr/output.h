@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /**
  * ktstr_output_write() - write an output file atomically
  * @path:	the file to write, or "-" for standard output
@@ -47,5 +51,9 @@ int ktstr_output_check(const char *path);
  * Return: 0 or a negative errno.
  */
 int ktstr_output_json(const char *path, const json_t *doc);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KTSTR_OUTPUT_H */

@@ -19,7 +19,8 @@
  * Functions that fail print one "ktstr vm: ..." line to stderr themselves
  * and return -1, so callers only propagate.
  *
- * Needs POSIX declarations (sigset_t): the build defines _GNU_SOURCE.
+ * Compiles alone in strict C99/C11 and C++: no POSIX type (sigset_t) is
+ * named here, so no feature-test macro is needed to include it.
  */
 #ifndef KTSTR_VM_H
 #define KTSTR_VM_H
@@ -32,6 +33,10 @@
 /* Exit statuses of ktstr vm when the harness, not the command, failed. */
 #define KTSTR_VM_EXIT_TIMEOUT	124	/* same as timeout(1) */
 #define KTSTR_VM_EXIT_FAIL	125	/* panic, dirty dmesg, qemu, module... */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define KTSTR_VM_GUEST_MODULE	"/lib/ktstr/ktstr.ko"
 #define KTSTR_VM_GUEST_WORKDIR	"/work"
@@ -269,7 +274,9 @@ struct ktstr_vm_qemu {
 	const char *accel_why;
 	const struct ktstr_vm_opts *opts;
 	int outdir_fd;			/* --outdir's DIR, or -1 */
-	const sigset_t *wait_mask;	/* mask for ppoll: lets SIGINT/TERM in */
+	/* A const sigset_t *, the mask for ppoll (lets SIGINT/TERM in), or
+	 * NULL; void here so that the header needs no POSIX <signal.h>. */
+	const void *wait_mask;
 	volatile sig_atomic_t *stop_sig; /* set by our handler when signalled */
 	/* Out: */
 	bool init_ran;			/* the guest's /init wrote its first marker */
@@ -286,5 +293,9 @@ struct ktstr_vm_qemu {
 
 /* Boot, stream COM1 to stdout, collect the result: returns the exit status. */
 int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

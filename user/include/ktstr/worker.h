@@ -259,6 +259,7 @@ struct ktstr_report *ktstr_workers_reports_mut(struct ktstr_workers *h, int *nr)
 /* Stop (if needed) and free. NULL is a no-op. */
 void ktstr_workers_free(struct ktstr_workers *h);
 
+/* Why the last spawn/start/stop of this thread failed; "" after a success. */
 const char *ktstr_worker_last_error(void);
 
 #ifdef __cplusplus

@@ -85,10 +85,19 @@ typedef int (*ktstr_work_fn)(struct ktstr_work_ctx *wc, void *arg);
  * A work type and its parameters. Fill it with ktstr_work_init() or
  * ktstr_work_by_name() (ktstr's defaults), then change fields. Parameters
  * are uint64_t so the registry can read and check them generically.
+ *
+ * The parameters are an anonymous union (w.bursty.burst_ms), which is C11;
+ * C99 compilers take it as an extension (GCC and Clang: __extension__
+ * keeps -pedantic quiet), and C++ has it.
  */
+#if defined(__GNUC__) && !defined(__cplusplus)
+#define KTSTR_ANON_UNION __extension__ union
+#else
+#define KTSTR_ANON_UNION union
+#endif
 struct ktstr_work {
 	enum ktstr_work_kind kind;
-	union {
+	KTSTR_ANON_UNION {
 		struct { uint64_t spin_iters; } mixed;
 		struct { uint64_t write_kb, sleep_us, file_kb; } io_sync_write;
 		struct { uint64_t burst_ms, sleep_ms; } bursty;
@@ -170,14 +179,25 @@ int ktstr_work_group_size(const struct ktstr_work *w);
 /* Worker count the type always uses (2 for IoSyncWrite), 0 if any. */
 int ktstr_work_fixed_workers(const struct ktstr_work *w);
 /*
- * 0 if @nr_workers fits @w: positive, a multiple of the group size, equal
- * to the fixed count if there is one, and parameters within their range.
- * -EINVAL with a message naming the type and the rule otherwise.
+ * Most workers one worker set may have (ktstr_work_check()), and most a
+ * helper of <ktstr/ctx.h> spawns in one call: each is a process, and a
+ * runaway count (INT_MAX) must fail before anything is forked.
+ */
+#define KTSTR_WORKERS_MAX	16384
+
+/*
+ * 0 if @nr_workers fits @w: positive, at most KTSTR_WORKERS_MAX, a
+ * multiple of the group size, equal to the fixed count if there is one,
+ * and parameters within their range. -EINVAL (-E2BIG above
+ * KTSTR_WORKERS_MAX) with a message naming the type and the rule
+ * otherwise; ktstr_work_last_error() is "" after a success.
  */
 int ktstr_work_check(const struct ktstr_work *w, int nr_workers);
 /*
  * Default worker count for a cgroup given the scenario's per-cgroup count:
  * the fixed count if any, else @per_cgroup rounded up to the group size.
+ * @per_cgroup <= 0 is -EINVAL (never "one worker"), above
+ * KTSTR_WORKERS_MAX -E2BIG; a bad @w is -EINVAL.
  */
 int ktstr_work_dfl_workers(const struct ktstr_work *w, int per_cgroup);
 

@@ -164,6 +164,7 @@ static int vdetail(struct ktstr_assert_result *r, enum ktstr_detail_kind kind,
 	d.pid = pid;
 	d.cpu = cpu;
 	d.duration_ns = duration_ns;
+	d.cause_pid = -1;
 	if (comm)
 		snprintf(d.comm, sizeof(d.comm), "%s", comm);
 	if (cgroup)

@@ -290,6 +290,74 @@ static int check_spread(const struct ktstr_assert *cfg,
 		TASK(wlo, in, lo), TASK(whi, in, hi));
 }
 
+/* The report of @pid in @in, or NULL. */
+static const struct ktstr_report *report_of(const struct ktstr_assert_cgroup_in *in,
+					    pid_t pid)
+{
+	for (size_t i = 0; i < in->nr_reports; i++)
+		if (in->reports[i].pid == pid)
+			return &in->reports[i];
+	return NULL;
+}
+
+/* The SCHED_FIFO hog of @w's RtStarvation pair (group index 0), or NULL. */
+static const struct ktstr_report *rt_hog(const struct ktstr_assert_cgroup_in *in,
+					 const struct ktstr_report *w)
+{
+	if (w->kind != KTSTR_WORK_RT_STARVATION)
+		return NULL;
+	for (size_t i = 0; i < in->nr_reports; i++) {
+		const struct ktstr_report *h = &in->reports[i];
+
+		if (h->kind == KTSTR_WORK_RT_STARVATION && h->group == w->group &&
+		    h->group_idx == 0)
+			return h;
+	}
+	return NULL;
+}
+
+/*
+ * A failure of a worker of an RtStarvation pair names the pair's hog: in
+ * its message ("[RtStarvation victim of hog comm[pid] (SCHED_FIFO)]", or
+ * "[RtStarvation hog (SCHED_FIFO)]" for the hog itself; a hog the kernel
+ * kept SCHED_OTHER says so) and as its cause_pid. Details of other
+ * workers, and of no worker, are left as they are.
+ */
+static int name_rt_hogs(const struct ktstr_assert_cgroup_in *in,
+			struct ktstr_assert_result *r)
+{
+	for (size_t i = 0; i < r->nr_details; i++) {
+		struct ktstr_assert_detail *d = &r->details[i];
+		const struct ktstr_report *w, *hog;
+		char who[48], policy[96];
+		char *msg;
+		int n;
+
+		if (d->pid <= 0 || d->kind == KTSTR_DETAIL_SKIP)
+			continue;
+		w = report_of(in, d->pid);
+		hog = w ? rt_hog(in, w) : NULL;
+		if (!hog)
+			continue;
+		if (hog->policy_error)
+			snprintf(policy, sizeof(policy), "left SCHED_OTHER: %s",
+				 strerror(-hog->policy_error));
+		else
+			snprintf(policy, sizeof(policy), "SCHED_FIFO");
+		if (hog == w)
+			n = asprintf(&msg, "%s [RtStarvation hog (%s)]", d->message, policy);
+		else
+			n = asprintf(&msg, "%s [RtStarvation victim of hog %s (%s)]",
+				     d->message, TASK(who, in, hog), policy);
+		if (n < 0)
+			return -ENOMEM;
+		free(d->message);
+		d->message = msg;
+		d->cause_pid = hog->pid;
+	}
+	return 0;
+}
+
 int ktstr_assert_cgroup(const struct ktstr_assert *cfg,
 			const struct ktstr_assert_cgroup_in *in,
 			struct ktstr_assert_result *res)
@@ -380,6 +448,8 @@ int ktstr_assert_cgroup(const struct ktstr_assert *cfg,
 			(unsigned long long)in->pages_total, cfg->min_page_locality);
 	if (!ret)
 		ret = ktstr__assert_kernel_cgroup(cfg, in, &s, &r);
+	if (!ret)
+		ret = name_rt_hogs(in, &r);
 	if (!ret)
 		ret = ktstr__add_cgroup_stats(&r, &s);
 out:

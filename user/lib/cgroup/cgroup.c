@@ -35,32 +35,12 @@ static struct cg_mgr *to_mgr(struct ktstr_cgroups *cg)
 	return (struct cg_mgr *)cg;
 }
 
-/* Relative cgroup names: no empty, "." or ".." components, no leading '/'. */
-static bool valid_name(const char *name, bool allow_empty)
-{
-	const char *p = name;
-
-	if (!name)
-		return false;
-	if (!*name)
-		return allow_empty;
-	while (*p) {
-		size_t len = strcspn(p, "/");
-
-		if (len == 0 || (len == 1 && p[0] == '.') ||
-		    (len == 2 && p[0] == '.' && p[1] == '.'))
-			return false;
-		p += len;
-		if (*p == '/' && !*++p)
-			return false;
-	}
-	return strlen(name) < PATH_MAX / 2;
-}
-
 static int cg_path(struct cg_mgr *m, const char *name, char *buf)
 {
-	if (!valid_name(name, true))
-		return cg_fail(-EINVAL, "invalid cgroup name '%s'", name ? name : "(null)");
+	int ret = cg_check_name(name, true);
+
+	if (ret)
+		return ret;
 	if (snprintf(buf, PATH_MAX, "%s%s%s", m->parent, *name ? "/" : "",
 		     name) >= PATH_MAX)
 		return cg_fail(-ENAMETOOLONG, "cgroup path too long: %s/%s", m->parent, name);
@@ -187,6 +167,7 @@ static int mgr_setup(struct ktstr_cgroups *cg)
 	char path[PATH_MAX];
 	int levels = 0, ret;
 
+	cg_clear_error();
 	ret = check_root(m);
 	if (ret)
 		return ret;
@@ -237,8 +218,10 @@ static int mgr_create(struct ktstr_cgroups *cg, const char *name)
 	char rel[PATH_MAX], path[PATH_MAX];
 	int ret;
 
-	if (!valid_name(name, false))
-		return cg_fail(-EINVAL, "invalid cgroup name '%s'", name ? name : "(null)");
+	cg_clear_error();
+	ret = cg_check_name(name, false);
+	if (ret)
+		return ret;
 	/* Each ancestor below the parent must exist and pass controllers on. */
 	for (const char *p = name; *p;) {
 		size_t len = strcspn(p, "/");
@@ -295,7 +278,10 @@ static int mgr_drain(struct ktstr_cgroups *cg, const char *name)
 {
 	struct cg_mgr *m = to_mgr(cg);
 	char path[PATH_MAX];
-	int ret = cg_path(m, name, path);
+	int ret;
+
+	cg_clear_error();
+	ret = cg_path(m, name, path);
 
 	return ret ? ret : drain_path(m, path);
 }
@@ -329,8 +315,10 @@ static int mgr_remove(struct ktstr_cgroups *cg, const char *name)
 	bool known = false;
 	int ret;
 
-	if (!valid_name(name, false))
-		return cg_fail(-EINVAL, "invalid cgroup name '%s'", name ? name : "(null)");
+	cg_clear_error();
+	ret = cg_check_name(name, false);
+	if (ret)
+		return ret;
 	/* Newest first: children were necessarily created after parents. */
 	for (int i = m->nr_created - 1; i >= 0; i--) {
 		if (!is_same_or_below(m->created[i], name))
@@ -360,8 +348,6 @@ static int write_cpuset_file(struct cg_mgr *m, const char *name, const char *fil
 	strcat(path, "/");
 	strcat(path, file);
 	if (set) {
-		if (ktstr_cpuset_empty(set))
-			return cg_fail(-EINVAL, "empty set for %s: use clear instead", path);
 		if (ktstr_cpulist_format(set, list, sizeof(list)) >= (int)sizeof(list))
 			return cg_fail(-E2BIG, "set too large for %s", path);
 	} else {
@@ -386,26 +372,32 @@ static int write_cpuset_file(struct cg_mgr *m, const char *name, const char *fil
 static int mgr_set_cpuset(struct ktstr_cgroups *cg, const char *name,
 			  const struct ktstr_cpuset *cpus)
 {
-	if (!cpus)
-		return cg_fail(-EINVAL, "set_cpuset: NULL cpuset");
-	return write_cpuset_file(to_mgr(cg), name, "cpuset.cpus", cpus);
+	int ret;
+
+	cg_clear_error();
+	ret = cg_check_set("set_cpuset", name, cpus);
+	return ret ? ret : write_cpuset_file(to_mgr(cg), name, "cpuset.cpus", cpus);
 }
 
 static int mgr_clear_cpuset(struct ktstr_cgroups *cg, const char *name)
 {
+	cg_clear_error();
 	return write_cpuset_file(to_mgr(cg), name, "cpuset.cpus", NULL);
 }
 
 static int mgr_set_mems(struct ktstr_cgroups *cg, const char *name,
 			const struct ktstr_cpuset *nodes)
 {
-	if (!nodes)
-		return cg_fail(-EINVAL, "set_mems: NULL node set");
-	return write_cpuset_file(to_mgr(cg), name, "cpuset.mems", nodes);
+	int ret;
+
+	cg_clear_error();
+	ret = cg_check_set("set_mems", name, nodes);
+	return ret ? ret : write_cpuset_file(to_mgr(cg), name, "cpuset.mems", nodes);
 }
 
 static int mgr_clear_mems(struct ktstr_cgroups *cg, const char *name)
 {
+	cg_clear_error();
 	return write_cpuset_file(to_mgr(cg), name, "cpuset.mems", NULL);
 }
 
@@ -413,12 +405,14 @@ static int mgr_move_task(struct ktstr_cgroups *cg, const char *name, pid_t pid)
 {
 	struct cg_mgr *m = to_mgr(cg);
 	char path[PATH_MAX];
-	int ret = cg_path(m, name, path);
+	int ret;
 
+	cg_clear_error();
+	ret = cg_path(m, name, path);
+	if (!ret)
+		ret = cg_check_pid(pid);
 	if (ret)
 		return ret;
-	if (pid <= 0)
-		return cg_fail(-EINVAL, "move_task: bad pid %d", (int)pid);
 	ret = cg_move_pid(path, pid, m->opts.write_timeout_ms);
 	return ret < 0 ? ret : 0;
 }
@@ -430,6 +424,7 @@ static int mgr_move_all(struct ktstr_cgroups *cg, const char *from, const char *
 	pid_t *pids;
 	int n, moved = 0, ret;
 
+	cg_clear_error();
 	ret = cg_path(m, from, src);
 	if (!ret)
 		ret = cg_path(m, to, dst);
@@ -487,11 +482,13 @@ static int set_frozen(struct cg_mgr *m, const char *name, bool frozen)
 
 static int mgr_freeze(struct ktstr_cgroups *cg, const char *name)
 {
+	cg_clear_error();
 	return set_frozen(to_mgr(cg), name, true);
 }
 
 static int mgr_unfreeze(struct ktstr_cgroups *cg, const char *name)
 {
+	cg_clear_error();
 	return set_frozen(to_mgr(cg), name, false);
 }
 
@@ -502,6 +499,7 @@ static int mgr_cleanup(struct ktstr_cgroups *cg)
 	char path[PATH_MAX];
 	int first = 0, ret;
 
+	cg_clear_error();
 	for (int i = m->nr_created - 1; i >= 0; i--) {
 		cg_path(m, m->created[i], path);
 		ret = remove_one(m, path);
@@ -555,6 +553,7 @@ struct ktstr_cgroups *ktstr_cgroup_mgr_new(const struct ktstr_cgroup_opts *opts)
 	struct cg_mgr *m = calloc(1, sizeof(*m));
 	size_t len;
 
+	cg_clear_error();
 	if (!m) {
 		cg_fail(-ENOMEM, "out of memory");
 		return NULL;
@@ -577,7 +576,7 @@ struct ktstr_cgroups *ktstr_cgroup_mgr_new(const struct ktstr_cgroup_opts *opts)
 	else
 		snprintf(m->parent_rel, sizeof(m->parent_rel), KTSTR_CGROUP_PREFIX "%d",
 			 (int)getpid());
-	if (!valid_name(m->parent_rel, false) || m->root[0] != '/') {
+	if (cg_check_name(m->parent_rel, false) || m->root[0] != '/') {
 		cg_fail(-EINVAL, "invalid cgroup root '%s' or parent '%s'", m->root,
 			m->parent_rel);
 		free(m);

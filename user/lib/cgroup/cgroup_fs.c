@@ -32,6 +32,54 @@ int cg_fail(int err, const char *fmt, ...)
 	return err;
 }
 
+void cg_clear_error(void)
+{
+	KTSTR_CLEAR_ERROR();
+}
+
+/* Relative cgroup names: no empty, "." or ".." components, no leading '/'. */
+static bool valid_name(const char *name, bool allow_empty)
+{
+	const char *p = name;
+
+	if (!name)
+		return false;
+	if (!*name)
+		return allow_empty;
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += len;
+		if (*p == '/' && !*++p)
+			return false;
+	}
+	return strlen(name) < PATH_MAX / 2;
+}
+
+int cg_check_name(const char *name, bool allow_empty)
+{
+	if (valid_name(name, allow_empty))
+		return 0;
+	return cg_fail(-EINVAL, "invalid cgroup name '%s'", name ? name : "(null)");
+}
+
+int cg_check_set(const char *op, const char *name, const struct ktstr_cpuset *set)
+{
+	if (!set)
+		return cg_fail(-EINVAL, "%s %s: no set", op, name);
+	if (ktstr_cpuset_empty(set))
+		return cg_fail(-EINVAL, "%s %s: empty set: use clear instead", op, name);
+	return 0;
+}
+
+int cg_check_pid(pid_t pid)
+{
+	return pid > 0 ? 0 : cg_fail(-EINVAL, "move_task: bad pid %d", (int)pid);
+}
+
 /*
  * One write, shared by the caller and the writer thread. Whoever finishes
  * last frees it: the caller if the write completed, the thread if the

@@ -12,6 +12,27 @@
 
 /* Record the message for ktstr_cgroup_last_error(); returns @err. */
 int cg_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Clear ktstr_cgroup_last_error(): every operation starts with it, so the
+ * text describes the last call only ("" after a success). */
+void cg_clear_error(void);
+
+/*
+ * The one validator of cgroup names, shared by the manager and the no-op
+ * double so that both accept exactly the same names: relative to the
+ * parent, components separated by single '/', no empty, "." or ".."
+ * component, no leading or trailing '/', shorter than PATH_MAX / 2. ""
+ * (the parent itself) only when @allow_empty. 0, or -EINVAL with the
+ * message recorded.
+ */
+int cg_check_name(const char *name, bool allow_empty);
+
+/*
+ * The other argument checks both share: a set for set_cpuset/set_mems
+ * must be given and non-empty (@op names the call), a pid must be > 0.
+ */
+struct ktstr_cpuset;
+int cg_check_set(const char *op, const char *name, const struct ktstr_cpuset *set);
+int cg_check_pid(pid_t pid);
 
 /*
  * Write @val to @path in a helper thread and wait at most @timeout_ms: a

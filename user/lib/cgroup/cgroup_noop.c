@@ -2,10 +2,14 @@
 /*
  * The no-op cgroup double: every operation succeeds without touching
  * cgroupfs and is logged, so host-only scenario tests can assert what a
- * scenario would have done to cgroups.
+ * scenario would have done to cgroups. Its arguments are checked by the
+ * manager's own checks (cgroup_fs.c: names, sets, pids), so it refuses
+ * exactly what the manager refuses before touching cgroupfs; a refused
+ * call is not logged.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +67,13 @@ static int record_set(struct ktstr_cgroups *cg, const char *op, const char *name
 	return ret;
 }
 
+/* The manager's checks, with the last error cleared first as it does. */
+static int check1(const char *name, bool allow_empty)
+{
+	cg_clear_error();
+	return cg_check_name(name, allow_empty);
+}
+
 static const char *noop_parent_path(struct ktstr_cgroups *cg)
 {
 	(void)cg;
@@ -71,68 +82,100 @@ static const char *noop_parent_path(struct ktstr_cgroups *cg)
 
 static int noop_setup(struct ktstr_cgroups *cg)
 {
+	cg_clear_error();
 	return record(cg, "setup");
 }
 
 static int noop_create(struct ktstr_cgroups *cg, const char *name)
 {
-	return record(cg, "create %s", name);
+	int ret = check1(name, false);
+
+	return ret ? ret : record(cg, "create %s", name);
 }
 
 static int noop_remove(struct ktstr_cgroups *cg, const char *name)
 {
-	return record(cg, "remove %s", name);
+	int ret = check1(name, false);
+
+	return ret ? ret : record(cg, "remove %s", name);
 }
 
 static int noop_set_cpuset(struct ktstr_cgroups *cg, const char *name,
 			   const struct ktstr_cpuset *cpus)
 {
-	return record_set(cg, "set_cpuset", name, cpus);
+	int ret = check1(name, true);
+
+	if (!ret)
+		ret = cg_check_set("set_cpuset", name, cpus);
+	return ret ? ret : record_set(cg, "set_cpuset", name, cpus);
 }
 
 static int noop_clear_cpuset(struct ktstr_cgroups *cg, const char *name)
 {
-	return record(cg, "clear_cpuset %s", name);
+	int ret = check1(name, true);
+
+	return ret ? ret : record(cg, "clear_cpuset %s", name);
 }
 
 static int noop_set_mems(struct ktstr_cgroups *cg, const char *name,
 			 const struct ktstr_cpuset *nodes)
 {
-	return record_set(cg, "set_mems", name, nodes);
+	int ret = check1(name, true);
+
+	if (!ret)
+		ret = cg_check_set("set_mems", name, nodes);
+	return ret ? ret : record_set(cg, "set_mems", name, nodes);
 }
 
 static int noop_clear_mems(struct ktstr_cgroups *cg, const char *name)
 {
-	return record(cg, "clear_mems %s", name);
+	int ret = check1(name, true);
+
+	return ret ? ret : record(cg, "clear_mems %s", name);
 }
 
 static int noop_move_task(struct ktstr_cgroups *cg, const char *name, pid_t pid)
 {
-	return record(cg, "move_task %s %d", name, (int)pid);
+	int ret = check1(name, true);
+
+	if (!ret)
+		ret = cg_check_pid(pid);
+	return ret ? ret : record(cg, "move_task %s %d", name, (int)pid);
 }
 
 static int noop_move_all(struct ktstr_cgroups *cg, const char *from, const char *to)
 {
-	return record(cg, "move_all %s %s", from, to);
+	int ret = check1(from, true);
+
+	if (!ret)
+		ret = cg_check_name(to, true);
+	return ret ? ret : record(cg, "move_all %s %s", from, to);
 }
 
 static int noop_drain(struct ktstr_cgroups *cg, const char *name)
 {
-	return record(cg, "drain %s", name);
+	int ret = check1(name, true);
+
+	return ret ? ret : record(cg, "drain %s", name);
 }
 
 static int noop_freeze(struct ktstr_cgroups *cg, const char *name)
 {
-	return record(cg, "freeze %s", name);
+	int ret = check1(name, true);
+
+	return ret ? ret : record(cg, "freeze %s", name);
 }
 
 static int noop_unfreeze(struct ktstr_cgroups *cg, const char *name)
 {
-	return record(cg, "unfreeze %s", name);
+	int ret = check1(name, true);
+
+	return ret ? ret : record(cg, "unfreeze %s", name);
 }
 
 static int noop_cleanup(struct ktstr_cgroups *cg)
 {
+	cg_clear_error();
 	return record(cg, "cleanup");
 }
 
@@ -168,6 +211,7 @@ struct ktstr_cgroups *ktstr_cgroup_noop_new(void)
 {
 	struct cg_noop *d = calloc(1, sizeof(*d));
 
+	cg_clear_error();
 	if (!d) {
 		cg_fail(-ENOMEM, "out of memory");
 		return NULL;

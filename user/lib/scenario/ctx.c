@@ -203,6 +203,14 @@ int ktstr_setup_cgroups(const struct ktstr_ctx *ctx, int n,
 
 	if (!ctx || !ctx->cgroups || !wl || !handles || !group || n < 1)
 		return -EINVAL;
+	if (n > KTSTR_CTX_MAX_CGROUPS)
+		return -E2BIG;
+	/* The workload first: a bad one must not leave n cgroups behind. */
+	ret = ktstr_workload_check(wl);
+	if (ret)
+		return ret;
+	if ((long long)n * wl->nr_workers > KTSTR_WORKERS_MAX)
+		return -E2BIG;
 	if (group->nr || group->nr_handles)
 		return -EBUSY;
 	*handles = NULL;
@@ -239,8 +247,27 @@ int ktstr_spawn_diverse(const struct ktstr_ctx *ctx, const char *const *names,
 	struct ktstr_handle *h;
 	int ret = 0;
 
-	if (!ctx || !ctx->cgroups || !names || !handles || n < 1)
+	long long total = 0;
+
+	if (!ctx || !ctx->cgroups || !names || !handles || n < 1 ||
+	    ctx->workers_per_cgroup < 1)
 		return -EINVAL;
+	if (n > KTSTR_CTX_MAX_CGROUPS)
+		return -E2BIG;
+	for (int i = 0; i < n; i++) {
+		struct ktstr_work w;
+		int nw;
+
+		if (!names[i])
+			return -EINVAL;
+		ktstr_work_init(&w, rot[i % 5]);
+		nw = ktstr_work_dfl_workers(&w, ctx->workers_per_cgroup);
+		if (nw < 0)
+			return nw;
+		total += nw;
+	}
+	if (total > KTSTR_WORKERS_MAX)
+		return -E2BIG;
 	*handles = NULL;
 	h = calloc(n, sizeof(*h));
 	if (!h)

@@ -20,15 +20,35 @@ void ktstr_result_init(struct ktstr_result *res)
 	res->pass = true;
 }
 
-/* Count a failure and append its line to the details if it fits. */
-static void failure(struct ktstr_result *res, const char *line)
+/* Keep @d's fields in the next typed entry, if there is room. */
+static void typed(struct ktstr_result *res, const struct ktstr_assert_detail *d)
 {
+	struct ktstr_result_failure *f;
+
+	if (res->nr_typed >= KTSTR_RESULT_FAILURES_MAX)
+		return;
+	f = &res->failures[res->nr_typed++];
+	memset(f, 0, sizeof(*f));
+	f->kind = d->kind;
+	f->pid = d->pid > 0 ? d->pid : -1;
+	f->cpu = d->cpu >= 0 ? d->cpu : -1;
+	snprintf(f->comm, sizeof(f->comm), "%s", d->comm);
+	snprintf(f->cgroup, sizeof(f->cgroup), "%s", d->cgroup);
+	f->duration_ns = d->duration_ns;
+	f->cause_pid = d->cause_pid > 0 ? d->cause_pid : -1;
+}
+
+/* Count a failure, type it and append its line to the details if it fits. */
+static void failure(struct ktstr_result *res, const struct ktstr_assert_detail *d)
+{
+	const char *line = d->message ? d->message : "";
 	size_t len = strlen(res->details);
 	size_t room = sizeof(res->details) - len;
 	int n;
 
 	res->pass = false;
 	res->nr_failures++;
+	typed(res, d);
 	if (res->truncated)
 		return;
 	n = snprintf(res->details + len, room, "%s", line);
@@ -76,7 +96,7 @@ int ktstr_result_add_assert(struct ktstr_result *res,
 		default:
 			break;
 		}
-		failure(res, d->message);
+		failure(res, d);
 	}
 	if (ar->verdict == KTSTR_VERDICT_FAIL)
 		res->pass = false;

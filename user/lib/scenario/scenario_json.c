@@ -16,14 +16,22 @@
 
 static json_t *detail_json(const struct ktstr_assert_detail *d)
 {
-	return json_pack("{s:s, s:s, s:I, s:i, s:s, s:s, s:I}",
-			 "kind", ktstr_detail_kind_name(d->kind),
-			 "message", d->message ? d->message : "",
-			 "pid", (json_int_t)d->pid,
-			 "cpu", d->cpu,
-			 "comm", d->comm,
-			 "cgroup", d->cgroup,
-			 "duration_ns", (json_int_t)d->duration_ns);
+	json_t *j = json_pack("{s:s, s:s, s:I, s:i, s:s, s:s, s:I}",
+			      "kind", ktstr_detail_kind_name(d->kind),
+			      "message", d->message ? d->message : "",
+			      "pid", (json_int_t)d->pid,
+			      "cpu", d->cpu,
+			      "comm", d->comm,
+			      "cgroup", d->cgroup,
+			      "duration_ns", (json_int_t)d->duration_ns);
+
+	/* Only when known (an RtStarvation worker's hog). */
+	if (j && d->cause_pid > 0 &&
+	    json_object_set_new(j, "cause_pid", json_integer(d->cause_pid))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 const char *ktstr_kernel_source_name(enum ktstr_kernel_source k)
@@ -231,6 +239,8 @@ int ktstr_outcome_from_json(const json_t *j, struct ktstr_outcome *o)
 		snprintf(d.comm, sizeof(d.comm), "%s", str(e, "comm"));
 		snprintf(d.cgroup, sizeof(d.cgroup), "%s", str(e, "cgroup"));
 		d.duration_ns = json_integer_value(json_object_get(e, "duration_ns"));
+		d.cause_pid = json_object_get(e, "cause_pid") ?
+			(pid_t)json_integer_value(json_object_get(e, "cause_pid")) : -1;
 		ret = ktstr_assert_result_add(&o->res, &d);
 		if (ret)
 			return ret;

@@ -191,6 +191,7 @@ int ktstr_cpulist_parse(const char *str, int limit, struct ktstr_cpuset *out)
 	const char *p = str;
 	int ret;
 
+	KTSTR_CLEAR_ERROR();
 	if (!str || !out)
 		return fail(-EINVAL, "cpu list: NULL argument");
 	ktstr_cpuset_zero(out);

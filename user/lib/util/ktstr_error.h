@@ -34,6 +34,10 @@ int ktstr_verrorf(char *buf, size_t len, int err, const char *fmt, va_list ap)
 	}							\
 	struct ktstr_last_error_semicolon__
 
+/* Empty this module's last_error: a public call starts with it, so the
+ * text describes the last call only ("" after a success). */
+#define KTSTR_CLEAR_ERROR()	((void)(last_error[0] = '\0'))
+
 /* Record a message in this module's last_error; evaluates to @err. */
 #define KTSTR_FAIL(err, ...)					\
 	ktstr_errorf(last_error, sizeof(last_error), (err), __VA_ARGS__)

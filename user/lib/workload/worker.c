@@ -330,6 +330,7 @@ int ktstr_workers_spawn(const struct ktstr_workload *wl,
 	pid_t self = getpid();
 	int ret, i;
 
+	KTSTR_CLEAR_ERROR();
 	if (!wl || !out)
 		return fail(-EINVAL, "no workload");
 	*out = NULL;
@@ -421,6 +422,7 @@ int ktstr_workers_spawn(const struct ktstr_workload *wl,
 
 int ktstr_workers_start(struct ktstr_workers *h)
 {
+	KTSTR_CLEAR_ERROR();
 	if (!h)
 		return fail(-EINVAL, "no workers");
 	if (h->started || h->stopped)
@@ -551,6 +553,7 @@ int ktstr_workers_stop(struct ktstr_workers *h, unsigned int timeout_ms)
 	uint64_t deadline;
 	int i;
 
+	KTSTR_CLEAR_ERROR();
 	if (!h)
 		return fail(-EINVAL, "no workers");
 	if (h->stopped)

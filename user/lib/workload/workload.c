@@ -27,6 +27,12 @@ int ktstr_work_fail(int err, const char *fmt, ...)
 	return err;
 }
 
+/* Each public entry point starts here: the text tells of the last call. */
+static void ktstr_work_clear_error(void)
+{
+	last_error[0] = '\0';
+}
+
 #define P(kind_field, nm, d, lo, hi, h)					\
 	{ .name = nm, .offset = offsetof(struct ktstr_work, kind_field),	\
 	  .def = d, .min = lo, .max = hi, .help = h }
@@ -227,6 +233,7 @@ int ktstr_work_init(struct ktstr_work *w, enum ktstr_work_kind kind)
 {
 	const struct ktstr_work_param *p;
 
+	ktstr_work_clear_error();
 	if (!w || !kind_ok(kind))
 		return ktstr_work_fail(-EINVAL, "bad work kind %d", (int)kind);
 	memset(w, 0, sizeof(*w));
@@ -249,6 +256,7 @@ int ktstr_work_init(struct ktstr_work *w, enum ktstr_work_kind kind)
 
 int ktstr_work_by_name(const char *name, struct ktstr_work *w)
 {
+	ktstr_work_clear_error();
 	if (!name || !w)
 		return ktstr_work_fail(-EINVAL, "no work type name");
 	for (int k = 0; k < KTSTR_WORK_NR; k++)
@@ -305,6 +313,7 @@ int ktstr_work_parse(const char *spec, struct ktstr_work *w)
 	size_t len;
 	int ret;
 
+	ktstr_work_clear_error();
 	if (!spec || !w)
 		return ktstr_work_fail(-EINVAL, "no work type");
 	len = strlen(spec);
@@ -360,6 +369,7 @@ int ktstr_work_check(const struct ktstr_work *w, int nr_workers)
 	const char *name;
 	int gs, fixed;
 
+	ktstr_work_clear_error();
 	if (!w || !kind_ok(w->kind))
 		return ktstr_work_fail(-EINVAL, "bad work type");
 	name = types[w->kind].t.name;
@@ -381,6 +391,9 @@ int ktstr_work_check(const struct ktstr_work *w, int nr_workers)
 	if (nr_workers < 1)
 		return ktstr_work_fail(-EINVAL, "%s: %d workers: need at least one",
 				       name, nr_workers);
+	if (nr_workers > KTSTR_WORKERS_MAX)
+		return ktstr_work_fail(-E2BIG, "%s: %d workers: at most %d (KTSTR_WORKERS_MAX)",
+				       name, nr_workers, KTSTR_WORKERS_MAX);
 	fixed = types[w->kind].t.fixed_workers;
 	if (fixed && nr_workers != fixed)
 		return ktstr_work_fail(-EINVAL, "%s always runs %d workers, not %d",
@@ -395,15 +408,20 @@ int ktstr_work_check(const struct ktstr_work *w, int nr_workers)
 
 int ktstr_work_dfl_workers(const struct ktstr_work *w, int per_cgroup)
 {
-	int gs, fixed = ktstr_work_fixed_workers(w);
+	int gs, fixed;
 
+	if (per_cgroup < 1)
+		return ktstr_work_fail(-EINVAL, "%d workers per cgroup: need at least one",
+				       per_cgroup);
+	if (per_cgroup > KTSTR_WORKERS_MAX)
+		return ktstr_work_fail(-E2BIG, "%d workers per cgroup: at most %d",
+				       per_cgroup, KTSTR_WORKERS_MAX);
+	fixed = ktstr_work_fixed_workers(w);
 	if (fixed)
 		return fixed;
 	gs = ktstr_work_group_size(w);
 	if (gs < 0)
 		return gs;
-	if (per_cgroup < 1)
-		per_cgroup = 1;
 	return (per_cgroup + gs - 1) / gs * gs;
 }
 
@@ -412,6 +430,7 @@ int ktstr_workload_init(struct ktstr_workload *wl, enum ktstr_work_kind kind,
 {
 	int ret;
 
+	ktstr_work_clear_error();
 	if (!wl)
 		return ktstr_work_fail(-EINVAL, "no workload");
 	memset(wl, 0, sizeof(*wl));
@@ -429,6 +448,7 @@ int ktstr_workload_check(const struct ktstr_workload *wl)
 	const struct ktstr_affinity *a;
 	int ret;
 
+	ktstr_work_clear_error();
 	if (!wl)
 		return ktstr_work_fail(-EINVAL, "no workload");
 	ret = ktstr_work_check(&wl->work, wl->nr_workers);
