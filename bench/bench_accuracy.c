@@ -214,7 +214,7 @@ int main(int argc, char **argv)
 	mkdir("/sys/fs/bpf", 0755);
 	mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
 	if (ktstr_taskstats_open(&ts)) {
-		printf("# taskstats witness unavailable: %s\n", ktstr_taskstats_last_error());
+		printf("# taskstats witness unavailable: %s\n", ktstr_last_error());
 		ts = NULL;
 	}
 	printf("# accuracy: 2 spinners + 1 sleeper on CPU 0, tracked from fork via a paused "

@@ -60,18 +60,18 @@ int main(int argc, char **argv)
 
 	topo = ktstr_topo_load(NULL);
 	if (!topo) {
-		fprintf(stderr, "custom_guide: topology: %s\n", ktstr_topo_last_error());
+		fprintf(stderr, "custom_guide: topology: %s\n", ktstr_last_error());
 		return 2;
 	}
 	cg = ktstr_cgroup_mgr_new(&opts);
 	if (!cg) {
-		fprintf(stderr, "custom_guide: cgroups: %s\n", ktstr_cgroup_last_error());
+		fprintf(stderr, "custom_guide: cgroups: %s\n", ktstr_last_error());
 		goto out_topo;
 	}
 	ret = ktstr_cg_setup(cg);
 	if (ret) {
 		fprintf(stderr, "custom_guide: cgroup setup: %s\n",
-			ktstr_cgroup_last_error());
+			ktstr_last_error());
 		goto out_cg;
 	}
 
@@ -84,8 +84,8 @@ int main(int argc, char **argv)
 	ret = my_custom_scenario(&ctx, &res);
 	if (ret) {
 		fprintf(stderr, "custom_guide: scenario: %s (%s / %s)\n",
-			strerror(-ret), ktstr_cgroup_last_error(),
-			ktstr_worker_last_error());
+			strerror(-ret), ktstr_last_error(),
+			ktstr_last_error());
 	} else {
 		printf("%s: %d cgroups, %d workers, %d failures, %d /dev/ktstr records merged\n",
 		       res.pass ? "PASS" : "FAIL", res.nr_cgroups,
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 out_cg:
 	if (ktstr_cg_cleanup(cg)) {
 		fprintf(stderr, "custom_guide: cgroup cleanup: %s\n",
-			ktstr_cgroup_last_error());
+			ktstr_last_error());
 		status = 2;
 	}
 	ktstr_cg_destroy(cg);

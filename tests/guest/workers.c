@@ -69,12 +69,12 @@ static void run_type(struct ktstr_cgroups *cg, const struct ktstr_cpuset *cpus,
 	ret = ktstr_cg_create(cg, cgname);
 	if (!ret)
 		ret = ktstr_cg_set_cpuset(cg, cgname, cpus);
-	if (!check(!ret, t, "%s", ktstr_cgroup_last_error()))
+	if (!check(!ret, t, "%s", ktstr_last_error()))
 		return;
 
 	snprintf(t, sizeof(t), "%s: spawn %d workers into the cgroup", name, wl.nr_workers);
 	ret = ktstr_workers_spawn(&wl, &o, &h);
-	if (!check(!ret, t, "%s", ktstr_worker_last_error())) {
+	if (!check(!ret, t, "%s", ktstr_last_error())) {
 		ktstr_cg_remove(cg, cgname);
 		return;
 	}
@@ -139,7 +139,7 @@ static void run_type(struct ktstr_cgroups *cg, const struct ktstr_cpuset *cpus,
 	snprintf(t, sizeof(t), "%s: cgroup removed", name);
 	ret = ktstr_cg_remove(cg, cgname);
 	check(!ret && !dir_exists(dir), t, "ret %d (%s), dir %s", ret,
-	      ktstr_cgroup_last_error(), dir_exists(dir) ? "still there" : "gone");
+	      ktstr_last_error(), dir_exists(dir) ? "still there" : "gone");
 }
 
 /* A runner killed with SIGKILL takes its workers with it (PR_SET_PDEATHSIG). */
@@ -198,12 +198,12 @@ int main(void)
 
 	topo = ktstr_topo_load(NULL);
 	if (!topo) {
-		fail("topology", "%s", ktstr_topo_last_error());
+		fail("topology", "%s", ktstr_last_error());
 		return 1;
 	}
 	cg = ktstr_cgroup_mgr_new(&opts);
 	if (!cg || ktstr_cg_setup(cg)) {
-		fail("cgroup setup", "%s", ktstr_cgroup_last_error());
+		fail("cgroup setup", "%s", ktstr_last_error());
 		return 1;
 	}
 	snprintf(parent, sizeof(parent), "%s", ktstr_cg_parent_path(cg));
@@ -213,7 +213,7 @@ int main(void)
 		run_type(cg, &topo->usable, k);
 	runner_death();
 	check(!ktstr_cg_cleanup(cg) && !dir_exists(parent), "parent cgroup removed",
-	      "%s", ktstr_cgroup_last_error());
+	      "%s", ktstr_last_error());
 	ktstr_cg_destroy(cg);
 	ktstr_topo_free(topo);
 	printf("# workers: %.1f s, %d failed\n", (now_ns() - t0) / 1e9, g_failed);

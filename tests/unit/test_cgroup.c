@@ -200,7 +200,7 @@ static void test_setup_missing_controller(void **state)
 	assert_int_equal(ktstr_cg_setup(cg), -ENODEV);
 	snprintf(want, sizeof(want),
 		 "cpuset controller not available in %s/cgroup.controllers", fx->root);
-	assert_string_equal(ktstr_cgroup_last_error(), want);
+	assert_string_equal(ktstr_last_error(), want);
 	assert_false(exists(fx->parent, ""));
 }
 
@@ -234,7 +234,7 @@ static void test_create_nested_and_names(void **state)
 	assert_int_equal(fx->nr_log, 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(ktstr_cg_create(cg, bad[i]), -EINVAL);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "invalid cgroup name"));
+	assert_non_null(strstr(ktstr_last_error(), "invalid cgroup name"));
 }
 
 static void test_cpusets(void **state)
@@ -264,7 +264,7 @@ static void test_cpusets(void **state)
 	/* A missing cgroup (or no cpuset controller) is named as such. */
 	ktstr_cpulist_parse("0", 0, &s);
 	assert_int_equal(ktstr_cg_set_cpuset(cg, "nope", &s), -ENOENT);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "cpuset controller not enabled"));
+	assert_non_null(strstr(ktstr_last_error(), "cpuset controller not enabled"));
 
 	/* The kernel's EINVAL names the value: borrow a proc file that says EINVAL. */
 	snprintf(path, sizeof(path), "%s/a/cpuset.cpus", fx->parent);
@@ -272,7 +272,7 @@ static void test_cpusets(void **state)
 	assert_int_equal(symlink("/proc/self/oom_score_adj", path), 0);
 	ktstr_cpulist_parse("0-3", 0, &s);
 	assert_int_equal(ktstr_cg_set_cpuset(cg, "a", &s), -EINVAL);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "invalid cpuset '0-3'"));
+	assert_non_null(strstr(ktstr_last_error(), "invalid cpuset '0-3'"));
 	unlink(path);
 }
 
@@ -303,7 +303,7 @@ static void test_remove_drains_first(void **state)
 	put(fx->parent, "a/cgroup.procs", "4242\n");
 	/* A plain file never empties: drain gives up, nothing is rmdir'd. */
 	assert_int_equal(ktstr_cg_remove(cg, "a"), -EBUSY);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "tasks remain"));
+	assert_non_null(strstr(ktstr_last_error(), "tasks remain"));
 	assert_true(exists(fx->parent, "a"));
 	/* Drained to the root cgroup (the parent may not hold tasks). */
 	assert_non_null(strstr(get(fx->root, "cgroup.procs"), "4242"));
@@ -383,7 +383,7 @@ static void test_freeze(void **state)
 	assert_string_equal(get(fx->parent, "a/cgroup.freeze"), "1");
 	/* events still says frozen 1: unfreeze must wait and time out. */
 	assert_int_equal(ktstr_cg_unfreeze(cg, "a"), -ETIMEDOUT);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "frozen 0"));
+	assert_non_null(strstr(ktstr_last_error(), "frozen 0"));
 	assert_string_equal(get(fx->parent, "a/cgroup.freeze"), "0");
 }
 
@@ -515,7 +515,7 @@ static void test_cleanup_stale_needs_cgroup2(void **state)
 	struct ktstr_cgroup_opts opts = { .root = fx->root };
 
 	assert_int_equal(ktstr_cgroup_cleanup_stale(&opts, NULL, NULL), -EMEDIUMTYPE);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "not a cgroup2 mount"));
+	assert_non_null(strstr(ktstr_last_error(), "not a cgroup2 mount"));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -46,8 +46,8 @@ static void reject(const char *in, int limit, int err, const char *needle)
 	ktstr_cpuset_zero(&s);
 	assert_int_equal(ktstr_cpulist_parse(in, limit, &s), err);
 	assert_true(ktstr_cpuset_empty(&s));
-	if (!strstr(ktstr_cpulist_last_error(), needle))
-		fail_msg("error '%s' does not mention '%s'", ktstr_cpulist_last_error(),
+	if (!strstr(ktstr_last_error(), needle))
+		fail_msg("error '%s' does not mention '%s'", ktstr_last_error(),
 			 needle);
 }
 

@@ -29,7 +29,7 @@ static struct ktstr_topo *load(const char *desc)
 	struct ktstr_topo *t = ktstr_topo_load(desc);
 
 	if (!t)
-		fail_msg("load '%s': %s", desc, ktstr_topo_last_error());
+		fail_msg("load '%s': %s", desc, ktstr_last_error());
 	return t;
 }
 
@@ -176,7 +176,7 @@ static void test_steps_check(void **state)
 		nsteps++;
 		ret = ktstr_steps_check(&ctx, s->backdrop, s->steps, s->nr_steps);
 		if (ret)
-			fail_msg("%s: %d %s", s->name, ret, ktstr_ops_last_error());
+			fail_msg("%s: %d %s", s->name, ret, ktstr_last_error());
 	}
 	assert_true(nsteps >= 25);
 	/* Checking creates nothing. */

@@ -81,7 +81,7 @@ static void test_parse_short(void **state)
 			 -EPROTO);
 	assert_int_equal(ktstr_taskstats_parse(&st, 2, &s), -EPROTO);
 	assert_int_equal(ktstr_taskstats_parse(&st, 0, &s), -EPROTO);
-	assert_non_null(strstr(ktstr_taskstats_last_error(), "payload"));
+	assert_non_null(strstr(ktstr_last_error(), "payload"));
 }
 
 static void test_parse_bad_version(void **state)
@@ -379,7 +379,7 @@ static void test_live_self(void **state)
 	(void)state;
 	r = ktstr_taskstats_open(&ts);
 	if (r == -ENOENT || r == -EPERM || r == -EACCES) {
-		printf("# SKIP taskstats unavailable: %s\n", ktstr_taskstats_last_error());
+		printf("# SKIP taskstats unavailable: %s\n", ktstr_last_error());
 		skip();
 	}
 	assert_int_equal(r, 0);
@@ -387,7 +387,7 @@ static void test_live_self(void **state)
 	r = ktstr_taskstats_get(ts, tid, &s);
 	if (r == -EPERM) {
 		ktstr_taskstats_close(ts);
-		printf("# SKIP %s\n", ktstr_taskstats_last_error());
+		printf("# SKIP %s\n", ktstr_last_error());
 		skip();
 	}
 	assert_int_equal(r, 0);
@@ -454,12 +454,12 @@ static struct ktstr_taskstats *listener(size_t rcvbuf)
 	int r;
 
 	if (ktstr_taskstats_open(&ts) < 0) {
-		printf("# SKIP taskstats unavailable: %s\n", ktstr_taskstats_last_error());
+		printf("# SKIP taskstats unavailable: %s\n", ktstr_last_error());
 		return NULL;
 	}
 	r = ktstr_taskstats_listen(ts, rcvbuf);
 	if (r == -EPERM || r == -EINVAL || r == -EACCES) {
-		printf("# SKIP %s\n", ktstr_taskstats_last_error());
+		printf("# SKIP %s\n", ktstr_last_error());
 		ktstr_taskstats_close(ts);
 		return NULL;
 	}

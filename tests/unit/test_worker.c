@@ -375,7 +375,7 @@ static void test_spawn_refuses(void **state)
 	ktstr_workload_init(&wl, KTSTR_WORK_PIPE_IO, 3);
 	assert_int_equal(ktstr_workers_spawn(&wl, NULL, &h), -EINVAL);
 	assert_null(h);
-	assert_non_null(strstr(ktstr_worker_last_error(), "groups of 2"));
+	assert_non_null(strstr(ktstr_last_error(), "groups of 2"));
 }
 
 static void test_stop_before_start(void **state)

@@ -30,7 +30,6 @@ typedef int32_t s32;
 #define KTSTR_BPF_INTERNAL
 #include "collector.h"
 
-KTSTR_LAST_ERROR(ktstr_bpf_last_error, 256);
 
 #define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 

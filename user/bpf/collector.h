@@ -109,8 +109,6 @@ int ktstr_bpf_track_pid(struct ktstr_bpf *b, pid_t pid, bool follow);
  */
 int ktstr_bpf_snapshot(struct ktstr_bpf *b, struct ktstr_task_rec **recs, size_t *n,
 		       unsigned long long *dropped);
-/* One-line description of the last failure ("" if none). */
-const char *ktstr_bpf_last_error(void);
 #endif
 
 #endif /* KTSTR_BPF_COLLECTOR_H */

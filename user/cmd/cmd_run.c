@@ -414,7 +414,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_WORK_TYPE:
 			if (ktstr_work_parse(optarg, &a->override)) {
 				fprintf(stderr, "ktstr run: bad --work-type '%s': %s\n",
-					optarg, ktstr_work_last_error());
+					optarg, ktstr_last_error());
 				return -1;
 			}
 			a->opts.work_override = &a->override;
@@ -570,12 +570,12 @@ int cmd_run(int argc, char **argv)
 
 	topo = ktstr_topo_load(NULL);
 	if (!topo) {
-		fprintf(stderr, "ktstr run: topology: %s\n", ktstr_topo_last_error());
+		fprintf(stderr, "ktstr run: topology: %s\n", ktstr_last_error());
 		goto fail;
 	}
 	cg = ktstr_cgroup_mgr_new(NULL);
 	if (!cg) {
-		fprintf(stderr, "ktstr run: cgroups: %s\n", ktstr_cgroup_last_error());
+		fprintf(stderr, "ktstr run: cgroups: %s\n", ktstr_last_error());
 		goto fail;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -585,7 +585,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	ret = ktstr_cg_setup(cg);
 	if (ret) {
-		fprintf(stderr, "ktstr run: cgroup setup: %s\n", ktstr_cgroup_last_error());
+		fprintf(stderr, "ktstr run: cgroup setup: %s\n", ktstr_last_error());
 		goto fail;
 	}
 
@@ -602,13 +602,13 @@ int cmd_run(int argc, char **argv)
 				 path);
 		else
 			snprintf(why, sizeof(why), "%s: %s", path,
-				 ktstr_dev_last_error());
+				 ktstr_last_error());
 
 		dev = NULL;
 		ret = ktstr_taskstats_open(&ts);
 		if (ret) {
 			snprintf(tswhy, sizeof(tswhy), "%s",
-				 ktstr_taskstats_last_error());
+				 ktstr_last_error());
 			ts = NULL;
 		}
 		if (ts)

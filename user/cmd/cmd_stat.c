@@ -326,7 +326,7 @@ static int wait_child(struct ktstr_dev *dev, pid_t pid, const sigset_t *waitmask
 			handle_events(st, buf, (size_t)n);
 		} else if (n < 0 || (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
 			fprintf(stderr, PROG ": warning: cannot read events: %s\n",
-				n < 0 ? ktstr_dev_last_error() : "device hung up");
+				n < 0 ? ktstr_last_error() : "device hung up");
 			events_ok = false;
 		}
 	}
@@ -401,7 +401,7 @@ int cmd_stat(int argc, char **argv)
 	/* Our open is our own session: other ktstr runs never mix in. */
 	if (dev) {
 		if (ktstr_dev_config(dev, o.starve_ms * KTSTR_NSEC_PER_MSEC, 0) < 0) {
-			fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+			fprintf(stderr, PROG ": %s\n", ktstr_last_error());
 			goto out;
 		}
 	}
@@ -480,12 +480,12 @@ int cmd_stat(int argc, char **argv)
 			handle_events(&evs, drain, (size_t)n);
 		if (ktstr_dev_snapshot_tasks(dev, &tasks, &nr_tasks, &tmeta) < 0 ||
 		    ktstr_dev_snapshot_cpus(dev, &cpus, &nr_cpus, &cmeta) < 0) {
-			fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+			fprintf(stderr, PROG ": %s\n", ktstr_last_error());
 			goto restore;
 		}
 		have_stats = ktstr_dev_stats(dev, &stats) == 0;
 		if (!have_stats)
-			fprintf(stderr, PROG ": warning: %s\n", ktstr_dev_last_error());
+			fprintf(stderr, PROG ": warning: %s\n", ktstr_last_error());
 	} else {
 		if (be != &ktstr_backend_taskstats)
 			r = be->snapshot(bst, &tasks, &nr_tasks);

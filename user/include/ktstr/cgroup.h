@@ -12,7 +12,7 @@
  * controllers enabled, so the no-internal-process rule forbids tasks there).
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_cgroup_last_error() describes
+ * errno on failure; they never print. ktstr_last_error() describes
  * the last failure in the calling thread.
  */
 #ifndef KTSTR_CGROUP_H
@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include <ktstr/cpulist.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,8 +100,6 @@ int ktstr_cgroup_noop_nr_calls(struct ktstr_cgroups *cg);
  * "move_task a 42", "move_all a b"; NULL if out of range.
  */
 const char *ktstr_cgroup_noop_call(struct ktstr_cgroups *cg, int i);
-
-const char *ktstr_cgroup_last_error(void);
 
 /*
  * Remove <root>/ktstr-<pid> cgroups whose pid is dead: kill their tasks,

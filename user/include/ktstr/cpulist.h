@@ -11,7 +11,7 @@
  * The same type doubles as a NUMA node set (cpuset.mems).
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_cpulist_last_error() gives a
+ * errno on failure; they never print. ktstr_last_error() gives a
  * one-line description of the last parse failure in the calling thread.
  */
 #ifndef KTSTR_CPULIST_H
@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/ktstr.h>	/* KTSTR_MAX_CPUS: one limit for module and library */
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,8 +82,6 @@ void ktstr_cpuset_from_cpu_set(struct ktstr_cpuset *s, const cpu_set_t *in);
  * is left empty and the message names the offending item.
  */
 int ktstr_cpulist_parse(const char *str, int limit, struct ktstr_cpuset *out);
-const char *ktstr_cpulist_last_error(void);
-
 /*
  * Canonical form: ascending, ranges of 2 or more as "a-b", "" for the empty
  * set. Returns the length of the full string like snprintf (the output is

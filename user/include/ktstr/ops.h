@@ -37,7 +37,7 @@
  * is an error (-EEXIST).
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_ops_last_error() describes the
+ * errno on failure; they never print. ktstr_last_error() describes the
  * last failure in the calling thread.
  */
 #ifndef KTSTR_OPS_H
@@ -53,6 +53,7 @@
 #include <ktstr/ctx.h>
 #include <ktstr/topo.h>
 #include <ktstr/workload.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -257,7 +258,7 @@ struct ktstr_backdrop {
  * holds, op fields (required names, known kinds, argv for RUN) and every
  * cpuset and affinity spec resolved on ctx->topo (when a spec needs it).
  * -ENOSPC: skip (see ktstr_cpuset_spec_resolve), -EINVAL: a broken
- * scenario; ktstr_ops_last_error() names the step and the op or def.
+ * scenario; ktstr_last_error() names the step and the op or def.
  */
 int ktstr_steps_check(const struct ktstr_ctx *ctx,
 		      const struct ktstr_backdrop *backdrop,
@@ -313,8 +314,6 @@ int ktstr_execute_defs(const struct ktstr_ctx *ctx,
 void ktstr_ops_abort(void);
 bool ktstr_ops_aborted(void);
 void ktstr_ops_abort_reset(void);
-
-const char *ktstr_ops_last_error(void);
 
 #ifdef __cplusplus
 }

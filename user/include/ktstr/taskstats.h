@@ -3,7 +3,7 @@
  * taskstats: the kernel's per-task delay accounting over generic netlink
  * (the TASKSTATS family), a third witness beside ktstr.ko and the BPF
  * collector. Needs CAP_NET_ADMIN. Same conventions as dev.h: 0 or -errno,
- * never prints; ktstr_taskstats_last_error() says why in one line.
+ * never prints; ktstr_last_error() says why in one line.
  *
  * Two ways in: TASKSTATS_CMD_GET for one live thread (ktstr_taskstats_get),
  * and the exit notifications (ktstr_taskstats_listen): a second socket
@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -132,8 +133,6 @@ void *ktstr_ts_book_new(void);
 int ktstr_ts_book_track(void *st, pid_t pid, bool follow, const struct ktstr_ts_sample *base);
 int ktstr_ts_book_exit(void *st, const struct ktstr_ts_sample *ex);
 void ktstr_ts_book_overrun(void *st, uint64_t n);
-
-const char *ktstr_taskstats_last_error(void);
 
 #ifdef __cplusplus
 }

@@ -13,7 +13,7 @@
  * so it can be shared between threads.
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_topo_last_error() describes the
+ * errno on failure; they never print. ktstr_last_error() describes the
  * last failure in the calling thread.
  */
 #ifndef KTSTR_TOPO_H
@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include <ktstr/cpulist.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,12 +93,10 @@ struct ktstr_topo {
  * Load a topology. @synthetic, when non-NULL, is an hwloc synthetic
  * description ("pack:2 numa:1 l3:2 core:4 pu:2"); when NULL, the
  * KTSTR_TOPOLOGY environment variable is used if set and non-empty, and the
- * machine otherwise. Returns NULL on failure (see ktstr_topo_last_error()).
+ * machine otherwise. Returns NULL on failure (see ktstr_last_error()).
  */
 struct ktstr_topo *ktstr_topo_load(const char *synthetic);
 void ktstr_topo_free(struct ktstr_topo *topo);
-const char *ktstr_topo_last_error(void);
-
 /* SMT: true if some core has more than one CPU. */
 bool ktstr_topo_has_smt(const struct ktstr_topo *topo);
 

@@ -20,7 +20,7 @@
  *     saying so (exit field), so the runner never hangs on a worker.
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_worker_last_error() describes
+ * errno on failure; they never print. ktstr_last_error() describes
  * the last failure in the calling thread.
  */
 #ifndef KTSTR_WORKER_H
@@ -36,6 +36,7 @@
 #include <ktstr/cgroup.h>
 #include <ktstr/cpulist.h>
 #include <ktstr/workload.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -258,8 +259,6 @@ const struct ktstr_report *ktstr_workers_reports(const struct ktstr_workers *h,
 struct ktstr_report *ktstr_workers_reports_mut(struct ktstr_workers *h, int *nr);
 /* Stop (if needed) and free. NULL is a no-op. */
 void ktstr_workers_free(struct ktstr_workers *h);
-
-const char *ktstr_worker_last_error(void);
 
 #ifdef __cplusplus
 }

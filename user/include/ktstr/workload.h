@@ -13,7 +13,7 @@
  * share memory; the worker count must be a multiple of the group size.
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_work_last_error() describes the
+ * errno on failure; they never print. ktstr_last_error() describes the
  * last failure in the calling thread.
  */
 #ifndef KTSTR_WORKLOAD_H
@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include <ktstr/cpulist.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -180,8 +181,6 @@ int ktstr_work_check(const struct ktstr_work *w, int nr_workers);
  * the fixed count if any, else @per_cgroup rounded up to the group size.
  */
 int ktstr_work_dfl_workers(const struct ktstr_work *w, int per_cgroup);
-
-const char *ktstr_work_last_error(void);
 
 /* ---- workload configuration ---- */
 

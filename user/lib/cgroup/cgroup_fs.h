@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Record the message for ktstr_cgroup_last_error(); returns @err. */
+/* Record the message for ktstr_last_error(); returns @err. */
 int cg_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include <ktstr/backend.h>
+#include <ktstr/error.h>
 
 #include "collector.h"
 
@@ -41,7 +42,7 @@ const struct ktstr_backend ktstr_backend_bpf = {
 	.track_pid = bpf_track_pid,
 	.snapshot = bpf_snapshot,
 	.close = bpf_close,
-	.last_error = ktstr_bpf_last_error,
+	.last_error = ktstr_last_error,
 	/* The module's accounting, without its timer scan. */
 	.has = KTSTR_HAS_ALL & ~KTSTR_HAS_WATCHDOG,
 };

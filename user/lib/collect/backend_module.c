@@ -42,6 +42,6 @@ const struct ktstr_backend ktstr_backend_module = {
 	.track_pid = mod_track_pid,
 	.snapshot = mod_snapshot,
 	.close = mod_close,
-	.last_error = ktstr_dev_last_error,
+	.last_error = ktstr_last_error,
 	.has = KTSTR_HAS_ALL,
 };

@@ -81,7 +81,7 @@ static __thread char last_err[256];
 
 static const char *ts_last_error(void)
 {
-	return last_err[0] ? last_err : ktstr_taskstats_last_error();
+	return last_err[0] ? last_err : ktstr_last_error();
 }
 
 static int ts_open(void **st)
@@ -253,7 +253,7 @@ static int drain(struct ts_state *s)
 		return 0;
 	r = ktstr_taskstats_drain(s->ts, on_exit_rec, s);
 	if (r < 0)
-		snprintf(last_err, sizeof(last_err), "%s", ktstr_taskstats_last_error());
+		snprintf(last_err, sizeof(last_err), "%s", ktstr_last_error());
 	return r;
 }
 

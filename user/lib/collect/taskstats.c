@@ -44,7 +44,6 @@ struct ktstr_taskstats {
 	uint64_t overruns;
 };
 
-KTSTR_LAST_ERROR(ktstr_taskstats_last_error, 256);
 
 #define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 
@@ -203,7 +202,7 @@ int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_s
 
 	if (!ts || !out || pid <= 0)
 		return fail(-EINVAL, "taskstats: bad argument");
-	last_error[0] = '\0';
+	ktstr_error_clear();
 	m = nlmsg_alloc();
 	if (!m)
 		return fail(-ENOMEM, "taskstats: out of memory");
@@ -234,7 +233,7 @@ int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_s
 		return fail(-ESRCH, "taskstats: no task %d", pid);
 	if (rp.err == -EPERM)
 		return fail(-EPERM, "taskstats: permission denied (needs CAP_NET_ADMIN)");
-	if (rp.err < 0 && !last_error[0])
+	if (rp.err < 0 && !ktstr_last_error()[0])
 		return fail(rp.err, "taskstats: pid %d: %s", pid, strerror(-rp.err));
 	return rp.err < 0 ? rp.err : 0;
 }

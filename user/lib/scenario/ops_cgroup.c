@@ -74,7 +74,7 @@ int ops_add_cg(struct ops_run *run, const char *name,
 	if (ret) {
 		free(c->name);
 		return ops_fail(ret, "create %s: %s", name,
-				ktstr_cgroup_last_error());
+				ktstr_last_error());
 	}
 	c->owner = run->step;
 	c->live = true;
@@ -83,7 +83,7 @@ int ops_add_cg(struct ops_run *run, const char *name,
 		ret = ktstr_cg_set_cpuset(run->ctx->cgroups, name, &cpus);
 		if (ret)
 			return ops_fail(ret, "set cpuset of %s: %s", name,
-					ktstr_cgroup_last_error());
+					ktstr_last_error());
 		c->has_cpuset = true;
 		c->cpus = cpus;
 	}
@@ -119,7 +119,7 @@ static int set_cpus(struct ops_run *run, struct ops_cg *c, bool has,
 	}
 	if (ret)
 		return ops_fail(ret, "%s cpuset of %s: %s", has ? "set" : "clear",
-				c->name, ktstr_cgroup_last_error());
+				c->name, ktstr_last_error());
 	c->has_cpuset = has;
 	if (has)
 		c->cpus = *cpus;
@@ -142,7 +142,7 @@ int ops_spawn(struct ops_run *run, const char *cgroup,
 	ret = ktstr_workload_check(wl);
 	if (ret)
 		return ops_fail(ret, "workload for %s: %s",
-				cgroup ? cgroup : "host", ktstr_work_last_error());
+				cgroup ? cgroup : "host", ktstr_last_error());
 	{
 		/* Two arrays, one capacity: it grows once both have. */
 		int cap_h = run->cap_handles, cap_c = run->cap_handles;
@@ -175,7 +175,7 @@ int ops_spawn(struct ops_run *run, const char *cgroup,
 	if (ret) {
 		h->workers = NULL;
 		return ops_fail(ret, "spawn workers in %s: %s", h->cgroup,
-				ktstr_worker_last_error());
+				ktstr_last_error());
 	}
 	run->nr_handles++;
 	if (h->dev)
@@ -185,7 +185,7 @@ int ops_spawn(struct ops_run *run, const char *cgroup,
 	ret = ktstr_workers_start(h->workers);
 	if (ret)
 		return ops_fail(ret, "start workers in %s: %s", h->cgroup,
-				ktstr_worker_last_error());
+				ktstr_last_error());
 	return 0;
 }
 
@@ -303,7 +303,7 @@ int ops_op_remove_cgroup(struct ops_run *run, const struct ktstr_op *op)
 	stop_under(run, a->name);
 	ret = ktstr_cg_remove(cg, a->name);
 	if (ret)
-		return ops_fail(ret, "remove %s: %s", a->name, ktstr_cgroup_last_error());
+		return ops_fail(ret, "remove %s: %s", a->name, ktstr_last_error());
 	for (int i = 0; i < run->nr_cgs; i++)
 		if (run->cgs[i].live && is_under(run->cgs[i].name, a->name))
 			run->cgs[i].live = false;
@@ -409,7 +409,7 @@ int ops_op_move_all_tasks(struct ops_run *run, const struct ktstr_op *op)
 	ret = ktstr_cg_move_all(run->ctx->cgroups, a->name, b->name);
 	if (ret < 0)
 		return ops_fail(ret, "move tasks %s -> %s: %s", a->name, b->name,
-				ktstr_cgroup_last_error());
+				ktstr_last_error());
 	for (int i = 0; i < run->nr_handles; i++)
 		if (!strcmp(run->handles[i].cgroup, a->name)) {
 			snprintf(run->handles[i].cgroup, sizeof(run->handles[i].cgroup), "%s",
@@ -444,7 +444,7 @@ int ops_op_freeze(struct ops_run *run, const struct ktstr_op *op)
 		       ktstr_cg_unfreeze(run->ctx->cgroups, a->name);
 	if (ret)
 		return ops_fail(ret, "%s %s: %s", freeze ? "freeze" : "unfreeze", a->name,
-				ktstr_cgroup_last_error());
+				ktstr_last_error());
 	a->frozen = freeze;
 	return 0;
 }

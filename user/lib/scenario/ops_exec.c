@@ -322,7 +322,7 @@ int ops_run_teardown(struct ops_run *run, struct ktstr_assert_result *res)
 		if (ret) {
 			ops_run_failure(run, KTSTR_DETAIL_OTHER,
 					"remove cgroup %s: %s", run->cgs[i].name,
-					ktstr_cgroup_last_error());
+					ktstr_last_error());
 			if (!err)
 				err = ret;
 		}

@@ -132,7 +132,7 @@ static int run_payload(struct ops_run *run, const struct ktstr_op *op)
 			ops_payload_kill(p);
 			return ops_fail(ret, "move payload %s into %s: %s",
 					op->payload, op->cgroup,
-					ktstr_cgroup_last_error());
+					ktstr_last_error());
 		}
 	}
 	if (write(go[1], "g", 1) != 1)

@@ -112,7 +112,7 @@ int ktstr_scenario_select(const char *const *names, int nr_names, const char *fi
 	return nsel;
 }
 
-#define say(why, len, ...) ktstr_errorf(why, len, -ENOSPC, __VA_ARGS__)
+#define say(why, len, ...) ktstr_errorf_buf(why, len, -ENOSPC, __VA_ARGS__)
 
 int ktstr_scenario_nr_cgroups(const struct ktstr_scenario *s,
 			      const struct ktstr_topo *topo)
@@ -303,7 +303,7 @@ int ktstr_scenario_workload(const struct ktstr_scn_work *w, int per_cgroup,
 		if (ret) {
 			if (why && len)
 				snprintf(why, len, "work '%s': %s", w->work,
-					 ktstr_work_last_error());
+					 ktstr_last_error());
 			return -EINVAL;
 		}
 	} else if (override) {
@@ -326,7 +326,7 @@ int ktstr_scenario_workload(const struct ktstr_scn_work *w, int per_cgroup,
 	if (ret) {
 		if (why && len)
 			snprintf(why, len, "%s x%d: %s", w->work ? w->work : "SpinWait",
-				 n, ktstr_work_last_error());
+				 n, ktstr_last_error());
 		return -EINVAL;
 	}
 	return 0;

@@ -235,7 +235,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 		ret = ktstr_cgroup_group_add(&group, name);
 		if (ret) {
 			snprintf(out->reason, sizeof(out->reason), "create %s: %s",
-				 name, ktstr_cgroup_last_error());
+				 name, ktstr_last_error());
 			goto out;
 		}
 		if (!ktstr_cpuset_empty(&st->sets[i])) {
@@ -243,7 +243,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 			if (ret) {
 				snprintf(out->reason, sizeof(out->reason),
 					 "cpuset of %s: %s", name,
-					 ktstr_cgroup_last_error());
+					 ktstr_last_error());
 				goto out;
 			}
 		}
@@ -284,7 +284,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 				h->workers = NULL;
 				snprintf(out->reason, sizeof(out->reason),
 					 "spawn in %s: %s", h->cgroup,
-					 ktstr_worker_last_error());
+					 ktstr_last_error());
 				goto out;
 			}
 			st->hsets[st->nr_handles] = ktstr_cpuset_empty(&st->sets[i]) ?
@@ -336,7 +336,7 @@ static int run_steps(const struct ktstr_scenario *s, const struct ktstr_ctx *ctx
 	ret = ktstr_execute_steps(ctx, s->backdrop, s->steps, s->nr_steps, &r);
 	if (ret == -ENOSPC) {
 		ktstr_assert_result_free(&r);
-		ktstr_assert_result_skip(&out->res, "%s", ktstr_ops_last_error());
+		ktstr_assert_result_skip(&out->res, "%s", ktstr_last_error());
 		return 0;
 	}
 	if (ret == -EINTR) {
@@ -348,7 +348,7 @@ static int run_steps(const struct ktstr_scenario *s, const struct ktstr_ctx *ctx
 	mret = ktstr_assert_result_merge(&out->res, &r);
 	if (!mret && ret && r.verdict != KTSTR_VERDICT_FAIL)
 		mret = ktstr_assert_result_fail(&out->res, KTSTR_DETAIL_OTHER,
-						"ops: %s", ktstr_ops_last_error());
+						"ops: %s", ktstr_last_error());
 	ktstr_assert_result_free(&r);
 	return mret;
 }

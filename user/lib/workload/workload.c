@@ -15,14 +15,13 @@
 #include "work_types.h"
 #include "util/ktstr_error.h"
 
-KTSTR_LAST_ERROR(ktstr_work_last_error, 256);
 
 int ktstr_work_fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	ktstr_verrorf(last_error, sizeof(last_error), err, fmt, ap);
+	ktstr_verrorf(err, fmt, ap);
 	va_end(ap);
 	return err;
 }

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The library's one error channel (user/lib/util/ktstr_error.c).
+ *
+ * Functions of libktstr report failure by their return value: a negative
+ * errno (or NULL, or false, as each one documents). A failing function
+ * also leaves a one-line description of what went wrong in a message of
+ * the calling thread, which ktstr_last_error() returns. The library never
+ * prints: the caller decides whether and where the message goes.
+ *
+ *	if (ktstr_cgroup_create(cg, "a") < 0)
+ *		fprintf(stderr, "ktstr: %s\n", ktstr_last_error());
+ */
+#ifndef KTSTR_ERROR_H_PUBLIC
+#define KTSTR_ERROR_H_PUBLIC
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * ktstr_last_error() - the message of the calling thread's last failure
+ *
+ * The message is set by every failing function of the library and kept
+ * until the next failure of the same thread (a few functions, which say
+ * so, clear it when they succeed). Each thread has its own.
+ *
+ * Return: a NUL-terminated line without a trailing newline; "" when
+ * nothing has failed in this thread yet. The pointer stays valid for the
+ * thread's life; its text changes with the next failure.
+ */
+const char *ktstr_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KTSTR_ERROR_H_PUBLIC */
