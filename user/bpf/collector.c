@@ -78,7 +78,7 @@ struct ktstr_bpf {
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN && getenv("KTSTR_BPF_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
+		ktstr_vprint(fmt, ap);
 	return 0;
 }
 

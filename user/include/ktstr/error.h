@@ -10,9 +10,16 @@
  *
  *	if (ktstr_cgroup_create(cg, "a") < 0)
  *		fprintf(stderr, "ktstr: %s\n", ktstr_last_error());
+ *
+ * The few parts that report progress or more than one line while they
+ * run (the VM runner, the kernel cache) hand those lines to a print
+ * function the caller installs with ktstr_set_print(), as libbpf's
+ * libbpf_set_print(); without one they stay silent.
  */
 #ifndef KTSTR_ERROR_H_PUBLIC
 #define KTSTR_ERROR_H_PUBLIC
+
+#include <stdarg.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,6 +37,25 @@ extern "C" {
  * thread's life; its text changes with the next failure.
  */
 const char *ktstr_last_error(void);
+
+/**
+ * typedef ktstr_print_fn - receives the library's diagnostic lines
+ * @fmt: printf format of one or more whole lines, each ending in '\n'
+ * @ap: its arguments
+ *
+ * Called in the thread (or forked child) that has something to say.
+ */
+typedef void (*ktstr_print_fn)(const char *fmt, va_list ap);
+
+/**
+ * ktstr_set_print() - install the print function for the whole process
+ * @fn: the new function; NULL silences the library (the default)
+ *
+ * Not synchronised: install it once, before the library's threads start.
+ *
+ * Return: the previous function (NULL if none).
+ */
+ktstr_print_fn ktstr_set_print(ktstr_print_fn fn);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The library's one error channel: a message per thread (<ktstr/error.h>). */
+/*
+ * The library's one error channel, a message per thread, and the print
+ * function its diagnostic lines go to (<ktstr/error.h>).
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,4 +56,29 @@ int ktstr_errorf_buf(char *buf, size_t len, int err, const char *fmt, ...)
 	ktstr_verrorf(err, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+static ktstr_print_fn print_fn;
+
+ktstr_print_fn ktstr_set_print(ktstr_print_fn fn)
+{
+	ktstr_print_fn old = print_fn;
+
+	print_fn = fn;
+	return old;
+}
+
+void ktstr_vprint(const char *fmt, va_list ap)
+{
+	if (print_fn)
+		print_fn(fmt, ap);
+}
+
+void ktstr_print(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ktstr_vprint(fmt, ap);
+	va_end(ap);
 }

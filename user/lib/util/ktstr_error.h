@@ -34,6 +34,10 @@ int ktstr_errorf_buf(char *buf, size_t len, int err, const char *fmt, ...)
 /* Empty the thread's message (for functions that clear it on success). */
 void ktstr_error_clear(void);
 
+/* Hand lines to the installed ktstr_print_fn; nothing if there is none. */
+void ktstr_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ktstr_vprint(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 /* Record a message in the thread's message; evaluates to @err. */
 #define KTSTR_FAIL(err, ...) ktstr_errorf((err), __VA_ARGS__)
 

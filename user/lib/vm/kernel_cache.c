@@ -15,6 +15,7 @@
 
 #include <ktstr/util.h>
 #include "ktstr/kernel.h"
+#include "util/ktstr_error.h"
 
 const struct ktstr_kernel_recipe ktstr_kernel_recipes[] = {
 	{ "default", "Debian bookworm 6.12 (linux-headers-6.12-amd64), the default test kernel" },
@@ -228,7 +229,7 @@ int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
 	if (!d) {
 		ret = errno == ENOENT ? 0 : -1;
 		if (ret)
-			fprintf(stderr, "ktstr: cannot read %s: %s\n", kdir, strerror(errno));
+			ktstr_print("ktstr: cannot read %s: %s\n", kdir, strerror(errno));
 		goto out;
 	}
 	/* Pass 1: the unpacked kernels (real directories with .complete). */
@@ -315,7 +316,7 @@ int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
 	ret = 0;
 	goto out;
 oom:
-	fprintf(stderr, "ktstr: out of memory\n");
+	ktstr_print("ktstr: out of memory\n");
 out:
 	if (d)
 		closedir(d);
@@ -334,7 +335,7 @@ int ktstr_kernel_resolve(const char *arg, char **image, char **module)
 	if (!arg)
 		return 0;
 	if (!*arg) {
-		fprintf(stderr, "ktstr: --kernel needs a kernel name or an image path\n");
+		ktstr_print("ktstr: --kernel needs a kernel name or an image path\n");
 		return -1;
 	}
 	if (!strchr(arg, '/') && strcmp(arg, ".") && strcmp(arg, "..")) {
@@ -366,7 +367,7 @@ int ktstr_kernel_resolve(const char *arg, char **image, char **module)
 			goto out;
 		}
 		if (access(arg, F_OK)) {
-			fprintf(stderr, "ktstr: no kernel '%s' in %s/kernels and no such file: "
+			ktstr_print("ktstr: no kernel '%s' in %s/kernels and no such file: "
 				"see 'ktstr kernel list', 'ktstr kernel fetch NAME'\n", arg, cache);
 			goto out;
 		}
@@ -376,7 +377,7 @@ int ktstr_kernel_resolve(const char *arg, char **image, char **module)
 	ret = 0;
 	goto out;
 oom:
-	fprintf(stderr, "ktstr: out of memory\n");
+	ktstr_print("ktstr: out of memory\n");
 	free(*image);
 	*image = NULL;
 out:

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 #define BLOCK		512
 #define NAME_MAX_LEN	4096	/* a GNU long name longer than this is refused */
@@ -86,7 +87,7 @@ static void refuse(struct ktstr_vm_untar *u, const char *name, const char *why)
 	if (u->said++ >= MAX_SAID)
 		return;
 	clean_name(name, clean, sizeof(clean));
-	fprintf(stderr, "ktstr vm: --outdir: refused '%s': %s\n", clean, why);
+	ktstr_print("ktstr vm: --outdir: refused '%s': %s\n", clean, why);
 }
 
 struct ktstr_vm_untar *ktstr_vm_untar_new(int dirfd, uint64_t max_bytes)
@@ -552,7 +553,7 @@ int ktstr_vm_untar_finish(struct ktstr_vm_untar *u, struct ktstr_vm_untar_stats 
 		close_file(u, true);
 	}
 	if (u->said > MAX_SAID)
-		fprintf(stderr, "ktstr vm: --outdir: ... %lu more refused\n", u->said - MAX_SAID);
+		ktstr_print("ktstr vm: --outdir: ... %lu more refused\n", u->said - MAX_SAID);
 	if (stats) {
 		stats->files = u->files;
 		stats->dirs = u->dirs;
@@ -578,11 +579,11 @@ int ktstr_vm_outdir_open(const char *dir)
 	int fd;
 
 	if (!*dir) {
-		fprintf(stderr, "ktstr vm: bad --outdir '' (empty)\n");
+		ktstr_print("ktstr vm: bad --outdir '' (empty)\n");
 		return -1;
 	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
-		fprintf(stderr, "ktstr vm: bad --outdir '%s' (cannot create it: %s)\n", dir,
+		ktstr_print("ktstr vm: bad --outdir '%s' (cannot create it: %s)\n", dir,
 			strerror(errno));
 		return -1;
 	}
@@ -591,7 +592,7 @@ int ktstr_vm_outdir_open(const char *dir)
 		int err = errno;
 		struct stat st;
 
-		fprintf(stderr, "ktstr vm: bad --outdir '%s' (%s)\n", dir,
+		ktstr_print("ktstr vm: bad --outdir '%s' (%s)\n", dir,
 			err == ELOOP || (!lstat(dir, &st) && S_ISLNK(st.st_mode)) ?
 			"a symbolic link (not followed)" :
 			err == ENOTDIR ? "not a directory" : strerror(err));

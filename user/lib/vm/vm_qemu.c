@@ -35,6 +35,7 @@
 
 #include <ktstr/clock.h>
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 #define BASE_APPEND	"console=ttyS0 panic=-1 quiet loglevel=4 printk.time=1"
 /*
@@ -198,7 +199,7 @@ static void say_accel(struct ktstr_vm_qemu *q)
 {
 	if (q->accel_said)
 		return;
-	fprintf(stderr, "ktstr vm: accelerator %s (%s)\n", q->kvm ? "kvm" : "tcg",
+	ktstr_print("ktstr vm: accelerator %s (%s)\n", q->kvm ? "kvm" : "tcg",
 		q->accel_why ? q->accel_why : "chosen by the caller");
 	q->accel_said = true;
 }
@@ -277,12 +278,12 @@ static pid_t spawn(char *const *argv, int in_fd, int out_fd, int err_fd, int cha
 
 	/* The child reports a failed exec through this close-on-exec pipe. */
 	if (pipe2(epipe, O_CLOEXEC)) {
-		fprintf(stderr, "ktstr vm: pipe: %s\n", strerror(errno));
+		ktstr_print("ktstr vm: pipe: %s\n", strerror(errno));
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "ktstr vm: fork: %s\n", strerror(errno));
+		ktstr_print("ktstr vm: fork: %s\n", strerror(errno));
 		close(epipe[0]);
 		close(epipe[1]);
 		return -1;
@@ -322,7 +323,7 @@ fail:
 	if (n > 0) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		fprintf(stderr, "ktstr vm: cannot run %s: %s%s\n", argv[0],
+		ktstr_print("ktstr vm: cannot run %s: %s%s\n", argv[0],
 			strerror(child_errno),
 			child_errno == ENOENT ? " (install qemu-system-x86: make deps)" : "");
 		return -1;
@@ -566,7 +567,7 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	q->init_ran = q->kvm_failed = q->accel_said = q->shell_ready = false;
 	q->why[0] = '\0';
 	if (regcomp(&s.re, CONSOLE_BAD, REG_EXTENDED | REG_NOSUB)) {
-		fprintf(stderr, "ktstr vm: internal error: bad console pattern\n");
+		ktstr_print("ktstr vm: internal error: bad console pattern\n");
 		return KTSTR_VM_EXIT_FAIL;
 	}
 	snprintf(smp, sizeof(smp), "%d", o->cpus);
@@ -582,27 +583,27 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 		errf = NULL;
 	com2_opt = com2 ? qemu_escape("file:", com2) : NULL;
 	if (!append || !com2 || !errf || !com2_opt) {
-		fprintf(stderr, "ktstr vm: out of memory\n");
+		ktstr_print("ktstr vm: out of memory\n");
 		goto out;
 	}
 	/* A second boot (the TCG fallback) must not read the first one's. */
 	unlink(com2);
 	e.fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (e.fd < 0) {
-		fprintf(stderr, "ktstr vm: cannot create %s: %s\n", errf, strerror(errno));
+		ktstr_print("ktstr vm: cannot create %s: %s\n", errf, strerror(errno));
 		goto out;
 	}
 	if (o->topology) {
 		/* -smp with sockets/cores/threads, and the NUMA layout (vm_topology.c). */
 		if (ktstr_vm_topology_qemu_args(o->topology, o->memory_mb, &topo_args,
 						&nr_topo, msg, sizeof(msg))) {
-			fprintf(stderr, "ktstr vm: %s\n", msg);
+			ktstr_print("ktstr vm: %s\n", msg);
 			goto out;
 		}
 	}
 	argv = calloc(40 + nr_topo, sizeof(*argv));
 	if (!argv) {
-		fprintf(stderr, "ktstr vm: out of memory\n");
+		ktstr_print("ktstr vm: out of memory\n");
 		goto out;
 	}
 
@@ -651,13 +652,13 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 
 	if (pipe2(pfd, O_CLOEXEC) || pipe2(efd, O_CLOEXEC) ||
 	    (o->outdir && pipe2(cfd, O_CLOEXEC)) || (o->shell && pipe2(ifd, O_CLOEXEC))) {
-		fprintf(stderr, "ktstr vm: pipe: %s\n", strerror(errno));
+		ktstr_print("ktstr vm: pipe: %s\n", strerror(errno));
 		goto out;
 	}
 	if (o->outdir) {
 		io.untar = ktstr_vm_untar_new(q->outdir_fd, o->outdir_max);
 		if (!io.untar) {
-			fprintf(stderr, "ktstr vm: out of memory\n");
+			ktstr_print("ktstr vm: out of memory\n");
 			goto out;
 		}
 		io.chan_fd = cfd[0];
@@ -699,16 +700,16 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	if (io.untar) {
 		out_bad = ktstr_vm_untar_finish(io.untar, &us);
 		if (us.got_data && !us.complete && !us.refused)
-			fprintf(stderr, "ktstr vm: --outdir: the guest's archive ended early (%lu files kept)\n",
+			ktstr_print("ktstr vm: --outdir: the guest's archive ended early (%lu files kept)\n",
 				us.files);
 	}
 	if (how == 1 || how == 2 || how == 4) {
 		if (how == 1)
-			fprintf(stderr, "ktstr vm: timed out after %d s\n", o->timeout_s);
+			ktstr_print("ktstr vm: timed out after %d s\n", o->timeout_s);
 		else if (how == 4)
-			fprintf(stderr, "ktstr vm: Ctrl-A x: guest stopped\n");
+			ktstr_print("ktstr vm: Ctrl-A x: guest stopped\n");
 		else
-			fprintf(stderr, "ktstr vm: interrupted by signal %d\n",
+			ktstr_print("ktstr vm: interrupted by signal %d\n",
 				(int)*q->stop_sig);
 		ret = how == 1 ? KTSTR_VM_EXIT_TIMEOUT : KTSTR_VM_EXIT_FAIL;
 		goto out;
@@ -716,47 +717,47 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 	error_line(errf, msg, sizeof(msg));
 	if (how == 3) {
 		/* A paused guest never finishes: it was killed above. */
-		fprintf(stderr, "ktstr vm: qemu stopped the guest: %s\n", e.kvm);
+		ktstr_print("ktstr vm: qemu stopped the guest: %s\n", e.kvm);
 		goto out;
 	}
 
 	res = read_result(com2, &rc, &dirty, &dmesg, &dmesg_len, out_said, sizeof(out_said));
 	if (res == 1 && o->outdir && !out_bad) {
 		if (!strcmp(out_said, "fail")) {
-			fprintf(stderr, "ktstr vm: --outdir: the guest could not send all of %s (tar failed, see console above)\n",
+			ktstr_print("ktstr vm: --outdir: the guest could not send all of %s (tar failed, see console above)\n",
 				KTSTR_VM_GUEST_OUTDIR);
 			out_bad = -1;
 		} else if (!strcmp(out_said, "sent") && !us.complete) {
-			fprintf(stderr, "ktstr vm: --outdir: the guest's archive never came whole\n");
+			ktstr_print("ktstr vm: --outdir: the guest's archive never came whole\n");
 			out_bad = -1;
 		} else if (!us.got_data) {
-			fprintf(stderr, "ktstr vm: --outdir: the command left no %s; %s is as it was\n",
+			ktstr_print("ktstr vm: --outdir: the command left no %s; %s is as it was\n",
 				KTSTR_VM_GUEST_OUTDIR, o->outdir);
 		}
 	}
 	if (s.panic || s.oops) {
-		fprintf(stderr, "ktstr vm: kernel %s: %s\n", s.panic ? "panic" : "oops",
+		ktstr_print("ktstr vm: kernel %s: %s\n", s.panic ? "panic" : "oops",
 			s.panic ? s.panic : s.oops);
 	} else if (res == 2) {
-		fprintf(stderr, "ktstr vm: module failed to load (insmod output above)\n");
+		ktstr_print("ktstr vm: module failed to load (insmod output above)\n");
 	} else if (res == 3) {
-		fprintf(stderr, "ktstr vm: guest setup failed (see console above)\n");
+		ktstr_print("ktstr vm: guest setup failed (see console above)\n");
 	} else if (res == 1 && dirty) {
-		fprintf(stderr, "ktstr vm: dirty dmesg after the command (it exited %d):\n%s",
+		ktstr_print("ktstr vm: dirty dmesg after the command (it exited %d):\n%s",
 			rc, dmesg ? dmesg : "");
 	} else if (res == 1 && out_bad) {
-		fprintf(stderr, "ktstr vm: --outdir: %lu files, %llu bytes in %s; what was refused is above (the command exited %d)\n",
+		ktstr_print("ktstr vm: --outdir: %lu files, %llu bytes in %s; what was refused is above (the command exited %d)\n",
 			us.files, (unsigned long long)us.bytes, o->outdir, rc);
 	} else if (res == 1) {
 		ret = rc;
 	} else if (WIFSIGNALED(status)) {
-		fprintf(stderr, "ktstr vm: qemu killed by signal %d%s%s\n", WTERMSIG(status),
+		ktstr_print("ktstr vm: qemu killed by signal %d%s%s\n", WTERMSIG(status),
 			*msg ? ": " : "", msg);
 	} else if (WEXITSTATUS(status)) {
-		fprintf(stderr, "ktstr vm: qemu failed (exit %d)%s%s\n", WEXITSTATUS(status),
+		ktstr_print("ktstr vm: qemu failed (exit %d)%s%s\n", WEXITSTATUS(status),
 			*msg ? ": " : "", msg);
 	} else {
-		fprintf(stderr, "ktstr vm: guest stopped without a result (see console above)\n");
+		ktstr_print("ktstr vm: guest stopped without a result (see console above)\n");
 	}
 out:
 	ktstr_vm_term_restore();

@@ -20,6 +20,7 @@
 #include <ktstr/util.h>
 #include "ktstr/kernel.h"
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 #define NR_STOP (KTSTR_ARRAY_SIZE(stop_signals))
@@ -64,7 +65,7 @@ static void remove_tmpdir(const char *dir)
 	int err = ktstr_vm_tmpdir_remove(dir);
 
 	if (err)
-		fprintf(stderr, "ktstr vm: cannot remove %s: %s\n", dir, strerror(-err));
+		ktstr_print("ktstr vm: cannot remove %s: %s\n", dir, strerror(-err));
 }
 
 /* Consume a stop signal that arrived while blocked, outside ppoll. */
@@ -102,7 +103,7 @@ static int boot(struct ktstr_vm_accel *a, const char *kernel, const char *initrd
 	ret = ktstr_vm_qemu_run(&q);
 	check_pending(stops);
 	if (q.kvm_failed && !stop_sig) {
-		fprintf(stderr, "ktstr vm: KVM failed before the guest's init (%s); "
+		ktstr_print("ktstr vm: KVM failed before the guest's init (%s); "
 			"falling back to TCG (the verdict for this host goes to %s once TCG boots)\n",
 			q.why, a->path);
 		a->kvm = a->fallback = false;
@@ -135,11 +136,11 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 		return KTSTR_VM_EXIT_FAIL;
 	kernel = kernel ? kernel : default_kernel();
 	if (!kernel) {
-		fprintf(stderr, "ktstr vm: out of memory\n");
+		ktstr_print("ktstr vm: out of memory\n");
 		return KTSTR_VM_EXIT_FAIL;
 	}
 	if (access(kernel, R_OK)) {
-		fprintf(stderr, "ktstr vm: no kernel image at %s (%s): run 'make deps' or pass --kernel\n",
+		ktstr_print("ktstr vm: no kernel image at %s (%s): run 'make deps' or pass --kernel\n",
 			kernel, strerror(errno));
 		free(kmod);
 		free(kernel);
@@ -148,7 +149,7 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	if (!opts->no_module) {
 		module = opts->module ? strdup(opts->module) : kmod ? strdup(kmod) : default_module();
 		if (!module || access(module, R_OK)) {
-			fprintf(stderr, "ktstr vm: module %s not found: build it ('make kmod', or 'ktstr kernel fetch NAME' for a named kernel) or pass --module/--no-module\n",
+			ktstr_print("ktstr vm: module %s not found: build it ('make kmod', or 'ktstr kernel fetch NAME' for a named kernel) or pass --module/--no-module\n",
 				module ? module : "ktstr.ko");
 			goto out_free;
 		}
@@ -175,7 +176,7 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	snprintf(tmpdir, sizeof(tmpdir), "%s/" KTSTR_VM_TMP_PREFIX "XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpdir)) {
-		fprintf(stderr, "ktstr vm: cannot create a temp dir in %s: %s\n",
+		ktstr_print("ktstr vm: cannot create a temp dir in %s: %s\n",
 			tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		goto out_sig;
 	}
@@ -183,13 +184,13 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	/* So that `ktstr cleanup` can tell it from a live run's after a SIGKILL. */
 	err = ktstr_vm_tmpdir_own(tmpdir);
 	if (err) {
-		fprintf(stderr, "ktstr vm: cannot write %s/%s: %s\n", tmpdir, KTSTR_VM_OWNER,
+		ktstr_print("ktstr vm: cannot write %s/%s: %s\n", tmpdir, KTSTR_VM_OWNER,
 			strerror(-err));
 		goto out_sig;
 	}
 	if (asprintf(&initrd, "%s/initramfs.cpio", tmpdir) < 0) {
 		initrd = NULL;
-		fprintf(stderr, "ktstr vm: out of memory\n");
+		ktstr_print("ktstr vm: out of memory\n");
 		goto out_sig;
 	}
 	if (ktstr_vm_initramfs_build(initrd, opts, module))
