@@ -38,6 +38,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 struct json_t;
 
 /* ktstr's release defaults, and ours for the kernel checks. */
@@ -368,6 +370,8 @@ struct json_t *ktstr_assert_result_to_json(const struct ktstr_assert_result *r);
 uint64_t ktstr_percentile_nearest(uint64_t *v, size_t n, double p);
 /* Population stddev / mean; 0 when n < 2 or mean == 0. */
 double ktstr_cv(const double *v, size_t n);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

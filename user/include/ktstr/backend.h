@@ -31,6 +31,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 struct ktstr_dev;
 
 /*
@@ -109,6 +111,8 @@ struct ktstr_dev *ktstr_backend_module_dev(void *st);
  * overflows, each of one record or more): the report's "dropped".
  */
 uint64_t ktstr_backend_taskstats_dropped(void *st);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 #define KTSTR_CGROUP_ROOT		"/sys/fs/cgroup"
 #define KTSTR_CGROUP_PREFIX		"ktstr-"
 #define KTSTR_CGROUP_WRITE_TIMEOUT_MS	2000
@@ -149,6 +151,8 @@ static inline void ktstr_cg_destroy(struct ktstr_cgroups *cg)
 { if (cg) cg->ops->destroy(cg); }
 static inline const char *ktstr_cg_parent_path(struct ktstr_cgroups *cg)
 { return cg->ops->parent_path(cg); }
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

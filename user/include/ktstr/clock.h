@@ -9,6 +9,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* CLOCK_MONOTONIC in ns: the clock of the module's timestamps too. */
 uint64_t ktstr_now_ns(void);
 
@@ -17,6 +19,8 @@ uint64_t ktstr_now_ns(void);
  * a signal neither shortens nor stretches it.
  */
 void ktstr_sleep_ms(uint64_t ms);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

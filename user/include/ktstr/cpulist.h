@@ -28,6 +28,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 #define KTSTR_CPUSET_WORDS	(KTSTR_MAX_CPUS / 64)
 
 struct ktstr_cpuset {
@@ -90,6 +92,8 @@ int ktstr_cpulist_parse(const char *str, int limit, struct ktstr_cpuset *out);
 int ktstr_cpulist_format(const struct ktstr_cpuset *s, char *buf, size_t len);
 /* As above into a malloc()ed string (caller frees); NULL on ENOMEM. */
 char *ktstr_cpulist_str(const struct ktstr_cpuset *s);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* ktstr's defaults (its test macro and Assert release defaults). */
 #define KTSTR_CTX_DURATION_MS		2000
 #define KTSTR_CTX_WORKERS_PER_CGROUP	2
@@ -316,6 +318,8 @@ int ktstr_collect_assert(struct ktstr_handle *handles, int n,
 int ktstr_collect_all(struct ktstr_handle *handles, int n,
 		      const struct ktstr_assert *cfg,
 		      struct ktstr_result *res);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

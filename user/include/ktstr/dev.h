@@ -32,6 +32,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* Environment variable that overrides KTSTR_DEVICE_PATH (for tests). */
 #define KTSTR_DEVICE_ENV	"KTSTR_DEVICE"
 
@@ -141,6 +143,8 @@ int ktstr_hist_bucket_bounds(unsigned int b, uint64_t *lo, uint64_t *hi);
 const char *ktstr_task_state_name(uint32_t state);
 /* "begin", "end", or "unknown". */
 const char *ktstr_event_type_name(uint32_t type);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

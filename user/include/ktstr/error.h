@@ -25,6 +25,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /**
  * ktstr_last_error() - the message of the calling thread's last failure
  *
@@ -56,6 +58,8 @@ typedef void (*ktstr_print_fn)(const char *fmt, va_list ap);
  * Return: the previous function (NULL if none).
  */
 ktstr_print_fn ktstr_set_print(ktstr_print_fn fn);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* The catalog flags, in catalog order (the bit of each). */
 enum ktstr_flag {
 	KTSTR_FLAG_LLC,		/* LLC-aware placement */
@@ -87,6 +89,8 @@ int ktstr_flags_skip_reason(uint32_t active, uint32_t required,
  * to @args (which has room for @max). Returns the number added, or -ENOSPC.
  */
 int ktstr_flags_args(uint32_t mask, const char **args, int max);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* Lines of the guest's console carrying its run JSON (one JSON line each). */
 #define KTSTR_GAUNTLET_PREFIX	"KTSTR-GAUNTLET-JSON "
 /* Topologies when none are given: small enough for emulated (TCG) guests. */
@@ -79,6 +81,8 @@ void ktstr_gauntlet_tally(const struct ktstr_gauntlet_row *rows, int n,
 			  struct ktstr_gauntlet_summary *sum);
 /* 0 when nothing failed (skips are fine), 1 otherwise. */
 int ktstr_gauntlet_exit_code(const struct ktstr_gauntlet_summary *sum);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#pragma GCC visibility push(default)
+
 /* A kernel that `ktstr kernel fetch NAME` knows how to prepare. */
 struct ktstr_kernel_recipe {
 	const char *name;
@@ -81,5 +83,7 @@ char *ktstr_kernel_script(const char *script);
 
 /* ktstr_kernel_script("kernel-fetch.sh"). */
 char *ktstr_kernel_fetch_script(void);
+
+#pragma GCC visibility pop
 
 #endif

@@ -59,6 +59,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* ---- cpuset specs ---- */
 
 enum ktstr_cpuset_kind {
@@ -314,6 +316,8 @@ int ktstr_execute_defs(const struct ktstr_ctx *ctx,
 void ktstr_ops_abort(void);
 bool ktstr_ops_aborted(void);
 void ktstr_ops_abort_reset(void);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

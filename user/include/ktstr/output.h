@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#pragma GCC visibility push(default)
+
 /**
  * ktstr_output_write() - write an output file atomically
  * @path:	the file to write, or "-" for standard output
@@ -47,5 +49,7 @@ int ktstr_output_check(const char *path);
  * Return: 0 or a negative errno.
  */
 int ktstr_output_json(const char *path, const json_t *doc);
+
+#pragma GCC visibility pop
 
 #endif /* KTSTR_OUTPUT_H */

@@ -24,6 +24,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* The version of libktstr (the Makefile's VERSION). */
 const char *ktstr_version(void);
 
@@ -35,6 +37,8 @@ json_t *ktstr_provenance_json(void);
  * into @buf; 0 when they agree (or either is missing), else how many.
  */
 int ktstr_provenance_diff(const json_t *a, const json_t *b, char *buf, size_t len);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* One input: its name as shown (the file name) and its parsed document. */
 struct ktstr_report_input {
 	const char *name;
@@ -52,6 +54,8 @@ enum ktstr_report_kind ktstr_report_kind_of(const json_t *doc);
  */
 int ktstr_report_html(FILE *out, const struct ktstr_report_input *in, size_t n,
 		      char *why, size_t len);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

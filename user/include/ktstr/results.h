@@ -17,6 +17,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* Shard K of N (1 <= K <= N). The whole matrix is K = N = 1. */
 struct ktstr_shard {
 	unsigned int k, n;
@@ -51,6 +53,8 @@ int ktstr_junit_write(FILE *f, const json_t *doc);
  */
 int ktstr_results_merge(const json_t *const *docs, size_t n, json_t **out,
 			char *why, size_t len);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* ---- the scenario description ---- */
 
 /* How the usable CPUs are shared among the cgroups (ktstr's CpusetPartition). */
@@ -359,6 +361,8 @@ struct json_t *ktstr_outcomes_to_json(const struct ktstr_outcome *o, int n,
 				      const struct ktstr_run_opts *opts);
 /* Parse one "results" entry back (the fields the format defines). */
 int ktstr_outcome_from_json(const struct json_t *j, struct ktstr_outcome *o);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

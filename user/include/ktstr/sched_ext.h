@@ -25,6 +25,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 #define KTSTR_SCX_SYSFS		"/sys/kernel/sched_ext"
 /* How long ktstr_scx_start() waits for "enabled" by default. */
 /* Its log: $TMPDIR (or /tmp)/KTSTR_SCHED_LOG_PREFIX<our pid>.XXXXXX */
@@ -91,6 +93,8 @@ int ktstr_scx_restart(struct ktstr_scx *s, unsigned int timeout_ms, char *why,
 /* The last @lines lines of its log, each prefixed by "  | ". */
 void ktstr_scx_log_tail(const struct ktstr_scx *s, int lines, char *buf,
 			size_t len);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* Version of the JSON document ("version" key); bump on incompatible change. */
 #define KTSTR_STAT_JSON_VERSION	1
 
@@ -153,6 +155,8 @@ json_t *ktstr_stat_event_json(const struct ktstr_event *ev);
  * behind on failure).
  */
 int ktstr_stat_write_json(const char *path, const struct ktstr_stat_report *r);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

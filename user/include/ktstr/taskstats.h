@@ -24,6 +24,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* An open TASKSTATS netlink socket. Opaque. */
 struct ktstr_taskstats;
 
@@ -133,6 +135,8 @@ void *ktstr_ts_book_new(void);
 int ktstr_ts_book_track(void *st, pid_t pid, bool follow, const struct ktstr_ts_sample *base);
 int ktstr_ts_book_exit(void *st, const struct ktstr_ts_sample *ex);
 void ktstr_ts_book_overrun(void *st, uint64_t n);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* Synthetic hwloc description used instead of the machine (for tests). */
 #define KTSTR_TOPOLOGY_ENV	"KTSTR_TOPOLOGY"
 
@@ -140,6 +142,8 @@ int ktstr_topo_range(const struct ktstr_topo *topo, double start, double end,
 /* The topology as a jansson object (see docs/topology.md); NULL on ENOMEM. */
 struct json_t;
 struct json_t *ktstr_topo_to_json(const struct ktstr_topo *topo);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#pragma GCC visibility push(default)
+
 /* Exit statuses of ktstr vm when the harness, not the command, failed. */
 #define KTSTR_VM_EXIT_TIMEOUT	124	/* same as timeout(1) */
 #define KTSTR_VM_EXIT_FAIL	125	/* panic, dirty dmesg, qemu, module... */
@@ -286,5 +288,7 @@ struct ktstr_vm_qemu {
 
 /* Boot, stream COM1 to stdout, collect the result: returns the exit status. */
 int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q);
+
+#pragma GCC visibility pop
 
 #endif

@@ -42,6 +42,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 #define KTSTR_REPORT_MAGIC		0x6b747772U	/* "ktwr" */
 #define KTSTR_REPORT_MAX_MIGRATIONS	64
 #define KTSTR_WAKE_SAMPLES		1024
@@ -259,6 +261,8 @@ const struct ktstr_report *ktstr_workers_reports(const struct ktstr_workers *h,
 struct ktstr_report *ktstr_workers_reports_mut(struct ktstr_workers *h, int *nr);
 /* Stop (if needed) and free. NULL is a no-op. */
 void ktstr_workers_free(struct ktstr_workers *h);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

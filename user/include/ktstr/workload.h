@@ -30,6 +30,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 enum ktstr_work_kind {
 	KTSTR_WORK_SPIN_WAIT,
 	KTSTR_WORK_YIELD_HEAVY,
@@ -262,6 +264,8 @@ int ktstr_workload_init(struct ktstr_workload *wl, enum ktstr_work_kind kind,
 			int nr_workers);
 /* ktstr_work_check() plus policy/affinity/mempolicy sanity. */
 int ktstr_workload_check(const struct ktstr_workload *wl);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
