@@ -110,7 +110,7 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 		for (int i = 0; i < NR_WORKERS; i++) {
 			struct ktstr_task_rec *rec = NULL;
 			uint64_t run = 0, wait = 0, pc = 0, vol = 0, invol = 0;
-			struct ktstr_ts_sample tss;
+			struct ktstr_taskstats_sample tss;
 
 			for (size_t j = 0; j < n; j++)
 				if (recs[j].pid == rn.pids[i])

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "custom_guide: cgroups: %s\n", ktstr_last_error());
 		goto out_topo;
 	}
-	ret = ktstr_cg_setup(cg);
+	ret = ktstr_cgroup_setup(cg);
 	if (ret) {
 		fprintf(stderr, "custom_guide: cgroup setup: %s\n",
 			ktstr_last_error());
@@ -97,12 +97,12 @@ int main(int argc, char **argv)
 	}
 	ktstr_dev_close(ctx.dev);
 out_cg:
-	if (ktstr_cg_cleanup(cg)) {
+	if (ktstr_cgroup_cleanup(cg)) {
 		fprintf(stderr, "custom_guide: cgroup cleanup: %s\n",
 			ktstr_last_error());
 		status = 2;
 	}
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 out_topo:
 	ktstr_topo_free(topo);
 	return status;

@@ -308,12 +308,12 @@ int main(void)
 		     ktstr_last_error());
 		return 1;
 	}
-	ret = ktstr_cg_setup(cg);
+	ret = ktstr_cgroup_setup(cg);
 	if (ret) {
 		fail("ops_setup", "cgroup setup: %s", ktstr_last_error());
 		return 1;
 	}
-	snprintf(parent, sizeof(parent), "%s", ktstr_cg_parent_path(cg));
+	snprintf(parent, sizeof(parent), "%s", ktstr_cgroup_parent_path(cg));
 	ktstr_ctx_init(&ctx, cg, topo);
 	ctx.settle_ms = 100;
 	ctx.workers_per_cgroup = 2;
@@ -323,8 +323,8 @@ int main(void)
 		test_three_steps(&ctx);
 		test_abort(&ctx);
 	}
-	ktstr_cg_cleanup(cg);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_cleanup(cg);
+	ktstr_cgroup_destroy(cg);
 	check(count_ktstr_cgroups() == 0, "ops_no_ktstr_cgroup_left",
 	      "%d left", count_ktstr_cgroups());
 	ktstr_topo_free(topo);

@@ -138,7 +138,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	ktstr_cg_destroy(fx->cg);
+	ktstr_cgroup_destroy(fx->cg);
 	nftw(fx->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(fx);
 	return 0;
@@ -155,7 +155,7 @@ static struct ktstr_cgroups *ready(struct fixture *fx)
 {
 	struct ktstr_cgroups *cg = mgr(fx);
 
-	assert_int_equal(ktstr_cg_setup(cg), 0);
+	assert_int_equal(ktstr_cgroup_setup(cg), 0);
 	return cg;
 }
 
@@ -164,7 +164,7 @@ static void test_setup_enables_controllers(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_string_equal(ktstr_cg_parent_path(cg), fx->parent);
+	assert_string_equal(ktstr_cgroup_parent_path(cg), fx->parent);
 	assert_string_equal(get(fx->root, "cgroup.subtree_control"), "+cpuset +cpu");
 	assert_string_equal(get(fx->parent, "cgroup.subtree_control"), "+cpuset +cpu");
 	/* One mkdir, through the hook, for the parent. */
@@ -182,8 +182,8 @@ static void test_setup_nested_parent_and_cleanup(void **state)
 	assert_true(exists(fx->root, "runs/one"));
 	/* The intermediate level passes controllers on too. */
 	assert_string_equal(get(fx->root, "runs/cgroup.subtree_control"), "+cpuset +cpu");
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
-	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_cleanup(cg), 0);
 	assert_false(exists(fx->root, "runs"));
 	assert_string_equal(fx->log[fx->nr_log - 3], "rmdir runs/one/a");
 	assert_string_equal(fx->log[fx->nr_log - 2], "rmdir runs/one");
@@ -197,7 +197,7 @@ static void test_setup_missing_controller(void **state)
 	char want[256];
 
 	put(fx->root, "cgroup.controllers", "cpu io\n");
-	assert_int_equal(ktstr_cg_setup(cg), -ENODEV);
+	assert_int_equal(ktstr_cgroup_setup(cg), -ENODEV);
 	snprintf(want, sizeof(want),
 		 "cpuset controller not available in %s/cgroup.controllers", fx->root);
 	assert_string_equal(ktstr_last_error(), want);
@@ -223,17 +223,17 @@ static void test_create_nested_and_names(void **state)
 	struct ktstr_cgroups *cg = ready(fx);
 	const char *bad[] = { "", "/a", "a/", "a//b", "a/../b", "..", "." };
 
-	assert_int_equal(ktstr_cg_create(cg, "a/b"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a/b"), 0);
 	assert_true(exists(fx->parent, "a/b"));
 	assert_string_equal(get(fx->parent, "a/cgroup.subtree_control"), "+cpuset +cpu");
 	/* b is a leaf: nothing enabled below it. */
 	assert_string_equal(get(fx->parent, "a/b/cgroup.subtree_control"), "");
 	/* Creating an existing cgroup is fine and does not mkdir again. */
 	fx->nr_log = 0;
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	assert_int_equal(fx->nr_log, 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(ktstr_cg_create(cg, bad[i]), -EINVAL);
+		assert_int_equal(ktstr_cgroup_create(cg, bad[i]), -EINVAL);
 	assert_non_null(strstr(ktstr_last_error(), "invalid cgroup name"));
 }
 
@@ -244,26 +244,26 @@ static void test_cpusets(void **state)
 	struct ktstr_cpuset s;
 	char path[512];
 
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	ktstr_cpulist_parse("5,0-3", 0, &s);
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "a", &s), 0);
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "a", &s), 0);
 	assert_string_equal(get(fx->parent, "a/cpuset.cpus"), "0-3,5");
-	assert_int_equal(ktstr_cg_clear_cpuset(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_clear_cpuset(cg, "a"), 0);
 	assert_string_equal(get(fx->parent, "a/cpuset.cpus"), "\n");
 	ktstr_cpulist_parse("1", 0, &s);
-	assert_int_equal(ktstr_cg_set_mems(cg, "a", &s), 0);
+	assert_int_equal(ktstr_cgroup_set_mems(cg, "a", &s), 0);
 	assert_string_equal(get(fx->parent, "a/cpuset.mems"), "1");
-	assert_int_equal(ktstr_cg_clear_mems(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_clear_mems(cg, "a"), 0);
 	assert_string_equal(get(fx->parent, "a/cpuset.mems"), "\n");
 	/* The parent itself is "". */
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "", &s), 0);
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "", &s), 0);
 	assert_string_equal(get(fx->parent, "cpuset.cpus"), "1");
 
 	ktstr_cpuset_zero(&s);
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "a", &s), -EINVAL);
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "a", &s), -EINVAL);
 	/* A missing cgroup (or no cpuset controller) is named as such. */
 	ktstr_cpulist_parse("0", 0, &s);
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "nope", &s), -ENOENT);
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "nope", &s), -ENOENT);
 	assert_non_null(strstr(ktstr_last_error(), "cpuset controller not enabled"));
 
 	/* The kernel's EINVAL names the value: borrow a proc file that says EINVAL. */
@@ -271,7 +271,7 @@ static void test_cpusets(void **state)
 	unlink(path);
 	assert_int_equal(symlink("/proc/self/oom_score_adj", path), 0);
 	ktstr_cpulist_parse("0-3", 0, &s);
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "a", &s), -EINVAL);
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "a", &s), -EINVAL);
 	assert_non_null(strstr(ktstr_last_error(), "invalid cpuset '0-3'"));
 	unlink(path);
 }
@@ -281,17 +281,17 @@ static void test_move_task_and_all(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
-	assert_int_equal(ktstr_cg_create(cg, "b"), 0);
-	assert_int_equal(ktstr_cg_move_task(cg, "a", 100), 0);
-	assert_int_equal(ktstr_cg_move_task(cg, "a", 101), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "b"), 0);
+	assert_int_equal(ktstr_cgroup_move_task(cg, "a", 100), 0);
+	assert_int_equal(ktstr_cgroup_move_task(cg, "a", 101), 0);
 	assert_string_equal(get(fx->parent, "a/cgroup.procs"), "100101");
-	assert_int_equal(ktstr_cg_move_task(cg, "a", 0), -EINVAL);
+	assert_int_equal(ktstr_cgroup_move_task(cg, "a", 0), -EINVAL);
 
 	put(fx->parent, "a/cgroup.procs", "100\n101\n");
-	assert_int_equal(ktstr_cg_move_all(cg, "a", "b"), 2);
+	assert_int_equal(ktstr_cgroup_move_all(cg, "a", "b"), 2);
 	assert_string_equal(get(fx->parent, "b/cgroup.procs"), "100101");
-	assert_int_equal(ktstr_cg_move_all(cg, "missing", "b"), -ENOENT);
+	assert_int_equal(ktstr_cgroup_move_all(cg, "missing", "b"), -ENOENT);
 }
 
 static void test_remove_drains_first(void **state)
@@ -299,10 +299,10 @@ static void test_remove_drains_first(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	put(fx->parent, "a/cgroup.procs", "4242\n");
 	/* A plain file never empties: drain gives up, nothing is rmdir'd. */
-	assert_int_equal(ktstr_cg_remove(cg, "a"), -EBUSY);
+	assert_int_equal(ktstr_cgroup_remove(cg, "a"), -EBUSY);
 	assert_non_null(strstr(ktstr_last_error(), "tasks remain"));
 	assert_true(exists(fx->parent, "a"));
 	/* Drained to the root cgroup (the parent may not hold tasks). */
@@ -310,7 +310,7 @@ static void test_remove_drains_first(void **state)
 	assert_string_equal(get(fx->parent, "cgroup.procs"), "");
 
 	put(fx->parent, "a/cgroup.procs", "");
-	assert_int_equal(ktstr_cg_remove(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_remove(cg, "a"), 0);
 	assert_false(exists(fx->parent, "a"));
 }
 
@@ -319,11 +319,11 @@ static void test_remove_children_newest_first(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_int_equal(ktstr_cg_create(cg, "a/b"), 0);
-	assert_int_equal(ktstr_cg_create(cg, "a/c"), 0);
-	assert_int_equal(ktstr_cg_create(cg, "ab"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a/b"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a/c"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "ab"), 0);
 	fx->nr_log = 0;
-	assert_int_equal(ktstr_cg_remove(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_remove(cg, "a"), 0);
 	assert_int_equal(fx->nr_log, 3);
 	assert_non_null(strstr(fx->log[0], "/a/c"));
 	assert_non_null(strstr(fx->log[1], "/a/b"));
@@ -339,10 +339,10 @@ static void test_cleanup_reverse_order(void **state)
 	struct ktstr_cgroups *cg = ready(fx);
 	char want[128];
 
-	assert_int_equal(ktstr_cg_create(cg, "x"), 0);
-	assert_int_equal(ktstr_cg_create(cg, "y/z"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "x"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "y/z"), 0);
 	fx->nr_log = 0;
-	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+	assert_int_equal(ktstr_cgroup_cleanup(cg), 0);
 	assert_int_equal(fx->nr_log, 4);
 	snprintf(want, sizeof(want), "rmdir ktstr-%d/y/z", (int)getpid());
 	assert_string_equal(fx->log[0], want);
@@ -354,7 +354,7 @@ static void test_cleanup_reverse_order(void **state)
 	assert_string_equal(fx->log[3], want);
 	assert_false(exists(fx->parent, ""));
 	/* Idempotent. */
-	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+	assert_int_equal(ktstr_cgroup_cleanup(cg), 0);
 }
 
 static void test_cleanup_keeps_preexisting_parent(void **state)
@@ -365,7 +365,7 @@ static void test_cleanup_keeps_preexisting_parent(void **state)
 	assert_int_equal(mkdir(fx->parent, 0755), 0);
 	fake_mkdir(fx->parent, fx);
 	cg = ready(fx);
-	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+	assert_int_equal(ktstr_cgroup_cleanup(cg), 0);
 	/* We did not create it, so we do not remove it. */
 	assert_true(exists(fx->parent, ""));
 	fake_rmdir(fx->parent, fx);
@@ -377,12 +377,12 @@ static void test_freeze(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	put(fx->parent, "a/cgroup.events", "populated 1\nfrozen 1\n");
-	assert_int_equal(ktstr_cg_freeze(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_freeze(cg, "a"), 0);
 	assert_string_equal(get(fx->parent, "a/cgroup.freeze"), "1");
 	/* events still says frozen 1: unfreeze must wait and time out. */
-	assert_int_equal(ktstr_cg_unfreeze(cg, "a"), -ETIMEDOUT);
+	assert_int_equal(ktstr_cgroup_unfreeze(cg, "a"), -ETIMEDOUT);
 	assert_non_null(strstr(ktstr_last_error(), "frozen 0"));
 	assert_string_equal(get(fx->parent, "a/cgroup.freeze"), "0");
 }
@@ -396,12 +396,12 @@ static void test_write_timeout(void **state)
 
 	fx->opts.write_timeout_ms = 100;
 	cg = ready(fx);
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	/* A FIFO without a reader blocks open(): the write must not hang us. */
 	snprintf(path, sizeof(path), "%s/a/cgroup.freeze", fx->parent);
 	unlink(path);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_int_equal(ktstr_cg_freeze(cg, "a"), -ETIMEDOUT);
+	assert_int_equal(ktstr_cgroup_freeze(cg, "a"), -ETIMEDOUT);
 	/* Release the abandoned writer; it still delivers and frees itself. */
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
@@ -423,33 +423,33 @@ static void test_noop_records(void **state)
 
 	(void)state;
 	assert_non_null(cg);
-	ktstr_cg_setup(cg);
-	ktstr_cg_create(cg, "a/b");
+	ktstr_cgroup_setup(cg);
+	ktstr_cgroup_create(cg, "a/b");
 	ktstr_cpulist_parse("0-3,8", 0, &s);
-	ktstr_cg_set_cpuset(cg, "a/b", &s);
-	ktstr_cg_clear_cpuset(cg, "a/b");
+	ktstr_cgroup_set_cpuset(cg, "a/b", &s);
+	ktstr_cgroup_clear_cpuset(cg, "a/b");
 	ktstr_cpulist_parse("1", 0, &s);
-	ktstr_cg_set_mems(cg, "a/b", &s);
-	assert_int_equal(ktstr_cg_move_task(cg, "a/b", 42), 0);
-	assert_int_equal(ktstr_cg_move_all(cg, "a/b", "c"), 0);
-	ktstr_cg_freeze(cg, "c");
-	ktstr_cg_unfreeze(cg, "c");
-	ktstr_cg_drain(cg, "c");
-	ktstr_cg_remove(cg, "a/b");
-	ktstr_cg_clear_mems(cg, "c");
-	ktstr_cg_cleanup(cg);
+	ktstr_cgroup_set_mems(cg, "a/b", &s);
+	assert_int_equal(ktstr_cgroup_move_task(cg, "a/b", 42), 0);
+	assert_int_equal(ktstr_cgroup_move_all(cg, "a/b", "c"), 0);
+	ktstr_cgroup_freeze(cg, "c");
+	ktstr_cgroup_unfreeze(cg, "c");
+	ktstr_cgroup_drain(cg, "c");
+	ktstr_cgroup_remove(cg, "a/b");
+	ktstr_cgroup_clear_mems(cg, "c");
+	ktstr_cgroup_cleanup(cg);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 13);
 	for (int i = 0; i < 13; i++)
 		assert_string_equal(ktstr_cgroup_noop_call(cg, i), want[i]);
 	assert_null(ktstr_cgroup_noop_call(cg, 13));
 	assert_null(ktstr_cgroup_noop_call(cg, -1));
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 
 	/* The recorder accessors refuse the real manager. */
 	cg = ktstr_cgroup_mgr_new(NULL);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), -EINVAL);
 	assert_null(ktstr_cgroup_noop_call(cg, 0));
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 struct report_log {

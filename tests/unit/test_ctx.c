@@ -62,7 +62,7 @@ static void test_ctx_defaults(void **state)
 	assert_false(ctx.wait_for_map_write);
 	assert_int_equal(ctx.assert.max_gap_ms, 2000);
 	assert_true(ctx.assert.max_spread_pct == 15.0);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_dfl_wl(void **state)
@@ -85,7 +85,7 @@ static void test_dfl_wl(void **state)
 	wl = ktstr_dfl_wl(&ctx);
 	assert_int_equal(wl.work.kind, KTSTR_WORK_IO_SYNC_WRITE);
 	assert_int_equal(wl.nr_workers, 2);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_setup_cgroups(void **state)
@@ -131,7 +131,7 @@ static void test_setup_cgroups(void **state)
 	assert_null(g.handles);
 	assert_int_equal(ktstr_cgroup_group_destroy(&g), 0);
 	assert_int_equal(count_prefix(cg, "remove "), 3);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void guarded_scope(const struct ktstr_ctx *ctx, int *nr_created)
@@ -158,7 +158,7 @@ static void test_guard(void **state)
 	r1 = find_call(cg, "remove cg_1", 0);
 	assert_true(r1 >= 0);
 	assert_int_equal(find_call(cg, "remove cg_0", 0), r1 + 1);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_spawn_diverse(void **state)
@@ -206,7 +206,7 @@ static void test_spawn_diverse(void **state)
 	assert_int_equal(res.nr_workers, 17);
 	assert_int_equal(res.nr_stuck, 0);
 	ktstr_handles_free(h, 6);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /*
@@ -258,7 +258,7 @@ static void test_collect_all_fallback(void **state)
 	assert_int_equal(res.nr_stuck, 0);
 	assert_true(res.pass);
 	ktstr_handles_free(h, 1);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /* A report of a worker that ran cleanly for 1 s with @off_pct off-CPU. */
@@ -282,12 +282,12 @@ static void fake(struct ktstr_report *r, int pid, double off_pct)
 
 static void test_check_pass(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r[3];
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r[0], 100, 50.0);
 	fake(&r[1], 101, 55.0);
@@ -303,12 +303,12 @@ static void test_check_pass(void **state)
 
 static void test_check_stuck(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r[2];
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r[0], 200, 50.0);
 	fake(&r[1], 201, 50.0);
@@ -324,12 +324,12 @@ static void test_check_stuck(void **state)
 
 static void test_check_gap_and_exit(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r[2];
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r[0], 300, 50.0);
 	fake(&r[1], 301, 50.0);
@@ -353,12 +353,12 @@ static void test_check_gap_and_exit(void **state)
 
 static void test_check_spread(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r[3];
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r[0], 400, 40.0);
 	fake(&r[1], 401, 70.0);
@@ -389,12 +389,12 @@ static void test_check_spread(void **state)
 
 static void test_details_truncate(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r;
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r, 1, 0.0);
 	r.work_units = r.iterations = 0;

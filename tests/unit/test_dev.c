@@ -501,7 +501,7 @@ static void test_ctx_starve_ms(void **state)
 	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &h), -EINVAL);
 	assert_int_equal(fake.last_config.starve_threshold_ns, 0);
 	ktstr_dev_close(dev);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_config_and_track(void **state)

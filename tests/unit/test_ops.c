@@ -280,7 +280,7 @@ static void test_two_steps_calls(void **state)
 	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static const struct ktstr_op bad_ops[] = {
@@ -314,7 +314,7 @@ static void test_failure_midway_tears_down(void **state)
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "unknown cgroup nope"), 1);
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_skip_creates_nothing(void **state)
@@ -338,7 +338,7 @@ static void test_skip_creates_nothing(void **state)
 	assert_int_equal(nr_failures(&res), 0);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_invalid_hold_rejected(void **state)
@@ -358,7 +358,7 @@ static void test_invalid_hold_rejected(void **state)
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "step 0"), 1);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_backdrop_order(void **state)
@@ -409,7 +409,7 @@ static void test_backdrop_order(void **state)
 	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_duplicate_name(void **state)
@@ -434,7 +434,7 @@ static void test_duplicate_name(void **state)
 	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "already exists"), 1);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /* Real workers (processes) in recorded cgroups. */
@@ -480,7 +480,7 @@ static void test_workers_collected(void **state)
 	/* Nothing left behind. */
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_payloads(void **state)
@@ -538,7 +538,7 @@ static void test_payloads(void **state)
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "exec"), 1);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_sched_death(void **state)
@@ -569,7 +569,7 @@ static void test_sched_death(void **state)
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
 	waitpid(pid, NULL, 0);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /* Without a scheduler the run started, a restart fails the run, says why. */
@@ -592,7 +592,7 @@ static void test_restart_without_scheduler(void **state)
 	assert_non_null(strstr(ktstr_last_error(), "no scheduler started by this run"));
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void on_alarm(int sig)
@@ -630,7 +630,7 @@ static void test_abort(void **state)
 	ktstr_ops_abort_reset();
 	assert_false(ktstr_ops_aborted());
 	signal(SIGALRM, SIG_DFL);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_loop_hold(void **state)
@@ -661,7 +661,7 @@ static void test_loop_hold(void **state)
 	assert_int_equal(swaps, 2);
 	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 int main(void)

@@ -130,7 +130,7 @@ static void test_filter(void **state)
 /* Every steady table's works parse and fit their group sizes. */
 static void test_works_resolve(void **state)
 {
-	static const struct ktstr_scn_work zero;
+	static const struct ktstr_scenario_work zero;
 	char why[256];
 
 	(void)state;
@@ -143,7 +143,7 @@ static void test_works_resolve(void **state)
 				fail_msg("%s with %d workers: %s", s->name, per, why);
 		}
 		/* Entries past nr_works are unused: a forgotten count shows. */
-		for (int k = s->nr_works; k < KTSTR_SCN_MAX_WORKS; k++)
+		for (int k = s->nr_works; k < KTSTR_SCENARIO_MAX_WORKS; k++)
 			if (memcmp(&s->works[k], &zero, sizeof(zero)))
 				fail_msg("%s: works[%d] set past nr_works %d", s->name, k,
 					 s->nr_works);
@@ -181,7 +181,7 @@ static void test_steps_check(void **state)
 	assert_true(nsteps >= 25);
 	/* Checking creates nothing. */
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 	ktstr_topo_free(topo);
 }
 
@@ -189,7 +189,7 @@ static void assert_skip(const struct ktstr_topo *t, const char *name,
 			bool have_dev, const char *reason)
 {
 	const struct ktstr_scenario *s = ktstr_scenario_find(name);
-	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS];
+	struct ktstr_cpuset sets[KTSTR_SCENARIO_MAX_CGROUPS];
 	char why[256] = "";
 	int n, ret;
 
@@ -206,7 +206,7 @@ static void assert_skip(const struct ktstr_topo *t, const char *name,
 static void test_skip_reasons(void **state)
 {
 	struct ktstr_topo *small = load(SMALL), *roomy = load(ROOMY);
-	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS];
+	struct ktstr_cpuset sets[KTSTR_SCENARIO_MAX_CGROUPS];
 	char why[256];
 	int n;
 
@@ -264,7 +264,7 @@ static int cpusets_of(const char *name, const struct ktstr_topo *t,
 static void test_partitions(void **state)
 {
 	struct ktstr_topo *t = load(ROOMY);
-	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS], u;
+	struct ktstr_cpuset sets[KTSTR_SCENARIO_MAX_CGROUPS], u;
 	int usable = ktstr_cpuset_count(&t->usable), n, a, b;
 
 	(void)state;
@@ -297,7 +297,7 @@ static void test_partitions(void **state)
 	assert_true(ktstr_cpuset_intersects(&sets[0], &sets[1]));
 	/* One cgroup per usable CPU. */
 	n = cpusets_of("cgroup_per_cpu", t, sets);
-	assert_int_equal(n, usable > KTSTR_SCN_MAX_CGROUPS ? KTSTR_SCN_MAX_CGROUPS : usable);
+	assert_int_equal(n, usable > KTSTR_SCENARIO_MAX_CGROUPS ? KTSTR_SCENARIO_MAX_CGROUPS : usable);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(ktstr_cpuset_count(&sets[i]), 1);
 	/* No partition: empty sets (no cpuset written). */
@@ -309,11 +309,11 @@ static void test_partitions(void **state)
 
 static void test_workload(void **state)
 {
-	const struct ktstr_scn_work per_cpu = { .workers = -4 };
-	const struct ktstr_scn_work fanout = { .work = "FutexFanOut" };
-	const struct ktstr_scn_work io = { .work = "IoSyncWrite", .workers = 7 };
-	const struct ktstr_scn_work bad = { .work = "NoSuchWork" };
-	const struct ktstr_scn_work fifo = { .policy = KTSTR_SCHED_FIFO, .prio = 3 };
+	const struct ktstr_scenario_work per_cpu = { .workers = -4 };
+	const struct ktstr_scenario_work fanout = { .work = "FutexFanOut" };
+	const struct ktstr_scenario_work io = { .work = "IoSyncWrite", .workers = 7 };
+	const struct ktstr_scenario_work bad = { .work = "NoSuchWork" };
+	const struct ktstr_scenario_work fifo = { .policy = KTSTR_SCHED_FIFO, .prio = 3 };
 	struct ktstr_work over;
 	struct ktstr_workload wl;
 	char why[256];

@@ -195,7 +195,7 @@ static struct ktstr_workers *run(const struct ktstr_workload *wl, int ms,
 	ktstr_workers_stop(h, stop_timeout_ms);
 	for (int i = 0; i < n; i++)
 		assert_true(gone(ktstr_workers_pid(h, i)));
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 	return h;
 }
 

@@ -583,7 +583,7 @@ int cmd_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = ktstr_cg_setup(cg);
+	ret = ktstr_cgroup_setup(cg);
 	if (ret) {
 		fprintf(stderr, "ktstr run: cgroup setup: %s\n", ktstr_last_error());
 		goto fail;
@@ -741,8 +741,8 @@ out:
 		}
 	}
 	if (cg) {
-		ktstr_cg_cleanup(cg);
-		ktstr_cg_destroy(cg);
+		ktstr_cgroup_cleanup(cg);
+		ktstr_cgroup_destroy(cg);
 	}
 	ktstr_dev_close(dev);
 	ktstr_taskstats_close(ts);

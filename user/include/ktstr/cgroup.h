@@ -116,40 +116,40 @@ typedef void (*ktstr_cgroup_report_fn)(const char *path, const char *what,
 int ktstr_cgroup_cleanup_stale(const struct ktstr_cgroup_opts *opts,
 			       ktstr_cgroup_report_fn report, void *arg);
 
-/* Short spellings for scenario code: ktstr_cg_create(ctx->cgroups, "cg_0"). */
-static inline int ktstr_cg_setup(struct ktstr_cgroups *cg)
+/* Short spellings for scenario code: ktstr_cgroup_create(ctx->cgroups, "cg_0"). */
+static inline int ktstr_cgroup_setup(struct ktstr_cgroups *cg)
 { return cg->ops->setup(cg); }
-static inline int ktstr_cg_create(struct ktstr_cgroups *cg, const char *name)
+static inline int ktstr_cgroup_create(struct ktstr_cgroups *cg, const char *name)
 { return cg->ops->create(cg, name); }
-static inline int ktstr_cg_remove(struct ktstr_cgroups *cg, const char *name)
+static inline int ktstr_cgroup_remove(struct ktstr_cgroups *cg, const char *name)
 { return cg->ops->remove(cg, name); }
-static inline int ktstr_cg_set_cpuset(struct ktstr_cgroups *cg, const char *name,
+static inline int ktstr_cgroup_set_cpuset(struct ktstr_cgroups *cg, const char *name,
 				      const struct ktstr_cpuset *cpus)
 { return cg->ops->set_cpuset(cg, name, cpus); }
-static inline int ktstr_cg_clear_cpuset(struct ktstr_cgroups *cg, const char *name)
+static inline int ktstr_cgroup_clear_cpuset(struct ktstr_cgroups *cg, const char *name)
 { return cg->ops->clear_cpuset(cg, name); }
-static inline int ktstr_cg_set_mems(struct ktstr_cgroups *cg, const char *name,
+static inline int ktstr_cgroup_set_mems(struct ktstr_cgroups *cg, const char *name,
 				    const struct ktstr_cpuset *nodes)
 { return cg->ops->set_mems(cg, name, nodes); }
-static inline int ktstr_cg_clear_mems(struct ktstr_cgroups *cg, const char *name)
+static inline int ktstr_cgroup_clear_mems(struct ktstr_cgroups *cg, const char *name)
 { return cg->ops->clear_mems(cg, name); }
-static inline int ktstr_cg_move_task(struct ktstr_cgroups *cg, const char *name,
+static inline int ktstr_cgroup_move_task(struct ktstr_cgroups *cg, const char *name,
 				     pid_t pid)
 { return cg->ops->move_task(cg, name, pid); }
-static inline int ktstr_cg_move_all(struct ktstr_cgroups *cg, const char *from,
+static inline int ktstr_cgroup_move_all(struct ktstr_cgroups *cg, const char *from,
 				    const char *to)
 { return cg->ops->move_all(cg, from, to); }
-static inline int ktstr_cg_drain(struct ktstr_cgroups *cg, const char *name)
+static inline int ktstr_cgroup_drain(struct ktstr_cgroups *cg, const char *name)
 { return cg->ops->drain(cg, name); }
-static inline int ktstr_cg_freeze(struct ktstr_cgroups *cg, const char *name)
+static inline int ktstr_cgroup_freeze(struct ktstr_cgroups *cg, const char *name)
 { return cg->ops->freeze(cg, name); }
-static inline int ktstr_cg_unfreeze(struct ktstr_cgroups *cg, const char *name)
+static inline int ktstr_cgroup_unfreeze(struct ktstr_cgroups *cg, const char *name)
 { return cg->ops->unfreeze(cg, name); }
-static inline int ktstr_cg_cleanup(struct ktstr_cgroups *cg)
+static inline int ktstr_cgroup_cleanup(struct ktstr_cgroups *cg)
 { return cg->ops->cleanup(cg); }
-static inline void ktstr_cg_destroy(struct ktstr_cgroups *cg)
+static inline void ktstr_cgroup_destroy(struct ktstr_cgroups *cg)
 { if (cg) cg->ops->destroy(cg); }
-static inline const char *ktstr_cg_parent_path(struct ktstr_cgroups *cg)
+static inline const char *ktstr_cgroup_parent_path(struct ktstr_cgroups *cg)
 { return cg->ops->parent_path(cg); }
 
 #pragma GCC visibility pop

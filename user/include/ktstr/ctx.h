@@ -70,12 +70,8 @@ struct ktstr_taskstats;
  * Assert configuration: struct ktstr_assert of <ktstr/assert.h> (optional
  * thresholds, merged in layers). ctx->assert holds the resolved config the
  * scenario's workers are judged with; ktstr_ctx_init() sets the default
- * layer (ktstr_assert_defaults()). The older name is kept as an alias.
+ * layer (ktstr_assert_defaults()).
  */
-#define ktstr_assert_cfg ktstr_assert
-
-/* ktstr_assert_defaults(), under its older name. */
-void ktstr_assert_cfg_init(struct ktstr_assert *cfg);
 
 /*
  * What a scenario receives; the guide's Ctx. Fill it with ktstr_ctx_init()

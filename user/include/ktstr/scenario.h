@@ -61,23 +61,23 @@ struct ktstr_partition {
 #define KTSTR_PARTITION(k)	{ .kind = KTSTR_PART_##k }
 
 /* Worker affinity inside a cgroup, resolved against its CPUs at run time. */
-enum ktstr_scn_affinity {
-	KTSTR_SCN_AFF_INHERIT,		/* the cpuset decides */
-	KTSTR_SCN_AFF_SINGLE_CPU,	/* each worker pinned to one CPU, round robin */
-	KTSTR_SCN_AFF_RANDOM,		/* a random half of the cgroup's CPUs */
-	KTSTR_SCN_AFF_LLC,		/* the CPUs of the LLC of the cgroup's first CPU */
-	KTSTR_SCN_AFF_CROSS_CGROUP,	/* the next cgroup's CPUs */
-	KTSTR_SCN_AFF_PAIR,		/* two CPUs per cgroup (multi-CPU pin) */
-	KTSTR_SCN_AFF_FIRST_CPU,	/* every worker on the cgroup's first CPU */
+enum ktstr_scenario_affinity {
+	KTSTR_SCENARIO_AFF_INHERIT,		/* the cpuset decides */
+	KTSTR_SCENARIO_AFF_SINGLE_CPU,	/* each worker pinned to one CPU, round robin */
+	KTSTR_SCENARIO_AFF_RANDOM,		/* a random half of the cgroup's CPUs */
+	KTSTR_SCENARIO_AFF_LLC,		/* the CPUs of the LLC of the cgroup's first CPU */
+	KTSTR_SCENARIO_AFF_CROSS_CGROUP,	/* the next cgroup's CPUs */
+	KTSTR_SCENARIO_AFF_PAIR,		/* two CPUs per cgroup (multi-CPU pin) */
+	KTSTR_SCENARIO_AFF_FIRST_CPU,	/* every worker on the cgroup's first CPU */
 };
 
-#define KTSTR_SCN_MAX_WORKS	8
-#define KTSTR_SCN_MAX_CGROUPS	32
-/* Bit for cg_<i> in ktstr_scn_work.cgs. */
+#define KTSTR_SCENARIO_MAX_WORKS	8
+#define KTSTR_SCENARIO_MAX_CGROUPS	32
+/* Bit for cg_<i> in ktstr_scenario_work.cgs. */
 #define KTSTR_CG(i)		(1U << (i))
 
 /* One group of workers in one or more of the scenario's cgroups. */
-struct ktstr_scn_work {
+struct ktstr_scenario_work {
 	/* Work spec for ktstr_work_parse(): "Bursty{burst_ms=500,sleep_ms=250}";
 	 * NULL: SpinWait, or the run's work-type override. */
 	const char *work;
@@ -91,17 +91,17 @@ struct ktstr_scn_work {
 	int prio;			/* FIFO/RR priority */
 	bool set_nice;
 	int nice;
-	enum ktstr_scn_affinity affinity;
+	enum ktstr_scenario_affinity affinity;
 };
 
 /*
  * A custom scenario: sets things up through @ctx (cgroups under the run's
- * parent, workers), runs for about ctx->duration_ms (ktstr_scn_sleep()),
+ * parent, workers), runs for about ctx->duration_ms (ktstr_scenario_sleep()),
  * and merges its checks, made with @cfg (the merged thresholds), into @res
  * (initialised by the runner). Returns 0, -errno on a setup error, or
  * -ENOSPC to be skipped (after ktstr_assert_result_skip() with the reason).
  */
-typedef int (*ktstr_scn_custom_fn)(const struct ktstr_ctx *ctx,
+typedef int (*ktstr_scenario_custom_fn)(const struct ktstr_ctx *ctx,
 				   const struct ktstr_assert *cfg,
 				   struct ktstr_assert_result *res);
 
@@ -109,12 +109,12 @@ typedef int (*ktstr_scn_custom_fn)(const struct ktstr_ctx *ctx,
  * An extra check of a steady scenario on the module's records of its
  * workers (only when /dev/ktstr is open), merged into @res.
  */
-typedef int (*ktstr_scn_check_fn)(const struct ktstr_assert *cfg,
+typedef int (*ktstr_scenario_check_fn)(const struct ktstr_assert *cfg,
 				  const struct ktstr_task_rec *recs, size_t nr,
 				  struct ktstr_assert_result *res);
 
 /* Cgroup count meaning "one per usable CPU". */
-#define KTSTR_CG_PER_CPU	(-1)
+#define KTSTR_CGROUP_PER_CPU	(-1)
 
 struct ktstr_scenario {
 	const char *name;
@@ -139,7 +139,7 @@ struct ktstr_scenario {
 	int nr_cgroups;
 	struct ktstr_partition partition;
 	int nr_works;
-	struct ktstr_scn_work works[KTSTR_SCN_MAX_WORKS];
+	struct ktstr_scenario_work works[KTSTR_SCENARIO_MAX_WORKS];
 
 	/*
 	 * Ops and steps (ops.h) instead of the steady form: the backdrop's
@@ -150,9 +150,9 @@ struct ktstr_scenario {
 	size_t nr_steps;
 
 	/* Code instead of the steady form; NULL: steady or steps. */
-	ktstr_scn_custom_fn custom;
+	ktstr_scenario_custom_fn custom;
 	/* Extra kernel check after a steady run; NULL: none. */
-	ktstr_scn_check_fn check;
+	ktstr_scenario_check_fn check;
 
 	/* Assert overrides: the scenario layer (ktstr_assert_resolve()). */
 	struct ktstr_assert assert;
@@ -177,17 +177,17 @@ struct ktstr_scenario {
 #define KTSTR_A_HAS(f)		KTSTR_ASSERT_BIT(KTSTR_AF_##f)
 
 /* One category of the catalogue (one scenarios/<category>.c). */
-struct ktstr_scn_table {
+struct ktstr_scenario_table {
 	const char *category;
 	const struct ktstr_scenario *scenarios;
 	int nr;
 };
 
-extern const struct ktstr_scn_table ktstr_scn_basic, ktstr_scn_cpuset,
-	ktstr_scn_affinity, ktstr_scn_sched_class, ktstr_scn_dynamic,
-	ktstr_scn_nested, ktstr_scn_stall, ktstr_scn_stress,
-	ktstr_scn_advanced, ktstr_scn_interaction, ktstr_scn_performance,
-	ktstr_scn_kernel;
+extern const struct ktstr_scenario_table ktstr_scenario_basic, ktstr_scenario_cpuset,
+	ktstr_scenario_affinity, ktstr_scenario_sched_class, ktstr_scenario_dynamic,
+	ktstr_scenario_nested, ktstr_scenario_stall, ktstr_scenario_stress,
+	ktstr_scenario_advanced, ktstr_scenario_interaction, ktstr_scenario_performance,
+	ktstr_scenario_kernel;
 
 /* ---- the registry ---- */
 
@@ -222,7 +222,7 @@ int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
 /*
  * The CPUs of each of the nr_cgroups cgroups under @s->partition
  * (sets[i] empty for KTSTR_PART_NONE); @n is the resolved count
- * (KTSTR_CG_PER_CPU expanded). -ENOSPC with the reason
+ * (KTSTR_CGROUP_PER_CPU expanded). -ENOSPC with the reason
  * when the topology is too small (some set would be empty), -EINVAL for a
  * bad partition.
  */
@@ -230,7 +230,7 @@ int ktstr_scenario_cpusets(const struct ktstr_scenario *s,
 			   const struct ktstr_topo *topo,
 			   struct ktstr_cpuset *sets, int *n, char *why,
 			   size_t len);
-/* The number of cgroups of @s on @topo (KTSTR_CG_PER_CPU expanded). */
+/* The number of cgroups of @s on @topo (KTSTR_CGROUP_PER_CPU expanded). */
 int ktstr_scenario_nr_cgroups(const struct ktstr_scenario *s,
 			      const struct ktstr_topo *topo);
 /*
@@ -238,7 +238,7 @@ int ktstr_scenario_nr_cgroups(const struct ktstr_scenario *s,
  * with the run's default of @per_cgroup workers and the optional @override
  * work type. -EINVAL with @why when the spec or count is invalid.
  */
-int ktstr_scenario_workload(const struct ktstr_scn_work *w, int per_cgroup,
+int ktstr_scenario_workload(const struct ktstr_scenario_work *w, int per_cgroup,
 			    int cgroup_cpus, const struct ktstr_work *override,
 			    struct ktstr_workload *wl, char *why, size_t len);
 /*
@@ -349,7 +349,7 @@ bool ktstr_scenario_aborted(void);
  * For custom scenarios: sleep @ms in slices, returning early (false) when
  * the run is aborted.
  */
-bool ktstr_scn_sleep(uint64_t ms);
+bool ktstr_scenario_sleep(uint64_t ms);
 
 /* ---- results as JSON (docs/run-json.md) ---- */
 

@@ -56,13 +56,13 @@ struct ts_task {
 	bool done;		/* read in this snapshot */
 	uint64_t track_seq;
 	uint64_t gone_seq;
-	struct ktstr_ts_sample base;
-	struct ktstr_ts_sample fin;
+	struct ktstr_taskstats_sample base;
+	struct ktstr_taskstats_sample fin;
 	struct ktstr_task_rec rec;
 };
 
 struct ts_pend {
-	struct ktstr_ts_sample x;
+	struct ktstr_taskstats_sample x;
 	uint64_t seq;
 };
 
@@ -103,7 +103,7 @@ static int ts_open(void **st)
 	return 0;
 }
 
-void *ktstr_ts_book_new(void)
+void *ktstr_taskstats_book_new(void)
 {
 	return calloc(1, sizeof(struct ts_state));
 }
@@ -115,7 +115,7 @@ uint64_t ktstr_backend_taskstats_dropped(void *st)
 	return s ? s->overruns + ktstr_taskstats_overruns(s->ts) : 0;
 }
 
-void ktstr_ts_book_overrun(void *st, uint64_t n)
+void ktstr_taskstats_book_overrun(void *st, uint64_t n)
 {
 	struct ts_state *s = st;
 
@@ -178,7 +178,7 @@ static bool adopts(const struct ts_task *p, uint64_t q)
 }
 
 /* Record x (numbered q): 1 if it is ours, 0 if not (yet), -ENOMEM. */
-static int note_exit(struct ts_state *s, const struct ktstr_ts_sample *x, uint64_t q)
+static int note_exit(struct ts_state *s, const struct ktstr_taskstats_sample *x, uint64_t q)
 {
 	struct ts_task *t = find(s, x->pid), *p = NULL;
 
@@ -203,7 +203,7 @@ static int note_exit(struct ts_state *s, const struct ktstr_ts_sample *x, uint64
 	return 1;
 }
 
-static int pend(struct ts_state *s, const struct ktstr_ts_sample *x, uint64_t q)
+static int pend(struct ts_state *s, const struct ktstr_taskstats_sample *x, uint64_t q)
 {
 	if (s->npend == s->pcap) {
 		size_t cap = s->pcap ? s->pcap * 2 : 64;
@@ -222,7 +222,7 @@ static int pend(struct ts_state *s, const struct ktstr_ts_sample *x, uint64_t q)
 	return 0;
 }
 
-int ktstr_ts_book_exit(void *st, const struct ktstr_ts_sample *ex)
+int ktstr_taskstats_book_exit(void *st, const struct ktstr_taskstats_sample *ex)
 {
 	struct ts_state *s = st;
 	uint64_t q;
@@ -237,9 +237,9 @@ int ktstr_ts_book_exit(void *st, const struct ktstr_ts_sample *ex)
 	return r;
 }
 
-static int on_exit_rec(const struct ktstr_ts_sample *x, void *arg)
+static int on_exit_rec(const struct ktstr_taskstats_sample *x, void *arg)
 {
-	int r = ktstr_ts_book_exit(arg, x);
+	int r = ktstr_taskstats_book_exit(arg, x);
 
 	return r < 0 ? r : 0;
 }
@@ -306,7 +306,7 @@ static void ts_close(void *st)
 	free(s);
 }
 
-static int track(struct ts_state *s, pid_t pid, bool follow, const struct ktstr_ts_sample *base)
+static int track(struct ts_state *s, pid_t pid, bool follow, const struct ktstr_taskstats_sample *base)
 {
 	struct ts_task *t = find(s, pid);
 
@@ -321,7 +321,7 @@ static int track(struct ts_state *s, pid_t pid, bool follow, const struct ktstr_
 	return 0;
 }
 
-int ktstr_ts_book_track(void *st, pid_t pid, bool follow, const struct ktstr_ts_sample *base)
+int ktstr_taskstats_book_track(void *st, pid_t pid, bool follow, const struct ktstr_taskstats_sample *base)
 {
 	if (!st || !base || pid <= 0)
 		return -EINVAL;
@@ -331,7 +331,7 @@ int ktstr_ts_book_track(void *st, pid_t pid, bool follow, const struct ktstr_ts_
 static int ts_track_pid(void *st, pid_t pid, bool follow)
 {
 	struct ts_state *s = st;
-	struct ktstr_ts_sample base;
+	struct ktstr_taskstats_sample base;
 	int r;
 
 	last_err[0] = '\0';
@@ -490,7 +490,7 @@ static uint64_t udiff(uint64_t a, uint64_t b)
  * within a second (the kernel derives it from the elapsed time), and no
  * counter went back.
  */
-static bool same_task(const struct ktstr_ts_sample *fin, const struct ktstr_ts_sample *cur)
+static bool same_task(const struct ktstr_taskstats_sample *fin, const struct ktstr_taskstats_sample *cur)
 {
 	return cur->ppid == fin->ppid && udiff(cur->btime, fin->btime) <= 1 &&
 	       !strncmp(cur->comm, fin->comm, sizeof(cur->comm)) &&
@@ -516,7 +516,7 @@ static void read_tgid(struct ktstr_task_rec *rec, pid_t pid)
 }
 
 /* The numbers of sample cur, counted from the task's baseline. */
-static void fill_counts(struct ts_task *t, const struct ktstr_ts_sample *cur, uint64_t now)
+static void fill_counts(struct ts_task *t, const struct ktstr_taskstats_sample *cur, uint64_t now)
 {
 	struct ktstr_task_rec *rec = &t->rec;
 
@@ -540,7 +540,7 @@ static void fill_counts(struct ts_task *t, const struct ktstr_ts_sample *cur, ui
 	rec->kern_nivcsw = cur->nivcsw;
 }
 
-static void fill_live(struct ts_task *t, const struct ktstr_ts_sample *cur, uint64_t now)
+static void fill_live(struct ts_task *t, const struct ktstr_taskstats_sample *cur, uint64_t now)
 {
 	struct ktstr_task_rec *rec = &t->rec;
 	pid_t ppid;
@@ -587,7 +587,7 @@ static void fill_final(struct ts_state *s, struct ts_task *t, uint64_t now)
  */
 static void refresh(struct ts_state *s, struct ts_task *t, uint64_t now, bool last)
 {
-	struct ktstr_ts_sample cur;
+	struct ktstr_taskstats_sample cur;
 	bool live;
 
 	if (t->gone || t->done)

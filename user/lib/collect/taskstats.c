@@ -61,7 +61,7 @@ static int nl_to_errno(int nle)
 	}
 }
 
-int ktstr_taskstats_parse(const void *payload, size_t len, struct ktstr_ts_sample *out)
+int ktstr_taskstats_parse(const void *payload, size_t len, struct ktstr_taskstats_sample *out)
 {
 	struct taskstats st;
 	size_t need = offsetof(struct taskstats, nivcsw) + sizeof(st.nivcsw);
@@ -147,7 +147,7 @@ void ktstr_taskstats_close(struct ktstr_taskstats *ts)
 	free(ts);
 }
 
-int ktstr_taskstats_decode(const void *msg, size_t len, struct ktstr_ts_sample *out)
+int ktstr_taskstats_decode(const void *msg, size_t len, struct ktstr_taskstats_sample *out)
 {
 	struct nlattr *tb[TASKSTATS_TYPE_MAX + 1], *nested[TASKSTATS_TYPE_MAX + 1];
 	const struct nlmsghdr *nlh = msg;
@@ -168,7 +168,7 @@ int ktstr_taskstats_decode(const void *msg, size_t len, struct ktstr_ts_sample *
 }
 
 struct reply {
-	struct ktstr_ts_sample *out;
+	struct ktstr_taskstats_sample *out;
 	int err;	/* 1 until a reply was decoded */
 };
 
@@ -193,7 +193,7 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_sample *out)
+int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_taskstats_sample *out)
 {
 	struct reply rp = { .out = out, .err = 1 };
 	struct nl_cb *cb;
@@ -248,7 +248,7 @@ int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_s
 #define TS_RBUF			16384
 
 struct exit_ctx {
-	ktstr_ts_exit_fn fn;	/* NULL: discard the records */
+	ktstr_taskstats_exit_fn fn;	/* NULL: discard the records */
 	void *arg;
 	uint32_t seq;		/* of the request whose ack we wait for, or 0 */
 	int ack;		/* 1 until that ack came, then its error */
@@ -296,7 +296,7 @@ static int feed(struct ktstr_taskstats *ts, void *buf, size_t len, struct exit_c
 	int rem = (int)len;
 
 	for (; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
-		struct ktstr_ts_sample s;
+		struct ktstr_taskstats_sample s;
 		int r;
 
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -430,7 +430,7 @@ int ktstr_taskstats_listen(struct ktstr_taskstats *ts, size_t rcvbuf)
 	if (ts->esk)
 		return fail(-EBUSY, "taskstats: already listening for exits");
 	if (!rcvbuf)
-		rcvbuf = KTSTR_TS_EXIT_RCVBUF;
+		rcvbuf = KTSTR_TASKSTATS_EXIT_RCVBUF;
 	if (rcvbuf > (size_t)INT32_MAX / 2)
 		rcvbuf = (size_t)INT32_MAX / 2;
 	r = possible_cpus(ts->mask, sizeof(ts->mask));
@@ -455,7 +455,7 @@ int ktstr_taskstats_listen(struct ktstr_taskstats *ts, size_t rcvbuf)
 	return 0;
 }
 
-int ktstr_taskstats_drain(struct ktstr_taskstats *ts, ktstr_ts_exit_fn fn, void *arg)
+int ktstr_taskstats_drain(struct ktstr_taskstats *ts, ktstr_taskstats_exit_fn fn, void *arg)
 {
 	struct exit_ctx c = { .fn = fn, .arg = arg, .ack = 1 };
 	int r;

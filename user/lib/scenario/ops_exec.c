@@ -276,7 +276,7 @@ int ops_run_teardown(struct ops_run *run, struct ktstr_assert_result *res)
 		ops_payload_kill(&run->pls[i]);
 	for (int i = run->nr_cgs - 1; i >= 0; i--)
 		if (run->cgs[i].live && run->cgs[i].frozen &&
-		    !ktstr_cg_unfreeze(cg, run->cgs[i].name))
+		    !ktstr_cgroup_unfreeze(cg, run->cgs[i].name))
 			run->cgs[i].frozen = false;
 	/*
 	 * Collect first: ktstr_collect_assert() reads the taskstats of every
@@ -318,7 +318,7 @@ int ops_run_teardown(struct ops_run *run, struct ktstr_assert_result *res)
 	for (int i = run->nr_cgs - 1; i >= 0; i--) {
 		if (!run->cgs[i].live)
 			continue;
-		ret = ktstr_cg_remove(cg, run->cgs[i].name);
+		ret = ktstr_cgroup_remove(cg, run->cgs[i].name);
 		if (ret) {
 			ops_run_failure(run, KTSTR_DETAIL_OTHER,
 					"remove cgroup %s: %s", run->cgs[i].name,

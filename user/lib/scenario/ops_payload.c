@@ -125,7 +125,7 @@ static int run_payload(struct ops_run *run, const struct ktstr_op *op)
 	p->pid = pid;
 	run->nr_pls++;		/* from now on teardown reaps it */
 	if (op->cgroup) {
-		ret = ktstr_cg_move_task(run->ctx->cgroups, op->cgroup, pid);
+		ret = ktstr_cgroup_move_task(run->ctx->cgroups, op->cgroup, pid);
 		if (ret) {
 			close(go[1]);
 			close(err[0]);

@@ -60,7 +60,7 @@ static bool sched_alive(bool force)
 	return !sched_died;
 }
 
-bool ktstr_scn_sleep(uint64_t ms)
+bool ktstr_scenario_sleep(uint64_t ms)
 {
 	while (ms && !aborted && sched_alive(false)) {
 		uint64_t s = ms < SLICE_MS ? ms : SLICE_MS;
@@ -96,7 +96,7 @@ static int dev_begin(struct ktstr_dev *dev, struct ktstr_cgroups *cg,
 		if (ret)
 			return ret;
 	}
-	fd = open(ktstr_cg_parent_path(cg), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(ktstr_cgroup_parent_path(cg), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ret = ktstr_dev_track_cgroup_fd(dev, fd, true);
@@ -109,7 +109,7 @@ static int dev_begin(struct ktstr_dev *dev, struct ktstr_cgroups *cg,
 /* The CPUs the affinity kind @a means for cgroup @i. */
 static void affinity_for(const struct ktstr_topo *topo,
 			 const struct ktstr_cpuset *sets, int n, int i,
-			 enum ktstr_scn_affinity a, struct ktstr_affinity *out)
+			 enum ktstr_scenario_affinity a, struct ktstr_affinity *out)
 {
 	const struct ktstr_cpuset *mine = ktstr_cpuset_empty(&sets[i]) ?
 					  &topo->usable : &sets[i];
@@ -122,30 +122,30 @@ static void affinity_for(const struct ktstr_topo *topo,
 		return;
 	first = ktstr_cpuset_first(mine);
 	switch (a) {
-	case KTSTR_SCN_AFF_INHERIT:
+	case KTSTR_SCENARIO_AFF_INHERIT:
 		break;
-	case KTSTR_SCN_AFF_SINGLE_CPU:
+	case KTSTR_SCENARIO_AFF_SINGLE_CPU:
 		/* One CPU per worker, drawn from the cgroup's. */
 		out->kind = KTSTR_AFF_RANDOM;
 		out->cpus = *mine;
 		out->count = 1;
 		break;
-	case KTSTR_SCN_AFF_RANDOM:
+	case KTSTR_SCENARIO_AFF_RANDOM:
 		out->kind = KTSTR_AFF_RANDOM;
 		out->cpus = *mine;
 		out->count = count > 1 ? count / 2 : 1;
 		break;
-	case KTSTR_SCN_AFF_LLC:
+	case KTSTR_SCENARIO_AFF_LLC:
 		out->kind = KTSTR_AFF_LLC_ALIGNED;
 		if (topo->cpu_llc[first] < 0 ||
 		    ktstr_topo_llc_cpuset(topo, topo->cpu_llc[first], &out->cpus))
 			out->cpus = *mine;
 		break;
-	case KTSTR_SCN_AFF_CROSS_CGROUP:
+	case KTSTR_SCENARIO_AFF_CROSS_CGROUP:
 		out->kind = KTSTR_AFF_CROSS_CGROUP;
 		out->cpus = ktstr_cpuset_empty(next) ? topo->usable : *next;
 		break;
-	case KTSTR_SCN_AFF_PAIR:
+	case KTSTR_SCENARIO_AFF_PAIR:
 		out->kind = KTSTR_AFF_EXACT;
 		ktstr_cpuset_zero(&out->cpus);
 		pos = (2 * i) % count;
@@ -156,7 +156,7 @@ static void affinity_for(const struct ktstr_topo *topo,
 			k++;
 		}
 		break;
-	case KTSTR_SCN_AFF_FIRST_CPU:
+	case KTSTR_SCENARIO_AFF_FIRST_CPU:
 		out->kind = KTSTR_AFF_EXACT;
 		ktstr_cpuset_zero(&out->cpus);
 		ktstr_cpuset_set(&out->cpus, first);
@@ -164,7 +164,7 @@ static void affinity_for(const struct ktstr_topo *topo,
 	}
 }
 
-static bool work_in(const struct ktstr_scn_work *w, int cg)
+static bool work_in(const struct ktstr_scenario_work *w, int cg)
 {
 	return !w->cgs || (cg < 32 && (w->cgs & (1U << cg)));
 }
@@ -212,8 +212,8 @@ static bool is_worker_pid(const struct ktstr_handle *h, int nh, pid_t pid)
 struct steady {
 	struct ktstr_handle *handles;
 	int nr_handles;
-	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS];
-	const struct ktstr_cpuset *hsets[KTSTR_SCN_MAX_CGROUPS * KTSTR_SCN_MAX_WORKS];
+	struct ktstr_cpuset sets[KTSTR_SCENARIO_MAX_CGROUPS];
+	const struct ktstr_cpuset *hsets[KTSTR_SCENARIO_MAX_CGROUPS * KTSTR_SCENARIO_MAX_WORKS];
 	int nr;
 };
 
@@ -239,7 +239,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 			goto out;
 		}
 		if (!ktstr_cpuset_empty(&st->sets[i])) {
-			ret = ktstr_cg_set_cpuset(ctx->cgroups, name, &st->sets[i]);
+			ret = ktstr_cgroup_set_cpuset(ctx->cgroups, name, &st->sets[i]);
 			if (ret) {
 				snprintf(out->reason, sizeof(out->reason),
 					 "cpuset of %s: %s", name,
@@ -248,18 +248,18 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 			}
 		}
 	}
-	if (!ktstr_scn_sleep(ctx->settle_ms)) {
+	if (!ktstr_scenario_sleep(ctx->settle_ms)) {
 		ret = -EINTR;
 		goto out;
 	}
 	for (int i = 0; i < st->nr; i++) {
 		const struct ktstr_cpuset *cpus = ktstr_cpuset_empty(&st->sets[i]) ?
 			&ctx->topo->usable : &st->sets[i];
-		static const struct ktstr_scn_work dfl;
+		static const struct ktstr_scenario_work dfl;
 		int nw = s->nr_works ? s->nr_works : 1;
 
 		for (int k = 0; k < nw; k++) {
-			const struct ktstr_scn_work *w = s->nr_works ? &s->works[k] : &dfl;
+			const struct ktstr_scenario_work *w = s->nr_works ? &s->works[k] : &dfl;
 			struct ktstr_handle *h = &st->handles[st->nr_handles];
 			struct ktstr_spawn_opts so = { .cg = ctx->cgroups };
 			struct ktstr_workload wl;
@@ -294,7 +294,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 	}
 	for (int i = 0; i < st->nr_handles; i++)
 		ktstr_workers_start(st->handles[i].workers);
-	if (!ktstr_scn_sleep(ctx->duration_ms)) {
+	if (!ktstr_scenario_sleep(ctx->duration_ms)) {
 		ret = -EINTR;
 		goto out;
 	}
