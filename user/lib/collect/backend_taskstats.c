@@ -37,6 +37,8 @@
 #include <ktstr/backend.h>
 #include <ktstr/taskstats.h>
 
+#include "util/proc_stat.h"
+
 /* Exit records kept for a parent that is not known yet, at most. */
 #define TS_MAX_PENDING	65536
 
@@ -348,31 +350,15 @@ static int ts_track_pid(void *st, pid_t pid, bool follow)
 /* /proc/<pid>/stat: state, ppid; and comm from the same line. */
 static int read_stat(pid_t pid, char *state, pid_t *ppid, char comm[KTSTR_COMM_LEN])
 {
-	char path[64], buf[512], *l, *r;
-	FILE *f;
-	size_t n;
-	int pp;
+	struct proc_stat st;
+	int r = proc_stat_read(pid, &st);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	l = strchr(buf, '(');
-	r = strrchr(buf, ')');
-	if (!l || !r || r < l || sscanf(r + 1, " %c %d", state, &pp) != 2)
-		return -EINVAL;
-	if (comm) {
-		size_t len = (size_t)(r - l - 1);
-
-		if (len >= KTSTR_COMM_LEN)
-			len = KTSTR_COMM_LEN - 1;
-		memset(comm, 0, KTSTR_COMM_LEN);
-		memcpy(comm, l + 1, len);
-	}
-	*ppid = pp;
+	if (r < 0)
+		return r;
+	*state = st.state;
+	*ppid = st.ppid;
+	if (comm)
+		memcpy(comm, st.comm, KTSTR_COMM_LEN);
 	return 0;
 }
 

@@ -21,28 +21,6 @@
 
 #define OPS_WAIT_SLICE_MS	10
 
-bool ops_pid_dead(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	ssize_t n;
-	int fd;
-
-	if (kill(pid, 0) && errno == ESRCH)
-		return true;
-	/* A zombie still answers kill(pid, 0). */
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
 static struct ops_payload *find_payload(struct ops_run *run, const char *name)
 {
 	for (int i = run->nr_pls - 1; i >= 0; i--)

@@ -120,7 +120,6 @@ int ops_op_move_all_tasks(struct ops_run *run, const struct ktstr_op *op);
 int ops_op_freeze(struct ops_run *run, const struct ktstr_op *op);
 
 /* ops_payload.c: payloads, and whether a pid is gone (zombies count). */
-bool ops_pid_dead(pid_t pid);
 void ops_payload_kill(struct ops_payload *p);
 int ops_op_run_payload(struct ops_run *run, const struct ktstr_op *op);
 int ops_op_wait_payload(struct ops_run *run, const struct ktstr_op *op);

@@ -23,6 +23,8 @@
 #include <ktstr/dev.h>
 #include <ktstr/scenario.h>
 
+#include "sched_priv.h"
+
 #define NSEC_PER_MSEC	1000000ULL
 /* Sleep slice: how quickly an abort is noticed. */
 #define SLICE_MS	50
@@ -55,7 +57,7 @@ static bool sched_alive(bool force)
 	if (!force && now - last < KTSTR_SCX_POLL_MS)
 		return true;
 	last = now;
-	if (ktstr_scx_check(cur_scx))
+	if (sched_check(cur_scx, 0))
 		sched_died = true;
 	return !sched_died;
 }
@@ -450,17 +452,10 @@ static void scheduler_died(struct ktstr_outcome *out, const struct ktstr_scx *sc
 
 	for (size_t i = 0; i < r->nr_details; i++) {
 		struct ktstr_assert_detail *d = &r->details[i];
-		char *m;
 
-		/* ops' own "scheduler process died (pid N)": give the why. */
-		if (d->kind == KTSTR_DETAIL_SCHEDULER_DIED) {
-			m = strdup(scx->summary);
-			if (m) {
-				free(d->message);
-				d->message = m;
-			}
+		/* The ops engine's, from the same check: already the why. */
+		if (d->kind == KTSTR_DETAIL_SCHEDULER_DIED)
 			return;
-		}
 	}
 	ktstr_assert_result_fail(r, KTSTR_DETAIL_SCHEDULER_DIED, "%s", scx->summary);
 }

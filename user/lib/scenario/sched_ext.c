@@ -19,6 +19,10 @@
 #include <ktstr/clock.h>
 #include <ktstr/sched_ext.h>
 
+#include "sched_priv.h"
+#include "util/ktstr_error.h"
+#include "util/proc_stat.h"
+
 #define SYSLOG_ACTION_READ_ALL	3
 #define SYSLOG_ACTION_SIZE_BUFFER 10
 
@@ -423,4 +427,13 @@ int ktstr_scx_restart(struct ktstr_scx *s, unsigned int timeout_ms, char *why,
 	ret = ktstr_scx_start(s, path, args, nargs, timeout_ms, why, len);
 	s->restarts = restarts + (ret == 0);
 	return ret;
+}
+
+int sched_check(struct ktstr_scx *scx, pid_t pid)
+{
+	if (scx)
+		return ktstr_scx_check(scx) ? ktstr_errorf(-ESRCH, "%s", scx->summary) : 0;
+	if (pid > 0 && proc_pid_dead(pid))
+		return ktstr_errorf(-ESRCH, "scheduler process died (pid %d)", (int)pid);
+	return 0;
 }
