@@ -11,12 +11,18 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
-/* CLOCK_MONOTONIC in ns: the clock of the module's timestamps too. */
+/**
+ * ktstr_now_ns() - the library's clock
+ *
+ * Return: CLOCK_MONOTONIC in ns: the clock of the module's timestamps too.
+ */
 uint64_t ktstr_now_ns(void);
 
-/*
- * Sleep @ms milliseconds against an absolute CLOCK_MONOTONIC deadline:
- * a signal neither shortens nor stretches it.
+/**
+ * ktstr_sleep_ms() - sleep against an absolute CLOCK_MONOTONIC deadline
+ * @ms: how long, in milliseconds
+ *
+ * A signal neither shortens nor stretches it.
  */
 void ktstr_sleep_ms(uint64_t ms);
 
