@@ -26,7 +26,11 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
-/* One input: its name as shown (the file name) and its parsed document. */
+/**
+ * struct ktstr_report_input - one input of the report
+ * @name: as shown (the file name)
+ * @doc: its parsed document
+ */
 struct ktstr_report_input {
 	const char *name;
 	const json_t *doc;
@@ -40,6 +44,12 @@ enum ktstr_report_kind {
 	KTSTR_REPORT_STAT,		/* ktstr stat --json */
 };
 
+/**
+ * ktstr_report_kind_of() - what kind of ktstr JSON a document is
+ * @doc: the document
+ *
+ * Return: its kind, KTSTR_REPORT_UNKNOWN for none of them.
+ */
 enum ktstr_report_kind ktstr_report_kind_of(const json_t *doc);
 
 /**
