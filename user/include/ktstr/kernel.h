@@ -9,7 +9,8 @@
  * scripts/kernel-fetch.sh and scripts/kernel-build.sh fill it; `ktstr kernel list` shows it and
  * `ktstr vm --kernel NAME` boots a kernel from it.
  *
- * Functions that fail print one "ktstr: ..." line to stderr and return -1.
+ * Functions that fail hand one "ktstr: ..." line to the print function
+ * (ktstr_set_print(), <ktstr/error.h>) and return -1.
  */
 #ifndef KTSTR_KERNEL_H
 #define KTSTR_KERNEL_H
