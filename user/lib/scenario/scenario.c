@@ -300,12 +300,9 @@ int ktstr_scenario_workload(const struct ktstr_scenario_work *w, int per_cgroup,
 		return ret;
 	if (w->work) {
 		ret = ktstr_work_parse(w->work, &wl->work);
-		if (ret) {
-			if (why && len)
-				snprintf(why, len, "work '%s': %s", w->work,
-					 ktstr_last_error());
-			return -EINVAL;
-		}
+		if (ret)
+			return ktstr_errorf_buf(why, len, -EINVAL, "work '%s': %s", w->work,
+						ktstr_last_error());
 	} else if (override) {
 		wl->work = *override;
 	}
@@ -323,12 +320,9 @@ int ktstr_scenario_workload(const struct ktstr_scenario_work *w, int per_cgroup,
 	wl->set_nice = w->set_nice;
 	wl->nice = w->nice;
 	ret = ktstr_work_check(&wl->work, n);
-	if (ret) {
-		if (why && len)
-			snprintf(why, len, "%s x%d: %s", w->work ? w->work : "SpinWait",
-				 n, ktstr_last_error());
-		return -EINVAL;
-	}
+	if (ret)
+		return ktstr_errorf_buf(why, len, -EINVAL, "%s x%d: %s",
+					w->work ? w->work : "SpinWait", n, ktstr_last_error());
 	return 0;
 }
 

@@ -439,16 +439,14 @@ int ktstr_scx_restart(struct ktstr_scx *s, unsigned int timeout_ms, char *why,
 	char path[sizeof(s->path)];
 
 	if (s->pid <= 0 || s->dead || ktstr_scx_check(s)) {
-		snprintf(why, len, "no live scheduler to restart%s%s",
-			 s->summary[0] ? ": " : "", s->summary);
-		return -ESRCH;
+		return ktstr_errorf_buf(why, len, -ESRCH, "no live scheduler to restart%s%s",
+					s->summary[0] ? ": " : "", s->summary);
 	}
 	memcpy(path, s->path, sizeof(path));
 	ret = ktstr_scx_stop(s, timeout_ms);
-	if (ret) {
-		snprintf(why, len, "%s: sched_ext still enabled after the stop", path);
-		return ret;
-	}
+	if (ret)
+		return ktstr_errorf_buf(why, len, ret, "%s: sched_ext still enabled after the stop",
+					path);
 	ret = ktstr_scx_start(s, path, args, nargs, timeout_ms, why, len);
 	s->restarts = restarts + (ret == 0);
 	return ret;
