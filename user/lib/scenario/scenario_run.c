@@ -219,6 +219,35 @@ struct steady {
 	int nr;
 };
 
+/* The steady form's cgroups cg_0..: created, with their cpusets; why in out->reason. */
+static int steady_cgroups(const struct ktstr_ctx *ctx, const struct steady *st,
+			  struct ktstr_cgroup_group *group, struct ktstr_outcome *out)
+{
+	int ret;
+
+	for (int i = 0; i < st->nr; i++) {
+		char name[KTSTR_CTX_NAME_MAX];
+
+		snprintf(name, sizeof(name), "cg_%d", i);
+		ret = ktstr_cgroup_group_add(group, name);
+		if (ret) {
+			snprintf(out->reason, sizeof(out->reason), "create %s: %s",
+				 name, ktstr_last_error());
+			return ret;
+		}
+		if (!ktstr_cpuset_empty(&st->sets[i])) {
+			ret = ktstr_cgroup_set_cpuset(ctx->cgroups, name, &st->sets[i]);
+			if (ret) {
+				snprintf(out->reason, sizeof(out->reason),
+					 "cpuset of %s: %s", name,
+					 ktstr_last_error());
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
+
 static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ctx,
 		      const struct ktstr_assert *cfg, struct steady *st,
 		      struct ktstr_outcome *out)
@@ -230,26 +259,9 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 	st->handles = calloc(maxh ? maxh : 1, sizeof(*st->handles));
 	if (!st->handles)
 		return -ENOMEM;
-	for (int i = 0; i < st->nr; i++) {
-		char name[KTSTR_CTX_NAME_MAX];
-
-		snprintf(name, sizeof(name), "cg_%d", i);
-		ret = ktstr_cgroup_group_add(&group, name);
-		if (ret) {
-			snprintf(out->reason, sizeof(out->reason), "create %s: %s",
-				 name, ktstr_last_error());
-			goto out;
-		}
-		if (!ktstr_cpuset_empty(&st->sets[i])) {
-			ret = ktstr_cgroup_set_cpuset(ctx->cgroups, name, &st->sets[i]);
-			if (ret) {
-				snprintf(out->reason, sizeof(out->reason),
-					 "cpuset of %s: %s", name,
-					 ktstr_last_error());
-				goto out;
-			}
-		}
-	}
+	ret = steady_cgroups(ctx, st, &group, out);
+	if (ret)
+		goto out;
 	if (!ktstr_scenario_sleep(ctx->settle_ms)) {
 		ret = -EINTR;
 		goto out;
