@@ -338,22 +338,6 @@ static void reap(pid_t pid, int *status)
 		;
 }
 
-/* The report as JSON plus "backend". */
-static int write_json(const char *path, const struct ktstr_stat_report *rep,
-		      const char *backend)
-{
-	json_t *doc = ktstr_stat_to_json(rep);
-	int err;
-
-	if (!doc)
-		return -ENOMEM;
-	json_object_set_new(doc, "backend", json_string(backend));
-	json_object_set_new(doc, "provenance", ktstr_provenance_json());
-	err = ktstr_output_json(path, doc);
-	json_decref(doc);
-	return err;
-}
-
 int cmd_stat(int argc, char **argv)
 {
 	const struct ktstr_backend *be = NULL;
@@ -528,7 +512,7 @@ int cmd_stat(int argc, char **argv)
 		goto restore;
 	}
 	if (o.json) {
-		r = write_json(o.json, &rep, be->name);
+		r = ktstr_stat_write_json(o.json, &rep);
 		if (r < 0) {
 			fprintf(stderr, PROG ": writing %s: %s\n", o.json, strerror(-r));
 			goto restore;

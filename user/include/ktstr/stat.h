@@ -196,8 +196,9 @@ int ktstr_stat_print_view(FILE *f, const struct ktstr_stat_report *r,
 			  const struct ktstr_stat_view *v);
 
 /**
- * ktstr_stat_to_json() - the report as JSON
- * @r: the report
+ * ktstr_stat_to_json() - the report as JSON (docs/stat-json.md)
+ * @r: the report; its backend (null without one) and this machine's
+ *	provenance end the document, as `ktstr stat --json` writes it
  *
  * Return: a new reference, or NULL on bad input or when out of memory.
  */
