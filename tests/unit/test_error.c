@@ -13,6 +13,7 @@
 
 #include <ktstr/cpulist.h>
 #include <ktstr/error.h>
+#include <ktstr/output.h>
 #include <ktstr/workload.h>
 
 #include "util/ktstr_error.h"
@@ -28,6 +29,9 @@ static void test_one_message(void **state)
 	assert_non_null(strstr(ktstr_last_error(), "1-x"));
 	assert_int_equal(ktstr_work_by_name("NoSuchWork", &w), -ENOENT);
 	assert_string_equal(ktstr_last_error(), "unknown work type 'NoSuchWork'");
+	assert_int_equal(ktstr_output_check("/nonexistent-ktstr-dir/x.json"), -ENOENT);
+	assert_string_equal(ktstr_last_error(),
+			    "/nonexistent-ktstr-dir/x.json: No such file or directory");
 	ktstr_error_clear();
 	assert_string_equal(ktstr_last_error(), "");
 }

@@ -25,7 +25,8 @@
  * file is left alone and the call fails with -ELOOP or -EEXIST. The new
  * file gets mode 0666 & ~umask, as creat() would give it.
  *
- * Return: 0, or a negative errno (the temp file is removed).
+ * Return: 0, or a negative errno (the temp file is removed) with
+ * ktstr_last_error() naming @path.
  */
 int ktstr_output_write(const char *path, int (*fill)(FILE *fp, void *arg), void *arg);
 
