@@ -98,6 +98,12 @@ $(BUILD)/user/bpf/collector.o: user/bpf/collector.c $(BUILD)/config/pkgs \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(BPF_CFLAGS) -Ikmod -I$(BUILD)/bpf -MMD -MP -c -o $@ $<
 
+# The library's symbols are hidden unless a public header declares them:
+# each user/include/ktstr/*.h wraps its declarations in
+# `#pragma GCC visibility push(default)` ... pop (the export marker), and
+# the version script below lists the same names.
+$(LIB_OBJS): CFLAGS += -fvisibility=hidden
+
 $(BUILD)/libktstr.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

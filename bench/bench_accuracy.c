@@ -75,7 +75,7 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 	memset(&a, 0, sizeof(a));
 	r = ktstr_collector_open(name, &c);
 	if (r) {
-		printf("not ok - acc_%s: open: %s\n", name, ktstr_collector_open_error());
+		printf("not ok - acc_%s: open: %s\n", name, ktstr_last_error());
 		return 1;
 	}
 	for (int k = 0; k < runs; k++) {
@@ -86,14 +86,14 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 		r = spawn_start(&rn, NR_WORKERS, spin_sleep_work, 0, track_with_backend, c);
 		if (r) {
 			printf("not ok - acc_%s: workload: %s (%s)\n", name, strerror(-r),
-			       ktstr_collector_last_error());
+			       ktstr_last_error());
 			kill_wait(rn.spawner);
 			ktstr_collector_close(c);
 			return 1;
 		}
 		r = ktstr_collector_snapshot(c, &recs, &n);
 		if (r) {
-			printf("not ok - acc_%s: snapshot: %s\n", name, ktstr_collector_last_error());
+			printf("not ok - acc_%s: snapshot: %s\n", name, ktstr_last_error());
 			spawn_finish(&rn);
 			ktstr_collector_close(c);
 			return 1;
@@ -101,7 +101,7 @@ static int measure(const char *name, int runs, struct ktstr_taskstats *ts)
 		for (int i = 0; i < NR_WORKERS; i++) {
 			struct ktstr_task_rec *rec = NULL;
 			uint64_t run = 0, wait = 0, pc = 0, vol = 0, invol = 0;
-			struct ktstr_ts_sample tss;
+			struct ktstr_taskstats_sample tss;
 
 			for (size_t j = 0; j < n; j++)
 				if (recs[j].pid == rn.pids[i])
@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 	mkdir("/sys/fs/bpf", 0755);
 	mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
 	if (ktstr_taskstats_open(&ts)) {
-		printf("# taskstats witness unavailable: %s\n", ktstr_taskstats_last_error());
+		printf("# taskstats witness unavailable: %s\n", ktstr_last_error());
 		ts = NULL;
 	}
 	printf("# accuracy: 2 spinners + 1 sleeper on CPU 0, tracked from fork via a paused "

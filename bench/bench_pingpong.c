@@ -396,7 +396,7 @@ static double measure_rival(enum mode md, uint64_t m)
 			      ktstr_bpf_track_pid(b, pid_b, false);
 		if (err) {
 			snprintf(mode_err[md], sizeof(mode_err[md]), "%s",
-				 ktstr_bpf_last_error());
+				 ktstr_last_error());
 			ktstr_bpf_close(b);
 			return -1;
 		}

@@ -211,7 +211,7 @@ static int bench_memory_bpf(void)
 
 	err = ktstr_bpf_open(&b, 0);
 	if (err) {
-		printf("not ok - mem_bpf_record: collector: %s\n", ktstr_bpf_last_error());
+		printf("not ok - mem_bpf_record: collector: %s\n", ktstr_last_error());
 		return 1;
 	}
 	err = bpf_tasks_map(&info, &memlock);
@@ -367,7 +367,7 @@ static int bench_size(const char *id, const char *bpf_id, long n, int reps)
 	memset(recs, 0, (n + 64) * sizeof(*recs));	/* fault the buffer in */
 	/* BPF collector: default capacity, children tracked from their fork. */
 	if (ktstr_bpf_open(&bpf, 0) || ktstr_bpf_track_pid(bpf, getpid(), true)) {
-		snprintf(bpf_err, sizeof(bpf_err), "%s", ktstr_bpf_last_error());
+		snprintf(bpf_err, sizeof(bpf_err), "%s", ktstr_last_error());
 		ktstr_bpf_close(bpf);
 		bpf = NULL;
 	}
@@ -411,7 +411,7 @@ static int bench_size(const char *id, const char *bpf_id, long n, int reps)
 				t0 = now_ns();
 				if (ktstr_bpf_snapshot(bpf, &br, &bn, &bpf_dropped)) {
 					snprintf(bpf_err, sizeof(bpf_err), "snapshot: %s",
-						 ktstr_bpf_last_error());
+						 ktstr_last_error());
 					ktstr_bpf_close(bpf);
 					bpf = NULL;
 					continue;

@@ -219,7 +219,7 @@ static const struct ktstr_scenario scenarios[] = {
 		.description = "each cgroup's workers pinned to a pair of CPUs",
 		.min_cpus = 2,
 		.nr_cgroups = 2,
-		.nr_works = 1, .works = { { .affinity = KTSTR_SCN_AFF_PAIR } },
+		.nr_works = 1, .works = { { .affinity = KTSTR_SCENARIO_AFF_PAIR } },
 	},
 	{
 		.name = "cgroup_no_ctrl_task_migration",
@@ -312,6 +312,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_advanced = {
+const struct ktstr_scenario_table ktstr_scenario_advanced = {
 	"advanced", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

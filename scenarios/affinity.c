@@ -36,7 +36,7 @@ static const struct ktstr_scenario scenarios[] = {
 		.description = "each worker bound to a random half of the CPUs",
 		.min_cpus = 2,
 		.nr_cgroups = 2,
-		.nr_works = 1, .works = { { .affinity = KTSTR_SCN_AFF_RANDOM } },
+		.nr_works = 1, .works = { { .affinity = KTSTR_SCENARIO_AFF_RANDOM } },
 	},
 	{
 		.name = "cgroup_affinity_spanning",
@@ -44,14 +44,14 @@ static const struct ktstr_scenario scenarios[] = {
 		.min_cpus = 2,
 		.nr_cgroups = 2,
 		.partition = KTSTR_PARTITION(SPLIT_HALF),
-		.nr_works = 1, .works = { { .affinity = KTSTR_SCN_AFF_CROSS_CGROUP } },
+		.nr_works = 1, .works = { { .affinity = KTSTR_SCENARIO_AFF_CROSS_CGROUP } },
 		/* The cpuset wins: the kernel runs them where both allow. */
 	},
 	{
 		.name = "cgroup_affinity_pinned",
 		.description = "each worker pinned to a single CPU, round robin",
 		.nr_cgroups = 2,
-		.nr_works = 1, .works = { { .affinity = KTSTR_SCN_AFF_SINGLE_CPU } },
+		.nr_works = 1, .works = { { .affinity = KTSTR_SCENARIO_AFF_SINGLE_CPU } },
 	},
 	{
 		.name = "cgroup_cpuset_llc_affinity",
@@ -59,7 +59,7 @@ static const struct ktstr_scenario scenarios[] = {
 		.min_llcs = 2,
 		.nr_cgroups = 2,
 		.partition = KTSTR_PARTITION(LLC_ALIGNED),
-		.nr_works = 1, .works = { { .affinity = KTSTR_SCN_AFF_LLC } },
+		.nr_works = 1, .works = { { .affinity = KTSTR_SCENARIO_AFF_LLC } },
 	},
 	{
 		.name = "cgroup_affinity_change",
@@ -69,6 +69,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_affinity = {
+const struct ktstr_scenario_table ktstr_scenario_affinity = {
 	"affinity", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

@@ -26,6 +26,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_basic = {
+const struct ktstr_scenario_table ktstr_scenario_basic = {
 	"basic", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

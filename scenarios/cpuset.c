@@ -109,6 +109,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_cpuset = {
+const struct ktstr_scenario_table ktstr_scenario_cpuset = {
 	"cpuset", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

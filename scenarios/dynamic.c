@@ -61,6 +61,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_dynamic = {
+const struct ktstr_scenario_table ktstr_scenario_dynamic = {
 	"dynamic", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

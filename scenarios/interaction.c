@@ -123,7 +123,7 @@ static const struct ktstr_scenario scenarios[] = {
 		.min_cpus = 4,
 		.nr_cgroups = 2,
 		.partition = KTSTR_PARTITION(SPLIT_HALF),
-		.nr_works = 1, .works = { { .affinity = KTSTR_SCN_AFF_PAIR } },
+		.nr_works = 1, .works = { { .affinity = KTSTR_SCENARIO_AFF_PAIR } },
 	},
 	{
 		.name = "cgroup_cpuset_add_remove",
@@ -145,6 +145,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_interaction = {
+const struct ktstr_scenario_table ktstr_scenario_interaction = {
 	"interaction", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

@@ -70,9 +70,9 @@ static const struct ktstr_scenario scenarios[] = {
 		.nr_cgroups = 2,
 		.nr_works = 2, .works = {
 			{ .cgs = KTSTR_CG(0), .workers = 1, .policy = KTSTR_SCHED_FIFO,
-			  .prio = 1, .affinity = KTSTR_SCN_AFF_FIRST_CPU },
+			  .prio = 1, .affinity = KTSTR_SCENARIO_AFF_FIRST_CPU },
 			{ .cgs = KTSTR_CG(1), .workers = 1, .policy = KTSTR_SCHED_NORMAL,
-			  .affinity = KTSTR_SCN_AFF_FIRST_CPU },
+			  .affinity = KTSTR_SCENARIO_AFF_FIRST_CPU },
 		},
 		.starve_ms = 200,
 		.expect_fail = true,
@@ -124,6 +124,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_kernel = {
+const struct ktstr_scenario_table ktstr_scenario_kernel = {
 	"kernel", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

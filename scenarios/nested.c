@@ -74,6 +74,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_nested = {
+const struct ktstr_scenario_table ktstr_scenario_nested = {
 	"nested", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

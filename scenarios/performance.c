@@ -47,6 +47,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_performance = {
+const struct ktstr_scenario_table ktstr_scenario_performance = {
 	"performance", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

@@ -75,6 +75,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_sched_class = {
+const struct ktstr_scenario_table ktstr_scenario_sched_class = {
 	"sched_class", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

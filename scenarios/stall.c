@@ -37,6 +37,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_stall = {
+const struct ktstr_scenario_table ktstr_scenario_stall = {
 	"stall", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

@@ -101,7 +101,7 @@ static const struct ktstr_scenario scenarios[] = {
 		.name = "cgroup_per_cpu",
 		.description = "one cgroup per usable CPU, each confined to its CPU",
 		.min_cpus = 2,
-		.nr_cgroups = KTSTR_CG_PER_CPU,
+		.nr_cgroups = KTSTR_CGROUP_PER_CPU,
 		.partition = KTSTR_PARTITION(SPLIT_HALF),
 	},
 	{
@@ -110,7 +110,7 @@ static const struct ktstr_scenario scenarios[] = {
 		.nr_cgroups = 2,
 		.nr_works = 2, .works = {
 			{ .cgs = KTSTR_CG(0), .work = "Bursty" },
-			{ .cgs = KTSTR_CG(1), .affinity = KTSTR_SCN_AFF_SINGLE_CPU },
+			{ .cgs = KTSTR_CG(1), .affinity = KTSTR_SCENARIO_AFF_SINGLE_CPU },
 		},
 	},
 	{
@@ -205,6 +205,6 @@ static const struct ktstr_scenario scenarios[] = {
 	},
 };
 
-const struct ktstr_scn_table ktstr_scn_stress = {
+const struct ktstr_scenario_table ktstr_scenario_stress = {
 	"stress", scenarios, KTSTR_ARRAY_SIZE(scenarios)
 };

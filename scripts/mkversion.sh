@@ -9,8 +9,8 @@
 set -eu
 [ "$#" -gt 0 ] || { echo "usage: mkversion.sh HEADER..." >&2; exit 2; }
 syms=$(sed -e 's|/\*.*\*/||g' "$@" |
-	grep -oE '\bktstr_[a-z0-9_]+[[:space:]]*(\(|\[|;)' |
-	sed -E 's/[[:space:]]*[(\[;]$//' | sort -u)
+	grep -oE '\bktstr_[a-z0-9_]+[[:space:]]*(\(|\[|;|,)' |
+	sed -E 's/[[:space:]]*[(\[;,]$//' | sort -u)
 echo "LIBKTSTR_0 {"
 echo "	global:"
 for s in $syms; do

@@ -60,18 +60,18 @@ int main(int argc, char **argv)
 
 	topo = ktstr_topo_load(NULL);
 	if (!topo) {
-		fprintf(stderr, "custom_guide: topology: %s\n", ktstr_topo_last_error());
+		fprintf(stderr, "custom_guide: topology: %s\n", ktstr_last_error());
 		return 2;
 	}
 	cg = ktstr_cgroup_mgr_new(&opts);
 	if (!cg) {
-		fprintf(stderr, "custom_guide: cgroups: %s\n", ktstr_cgroup_last_error());
+		fprintf(stderr, "custom_guide: cgroups: %s\n", ktstr_last_error());
 		goto out_topo;
 	}
-	ret = ktstr_cg_setup(cg);
+	ret = ktstr_cgroup_setup(cg);
 	if (ret) {
 		fprintf(stderr, "custom_guide: cgroup setup: %s\n",
-			ktstr_cgroup_last_error());
+			ktstr_last_error());
 		goto out_cg;
 	}
 
@@ -85,8 +85,8 @@ int main(int argc, char **argv)
 	ret = my_custom_scenario(&ctx, &res);
 	if (ret) {
 		fprintf(stderr, "custom_guide: scenario: %s (%s / %s)\n",
-			strerror(-ret), ktstr_cgroup_last_error(),
-			ktstr_worker_last_error());
+			strerror(-ret), ktstr_last_error(),
+			ktstr_last_error());
 	} else {
 		printf("%s: %d cgroups, %d workers, %d failures, %d kernel records merged (%s)\n",
 		       res.pass ? "PASS" : "FAIL", res.nr_cgroups,
@@ -99,12 +99,12 @@ int main(int argc, char **argv)
 	}
 	ktstr_collector_close(ctx.collector);
 out_cg:
-	if (ktstr_cg_cleanup(cg)) {
+	if (ktstr_cgroup_cleanup(cg)) {
 		fprintf(stderr, "custom_guide: cgroup cleanup: %s\n",
-			ktstr_cgroup_last_error());
+			ktstr_last_error());
 		status = 2;
 	}
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 out_topo:
 	ktstr_topo_free(topo);
 	return status;

@@ -26,7 +26,7 @@ static int track_with_backend(void *arg, pid_t spawner)
 	struct ktstr_collector *c = arg;
 
 	if (ktstr_collector_track_pid(c, spawner, true) < 0) {
-		printf("# track: %s\n", ktstr_collector_last_error());
+		printf("# track: %s\n", ktstr_last_error());
 		return -EIO;
 	}
 	return 0;
@@ -50,7 +50,7 @@ static void measure(const char *name, bool exact_counts)
 
 	r = ktstr_collector_open(name, &c);
 	snprintf(t, sizeof(t), "%s: open", name);
-	if (!check(r == 0, t, "%s", ktstr_collector_open_error()))
+	if (!check(r == 0, t, "%s", ktstr_last_error()))
 		return;
 	r = spawn_start(&rn, NR_WORKERS, spin_sleep_work, 0, track_with_backend, c);
 	snprintf(t, sizeof(t), "%s: workload tracked", name);
@@ -61,7 +61,7 @@ static void measure(const char *name, bool exact_counts)
 	}
 	r = ktstr_collector_snapshot(c, &recs, &n);
 	snprintf(t, sizeof(t), "%s: snapshot", name);
-	check(r == 0 && n >= NR_WORKERS, t, "r=%d n=%zu: %s", r, n, ktstr_collector_last_error());
+	check(r == 0 && n >= NR_WORKERS, t, "r=%d n=%zu: %s", r, n, ktstr_last_error());
 	for (int i = 0; i < NR_WORKERS && r == 0; i++) {
 		struct ktstr_task_rec *rec = NULL;
 		uint64_t run, wait, pc, vol = 0, invol = 0;
@@ -189,7 +189,7 @@ static pid_t start_reaped(struct ktstr_collector *c, struct reaped *rp)
 	close(report[1]);
 	close(release[0]);
 	if (ktstr_collector_track_pid(c, parent, true) < 0) {
-		printf("# track: %s\n", ktstr_collector_last_error());
+		printf("# track: %s\n", ktstr_last_error());
 		kill_wait(parent);
 		return -1;
 	}
@@ -221,7 +221,7 @@ static void reaped_child_check(void)
 	int r;
 
 	r = ktstr_collector_open("taskstats", &c);
-	if (!check(r == 0, "taskstats reaped child: open", "%s", ktstr_collector_open_error()))
+	if (!check(r == 0, "taskstats reaped child: open", "%s", ktstr_last_error()))
 		return;
 	parent = start_reaped(c, &rp);
 	if (!check(parent > 0, "taskstats reaped child: workload", "fork/track failed")) {
@@ -233,7 +233,7 @@ static void reaped_child_check(void)
 	check(kill(rp.pid, 0) < 0 && errno == ESRCH,
 	      "taskstats reaped child: gone before the snapshot", "pid %d still exists", rp.pid);
 	r = ktstr_collector_snapshot(c, &recs, &n);
-	check(r == 0, "taskstats reaped child: snapshot", "%s", ktstr_collector_last_error());
+	check(r == 0, "taskstats reaped child: snapshot", "%s", ktstr_last_error());
 	for (size_t k = 0; k < n; k++)
 		if (recs[k].pid == rp.pid)
 			rec = &recs[k];

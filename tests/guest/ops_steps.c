@@ -211,7 +211,7 @@ static void test_three_steps(struct ktstr_ctx *ctx)
 	pthread_join(th, NULL);
 
 	if (ret)
-		fail("ops_three_steps_run", "%d: %s", ret, ktstr_ops_last_error());
+		fail("ops_three_steps_run", "%d: %s", ret, ktstr_last_error());
 	else
 		ok("ops_three_steps_run");
 	check(res.stats.total_workers == 4 && res.nr_cgroups == 2 &&
@@ -284,7 +284,7 @@ static void test_abort(struct ktstr_ctx *ctx)
 	check(ret == -EINTR && res.verdict == KTSTR_VERDICT_FAIL &&
 	      ktstr_assert_result_count(&res, KTSTR_DETAIL_OTHER) >= 1,
 	      "ops_abort_returns", "ret %d verdict %s: %s", ret,
-	      ktstr_verdict_name(res.verdict), ktstr_ops_last_error());
+	      ktstr_verdict_name(res.verdict), ktstr_last_error());
 	ktstr_assert_result_free(&res);
 	check(now_ns() - t0 < 10000 * MS, "ops_abort_early", "took %llu ms",
 	      (unsigned long long)((now_ns() - t0) / MS));
@@ -305,15 +305,15 @@ int main(void)
 	cg = ktstr_cgroup_mgr_new(NULL);
 	if (!topo || !cg) {
 		fail("ops_setup", "topo %p cg %p: %s", (void *)topo, (void *)cg,
-		     ktstr_topo_last_error());
+		     ktstr_last_error());
 		return 1;
 	}
-	ret = ktstr_cg_setup(cg);
+	ret = ktstr_cgroup_setup(cg);
 	if (ret) {
-		fail("ops_setup", "cgroup setup: %s", ktstr_cgroup_last_error());
+		fail("ops_setup", "cgroup setup: %s", ktstr_last_error());
 		return 1;
 	}
-	snprintf(parent, sizeof(parent), "%s", ktstr_cg_parent_path(cg));
+	snprintf(parent, sizeof(parent), "%s", ktstr_cgroup_parent_path(cg));
 	ktstr_ctx_init(&ctx, cg, topo);
 	ctx.settle_ms = 100;
 	ctx.workers_per_cgroup = 2;
@@ -323,8 +323,8 @@ int main(void)
 		test_three_steps(&ctx);
 		test_abort(&ctx);
 	}
-	ktstr_cg_cleanup(cg);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_cleanup(cg);
+	ktstr_cgroup_destroy(cg);
 	check(count_ktstr_cgroups() == 0, "ops_no_ktstr_cgroup_left",
 	      "%d left", count_ktstr_cgroups());
 	ktstr_topo_free(topo);

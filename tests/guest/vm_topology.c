@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	}
 	t = ktstr_topo_load(NULL);
 	if (!t) {
-		fail("vm_topology: hwloc topology loads", "%s", ktstr_topo_last_error());
+		fail("vm_topology: hwloc topology loads", "%s", ktstr_last_error());
 		return 1;
 	}
 

@@ -58,7 +58,7 @@ static void run_type(struct ktstr_cgroups *cg, const struct ktstr_cpuset *cpus,
 	int n, ret, bad = 0;
 
 	snprintf(cgname, sizeof(cgname), "w_%s", name);
-	snprintf(dir, sizeof(dir), "%s/%s", ktstr_cg_parent_path(cg), cgname);
+	snprintf(dir, sizeof(dir), "%s/%s", ktstr_cgroup_parent_path(cg), cgname);
 	o.cgroup = cgname;
 	ktstr_workload_init(&wl, kind, 0);
 	wl.nr_workers = ktstr_work_dfl_workers(&wl.work, 2);
@@ -66,16 +66,16 @@ static void run_type(struct ktstr_cgroups *cg, const struct ktstr_cpuset *cpus,
 		wl.work.custom.fn = custom_fn;
 
 	snprintf(t, sizeof(t), "%s: cgroup with cpuset", name);
-	ret = ktstr_cg_create(cg, cgname);
+	ret = ktstr_cgroup_create(cg, cgname);
 	if (!ret)
-		ret = ktstr_cg_set_cpuset(cg, cgname, cpus);
-	if (!check(!ret, t, "%s", ktstr_cgroup_last_error()))
+		ret = ktstr_cgroup_set_cpuset(cg, cgname, cpus);
+	if (!check(!ret, t, "%s", ktstr_last_error()))
 		return;
 
 	snprintf(t, sizeof(t), "%s: spawn %d workers into the cgroup", name, wl.nr_workers);
 	ret = ktstr_workers_spawn(&wl, &o, &h);
-	if (!check(!ret, t, "%s", ktstr_worker_last_error())) {
-		ktstr_cg_remove(cg, cgname);
+	if (!check(!ret, t, "%s", ktstr_last_error())) {
+		ktstr_cgroup_remove(cg, cgname);
 		return;
 	}
 	snprintf(t, sizeof(t), "%s: workers in cgroup.procs before start", name);
@@ -137,9 +137,9 @@ static void run_type(struct ktstr_cgroups *cg, const struct ktstr_cpuset *cpus,
 	ktstr_workers_free(h);
 
 	snprintf(t, sizeof(t), "%s: cgroup removed", name);
-	ret = ktstr_cg_remove(cg, cgname);
+	ret = ktstr_cgroup_remove(cg, cgname);
 	check(!ret && !dir_exists(dir), t, "ret %d (%s), dir %s", ret,
-	      ktstr_cgroup_last_error(), dir_exists(dir) ? "still there" : "gone");
+	      ktstr_last_error(), dir_exists(dir) ? "still there" : "gone");
 }
 
 /* A runner killed with SIGKILL takes its workers with it (PR_SET_PDEATHSIG). */
@@ -198,23 +198,23 @@ int main(void)
 
 	topo = ktstr_topo_load(NULL);
 	if (!topo) {
-		fail("topology", "%s", ktstr_topo_last_error());
+		fail("topology", "%s", ktstr_last_error());
 		return 1;
 	}
 	cg = ktstr_cgroup_mgr_new(&opts);
-	if (!cg || ktstr_cg_setup(cg)) {
-		fail("cgroup setup", "%s", ktstr_cgroup_last_error());
+	if (!cg || ktstr_cgroup_setup(cg)) {
+		fail("cgroup setup", "%s", ktstr_last_error());
 		return 1;
 	}
-	snprintf(parent, sizeof(parent), "%s", ktstr_cg_parent_path(cg));
+	snprintf(parent, sizeof(parent), "%s", ktstr_cgroup_parent_path(cg));
 	ktstr_cpulist_format(&topo->usable, list, sizeof(list));
 	printf("# parent %s, cpuset %s\n", parent, list);
 	for (int k = 0; k < KTSTR_WORK_NR; k++)
 		run_type(cg, &topo->usable, k);
 	runner_death();
-	check(!ktstr_cg_cleanup(cg) && !dir_exists(parent), "parent cgroup removed",
-	      "%s", ktstr_cgroup_last_error());
-	ktstr_cg_destroy(cg);
+	check(!ktstr_cgroup_cleanup(cg) && !dir_exists(parent), "parent cgroup removed",
+	      "%s", ktstr_last_error());
+	ktstr_cgroup_destroy(cg);
 	ktstr_topo_free(topo);
 	printf("# workers: %.1f s, %d failed\n", (now_ns() - t0) / 1e9, g_failed);
 	return g_failed ? 1 : 0;

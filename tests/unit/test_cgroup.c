@@ -139,7 +139,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	ktstr_cg_destroy(fx->cg);
+	ktstr_cgroup_destroy(fx->cg);
 	nftw(fx->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(fx);
 	return 0;
@@ -156,7 +156,7 @@ static struct ktstr_cgroups *ready(struct fixture *fx)
 {
 	struct ktstr_cgroups *cg = mgr(fx);
 
-	assert_int_equal(ktstr_cg_setup(cg), 0);
+	assert_int_equal(ktstr_cgroup_setup(cg), 0);
 	return cg;
 }
 
@@ -165,7 +165,7 @@ static void test_setup_enables_controllers(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_string_equal(ktstr_cg_parent_path(cg), fx->parent);
+	assert_string_equal(ktstr_cgroup_parent_path(cg), fx->parent);
 	assert_string_equal(get(fx->root, "cgroup.subtree_control"), "+cpuset +cpu");
 	assert_string_equal(get(fx->parent, "cgroup.subtree_control"), "+cpuset +cpu");
 	/* One mkdir, through the hook, for the parent. */
@@ -183,8 +183,8 @@ static void test_setup_nested_parent_and_cleanup(void **state)
 	assert_true(exists(fx->root, "runs/one"));
 	/* The intermediate level passes controllers on too. */
 	assert_string_equal(get(fx->root, "runs/cgroup.subtree_control"), "+cpuset +cpu");
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
-	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_cleanup(cg), 0);
 	assert_false(exists(fx->root, "runs"));
 	assert_string_equal(fx->log[fx->nr_log - 3], "rmdir runs/one/a");
 	assert_string_equal(fx->log[fx->nr_log - 2], "rmdir runs/one");
@@ -198,10 +198,10 @@ static void test_setup_missing_controller(void **state)
 	char want[256];
 
 	put(fx->root, "cgroup.controllers", "cpu io\n");
-	assert_int_equal(ktstr_cg_setup(cg), -ENODEV);
+	assert_int_equal(ktstr_cgroup_setup(cg), -ENODEV);
 	snprintf(want, sizeof(want),
 		 "cpuset controller not available in %s/cgroup.controllers", fx->root);
-	assert_string_equal(ktstr_cgroup_last_error(), want);
+	assert_string_equal(ktstr_last_error(), want);
 	assert_false(exists(fx->parent, ""));
 }
 
@@ -224,18 +224,18 @@ static void test_create_nested_and_names(void **state)
 	struct ktstr_cgroups *cg = ready(fx);
 	const char *bad[] = { "", "/a", "a/", "a//b", "a/../b", "..", "." };
 
-	assert_int_equal(ktstr_cg_create(cg, "a/b"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a/b"), 0);
 	assert_true(exists(fx->parent, "a/b"));
 	assert_string_equal(get(fx->parent, "a/cgroup.subtree_control"), "+cpuset +cpu");
 	/* b is a leaf: nothing enabled below it. */
 	assert_string_equal(get(fx->parent, "a/b/cgroup.subtree_control"), "");
 	/* Creating an existing cgroup is fine and does not mkdir again. */
 	fx->nr_log = 0;
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	assert_int_equal(fx->nr_log, 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(ktstr_cg_create(cg, bad[i]), -EINVAL);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "invalid cgroup name"));
+		assert_int_equal(ktstr_cgroup_create(cg, bad[i]), -EINVAL);
+	assert_non_null(strstr(ktstr_last_error(), "invalid cgroup name"));
 }
 
 static void test_cpusets(void **state)
@@ -245,35 +245,35 @@ static void test_cpusets(void **state)
 	struct ktstr_cpuset s;
 	char path[512];
 
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	ktstr_cpulist_parse("5,0-3", 0, &s);
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "a", &s), 0);
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "a", &s), 0);
 	assert_string_equal(get(fx->parent, "a/cpuset.cpus"), "0-3,5");
-	assert_int_equal(ktstr_cg_clear_cpuset(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_clear_cpuset(cg, "a"), 0);
 	assert_string_equal(get(fx->parent, "a/cpuset.cpus"), "\n");
 	ktstr_cpulist_parse("1", 0, &s);
-	assert_int_equal(ktstr_cg_set_mems(cg, "a", &s), 0);
+	assert_int_equal(ktstr_cgroup_set_mems(cg, "a", &s), 0);
 	assert_string_equal(get(fx->parent, "a/cpuset.mems"), "1");
-	assert_int_equal(ktstr_cg_clear_mems(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_clear_mems(cg, "a"), 0);
 	assert_string_equal(get(fx->parent, "a/cpuset.mems"), "\n");
 	/* The parent itself is "". */
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "", &s), 0);
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "", &s), 0);
 	assert_string_equal(get(fx->parent, "cpuset.cpus"), "1");
 
 	ktstr_cpuset_zero(&s);
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "a", &s), -EINVAL);
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "a", &s), -EINVAL);
 	/* A missing cgroup (or no cpuset controller) is named as such. */
 	ktstr_cpulist_parse("0", 0, &s);
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "nope", &s), -ENOENT);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "cpuset controller not enabled"));
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "nope", &s), -ENOENT);
+	assert_non_null(strstr(ktstr_last_error(), "cpuset controller not enabled"));
 
 	/* The kernel's EINVAL names the value: borrow a proc file that says EINVAL. */
 	snprintf(path, sizeof(path), "%s/a/cpuset.cpus", fx->parent);
 	unlink(path);
 	assert_int_equal(symlink("/proc/self/oom_score_adj", path), 0);
 	ktstr_cpulist_parse("0-3", 0, &s);
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "a", &s), -EINVAL);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "invalid cpuset '0-3'"));
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "a", &s), -EINVAL);
+	assert_non_null(strstr(ktstr_last_error(), "invalid cpuset '0-3'"));
 	unlink(path);
 }
 
@@ -282,17 +282,17 @@ static void test_move_task_and_all(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
-	assert_int_equal(ktstr_cg_create(cg, "b"), 0);
-	assert_int_equal(ktstr_cg_move_task(cg, "a", 100), 0);
-	assert_int_equal(ktstr_cg_move_task(cg, "a", 101), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "b"), 0);
+	assert_int_equal(ktstr_cgroup_move_task(cg, "a", 100), 0);
+	assert_int_equal(ktstr_cgroup_move_task(cg, "a", 101), 0);
 	assert_string_equal(get(fx->parent, "a/cgroup.procs"), "100101");
-	assert_int_equal(ktstr_cg_move_task(cg, "a", 0), -EINVAL);
+	assert_int_equal(ktstr_cgroup_move_task(cg, "a", 0), -EINVAL);
 
 	put(fx->parent, "a/cgroup.procs", "100\n101\n");
-	assert_int_equal(ktstr_cg_move_all(cg, "a", "b"), 2);
+	assert_int_equal(ktstr_cgroup_move_all(cg, "a", "b"), 2);
 	assert_string_equal(get(fx->parent, "b/cgroup.procs"), "100101");
-	assert_int_equal(ktstr_cg_move_all(cg, "missing", "b"), -ENOENT);
+	assert_int_equal(ktstr_cgroup_move_all(cg, "missing", "b"), -ENOENT);
 }
 
 static void test_remove_drains_first(void **state)
@@ -300,18 +300,18 @@ static void test_remove_drains_first(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	put(fx->parent, "a/cgroup.procs", "4242\n");
 	/* A plain file never empties: drain gives up, nothing is rmdir'd. */
-	assert_int_equal(ktstr_cg_remove(cg, "a"), -EBUSY);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "tasks remain"));
+	assert_int_equal(ktstr_cgroup_remove(cg, "a"), -EBUSY);
+	assert_non_null(strstr(ktstr_last_error(), "tasks remain"));
 	assert_true(exists(fx->parent, "a"));
 	/* Drained to the root cgroup (the parent may not hold tasks). */
 	assert_non_null(strstr(get(fx->root, "cgroup.procs"), "4242"));
 	assert_string_equal(get(fx->parent, "cgroup.procs"), "");
 
 	put(fx->parent, "a/cgroup.procs", "");
-	assert_int_equal(ktstr_cg_remove(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_remove(cg, "a"), 0);
 	assert_false(exists(fx->parent, "a"));
 }
 
@@ -320,11 +320,11 @@ static void test_remove_children_newest_first(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_int_equal(ktstr_cg_create(cg, "a/b"), 0);
-	assert_int_equal(ktstr_cg_create(cg, "a/c"), 0);
-	assert_int_equal(ktstr_cg_create(cg, "ab"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a/b"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a/c"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "ab"), 0);
 	fx->nr_log = 0;
-	assert_int_equal(ktstr_cg_remove(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_remove(cg, "a"), 0);
 	assert_int_equal(fx->nr_log, 3);
 	assert_non_null(strstr(fx->log[0], "/a/c"));
 	assert_non_null(strstr(fx->log[1], "/a/b"));
@@ -340,10 +340,10 @@ static void test_cleanup_reverse_order(void **state)
 	struct ktstr_cgroups *cg = ready(fx);
 	char want[128];
 
-	assert_int_equal(ktstr_cg_create(cg, "x"), 0);
-	assert_int_equal(ktstr_cg_create(cg, "y/z"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "x"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "y/z"), 0);
 	fx->nr_log = 0;
-	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+	assert_int_equal(ktstr_cgroup_cleanup(cg), 0);
 	assert_int_equal(fx->nr_log, 4);
 	snprintf(want, sizeof(want), "rmdir ktstr-%d/y/z", (int)getpid());
 	assert_string_equal(fx->log[0], want);
@@ -355,7 +355,7 @@ static void test_cleanup_reverse_order(void **state)
 	assert_string_equal(fx->log[3], want);
 	assert_false(exists(fx->parent, ""));
 	/* Idempotent. */
-	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+	assert_int_equal(ktstr_cgroup_cleanup(cg), 0);
 }
 
 static void test_cleanup_keeps_preexisting_parent(void **state)
@@ -366,7 +366,7 @@ static void test_cleanup_keeps_preexisting_parent(void **state)
 	assert_int_equal(mkdir(fx->parent, 0755), 0);
 	fake_mkdir(fx->parent, fx);
 	cg = ready(fx);
-	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+	assert_int_equal(ktstr_cgroup_cleanup(cg), 0);
 	/* We did not create it, so we do not remove it. */
 	assert_true(exists(fx->parent, ""));
 	fake_rmdir(fx->parent, fx);
@@ -378,13 +378,13 @@ static void test_freeze(void **state)
 	struct fixture *fx = *state;
 	struct ktstr_cgroups *cg = ready(fx);
 
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	put(fx->parent, "a/cgroup.events", "populated 1\nfrozen 1\n");
-	assert_int_equal(ktstr_cg_freeze(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_freeze(cg, "a"), 0);
 	assert_string_equal(get(fx->parent, "a/cgroup.freeze"), "1");
 	/* events still says frozen 1: unfreeze must wait and time out. */
-	assert_int_equal(ktstr_cg_unfreeze(cg, "a"), -ETIMEDOUT);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "frozen 0"));
+	assert_int_equal(ktstr_cgroup_unfreeze(cg, "a"), -ETIMEDOUT);
+	assert_non_null(strstr(ktstr_last_error(), "frozen 0"));
 	assert_string_equal(get(fx->parent, "a/cgroup.freeze"), "0");
 }
 
@@ -397,12 +397,12 @@ static void test_write_timeout(void **state)
 
 	fx->opts.write_timeout_ms = 100;
 	cg = ready(fx);
-	assert_int_equal(ktstr_cg_create(cg, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	/* A FIFO without a reader blocks open(): the write must not hang us. */
 	snprintf(path, sizeof(path), "%s/a/cgroup.freeze", fx->parent);
 	unlink(path);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_int_equal(ktstr_cg_freeze(cg, "a"), -ETIMEDOUT);
+	assert_int_equal(ktstr_cgroup_freeze(cg, "a"), -ETIMEDOUT);
 	/* Release the abandoned writer; it still delivers and frees itself. */
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
@@ -424,33 +424,33 @@ static void test_noop_records(void **state)
 
 	(void)state;
 	assert_non_null(cg);
-	ktstr_cg_setup(cg);
-	ktstr_cg_create(cg, "a/b");
+	ktstr_cgroup_setup(cg);
+	ktstr_cgroup_create(cg, "a/b");
 	ktstr_cpulist_parse("0-3,8", 0, &s);
-	ktstr_cg_set_cpuset(cg, "a/b", &s);
-	ktstr_cg_clear_cpuset(cg, "a/b");
+	ktstr_cgroup_set_cpuset(cg, "a/b", &s);
+	ktstr_cgroup_clear_cpuset(cg, "a/b");
 	ktstr_cpulist_parse("1", 0, &s);
-	ktstr_cg_set_mems(cg, "a/b", &s);
-	assert_int_equal(ktstr_cg_move_task(cg, "a/b", 42), 0);
-	assert_int_equal(ktstr_cg_move_all(cg, "a/b", "c"), 0);
-	ktstr_cg_freeze(cg, "c");
-	ktstr_cg_unfreeze(cg, "c");
-	ktstr_cg_drain(cg, "c");
-	ktstr_cg_remove(cg, "a/b");
-	ktstr_cg_clear_mems(cg, "c");
-	ktstr_cg_cleanup(cg);
+	ktstr_cgroup_set_mems(cg, "a/b", &s);
+	assert_int_equal(ktstr_cgroup_move_task(cg, "a/b", 42), 0);
+	assert_int_equal(ktstr_cgroup_move_all(cg, "a/b", "c"), 0);
+	ktstr_cgroup_freeze(cg, "c");
+	ktstr_cgroup_unfreeze(cg, "c");
+	ktstr_cgroup_drain(cg, "c");
+	ktstr_cgroup_remove(cg, "a/b");
+	ktstr_cgroup_clear_mems(cg, "c");
+	ktstr_cgroup_cleanup(cg);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 13);
 	for (int i = 0; i < 13; i++)
 		assert_string_equal(ktstr_cgroup_noop_call(cg, i), want[i]);
 	assert_null(ktstr_cgroup_noop_call(cg, 13));
 	assert_null(ktstr_cgroup_noop_call(cg, -1));
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 
 	/* The recorder accessors refuse the real manager. */
 	cg = ktstr_cgroup_mgr_new(NULL);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), -EINVAL);
 	assert_null(ktstr_cgroup_noop_call(cg, 0));
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /*
@@ -474,44 +474,44 @@ static void test_noop_accepts_what_mgr_accepts(void **state)
 	ktstr_cpulist_parse("0", 0, &one);
 	ktstr_cpuset_zero(&none);
 	assert_non_null(dbl);
-	assert_int_equal(ktstr_cg_create(real, "a"), 0);
+	assert_int_equal(ktstr_cgroup_create(real, "a"), 0);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const char *n = names[i];
-		int r = ktstr_cg_create(real, n), d = ktstr_cg_create(dbl, n);
+		int r = ktstr_cgroup_create(real, n), d = ktstr_cgroup_create(dbl, n);
 
 		if ((r == -EINVAL) != (d == -EINVAL))
 			fail_msg("create '%.20s': manager %d, double %d", n ? n : "(null)", r, d);
 		accepted += !d;
-		r = ktstr_cg_set_cpuset(real, n, &one);
-		d = ktstr_cg_set_cpuset(dbl, n, &one);
+		r = ktstr_cgroup_set_cpuset(real, n, &one);
+		d = ktstr_cgroup_set_cpuset(dbl, n, &one);
 		if ((r == -EINVAL) != (d == -EINVAL))
 			fail_msg("set_cpuset '%.20s': manager %d, double %d", n ? n : "(null)", r, d);
 		accepted += !d;
-		r = ktstr_cg_remove(real, n);
-		d = ktstr_cg_remove(dbl, n);
+		r = ktstr_cgroup_remove(real, n);
+		d = ktstr_cgroup_remove(dbl, n);
 		if ((r == -EINVAL) != (d == -EINVAL))
 			fail_msg("remove '%.20s': manager %d, double %d", n ? n : "(null)", r, d);
 		accepted += !d;
 	}
-	assert_int_equal(ktstr_cg_create(real, "a"), 0);
-	assert_int_equal(ktstr_cg_set_cpuset(real, "a", &none), -EINVAL);
-	assert_int_equal(ktstr_cg_set_cpuset(dbl, "a", &none), -EINVAL);
-	assert_int_equal(ktstr_cg_set_cpuset(real, "a", NULL), -EINVAL);
-	assert_int_equal(ktstr_cg_set_cpuset(dbl, "a", NULL), -EINVAL);
-	assert_int_equal(ktstr_cg_set_mems(real, "a", &none), -EINVAL);
-	assert_int_equal(ktstr_cg_set_mems(dbl, "a", &none), -EINVAL);
-	assert_int_equal(ktstr_cg_move_task(real, "a", 0), -EINVAL);
-	assert_int_equal(ktstr_cg_move_task(dbl, "a", 0), -EINVAL);
-	assert_int_equal(ktstr_cg_move_task(real, "a", -1), -EINVAL);
-	assert_int_equal(ktstr_cg_move_task(dbl, "a", -1), -EINVAL);
-	assert_int_equal(ktstr_cg_move_all(real, "a", "../x"), -EINVAL);
-	assert_int_equal(ktstr_cg_move_all(dbl, "a", "../x"), -EINVAL);
+	assert_int_equal(ktstr_cgroup_create(real, "a"), 0);
+	assert_int_equal(ktstr_cgroup_set_cpuset(real, "a", &none), -EINVAL);
+	assert_int_equal(ktstr_cgroup_set_cpuset(dbl, "a", &none), -EINVAL);
+	assert_int_equal(ktstr_cgroup_set_cpuset(real, "a", NULL), -EINVAL);
+	assert_int_equal(ktstr_cgroup_set_cpuset(dbl, "a", NULL), -EINVAL);
+	assert_int_equal(ktstr_cgroup_set_mems(real, "a", &none), -EINVAL);
+	assert_int_equal(ktstr_cgroup_set_mems(dbl, "a", &none), -EINVAL);
+	assert_int_equal(ktstr_cgroup_move_task(real, "a", 0), -EINVAL);
+	assert_int_equal(ktstr_cgroup_move_task(dbl, "a", 0), -EINVAL);
+	assert_int_equal(ktstr_cgroup_move_task(real, "a", -1), -EINVAL);
+	assert_int_equal(ktstr_cgroup_move_task(dbl, "a", -1), -EINVAL);
+	assert_int_equal(ktstr_cgroup_move_all(real, "a", "../x"), -EINVAL);
+	assert_int_equal(ktstr_cgroup_move_all(dbl, "a", "../x"), -EINVAL);
 	/* A refused call is not recorded. */
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(dbl), accepted);
-	ktstr_cg_destroy(dbl);
+	ktstr_cgroup_destroy(dbl);
 }
 
-/* ktstr_cgroup_last_error() tells about the last call: "" after a success. */
+/* ktstr_last_error() tells about the last call: "" after a success. */
 static void test_last_error_cleared_on_success(void **state)
 {
 	struct fixture *fx = *state;
@@ -522,18 +522,18 @@ static void test_last_error_cleared_on_success(void **state)
 	for (int i = 0; i < 2; i++) {
 		struct ktstr_cgroups *cg = cgs[i];
 
-		assert_int_equal(ktstr_cg_create(cg, "../x"), -EINVAL);
-		assert_string_not_equal(ktstr_cgroup_last_error(), "");
-		assert_int_equal(ktstr_cg_create(cg, "a"), 0);
-		assert_string_equal(ktstr_cgroup_last_error(), "");
-		assert_int_equal(ktstr_cg_move_task(cg, "a", 0), -EINVAL);
-		assert_int_equal(ktstr_cg_set_cpuset(cg, "a", &s), 0);
-		assert_string_equal(ktstr_cgroup_last_error(), "");
-		assert_int_equal(ktstr_cg_set_cpuset(cg, "a", NULL), -EINVAL);
-		assert_int_equal(ktstr_cg_remove(cg, "a"), 0);
-		assert_string_equal(ktstr_cgroup_last_error(), "");
+		assert_int_equal(ktstr_cgroup_create(cg, "../x"), -EINVAL);
+		assert_string_not_equal(ktstr_last_error(), "");
+		assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
+		assert_string_equal(ktstr_last_error(), "");
+		assert_int_equal(ktstr_cgroup_move_task(cg, "a", 0), -EINVAL);
+		assert_int_equal(ktstr_cgroup_set_cpuset(cg, "a", &s), 0);
+		assert_string_equal(ktstr_last_error(), "");
+		assert_int_equal(ktstr_cgroup_set_cpuset(cg, "a", NULL), -EINVAL);
+		assert_int_equal(ktstr_cgroup_remove(cg, "a"), 0);
+		assert_string_equal(ktstr_last_error(), "");
 	}
-	ktstr_cg_destroy(cgs[1]);
+	ktstr_cgroup_destroy(cgs[1]);
 }
 
 /* As cgroup.h documents: creating an existing cgroup and removing a
@@ -548,18 +548,18 @@ static void test_existing_and_missing(void **state)
 	snprintf(path, sizeof(path), "%s/mine", fx->parent);
 	assert_int_equal(mkdir(path, 0755), 0);
 	fake_mkdir(path, fx);
-	assert_int_equal(ktstr_cg_create(cg, "mine"), 0);
-	assert_int_equal(ktstr_cg_remove(cg, "ghost"), 0);
-	assert_int_equal(ktstr_cg_remove(cg, "ghost/child"), 0);
-	assert_int_equal(ktstr_cg_drain(cg, "ghost"), 0);
+	assert_int_equal(ktstr_cgroup_create(cg, "mine"), 0);
+	assert_int_equal(ktstr_cgroup_remove(cg, "ghost"), 0);
+	assert_int_equal(ktstr_cgroup_remove(cg, "ghost/child"), 0);
+	assert_int_equal(ktstr_cgroup_drain(cg, "ghost"), 0);
 	ktstr_cpulist_parse("0", 0, &s);
-	assert_int_equal(ktstr_cg_set_cpuset(cg, "ghost", &s), -ENOENT);
+	assert_int_equal(ktstr_cgroup_set_cpuset(cg, "ghost", &s), -ENOENT);
 	/* An existing cgroup is removed when asked by name, and once gone,
 	 * removing it again succeeds. */
-	assert_int_equal(ktstr_cg_remove(cg, "mine"), 0);
+	assert_int_equal(ktstr_cgroup_remove(cg, "mine"), 0);
 	assert_false(exists(fx->parent, "mine"));
-	assert_int_equal(ktstr_cg_remove(cg, "mine"), 0);
-	assert_int_equal(ktstr_cg_cleanup(cg), 0);
+	assert_int_equal(ktstr_cgroup_remove(cg, "mine"), 0);
+	assert_int_equal(ktstr_cgroup_cleanup(cg), 0);
 }
 
 struct report_log {
@@ -625,7 +625,7 @@ static void test_cleanup_stale_needs_cgroup2(void **state)
 	struct ktstr_cgroup_opts opts = { .root = fx->root };
 
 	assert_int_equal(ktstr_cgroup_cleanup_stale(&opts, NULL, NULL), -EMEDIUMTYPE);
-	assert_non_null(strstr(ktstr_cgroup_last_error(), "not a cgroup2 mount"));
+	assert_non_null(strstr(ktstr_last_error(), "not a cgroup2 mount"));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

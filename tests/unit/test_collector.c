@@ -136,7 +136,7 @@ static void test_open_refuses(void **state)
 	(void)state;
 	assert_int_equal(ktstr_collector_open("nope", &c), -EINVAL);
 	assert_null(c);
-	assert_non_null(strstr(ktstr_collector_open_error(), "unknown collector 'nope'"));
+	assert_non_null(strstr(ktstr_last_error(), "unknown collector 'nope'"));
 	assert_int_equal(ktstr_collector_open(NULL, NULL), -EINVAL);
 	assert_true(ktstr_collector_known("module"));
 	assert_true(ktstr_collector_known("bpf"));
@@ -161,7 +161,7 @@ static void test_threshold(void **state)
 	assert_int_equal(ktstr_collector_starve_ns(c), KTSTR_STARVE_MS_DEFAULT * MS);
 	assert_int_equal(ktstr_collector_set_starve_ms(c, 0), -EINVAL);
 	assert_int_equal(ktstr_collector_set_starve_ms(c, KTSTR_STARVE_MS_MAX + 1), -EINVAL);
-	assert_non_null(strstr(ktstr_collector_last_error(), "out of range"));
+	assert_non_null(strstr(ktstr_last_error(), "out of range"));
 	assert_int_equal(fk.starve_ns, 0);	/* refused before the tracer */
 	assert_int_equal(ktstr_collector_set_starve_ms(c, 200), 0);
 	assert_int_equal(fk.starve_ns, 200 * MS);	/* the watchdog got it */
@@ -193,7 +193,7 @@ static void test_starvation_from_waits(void **state)
 	free(r);
 	/* No events without a watchdog, and no cgroup tracking. */
 	assert_int_equal(ktstr_collector_read_events(c, NULL, 0, 0), -EOPNOTSUPP);
-	assert_non_null(strstr(ktstr_collector_last_error(), "no watchdog"));
+	assert_non_null(strstr(ktstr_last_error(), "no watchdog"));
 	assert_int_equal(ktstr_collector_track_cgroup_fd(c, 0, true), -EOPNOTSUPP);
 	assert_false(ktstr_collector_tracks_cgroup(c));
 	ktstr_collector_close(c);
@@ -244,7 +244,7 @@ static void judge(const struct ktstr_backend *be, uint64_t wait_ms,
 	assert_int_equal(ktstr_collect_assert(h, 1, &cfg, NULL, out), 0);
 	ktstr_cgroup_group_destroy(&group);
 	ktstr_collector_close(ctx.collector);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static bool has_kind(const struct ktstr_assert_result *r, enum ktstr_detail_kind k,

@@ -46,8 +46,8 @@ static void reject(const char *in, int limit, int err, const char *needle)
 	ktstr_cpuset_zero(&s);
 	assert_int_equal(ktstr_cpulist_parse(in, limit, &s), err);
 	assert_true(ktstr_cpuset_empty(&s));
-	if (!strstr(ktstr_cpulist_last_error(), needle))
-		fail_msg("error '%s' does not mention '%s'", ktstr_cpulist_last_error(),
+	if (!strstr(ktstr_last_error(), needle))
+		fail_msg("error '%s' does not mention '%s'", ktstr_last_error(),
 			 needle);
 }
 
@@ -81,9 +81,9 @@ static void test_error_cleared(void **state)
 
 	(void)state;
 	assert_int_equal(ktstr_cpulist_parse("x", 0, &s), -EINVAL);
-	assert_string_not_equal(ktstr_cpulist_last_error(), "");
+	assert_string_not_equal(ktstr_last_error(), "");
 	assert_int_equal(ktstr_cpulist_parse("0-1", 0, &s), 0);
-	assert_string_equal(ktstr_cpulist_last_error(), "");
+	assert_string_equal(ktstr_last_error(), "");
 }
 
 static void test_parse_limit(void **state)

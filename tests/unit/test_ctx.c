@@ -63,7 +63,7 @@ static void test_ctx_defaults(void **state)
 	assert_false(ctx.wait_for_map_write);
 	assert_int_equal(ctx.assert.max_gap_ms, 2000);
 	assert_true(ctx.assert.max_spread_pct == 15.0);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_dfl_wl(void **state)
@@ -86,7 +86,7 @@ static void test_dfl_wl(void **state)
 	wl = ktstr_dfl_wl(&ctx);
 	assert_int_equal(wl.work.kind, KTSTR_WORK_IO_SYNC_WRITE);
 	assert_int_equal(wl.nr_workers, 2);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_setup_cgroups(void **state)
@@ -132,7 +132,7 @@ static void test_setup_cgroups(void **state)
 	assert_null(g.handles);
 	assert_int_equal(ktstr_cgroup_group_destroy(&g), 0);
 	assert_int_equal(count_prefix(cg, "remove "), 3);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void guarded_scope(const struct ktstr_ctx *ctx, int *nr_created)
@@ -159,7 +159,7 @@ static void test_guard(void **state)
 	r1 = find_call(cg, "remove cg_1", 0);
 	assert_true(r1 >= 0);
 	assert_int_equal(find_call(cg, "remove cg_0", 0), r1 + 1);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_spawn_diverse(void **state)
@@ -209,7 +209,7 @@ static void test_spawn_diverse(void **state)
 	if (res.nr_stuck)
 		fail_msg("expected no stuck worker, got %d:\n%s", res.nr_stuck, res.details);
 	ktstr_handles_free(h, 6);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /*
@@ -261,7 +261,7 @@ static void test_collect_all_fallback(void **state)
 	assert_int_equal(res.nr_stuck, 0);
 	assert_true(res.pass);
 	ktstr_handles_free(h, 1);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /* A report of a worker that ran cleanly for 1 s with @off_pct off-CPU. */
@@ -285,12 +285,12 @@ static void fake(struct ktstr_report *r, int pid, double off_pct)
 
 static void test_check_pass(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r[3];
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r[0], 100, 50.0);
 	fake(&r[1], 101, 55.0);
@@ -306,12 +306,12 @@ static void test_check_pass(void **state)
 
 static void test_check_stuck(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r[2];
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r[0], 200, 50.0);
 	fake(&r[1], 201, 50.0);
@@ -327,12 +327,12 @@ static void test_check_stuck(void **state)
 
 static void test_check_gap_and_exit(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r[2];
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r[0], 300, 50.0);
 	fake(&r[1], 301, 50.0);
@@ -356,12 +356,12 @@ static void test_check_gap_and_exit(void **state)
 
 static void test_check_spread(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r[3];
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r[0], 400, 40.0);
 	fake(&r[1], 401, 70.0);
@@ -392,12 +392,12 @@ static void test_check_spread(void **state)
 
 static void test_details_truncate(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r;
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	fake(&r, 1, 0.0);
 	r.work_units = r.iterations = 0;
@@ -460,7 +460,7 @@ static void test_setup_cgroups_bounds(void **state)
 	ctx.workers_per_cgroup = INT_MAX;
 	wl = ktstr_dfl_wl(&ctx);
 	assert_int_equal(wl.nr_workers, -E2BIG);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_spawn_diverse_bounds(void **state)
@@ -488,19 +488,19 @@ static void test_spawn_diverse_bounds(void **state)
 	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 3, &handles), -EINVAL);
 	/* Nothing was spawned or moved. */
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /* struct ktstr_result carries each failure typed, not only as a line. */
 static void test_result_typed(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	static struct ktstr_report r[KTSTR_RESULT_FAILURES_MAX + 8];
 	const int nr = KTSTR_RESULT_FAILURES_MAX + 8;
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	ktstr_result_init(&res);
 	assert_int_equal(res.nr_typed, 0);
 	fake(&r[0], 300, 50.0);
@@ -545,12 +545,12 @@ static void test_result_typed(void **state)
 /* A failure in an RtStarvation pair names the pair's SCHED_FIFO hog. */
 static void test_rt_starvation_names_hog(void **state)
 {
-	struct ktstr_assert_cfg cfg;
+	struct ktstr_assert cfg;
 	struct ktstr_result res;
 	struct ktstr_report r[4];
 
 	(void)state;
-	ktstr_assert_cfg_init(&cfg);
+	ktstr_assert_defaults(&cfg);
 	KTSTR_ASSERT_UNSET(&cfg, max_spread_pct);
 	/* The threshold a starvation scenario would set (the default 2 s
 	 * misses an RT-throttled victim's ~950 ms). */

@@ -353,8 +353,8 @@ static void test_open_nonexistent(void **state)
 	setenv(KTSTR_DEVICE_ENV, "/nonexistent/ktstr-test-dev", 1);
 	assert_int_equal(ktstr_dev_open(&dev), -ENOENT);
 	assert_null(dev);
-	assert_non_null(strstr(ktstr_dev_last_error(), "/nonexistent/ktstr-test-dev"));
-	assert_non_null(strstr(ktstr_dev_last_error(), "loaded"));
+	assert_non_null(strstr(ktstr_last_error(), "/nonexistent/ktstr-test-dev"));
+	assert_non_null(strstr(ktstr_last_error(), "loaded"));
 	unsetenv(KTSTR_DEVICE_ENV);
 }
 
@@ -370,7 +370,7 @@ static void test_open_regular_file(void **state)
 	setenv(KTSTR_DEVICE_ENV, path, 1);
 	assert_int_equal(ktstr_dev_open(&dev), -ENOTTY);	/* real ioctl */
 	assert_null(dev);
-	assert_non_null(strstr(ktstr_dev_last_error(), "not a ktstr device"));
+	assert_non_null(strstr(ktstr_last_error(), "not a ktstr device"));
 	unsetenv(KTSTR_DEVICE_ENV);
 	unlink(path);
 }
@@ -395,7 +395,7 @@ static void test_open_abi_mismatch(void **state)
 	fake.ver.abi_major = KTSTR_ABI_MAJOR + 1;
 	assert_int_equal(ktstr_dev_open_path(fifo_path, &dev), -EPROTO);
 	assert_null(dev);
-	assert_non_null(strstr(ktstr_dev_last_error(), "ABI"));
+	assert_non_null(strstr(ktstr_last_error(), "ABI"));
 
 	/* A newer minor of the same major is fine. */
 	fake.ver.abi_major = KTSTR_ABI_MAJOR;
@@ -415,14 +415,14 @@ static void test_open_abi_mismatch(void **state)
 	fake.no_api = true;
 	assert_int_equal(ktstr_dev_open_path(fifo_path, &dev), -EPROTO);
 	assert_null(dev);
-	assert_non_null(strstr(ktstr_dev_last_error(), "handshake"));
+	assert_non_null(strstr(ktstr_last_error(), "handshake"));
 
 	/* A module without sessions per open: refused, saying which. */
 	fake.no_api = false;
 	fake.features = KTSTR_FEAT_ALL & ~KTSTR_FEAT_SESSIONS;
 	assert_int_equal(ktstr_dev_open_path(fifo_path, &dev), -EPROTO);
 	assert_null(dev);
-	assert_non_null(strstr(ktstr_dev_last_error(), "lacks features"));
+	assert_non_null(strstr(ktstr_last_error(), "lacks features"));
 }
 
 static void test_open_permission(void **state)
@@ -433,7 +433,7 @@ static void test_open_permission(void **state)
 	fake.version_errno = EPERM;
 	assert_int_equal(ktstr_dev_open_path(fifo_path, &dev), -EPERM);
 	assert_null(dev);
-	assert_non_null(strstr(ktstr_dev_last_error(), "CAP_SYS_ADMIN"));
+	assert_non_null(strstr(ktstr_last_error(), "CAP_SYS_ADMIN"));
 }
 
 /* ---- ioctls on the fake ---- */
@@ -510,7 +510,7 @@ static void test_ctx_starve_ms(void **state)
 	assert_int_equal(ktstr_spawn_diverse(&ctx, names, 1, &h), -EINVAL);
 	assert_int_equal(fake.last_config.starve_threshold_ns, 0);
 	ktstr_collector_close(coll);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_config_and_track(void **state)

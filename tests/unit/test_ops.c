@@ -76,7 +76,7 @@ static void assert_spec(const struct ktstr_topo *t, struct ktstr_cpuset_spec s,
 	int ret = ktstr_cpuset_spec_resolve_topo(t, &s, &out);
 
 	if (ret)
-		fail_msg("spec: %d %s", ret, ktstr_ops_last_error());
+		fail_msg("spec: %d %s", ret, ktstr_last_error());
 	ktstr_cpulist_format(&out, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
@@ -89,7 +89,7 @@ static void assert_spec_err(const struct ktstr_topo *t,
 
 	assert_int_equal(ktstr_cpuset_spec_resolve_topo(t, &s, &out), err);
 	if (msg_prefix)
-		assert_true(!strncmp(ktstr_ops_last_error(), msg_prefix,
+		assert_true(!strncmp(ktstr_last_error(), msg_prefix,
 				     strlen(msg_prefix)));
 }
 
@@ -280,7 +280,7 @@ static void test_two_steps_calls(void **state)
 	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static const struct ktstr_op bad_ops[] = {
@@ -309,12 +309,12 @@ static void test_failure_midway_tears_down(void **state)
 	new_ctx(&ctx, &cg, big);
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 3, &res), -ENOENT);
 	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
-	assert_non_null(strstr(ktstr_ops_last_error(), "step 1 op 1"));
-	assert_non_null(strstr(ktstr_ops_last_error(), "unknown cgroup nope"));
+	assert_non_null(strstr(ktstr_last_error(), "step 1 op 1"));
+	assert_non_null(strstr(ktstr_last_error(), "unknown cgroup nope"));
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "unknown cgroup nope"), 1);
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_skip_creates_nothing(void **state)
@@ -330,15 +330,15 @@ static void test_skip_creates_nothing(void **state)
 	(void)state;
 	new_ctx(&ctx, &cg, small);
 	assert_int_equal(ktstr_execute_defs(&ctx, defs, 2, &res), -ENOSPC);
-	assert_non_null(strstr(ktstr_ops_last_error(), "not enough LLCs"));
-	assert_non_null(strstr(ktstr_ops_last_error(), "def cg_1"));
+	assert_non_null(strstr(ktstr_last_error(), "not enough LLCs"));
+	assert_non_null(strstr(ktstr_last_error(), "def cg_1"));
 	/* A skip with the reason, not a pass. */
 	assert_int_equal(res.verdict, KTSTR_VERDICT_SKIP);
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_SKIP, "not enough LLCs"), 1);
 	assert_int_equal(nr_failures(&res), 0);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_invalid_hold_rejected(void **state)
@@ -353,12 +353,12 @@ static void test_invalid_hold_rejected(void **state)
 	(void)state;
 	new_ctx(&ctx, &cg, big);
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 1, &res), -EINVAL);
-	assert_non_null(strstr(ktstr_ops_last_error(), "step 0"));
+	assert_non_null(strstr(ktstr_last_error(), "step 0"));
 	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "step 0"), 1);
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_backdrop_order(void **state)
@@ -405,11 +405,11 @@ static void test_backdrop_order(void **state)
 	(void)state;
 	new_ctx(&ctx, &cg, big);
 	if (ktstr_execute_steps(&ctx, &bd, steps, 3, &res))
-		fail_msg("%s", ktstr_ops_last_error());
+		fail_msg("%s", ktstr_last_error());
 	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_duplicate_name(void **state)
@@ -434,7 +434,7 @@ static void test_duplicate_name(void **state)
 	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "already exists"), 1);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /* Real workers (processes) in recorded cgroups. */
@@ -464,7 +464,7 @@ static void test_workers_collected(void **state)
 	(void)state;
 	new_ctx(&ctx, &cg, small);
 	if (ktstr_execute_steps(&ctx, NULL, steps, 2, &res))
-		fail_msg("%s", ktstr_ops_last_error());
+		fail_msg("%s", ktstr_last_error());
 	/* 2 + 1 + 1 workers moved into cgroups; the host one is not. */
 	for (int i = 0; i < ktstr_cgroup_noop_nr_calls(cg); i++)
 		moves += !strncmp(ktstr_cgroup_noop_call(cg, i), "move_task ", 10);
@@ -480,7 +480,7 @@ static void test_workers_collected(void **state)
 	/* Nothing left behind. */
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_payloads(void **state)
@@ -520,7 +520,7 @@ static void test_payloads(void **state)
 	(void)state;
 	new_ctx(&ctx, &cg, big);
 	if (ktstr_execute_steps(&ctx, NULL, steps, 2, &res))
-		fail_msg("%s", ktstr_ops_last_error());
+		fail_msg("%s", ktstr_last_error());
 	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "payload bad exited 3"), 1);
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER,
@@ -533,12 +533,12 @@ static void test_payloads(void **state)
 	ktstr_assert_result_free(&res);
 
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps2, 1, &res), -ENOENT);
-	assert_non_null(strstr(ktstr_ops_last_error(), "exec"));
+	assert_non_null(strstr(ktstr_last_error(), "exec"));
 	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
 	assert_int_equal(nr_detail(&res, KTSTR_DETAIL_OTHER, "exec"), 1);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_sched_death(void **state)
@@ -569,7 +569,7 @@ static void test_sched_death(void **state)
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
 	waitpid(pid, NULL, 0);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 /* Without a scheduler the run started, a restart fails the run, says why. */
@@ -589,10 +589,10 @@ static void test_restart_without_scheduler(void **state)
 	new_ctx(&ctx, &cg, big);
 	assert_int_equal(ktstr_execute_steps(&ctx, NULL, steps, 2, &res), -EOPNOTSUPP);
 	assert_int_equal(res.verdict, KTSTR_VERDICT_FAIL);
-	assert_non_null(strstr(ktstr_ops_last_error(), "no scheduler started by this run"));
+	assert_non_null(strstr(ktstr_last_error(), "no scheduler started by this run"));
 	assert_calls(cg, want);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void on_alarm(int sig)
@@ -630,7 +630,7 @@ static void test_abort(void **state)
 	ktstr_ops_abort_reset();
 	assert_false(ktstr_ops_aborted());
 	signal(SIGALRM, SIG_DFL);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 static void test_loop_hold(void **state)
@@ -661,7 +661,7 @@ static void test_loop_hold(void **state)
 	assert_int_equal(swaps, 2);
 	assert_int_equal(res.verdict, KTSTR_VERDICT_PASS);
 	ktstr_assert_result_free(&res);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 }
 
 int main(void)

@@ -32,7 +32,7 @@ static struct ktstr_topo *load(const char *desc)
 	struct ktstr_topo *t = ktstr_topo_load(desc);
 
 	if (!t)
-		fail_msg("load '%s': %s", desc, ktstr_topo_last_error());
+		fail_msg("load '%s': %s", desc, ktstr_last_error());
 	return t;
 }
 
@@ -134,7 +134,7 @@ static void test_filter(void **state)
 /* Every steady table's works parse and fit their group sizes. */
 static void test_works_resolve(void **state)
 {
-	static const struct ktstr_scn_work zero;
+	static const struct ktstr_scenario_work zero;
 	char why[256];
 
 	(void)state;
@@ -147,7 +147,7 @@ static void test_works_resolve(void **state)
 				fail_msg("%s with %d workers: %s", s->name, per, why);
 		}
 		/* Entries past nr_works are unused: a forgotten count shows. */
-		for (int k = s->nr_works; k < KTSTR_SCN_MAX_WORKS; k++)
+		for (int k = s->nr_works; k < KTSTR_SCENARIO_MAX_WORKS; k++)
 			if (memcmp(&s->works[k], &zero, sizeof(zero)))
 				fail_msg("%s: works[%d] set past nr_works %d", s->name, k,
 					 s->nr_works);
@@ -180,12 +180,12 @@ static void test_steps_check(void **state)
 		nsteps++;
 		ret = ktstr_steps_check(&ctx, s->backdrop, s->steps, s->nr_steps);
 		if (ret)
-			fail_msg("%s: %d %s", s->name, ret, ktstr_ops_last_error());
+			fail_msg("%s: %d %s", s->name, ret, ktstr_last_error());
 	}
 	assert_true(nsteps >= 25);
 	/* Checking creates nothing. */
 	assert_int_equal(ktstr_cgroup_noop_nr_calls(cg), 0);
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 	ktstr_topo_free(topo);
 }
 
@@ -212,7 +212,7 @@ static void assert_skip(const struct ktstr_topo *t, const char *name,
 			const struct ktstr_collector *c, const char *reason)
 {
 	const struct ktstr_scenario *s = ktstr_scenario_find(name);
-	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS];
+	struct ktstr_cpuset sets[KTSTR_SCENARIO_MAX_CGROUPS];
 	char why[256] = "";
 	int n, ret;
 
@@ -232,7 +232,7 @@ static void test_skip_reasons(void **state)
 	struct ktstr_collector *mod = ktstr__collector_wrap(&be_module, NULL);
 	struct ktstr_collector *bpf = ktstr__collector_wrap(&be_bpf, NULL);
 	struct ktstr_collector *ts = ktstr__collector_wrap(&be_ts, NULL);
-	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS];
+	struct ktstr_cpuset sets[KTSTR_SCENARIO_MAX_CGROUPS];
 	char why[256];
 	int n;
 
@@ -308,7 +308,7 @@ static int cpusets_of(const char *name, const struct ktstr_topo *t,
 static void test_partitions(void **state)
 {
 	struct ktstr_topo *t = load(ROOMY);
-	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS], u;
+	struct ktstr_cpuset sets[KTSTR_SCENARIO_MAX_CGROUPS], u;
 	int usable = ktstr_cpuset_count(&t->usable), n, a, b;
 
 	(void)state;
@@ -341,7 +341,7 @@ static void test_partitions(void **state)
 	assert_true(ktstr_cpuset_intersects(&sets[0], &sets[1]));
 	/* One cgroup per usable CPU. */
 	n = cpusets_of("cgroup_per_cpu", t, sets);
-	assert_int_equal(n, usable > KTSTR_SCN_MAX_CGROUPS ? KTSTR_SCN_MAX_CGROUPS : usable);
+	assert_int_equal(n, usable > KTSTR_SCENARIO_MAX_CGROUPS ? KTSTR_SCENARIO_MAX_CGROUPS : usable);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(ktstr_cpuset_count(&sets[i]), 1);
 	/* No partition: empty sets (no cpuset written). */
@@ -353,11 +353,11 @@ static void test_partitions(void **state)
 
 static void test_workload(void **state)
 {
-	const struct ktstr_scn_work per_cpu = { .workers = -4 };
-	const struct ktstr_scn_work fanout = { .work = "FutexFanOut" };
-	const struct ktstr_scn_work io = { .work = "IoSyncWrite", .workers = 7 };
-	const struct ktstr_scn_work bad = { .work = "NoSuchWork" };
-	const struct ktstr_scn_work fifo = { .policy = KTSTR_SCHED_FIFO, .prio = 3 };
+	const struct ktstr_scenario_work per_cpu = { .workers = -4 };
+	const struct ktstr_scenario_work fanout = { .work = "FutexFanOut" };
+	const struct ktstr_scenario_work io = { .work = "IoSyncWrite", .workers = 7 };
+	const struct ktstr_scenario_work bad = { .work = "NoSuchWork" };
+	const struct ktstr_scenario_work fifo = { .policy = KTSTR_SCHED_FIFO, .prio = 3 };
 	struct ktstr_work over;
 	struct ktstr_workload wl;
 	char why[256];

@@ -212,6 +212,9 @@ static void test_json_top_level(void **state)
 	assert_true(json_is_array(json_object_get(doc, "tasks")));
 	assert_true(json_is_array(json_object_get(doc, "cpus")));
 	assert_true(json_is_array(json_object_get(doc, "starvations")));
+	/* The whole document of docs/stat-json.md, as ktstr stat writes it. */
+	assert_true(json_is_null(json_object_get(doc, "backend")));
+	assert_true(json_is_object(json_object_get(doc, "provenance")));
 	/* The module measures everything. */
 	assert_int_equal(json_array_size(json_object_get(doc, "unmeasured")), 0);
 	assert_string_equal(json_string_value(json_object_get(doc, "starvation_from")),

@@ -33,7 +33,7 @@
 static void test_parse_full(void **state)
 {
 	struct taskstats st = { 0 };
-	struct ktstr_ts_sample s;
+	struct ktstr_taskstats_sample s;
 
 	(void)state;
 	st.version = TASKSTATS_VERSION;
@@ -58,7 +58,7 @@ static void test_parse_longer(void **state)
 {
 	unsigned char buf[sizeof(struct taskstats) + 64];
 	struct taskstats *st = (struct taskstats *)buf;
-	struct ktstr_ts_sample s;
+	struct ktstr_taskstats_sample s;
 
 	(void)state;
 	memset(buf, 0xff, sizeof(buf));
@@ -73,7 +73,7 @@ static void test_parse_longer(void **state)
 static void test_parse_short(void **state)
 {
 	struct taskstats st = { 0 };
-	struct ktstr_ts_sample s;
+	struct ktstr_taskstats_sample s;
 
 	(void)state;
 	st.version = TASKSTATS_VERSION;
@@ -82,13 +82,13 @@ static void test_parse_short(void **state)
 			 -EPROTO);
 	assert_int_equal(ktstr_taskstats_parse(&st, 2, &s), -EPROTO);
 	assert_int_equal(ktstr_taskstats_parse(&st, 0, &s), -EPROTO);
-	assert_non_null(strstr(ktstr_taskstats_last_error(), "payload"));
+	assert_non_null(strstr(ktstr_last_error(), "payload"));
 }
 
 static void test_parse_bad_version(void **state)
 {
 	struct taskstats st = { 0 };
-	struct ktstr_ts_sample s;
+	struct ktstr_taskstats_sample s;
 
 	(void)state;
 	st.version = 0;
@@ -103,7 +103,7 @@ static void test_parse_bad_version(void **state)
 static void test_parse_ident(void **state)
 {
 	struct taskstats st = { 0 };
-	struct ktstr_ts_sample s;
+	struct ktstr_taskstats_sample s;
 
 	(void)state;
 	st.version = TASKSTATS_VERSION;
@@ -119,7 +119,7 @@ static void test_parse_ident(void **state)
 	assert_int_equal(s.tgid, 1230);
 	assert_int_equal(s.exit_code, 7 << 8);
 	assert_int_equal(s.btime, 1700000000);
-	assert_int_equal(strlen(s.comm), KTSTR_TS_COMM_LEN - 1);
+	assert_int_equal(strlen(s.comm), KTSTR_TASKSTATS_COMM_LEN - 1);
 	st.version = 11;
 	assert_int_equal(ktstr_taskstats_parse(&st, sizeof(st), &s), 0);
 	assert_int_equal(s.tgid, 0);
@@ -155,7 +155,7 @@ static struct nl_msg *exit_msg(const struct taskstats *st, bool with_pid, bool w
 static void test_decode_msg(void **state)
 {
 	struct taskstats st = { 0 };
-	struct ktstr_ts_sample s;
+	struct ktstr_taskstats_sample s;
 	struct nlmsghdr *h;
 	struct nl_msg *m;
 
@@ -196,9 +196,9 @@ static void test_decode_msg(void **state)
 /* Pids no real task has (above PID_MAX_LIMIT), so /proc scans find none. */
 #define P0	0x3ffff000
 
-static struct ktstr_ts_sample rec(pid_t pid, pid_t ppid, pid_t tgid, uint64_t run, int status)
+static struct ktstr_taskstats_sample rec(pid_t pid, pid_t ppid, pid_t tgid, uint64_t run, int status)
 {
-	struct ktstr_ts_sample x = { 0 };
+	struct ktstr_taskstats_sample x = { 0 };
 
 	x.version = TASKSTATS_VERSION;
 	x.pid = pid;
@@ -230,28 +230,28 @@ static const struct ktstr_task_rec *by_pid(const struct ktstr_task_rec *r, size_
  */
 static void test_book_attribution(void **state)
 {
-	struct ktstr_ts_sample base = rec(P0, 1, P0, 100, 0), x;
+	struct ktstr_taskstats_sample base = rec(P0, 1, P0, 100, 0), x;
 	struct ktstr_task_rec *r = NULL;
 	const struct ktstr_task_rec *t;
-	void *st = ktstr_ts_book_new();
+	void *st = ktstr_taskstats_book_new();
 	size_t n = 0;
 
 	(void)state;
 	assert_non_null(st);
-	assert_int_equal(ktstr_ts_book_track(st, P0, true, &base), 0);
-	assert_int_equal(ktstr_ts_book_track(st, P0 + 9, false, &base), 0);
+	assert_int_equal(ktstr_taskstats_book_track(st, P0, true, &base), 0);
+	assert_int_equal(ktstr_taskstats_book_track(st, P0 + 9, false, &base), 0);
 	x = rec(P0 + 2, P0 + 1, P0 + 2, 20000, 2 << 8);
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 0);	/* parent unknown yet */
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 0);	/* parent unknown yet */
 	x = rec(P0 + 1, P0, P0 + 1, 200000000, 1 << 8);
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 1);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 1);
 	x = rec(P0 + 3, 1, P0, 5000, 0);
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 1);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 1);
 	x = rec(P0 + 4, 1, P0 + 4, 5000, 0);
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 0);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 0);
 	x = rec(P0 + 5, P0 + 9, P0 + 5, 5000, 0);
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 0);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 0);
 	x = rec(P0, 1, P0, 1100, 9);	/* killed by SIGKILL */
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 1);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 1);
 
 	assert_int_equal(ktstr_backend_taskstats.snapshot(st, &r, &n), 0);
 	assert_int_equal(n, 4);	/* P0, P0+1, P0+2, P0+3; P0+9 never read */
@@ -286,10 +286,10 @@ static void test_book_attribution(void **state)
 
 	/* P0 is gone: a new task with its pid is not its child's parent. */
 	x = rec(P0 + 6, P0, P0 + 6, 5000, 0);
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 0);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 0);
 	/* Nor is a second record of P0+1 (a reused pid) P0+1's. */
 	x = rec(P0 + 1, 1, P0 + 1, 5000, 0);
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 0);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 0);
 	assert_int_equal(ktstr_backend_taskstats_dropped(st), 0);
 	ktstr_backend_taskstats.close(st);
 }
@@ -297,19 +297,19 @@ static void test_book_attribution(void **state)
 /* Records that came before a task was tracked are not its children's. */
 static void test_book_before_track(void **state)
 {
-	struct ktstr_ts_sample base = rec(P0 + 20, 1, P0 + 20, 0, 0), x;
+	struct ktstr_taskstats_sample base = rec(P0 + 20, 1, P0 + 20, 0, 0), x;
 	struct ktstr_task_rec *r = NULL;
-	void *st = ktstr_ts_book_new();
+	void *st = ktstr_taskstats_book_new();
 	size_t n = 0;
 
 	(void)state;
 	x = rec(P0 + 21, P0 + 20, P0 + 21, 5000, 0);
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 0);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 0);
 	x = rec(P0 + 20, 1, P0 + 20, 5000, 0);	/* an earlier P0+20 */
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 0);
-	assert_int_equal(ktstr_ts_book_track(st, P0 + 20, true, &base), 0);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 0);
+	assert_int_equal(ktstr_taskstats_book_track(st, P0 + 20, true, &base), 0);
 	x = rec(P0 + 22, P0 + 20, P0 + 22, 5000, 0);
-	assert_int_equal(ktstr_ts_book_exit(st, &x), 1);
+	assert_int_equal(ktstr_taskstats_book_exit(st, &x), 1);
 	assert_int_equal(ktstr_backend_taskstats.snapshot(st, &r, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(r[0].pid, P0 + 22);
@@ -320,12 +320,12 @@ static void test_book_before_track(void **state)
 /* Overflows of the exit socket are the backend's dropped count. */
 static void test_book_dropped(void **state)
 {
-	void *st = ktstr_ts_book_new();
+	void *st = ktstr_taskstats_book_new();
 
 	(void)state;
 	assert_int_equal(ktstr_backend_taskstats_dropped(st), 0);
-	ktstr_ts_book_overrun(st, 2);
-	ktstr_ts_book_overrun(st, 1);
+	ktstr_taskstats_book_overrun(st, 2);
+	ktstr_taskstats_book_overrun(st, 1);
 	assert_int_equal(ktstr_backend_taskstats_dropped(st), 3);
 	assert_int_equal(ktstr_backend_taskstats_dropped(NULL), 0);
 	ktstr_backend_taskstats.close(st);
@@ -373,14 +373,14 @@ static void test_live_self(void **state)
 {
 	pid_t tid = (pid_t)syscall(SYS_gettid);
 	struct ktstr_taskstats *ts;
-	struct ktstr_ts_sample s;
+	struct ktstr_taskstats_sample s;
 	uint64_t run0, wait0, pc0, run1, wait1, pc1;
 	int r, tries;
 
 	(void)state;
 	r = ktstr_taskstats_open(&ts);
 	if (r == -ENOENT || r == -EPERM || r == -EACCES) {
-		printf("# SKIP taskstats unavailable: %s\n", ktstr_taskstats_last_error());
+		printf("# SKIP taskstats unavailable: %s\n", ktstr_last_error());
 		skip();
 	}
 	assert_int_equal(r, 0);
@@ -388,7 +388,7 @@ static void test_live_self(void **state)
 	r = ktstr_taskstats_get(ts, tid, &s);
 	if (r == -EPERM) {
 		ktstr_taskstats_close(ts);
-		printf("# SKIP %s\n", ktstr_taskstats_last_error());
+		printf("# SKIP %s\n", ktstr_last_error());
 		skip();
 	}
 	assert_int_equal(r, 0);
@@ -434,7 +434,7 @@ static void test_live_self(void **state)
 static void test_live_no_such_pid(void **state)
 {
 	struct ktstr_taskstats *ts;
-	struct ktstr_ts_sample s;
+	struct ktstr_taskstats_sample s;
 	int r;
 
 	(void)state;
@@ -455,12 +455,12 @@ static struct ktstr_taskstats *listener(size_t rcvbuf)
 	int r;
 
 	if (ktstr_taskstats_open(&ts) < 0) {
-		printf("# SKIP taskstats unavailable: %s\n", ktstr_taskstats_last_error());
+		printf("# SKIP taskstats unavailable: %s\n", ktstr_last_error());
 		return NULL;
 	}
 	r = ktstr_taskstats_listen(ts, rcvbuf);
 	if (r == -EPERM || r == -EINVAL || r == -EACCES) {
-		printf("# SKIP %s\n", ktstr_taskstats_last_error());
+		printf("# SKIP %s\n", ktstr_last_error());
 		ktstr_taskstats_close(ts);
 		return NULL;
 	}
@@ -473,10 +473,10 @@ static struct ktstr_taskstats *listener(size_t rcvbuf)
 struct catch {
 	pid_t pid;
 	int seen;
-	struct ktstr_ts_sample x;
+	struct ktstr_taskstats_sample x;
 };
 
-static int catch_pid(const struct ktstr_ts_sample *x, void *arg)
+static int catch_pid(const struct ktstr_taskstats_sample *x, void *arg)
 {
 	struct catch *c = arg;
 

@@ -22,7 +22,7 @@ static struct ktstr_topo *load(const char *desc)
 	struct ktstr_topo *t = ktstr_topo_load(desc);
 
 	if (!t)
-		fail_msg("load '%s': %s", desc ? desc : "(system)", ktstr_topo_last_error());
+		fail_msg("load '%s': %s", desc ? desc : "(system)", ktstr_last_error());
 	return t;
 }
 
@@ -291,7 +291,7 @@ static void test_env_and_errors(void **state)
 	unsetenv(KTSTR_TOPOLOGY_ENV);
 
 	assert_null(ktstr_topo_load("bogus:7"));
-	assert_non_null(strstr(ktstr_topo_last_error(), "bogus:7"));
+	assert_non_null(strstr(ktstr_last_error(), "bogus:7"));
 }
 
 /*
@@ -306,9 +306,9 @@ static void test_synthetic_size_guard(void **state)
 	(void)state;
 	alarm(30);	/* the bug this guards against was a hang */
 	assert_null(ktstr_topo_load("numa:7220pack:1 l3:2 core:5 pu:1"));
-	assert_non_null(strstr(ktstr_topo_last_error(), "more than"));
+	assert_non_null(strstr(ktstr_last_error(), "more than"));
 	assert_null(ktstr_topo_load("pack:2 core:32 pu:32"));
-	assert_non_null(strstr(ktstr_topo_last_error(), "more than"));
+	assert_non_null(strstr(ktstr_last_error(), "more than"));
 	alarm(0);
 	/* Type names with digits, attributes and no spaces still count right. */
 	t = load("pack:2l3:2 core:3 pu:1");

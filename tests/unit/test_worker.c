@@ -234,7 +234,7 @@ static struct ktstr_workers *run_until(const struct ktstr_workload *wl, int ms,
 	seen.span_ns = ktstr_now_ns() - t0;
 	for (int i = 0; i < n; i++)
 		assert_true(gone(ktstr_workers_pid(h, i)));
-	ktstr_cg_destroy(cg);
+	ktstr_cgroup_destroy(cg);
 	return h;
 }
 
@@ -441,16 +441,16 @@ static void test_spawn_refuses(void **state)
 	ktstr_workload_init(&wl, KTSTR_WORK_PIPE_IO, 3);
 	assert_int_equal(ktstr_workers_spawn(&wl, NULL, &h), -EINVAL);
 	assert_null(h);
-	assert_non_null(strstr(ktstr_worker_last_error(), "groups of 2"));
+	assert_non_null(strstr(ktstr_last_error(), "groups of 2"));
 	/* The message is the last call's: gone after a success. */
 	ktstr_workload_init(&wl, KTSTR_WORK_SPIN_WAIT, 1);
 	assert_int_equal(ktstr_workers_spawn(&wl, NULL, &h), 0);
-	assert_string_equal(ktstr_worker_last_error(), "");
+	assert_string_equal(ktstr_last_error(), "");
 	assert_int_equal(ktstr_workers_start(h), 0);
 	assert_int_equal(ktstr_workers_start(h), -EALREADY);
-	assert_string_not_equal(ktstr_worker_last_error(), "");
+	assert_string_not_equal(ktstr_last_error(), "");
 	assert_true(ktstr_workers_stop(h, CLEAN_STOP_MS) >= 0);
-	assert_string_equal(ktstr_worker_last_error(), "");
+	assert_string_equal(ktstr_last_error(), "");
 	ktstr_workers_free(h);
 }
 

@@ -61,7 +61,7 @@ static void test_unknown_refused(void **state)
 
 	(void)state;
 	assert_int_equal(ktstr_work_by_name("spin_wait", &w), -ENOENT);
-	assert_non_null(strstr(ktstr_work_last_error(), "spin_wait"));
+	assert_non_null(strstr(ktstr_last_error(), "spin_wait"));
 	assert_int_equal(ktstr_work_by_name("CpuSpin", &w), -ENOENT);
 	assert_int_equal(ktstr_work_by_name("", &w), -ENOENT);
 	assert_int_equal(ktstr_work_by_name("SpinWaitX", &w), -ENOENT);
@@ -130,13 +130,13 @@ static void test_group_sizes(void **state)
 	assert_int_equal(ktstr_work_group_size(&w), 3);
 	assert_int_equal(ktstr_work_check(&w, 6), 0);
 	assert_int_equal(ktstr_work_check(&w, 4), -EINVAL);
-	assert_non_null(strstr(ktstr_work_last_error(), "groups of 3"));
+	assert_non_null(strstr(ktstr_last_error(), "groups of 3"));
 
 	ktstr_work_by_name("PipeIo", &w);
 	assert_int_equal(ktstr_work_check(&w, 2), 0);
 	assert_int_equal(ktstr_work_check(&w, 8), 0);
 	assert_int_equal(ktstr_work_check(&w, 3), -EINVAL);
-	assert_non_null(strstr(ktstr_work_last_error(), "PipeIo"));
+	assert_non_null(strstr(ktstr_last_error(), "PipeIo"));
 	assert_int_equal(ktstr_work_check(&w, 0), -EINVAL);
 	assert_int_equal(ktstr_work_dfl_workers(&w, 3), 4);
 	assert_int_equal(ktstr_work_dfl_workers(&w, 4), 4);
@@ -146,7 +146,7 @@ static void test_group_sizes(void **state)
 	assert_int_equal(ktstr_work_dfl_workers(&w, 8), 2);
 	assert_int_equal(ktstr_work_check(&w, 2), 0);
 	assert_int_equal(ktstr_work_check(&w, 4), -EINVAL);
-	assert_non_null(strstr(ktstr_work_last_error(), "always runs 2"));
+	assert_non_null(strstr(ktstr_last_error(), "always runs 2"));
 
 	ktstr_work_by_name("SpinWait", &w);
 	assert_int_equal(ktstr_work_check(&w, 7), 0);
@@ -179,7 +179,7 @@ static void test_parse(void **state)
 
 	assert_int_equal(ktstr_work_parse("Bursty{burst_ms=0}", &w), -ERANGE);
 	assert_int_equal(ktstr_work_parse("Bursty{nope=1}", &w), -EINVAL);
-	assert_non_null(strstr(ktstr_work_last_error(), "nope"));
+	assert_non_null(strstr(ktstr_last_error(), "nope"));
 	assert_int_equal(ktstr_work_parse("Bursty{burst_ms=x}", &w), -EINVAL);
 	assert_int_equal(ktstr_work_parse("Bursty{burst_ms=-1}", &w), -EINVAL);
 	assert_int_equal(ktstr_work_parse("Bursty{burst_ms=1", &w), -EINVAL);
@@ -244,16 +244,16 @@ static void test_worker_bounds_and_error(void **state)
 	assert_int_equal(ktstr_work_dfl_workers(&w, KTSTR_WORKERS_MAX), KTSTR_WORKERS_MAX);
 	assert_int_equal(ktstr_work_check(&w, KTSTR_WORKERS_MAX), 0);
 	assert_int_equal(ktstr_work_check(&w, KTSTR_WORKERS_MAX + 2), -E2BIG);
-	assert_non_null(strstr(ktstr_work_last_error(), "at most"));
+	assert_non_null(strstr(ktstr_last_error(), "at most"));
 	assert_int_equal(ktstr_work_check(&w, INT_MAX - 1), -E2BIG);
 
 	assert_int_equal(ktstr_work_check(&w, 3), -EINVAL);
-	assert_string_not_equal(ktstr_work_last_error(), "");
+	assert_string_not_equal(ktstr_last_error(), "");
 	assert_int_equal(ktstr_work_check(&w, 2), 0);
-	assert_string_equal(ktstr_work_last_error(), "");
+	assert_string_equal(ktstr_last_error(), "");
 	assert_int_equal(ktstr_work_parse("NoSuchType", &w), -ENOENT);
 	assert_int_equal(ktstr_work_parse("Bursty{burst_ms=5}", &w), 0);
-	assert_string_equal(ktstr_work_last_error(), "");
+	assert_string_equal(ktstr_last_error(), "");
 }
 
 int main(void)

@@ -30,7 +30,6 @@ typedef int32_t s32;
 #define KTSTR_BPF_INTERNAL
 #include "collector.h"
 
-KTSTR_LAST_ERROR(ktstr_bpf_last_error, 256);
 
 #define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 
@@ -91,7 +90,7 @@ struct ktstr_bpf {
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN && getenv("KTSTR_BPF_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
+		ktstr_vprint(fmt, ap);
 	return 0;
 }
 

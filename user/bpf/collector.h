@@ -91,6 +91,7 @@ enum ktstr_bpf_kern {
 #include <sys/types.h>
 
 #include <linux/ktstr.h>
+#include <ktstr/error.h>
 
 struct ktstr_bpf;
 

@@ -79,7 +79,7 @@ int cmd_cleanup(int argc, char **argv)
 	/* Each part runs whatever the other found. */
 	ret = ktstr_cgroup_cleanup_stale(&opts, print_action, NULL);
 	if (ret < 0) {
-		fprintf(stderr, "ktstr cleanup: %s\n", ktstr_cgroup_last_error());
+		fprintf(stderr, "ktstr cleanup: %s\n", ktstr_last_error());
 		rc = 1;
 	} else {
 		printf("removed %d cgroup%s\n", ret, ret == 1 ? "" : "s");

@@ -324,322 +324,423 @@ static int check_assert(const char *opt, const char *kv)
 	return 0;
 }
 
-int cmd_gauntlet(int argc, char **argv)
-{
-	struct ktstr_gauntlet_topo topos[KTSTR_GAUNTLET_MAX_TOPOS];
-	const char *topo_list = KTSTR_GAUNTLET_DEFAULT_TOPOS, *kernel = NULL;
-	const char *json_path = NULL, *sched_path = NULL, *filter = NULL, *junit_path = NULL;
-	struct ktstr_shard shard = { 1, 1 };
-	const char *flags = NULL, *duration = "2";
-	const char **names = NULL, **sched_args = NULL, **asserts = NULL, **relaxes = NULL;
-	const struct ktstr_scenario **sel = NULL;
-	struct ktstr_gauntlet_row *rows = NULL;
-	struct ktstr_gauntlet_summary sum;
-	int nr_names = 0, nr_sargs = 0, nr_asserts = 0, nr_relaxes = 0, nsel = 0, ntopo, nrows = 0;
-	bool relax_emulated = false;
-	int timeout_s = 0, memory_mb = 0, rc = 2;
-	bool verbose = false;
-	double dur_s = 2, t0 = (ktstr_now_ns() / 1e9);
-	char why[512];
+/* What the command line asked for. */
+struct gauntlet_args {
+	const char *topo_list, *kernel, *json_path, *junit_path, *sched_path;
+	const char *filter, *flags, *duration;
+	struct ktstr_shard shard;
+	const char **names, **sched_args, **asserts, **relaxes;
+	int nr_names, nr_sargs, nr_asserts, nr_relaxes;
+	int timeout_s, memory_mb;	/* 0: the defaults */
+	double dur_s;
+	bool verbose;
+};
 
-	names = calloc(argc, sizeof(*names));
-	sched_args = calloc(argc, sizeof(*sched_args));
-	asserts = calloc(argc, sizeof(*asserts));
-	relaxes = calloc(argc, sizeof(*relaxes));
-	if (!names || !sched_args || !asserts || !relaxes)
-		goto fail;
+/* parse_args()'s verdicts besides 0 (run): */
+enum { PARSE_HELP = 1, PARSE_BAD };
+
+/* --timeout S / --memory MB: the ranges 'ktstr vm' accepts; -1 if bad. */
+static int parse_vm_limit(struct gauntlet_args *a, bool tmo, const char *s)
+{
+	long lo = tmo ? 1 : 64, hi = tmo ? 1000000 : 1 << 20;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || v < lo || v > hi) {
+		fprintf(stderr, "ktstr gauntlet: bad %s '%s' (%ld..%ld)\n",
+			tmo ? "--timeout" : "--memory", s, lo, hi);
+		return -1;
+	}
+	if (tmo)
+		a->timeout_s = (int)v;
+	else
+		a->memory_mb = (int)v;
+	return 0;
+}
+
+/* --flags F[,F...]: checked here, passed on as given; -1 if bad. */
+static int check_flags(const char *flags)
+{
+	char why[512];
+	uint32_t m;
+
+	if (!*flags) {
+		fprintf(stderr, "ktstr gauntlet: bad --flags '' (F[,F...] or 'default')\n");
+		return -1;
+	}
+	if (ktstr_flags_parse(flags, &m, why, sizeof(why))) {
+		fprintf(stderr, "ktstr gauntlet: --flags: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* One option @c of getopt_long (its argument in optarg): 0, or PARSE_*. */
+static int parse_opt(struct gauntlet_args *a, int c, char **argv)
+{
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return PARSE_HELP;
+	case 'v':
+		a->verbose = true;
+		return 0;
+	case OPT_TOPOLOGIES:
+		a->topo_list = optarg;
+		return 0;
+	case OPT_KERNEL:
+		a->kernel = optarg;
+		return 0;
+	case OPT_DURATION:
+		a->duration = optarg;
+		if (arg_parse_seconds(a->duration, 86400, &a->dur_s)) {
+			fprintf(stderr, "ktstr gauntlet: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
+				a->duration);
+			return PARSE_BAD;
+		}
+		return 0;
+	case OPT_JSON:
+		a->json_path = optarg;
+		return 0;
+	case OPT_JUNIT:
+		a->junit_path = optarg;
+		return 0;
+	case OPT_SHARD:
+		if (ktstr_shard_parse(optarg, &a->shard)) {
+			fprintf(stderr, "ktstr gauntlet: bad --shard '%s' (K/N, 1 <= K <= N)\n",
+				optarg);
+			return PARSE_BAD;
+		}
+		return 0;
+	case OPT_SCHEDULER:
+		a->sched_path = optarg;
+		return 0;
+	case OPT_SCHED_ARG:
+		a->sched_args[a->nr_sargs++] = optarg;
+		return 0;
+	case OPT_FLAGS:
+		a->flags = optarg;
+		return check_flags(a->flags) ? PARSE_BAD : 0;
+	case OPT_ASSERT:
+		if (check_assert("--assert", optarg))
+			return PARSE_BAD;
+		a->asserts[a->nr_asserts++] = optarg;
+		return 0;
+	case OPT_ASSERT_RELAX:
+		if (check_assert("--assert-relax", optarg))
+			return PARSE_BAD;
+		a->relaxes[a->nr_relaxes++] = optarg;
+		return 0;
+	case OPT_FILTER:
+		a->filter = optarg;
+		if (!*a->filter) {
+			fprintf(stderr, "ktstr gauntlet: bad --filter '' (a name part or category)\n");
+			return PARSE_BAD;
+		}
+		return 0;
+	case OPT_TIMEOUT:
+	case OPT_MEMORY:
+		return parse_vm_limit(a, c == OPT_TIMEOUT, optarg) ? PARSE_BAD : 0;
+	case ':':
+		arg_getopt_missing("ktstr gauntlet", argv);
+		return PARSE_BAD;
+	default:
+		arg_getopt_error("ktstr gauntlet", "gauntlet", argv);
+		return PARSE_BAD;
+	}
+}
+
+/* The command line into @a (whose arrays hold argc entries): 0 or PARSE_*. */
+static int parse_args(int argc, char **argv, struct gauntlet_args *a)
+{
+	int ret;
+
 	opterr = 0;	/* our own one-line messages instead of getopt's */
 	optind = 0;
 	for (int c; (c = getopt_long(argc, argv, ":hv", gauntlet_options, NULL)) != -1; ) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			rc = 0;
-			goto out;
-		case 'v':
-			verbose = true;
-			break;
-		case OPT_TOPOLOGIES:
-			topo_list = optarg;
-			break;
-		case OPT_KERNEL:
-			kernel = optarg;
-			break;
-		case OPT_DURATION:
-			duration = optarg;
-			if (arg_parse_seconds(duration, 86400, &dur_s)) {
-				fprintf(stderr, "ktstr gauntlet: bad --duration '%s' (seconds, 0 < S <= 86400)\n",
-					duration);
-				goto bad;
-			}
-			break;
-		case OPT_JSON:
-			json_path = optarg;
-			break;
-		case OPT_JUNIT:
-			junit_path = optarg;
-			break;
-		case OPT_SHARD:
-			if (ktstr_shard_parse(optarg, &shard)) {
-				fprintf(stderr, "ktstr gauntlet: bad --shard '%s' (K/N, 1 <= K <= N)\n",
-					optarg);
-				goto bad;
-			}
-			break;
-		case OPT_SCHEDULER:
-			sched_path = optarg;
-			break;
-		case OPT_SCHED_ARG:
-			sched_args[nr_sargs++] = optarg;
-			break;
-		case OPT_FLAGS: {
-			uint32_t m;
-
-			flags = optarg;
-			if (!*flags) {
-				fprintf(stderr, "ktstr gauntlet: bad --flags '' (F[,F...] or 'default')\n");
-				goto bad;
-			}
-			if (ktstr_flags_parse(flags, &m, why, sizeof(why))) {
-				fprintf(stderr, "ktstr gauntlet: --flags: %s\n", why);
-				goto bad;
-			}
-			break;
-		}
-		case OPT_ASSERT:
-			if (check_assert("--assert", optarg))
-				goto bad;
-			asserts[nr_asserts++] = optarg;
-			break;
-		case OPT_ASSERT_RELAX:
-			if (check_assert("--assert-relax", optarg))
-				goto bad;
-			relaxes[nr_relaxes++] = optarg;
-			break;
-		case OPT_FILTER:
-			filter = optarg;
-			if (!*filter) {
-				fprintf(stderr, "ktstr gauntlet: bad --filter '' (a name part or category)\n");
-				goto bad;
-			}
-			break;
-		case OPT_TIMEOUT:
-		case OPT_MEMORY: {
-			/* The ranges 'ktstr vm' accepts. */
-			bool tmo = c == OPT_TIMEOUT;
-			long lo = tmo ? 1 : 64, hi = tmo ? 1000000 : 1 << 20;
-			char *end;
-			long v;
-
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end || errno || v < lo || v > hi) {
-				fprintf(stderr, "ktstr gauntlet: bad %s '%s' (%ld..%ld)\n",
-					tmo ? "--timeout" : "--memory", optarg, lo, hi);
-				goto bad;
-			}
-			if (tmo)
-				timeout_s = (int)v;
-			else
-				memory_mb = (int)v;
-			break;
-		}
-		case ':':
-			arg_getopt_missing("ktstr gauntlet", argv);
-			goto bad;
-		default:
-			arg_getopt_error("ktstr gauntlet", "gauntlet", argv);
-			goto bad;
-		}
+		ret = parse_opt(a, c, argv);
+		if (ret)
+			return ret;
 	}
 	for (int i = optind; i < argc; i++) {
 		if (!ktstr_scenario_find(argv[i])) {
 			fprintf(stderr, "ktstr gauntlet: unknown scenario '%s' (see 'ktstr list')\n",
 				argv[i]);
-			goto bad;
+			return PARSE_BAD;
 		}
-		names[nr_names++] = argv[i];
+		a->names[a->nr_names++] = argv[i];
 	}
-	if (!nr_names && !filter) {
+	if (!a->nr_names && !a->filter) {
 		fprintf(stderr, "ktstr gauntlet: name scenarios or give --filter (see 'ktstr list')\n");
+		return PARSE_BAD;
+	}
+	if (arg_check_sched_json("ktstr gauntlet", a->nr_sargs, a->sched_path, a->json_path) ||
+	    arg_check_junit("ktstr gauntlet", a->junit_path))
+		return PARSE_BAD;
+	if (a->kernel && arg_check_kernel("ktstr gauntlet", a->kernel))
+		return PARSE_BAD;
+	return 0;
+}
+
+/*
+ * The guest's command: run, then print the JSON as prefixed lines. ktstr
+ * vm tells the guest its accelerator, which may be TCG after a KVM failure
+ * however the host looks from here. 0 or -ENOMEM.
+ */
+static int guest_command(const struct gauntlet_args *a, const char *const *run_names,
+			 int nrun, bool relax_emulated, char **cmd)
+{
+	*cmd = NULL;
+	if (relax_emulated &&
+	    append(cmd, "%s", "relax=; [ \"$" KTSTR_VM_ACCEL_VAR "\" = kvm ] || "
+		   "relax='--assert-relax max_spread_pct=50'; ", false))
+		return -ENOMEM;
+	if (append(cmd, "ktstr run --json /tmp/g.json --duration %s", a->duration, true))
+		return -ENOMEM;
+	if (a->sched_path) {
+		/* Included by name into the guest's /work: ./NAME, quoted. */
+		const char *base = strrchr(a->sched_path, '/');
+		char *rel = NULL;
+		int err;
+
+		if (asprintf(&rel, "./%s", base ? base + 1 : a->sched_path) < 0)
+			return -ENOMEM;
+		err = append(cmd, " --scheduler %s", rel, true);
+		free(rel);
+		if (err)
+			return -ENOMEM;
+	}
+	for (int k = 0; k < a->nr_sargs; k++)
+		if (append(cmd, " --sched-arg %s", a->sched_args[k], true))
+			return -ENOMEM;
+	if (a->flags && append(cmd, " --flags %s", a->flags, true))
+		return -ENOMEM;
+	for (int k = 0; k < a->nr_asserts; k++)
+		if (append(cmd, " --assert %s", a->asserts[k], true))
+			return -ENOMEM;
+	/* Over the scenarios' own limits too: on emulated CPUs a short
+	 * run's fairness is noise whatever the scenario asks. */
+	if (relax_emulated && append(cmd, "%s", " $relax", false))
+		return -ENOMEM;
+	for (int k = 0; k < a->nr_relaxes; k++)
+		if (append(cmd, " --assert-relax %s", a->relaxes[k], true))
+			return -ENOMEM;
+	for (int k = 0; k < nrun; k++)
+		if (append(cmd, " %s", run_names[k], true))
+			return -ENOMEM;
+	if (append(cmd, "%s", "; rc=$?; [ -f /tmp/g.json ] && sed 's/^/"
+		   KTSTR_GAUNTLET_PREFIX "/' /tmp/g.json; exit $rc", false))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Room for the 'ktstr vm' arguments vm_args() builds. */
+#define VM_ARGS_MAX	32
+
+/* 'ktstr vm' for topology @topo running @cmd; the numbers go into the bufs. */
+static void vm_args(const struct gauntlet_args *a, const struct ktstr_gauntlet_topo *topo,
+		    int nrun, char *cmd, char *vmargs[VM_ARGS_MAX],
+		    char cpus_s[16], char mem_s[16], char tmo_s[16])
+{
+	int na = 0, cpus = ktstr_vm_topo_cpus(&topo->topo);
+
+	snprintf(cpus_s, 16, "%d", cpus);
+	snprintf(mem_s, 16, "%d", a->memory_mb ? a->memory_mb :
+		 (cpus * 96 > 768 ? cpus * 96 : 768));
+	snprintf(tmo_s, 16, "%d", a->timeout_s ? a->timeout_s :
+		 300 + (int)(nrun * (a->dur_s + 1) * 10));
+	vmargs[na++] = "ktstr";
+	vmargs[na++] = "vm";
+	vmargs[na++] = "--topology";
+	vmargs[na++] = (char *)topo->name;
+	vmargs[na++] = "--memory";
+	vmargs[na++] = mem_s;
+	vmargs[na++] = "--timeout";
+	vmargs[na++] = tmo_s;
+	if (a->kernel) {
+		vmargs[na++] = "--kernel";
+		vmargs[na++] = (char *)a->kernel;
+	}
+	if (a->sched_path) {
+		vmargs[na++] = "--include";
+		vmargs[na++] = (char *)a->sched_path;
+	}
+	vmargs[na++] = "--";
+	vmargs[na++] = "sh";
+	vmargs[na++] = "-c";
+	vmargs[na++] = cmd;
+	vmargs[na] = NULL;
+}
+
+/* The guest's own trouble (no results): show the end of its console. */
+static void print_console_tail(const char *topo_name, const char *out, bool verbose)
+{
+	const char *tail = out ? out + strlen(out) : NULL;
+
+	for (int l = 0; tail && tail > out && l < 16; )
+		if (*--tail == '\n')
+			l++;
+	if (tail && !verbose)
+		fprintf(stderr, "# %s console (last lines):\n%s\n", topo_name, tail);
+}
+
+/*
+ * Topology @t of @ntopo: a SKIP row for each selected scenario that does not
+ * fit it, one guest for the others, their rows. Rows go to rows[*nrows...].
+ * 0, 1 when a signal stopped it, -1 when the guest could not be started.
+ */
+static int run_topology(const struct gauntlet_args *a,
+			const struct ktstr_gauntlet_topo *topos, int t, int ntopo,
+			const struct ktstr_scenario **sel, int nsel, bool relax_emulated,
+			struct ktstr_gauntlet_row *rows, int *nrows)
+{
+	const struct ktstr_gauntlet_topo *topo = &topos[t];
+	const char *run_names[nsel + 1];
+	char *cmd = NULL, *out = NULL, *vmargs[VM_ARGS_MAX], cpus_s[16], mem_s[16], tmo_s[16];
+	char why[512];
+	int nrun = 0, vm_rc, got;
+	double g0 = (ktstr_now_ns() / 1e9);
+
+	for (int i = 0; i < nsel; i++) {
+		/* Cell (scenario i, topology t) of the matrix, scenario-major. */
+		if (!ktstr_shard_has(&a->shard, (size_t)i * ntopo + t))
+			continue;
+		if (ktstr_gauntlet_fits(sel[i], &topo->topo, why, sizeof(why))) {
+			struct ktstr_gauntlet_row *r = &rows[(*nrows)++];
+
+			memset(r, 0, sizeof(*r));
+			snprintf(r->scenario, sizeof(r->scenario), "%s", sel[i]->name);
+			snprintf(r->topology, sizeof(r->topology), "%.31s", topo->name);
+			r->verdict = KTSTR_VERDICT_SKIP;
+			snprintf(r->reason, sizeof(r->reason), "%.255s", why);
+			print_row(r);
+			continue;
+		}
+		run_names[nrun++] = sel[i]->name;
+	}
+	if (!nrun)
+		return 0;
+	if (guest_command(a, run_names, nrun, relax_emulated, &cmd)) {
+		free(cmd);
+		return -1;
+	}
+	vm_args(a, topo, nrun, cmd, vmargs, cpus_s, mem_s, tmo_s);
+	printf("# %s (%s CPUs): booting for %d scenario(s)\n", topo->name, cpus_s, nrun);
+	fflush(stdout);
+	vm_rc = run_vm(vmargs, a->verbose, &out);
+	free(cmd);
+	if (got_signal) {
+		/* Its rows would only say it was stopped. */
+		free(out);
+		printf("# %s: interrupted (%s) after %.0fs; %d of %d topologies finished\n",
+		       topo->name, strsignal(got_signal), (ktstr_now_ns() / 1e9) - g0, t, ntopo);
+		return 1;
+	}
+	got = ktstr_gauntlet_collect(run_names, nrun, topo->name, out, vm_rc, rows + *nrows);
+	if (got > nrun || (got && rows[*nrows].verdict == KTSTR_VERDICT_FAIL &&
+			   !strncmp(rows[*nrows].reason, "no results", 10)))
+		print_console_tail(topo->name, out, a->verbose);
+	free(out);
+	for (int k = 0; k < got; k++)
+		print_row(&rows[*nrows + k]);
+	*nrows += got;
+	printf("# %s: guest done in %.0fs (ktstr vm exit %d)\n", topo->name,
+	       (ktstr_now_ns() / 1e9) - g0, vm_rc);
+	fflush(stdout);
+	return 0;
+}
+
+/* The lines before the first guest; true: relax fairness in emulated guests. */
+static bool print_header(const struct gauntlet_args *a, int nsel, int ntopo)
+{
+	bool relax_emulated = !a->nr_asserts && !a->nr_relaxes;
+
+	if (relax_emulated)
+		printf("# in emulated (TCG) guests fairness spread is judged at 50%% at least "
+		       "(--assert-relax to change)\n");
+	printf("# gauntlet: %d scenario(s) x %d topolog%s", nsel, ntopo,
+	       ntopo == 1 ? "y" : "ies");
+	if (a->shard.n > 1)
+		printf(", shard %u/%u", a->shard.k, a->shard.n);
+	printf("\n");
+	fflush(stdout);
+	return relax_emulated;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+}
+
+int cmd_gauntlet(int argc, char **argv)
+{
+	struct gauntlet_args a = {
+		.topo_list = KTSTR_GAUNTLET_DEFAULT_TOPOS, .duration = "2",
+		.shard = { 1, 1 }, .dur_s = 2,
+	};
+	struct ktstr_gauntlet_topo topos[KTSTR_GAUNTLET_MAX_TOPOS];
+	const struct ktstr_scenario **sel = NULL;
+	struct ktstr_gauntlet_row *rows = NULL;
+	struct ktstr_gauntlet_summary sum;
+	int nsel = 0, ntopo, nrows = 0, rc = 2;
+	bool relax_emulated;
+	double t0 = (ktstr_now_ns() / 1e9);
+	char why[512];
+
+	a.names = calloc(argc, sizeof(*a.names));
+	a.sched_args = calloc(argc, sizeof(*a.sched_args));
+	a.asserts = calloc(argc, sizeof(*a.asserts));
+	a.relaxes = calloc(argc, sizeof(*a.relaxes));
+	if (!a.names || !a.sched_args || !a.asserts || !a.relaxes)
+		goto fail;
+	switch (parse_args(argc, argv, &a)) {
+	case 0:
+		break;
+	case PARSE_HELP:
+		rc = 0;
+		goto out;
+	default:
 		goto bad;
 	}
-	if (arg_check_sched_json("ktstr gauntlet", nr_sargs, sched_path, json_path) ||
-	    arg_check_junit("ktstr gauntlet", junit_path))
-		goto bad;
-	if (kernel && arg_check_kernel("ktstr gauntlet", kernel))
-		goto bad;
-	ntopo = ktstr_gauntlet_parse_topos(topo_list, topos, KTSTR_GAUNTLET_MAX_TOPOS,
+	ntopo = ktstr_gauntlet_parse_topos(a.topo_list, topos, KTSTR_GAUNTLET_MAX_TOPOS,
 					   why, sizeof(why));
 	if (ntopo < 0) {
 		fprintf(stderr, "ktstr gauntlet: --topologies: %s\n", why);
 		goto bad;
 	}
-	nsel = ktstr_scenario_select(names, nr_names, filter, &sel);
+	nsel = ktstr_scenario_select(a.names, a.nr_names, a.filter, &sel);
 	if (nsel < 0)
 		goto fail;
 	if (!nsel) {
-		fprintf(stderr, "ktstr gauntlet: no scenario matches '%s'\n", filter ? filter : "");
+		fprintf(stderr, "ktstr gauntlet: no scenario matches '%s'\n", a.filter ? a.filter : "");
 		rc = EXIT_NO_MATCH;
 		goto out;
 	}
 	rows = calloc((size_t)ntopo * (nsel + 1), sizeof(*rows));
 	if (!rows)
 		goto fail;
-	if (!nr_asserts && !nr_relaxes) {
-		relax_emulated = true;
-		printf("# in emulated (TCG) guests fairness spread is judged at 50%% at least "
-		       "(--assert-relax to change)\n");
-	}
-	printf("# gauntlet: %d scenario(s) x %d topolog%s", nsel, ntopo,
-	       ntopo == 1 ? "y" : "ies");
-	if (shard.n > 1)
-		printf(", shard %u/%u", shard.k, shard.n);
-	printf("\n");
-	fflush(stdout);
-
-	{
-		struct sigaction sa = { .sa_handler = on_stop };
-
-		sigemptyset(&sa.sa_mask);
-		for (size_t i = 0; i < KTSTR_ARRAY_SIZE(stop_signals); i++)
-			sigaction(stop_signals[i], &sa, NULL);
-	}
+	relax_emulated = print_header(&a, nsel, ntopo);
+	catch_stop_signals();
 	for (int t = 0; t < ntopo && !got_signal; t++) {
-		const char *run_names[nsel + 1];
-		char *cmd = NULL, *out = NULL, *vmargs[32], cpus_s[16], mem_s[16], tmo_s[16];
-		int nrun = 0, na = 0, cpus = ktstr_vm_topo_cpus(&topos[t].topo), vm_rc, got;
-		double g0 = (ktstr_now_ns() / 1e9);
+		int ret = run_topology(&a, topos, t, ntopo, sel, nsel, relax_emulated,
+				       rows, &nrows);
 
-		for (int i = 0; i < nsel; i++) {
-			/* Cell (scenario i, topology t) of the matrix, scenario-major. */
-			if (!ktstr_shard_has(&shard, (size_t)i * ntopo + t))
-				continue;
-			if (ktstr_gauntlet_fits(sel[i], &topos[t].topo, why, sizeof(why))) {
-				struct ktstr_gauntlet_row *r = &rows[nrows++];
-
-				memset(r, 0, sizeof(*r));
-				snprintf(r->scenario, sizeof(r->scenario), "%s", sel[i]->name);
-				snprintf(r->topology, sizeof(r->topology), "%.31s", topos[t].name);
-				r->verdict = KTSTR_VERDICT_SKIP;
-				snprintf(r->reason, sizeof(r->reason), "%.255s", why);
-				print_row(r);
-				continue;
-			}
-			run_names[nrun++] = sel[i]->name;
-		}
-		if (!nrun)
-			continue;
-
-		/*
-		 * The guest's command: run, then print the JSON as prefixed
-		 * lines. ktstr vm tells the guest its accelerator, which may be
-		 * TCG after a KVM failure however the host looks from here.
-		 */
-		if (relax_emulated &&
-		    append(&cmd, "%s", "relax=; [ \"$" KTSTR_VM_ACCEL_VAR "\" = kvm ] || "
-			   "relax='--assert-relax max_spread_pct=50'; ", false))
+		if (ret < 0)
 			goto fail;
-		if (append(&cmd, "ktstr run --json /tmp/g.json --duration %s", duration, true))
-			goto fail;
-		if (sched_path) {
-			/* Included by name into the guest's /work: ./NAME, quoted. */
-			const char *base = strrchr(sched_path, '/');
-			char *rel = NULL;
-
-			if (asprintf(&rel, "./%s", base ? base + 1 : sched_path) < 0)
-				goto fail;
-			if (append(&cmd, " --scheduler %s", rel, true)) {
-				free(rel);
-				goto fail;
-			}
-			free(rel);
-		}
-		for (int k = 0; k < nr_sargs; k++)
-			if (append(&cmd, " --sched-arg %s", sched_args[k], true))
-				goto fail;
-		if (flags && append(&cmd, " --flags %s", flags, true))
-			goto fail;
-		for (int k = 0; k < nr_asserts; k++)
-			if (append(&cmd, " --assert %s", asserts[k], true))
-				goto fail;
-		/* Over the scenarios' own limits too: on emulated CPUs a short
-		 * run's fairness is noise whatever the scenario asks. */
-		if (relax_emulated && append(&cmd, "%s", " $relax", false))
-			goto fail;
-		for (int k = 0; k < nr_relaxes; k++)
-			if (append(&cmd, " --assert-relax %s", relaxes[k], true))
-				goto fail;
-		for (int k = 0; k < nrun; k++)
-			if (append(&cmd, " %s", run_names[k], true))
-				goto fail;
-		if (append(&cmd, "%s", "; rc=$?; [ -f /tmp/g.json ] && sed 's/^/"
-			   KTSTR_GAUNTLET_PREFIX "/' /tmp/g.json; exit $rc", false))
-			goto fail;
-
-		snprintf(cpus_s, sizeof(cpus_s), "%d", cpus);
-		snprintf(mem_s, sizeof(mem_s), "%d", memory_mb ? memory_mb :
-			 (cpus * 96 > 768 ? cpus * 96 : 768));
-		snprintf(tmo_s, sizeof(tmo_s), "%d", timeout_s ? timeout_s :
-			 300 + (int)(nrun * (dur_s + 1) * 10));
-		vmargs[na++] = "ktstr";
-		vmargs[na++] = "vm";
-		vmargs[na++] = "--topology";
-		vmargs[na++] = topos[t].name;
-		vmargs[na++] = "--memory";
-		vmargs[na++] = mem_s;
-		vmargs[na++] = "--timeout";
-		vmargs[na++] = tmo_s;
-		if (kernel) {
-			vmargs[na++] = "--kernel";
-			vmargs[na++] = (char *)kernel;
-		}
-		if (sched_path) {
-			vmargs[na++] = "--include";
-			vmargs[na++] = (char *)sched_path;
-		}
-		vmargs[na++] = "--";
-		vmargs[na++] = "sh";
-		vmargs[na++] = "-c";
-		vmargs[na++] = cmd;
-		vmargs[na] = NULL;
-		printf("# %s (%d CPUs): booting for %d scenario(s)\n", topos[t].name, cpus, nrun);
-		fflush(stdout);
-		vm_rc = run_vm(vmargs, verbose, &out);
-		free(cmd);
-		if (got_signal) {
-			/* Its rows would only say it was stopped. */
-			free(out);
-			printf("# %s: interrupted (%s) after %.0fs; %d of %d topologies finished\n",
-			       topos[t].name, strsignal(got_signal), (ktstr_now_ns() / 1e9) - g0, t, ntopo);
+		if (ret)
 			break;
-		}
-		got = ktstr_gauntlet_collect(run_names, nrun, topos[t].name, out, vm_rc,
-					     rows + nrows);
-		if (got > nrun || (got && rows[nrows].verdict == KTSTR_VERDICT_FAIL &&
-				   !strncmp(rows[nrows].reason, "no results", 10))) {
-			/* The guest's own trouble: show the end of its console. */
-			const char *tail = out ? out + strlen(out) : NULL;
-
-			for (int l = 0; tail && tail > out && l < 16; )
-				if (*--tail == '\n')
-					l++;
-			if (tail && !verbose)
-				fprintf(stderr, "# %s console (last lines):\n%s\n", topos[t].name, tail);
-		}
-		free(out);
-		for (int k = 0; k < got; k++)
-			print_row(&rows[nrows + k]);
-		nrows += got;
-		printf("# %s: guest done in %.0fs (ktstr vm exit %d)\n", topos[t].name,
-		       (ktstr_now_ns() / 1e9) - g0, vm_rc);
-		fflush(stdout);
 	}
 	ktstr_gauntlet_tally(rows, nrows, &sum);
 	printf("%d/%d passed (%d skipped, %d failed) in %.0fs\n", sum.passed, sum.total,
 	       sum.skipped, sum.failed, (ktstr_now_ns() / 1e9) - t0);
 	rc = got_signal ? 128 + got_signal : ktstr_gauntlet_exit_code(&sum);
-	if (write_outputs(json_path, junit_path, rows, nrows, &sum))
+	if (write_outputs(a.json_path, a.junit_path, rows, nrows, &sum))
 		rc = 1;
 	goto out;
 bad:
@@ -651,9 +752,9 @@ fail:
 out:
 	free(rows);
 	free(sel);
-	free(names);
-	free(sched_args);
-	free(asserts);
-	free(relaxes);
+	free(a.names);
+	free(a.sched_args);
+	free(a.asserts);
+	free(a.relaxes);
 	return rc;
 }

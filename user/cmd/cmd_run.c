@@ -398,7 +398,7 @@ static int parse_layer(struct run_args *a, int c, const char *val)
 	case OPT_WORK_TYPE:
 		if (ktstr_work_parse(val, &a->override)) {
 			fprintf(stderr, "ktstr run: bad --work-type '%s': %s\n",
-				val, ktstr_work_last_error());
+				val, ktstr_last_error());
 			return -1;
 		}
 		a->opts.work_override = &a->override;
@@ -499,17 +499,17 @@ static int open_collector(const char *want, struct ktstr_collector **out)
 	ret = ktstr_collector_open(want, out);
 	if (ret && want) {
 		fprintf(stderr, "ktstr run: --backend %s: %s\n", want,
-			ktstr_collector_open_error());
+			ktstr_last_error());
 		return -1;
 	}
 	if (ret) {
 		fprintf(stderr, "ktstr run: no collector (%s): userspace checks only\n",
-			ktstr_collector_open_error());
+			ktstr_last_error());
 		return 0;
 	}
 	if (!want && strcmp(ktstr_collector_name(*out), "module"))
 		fprintf(stderr, "ktstr run: collector %s (%s)\n",
-			ktstr_collector_name(*out), ktstr_collector_open_error());
+			ktstr_collector_name(*out), ktstr_last_error());
 	return 0;
 }
 
@@ -643,12 +643,12 @@ static int run_setup(struct run *r)
 
 	r->topo = ktstr_topo_load(NULL);
 	if (!r->topo) {
-		fprintf(stderr, "ktstr run: topology: %s\n", ktstr_topo_last_error());
+		fprintf(stderr, "ktstr run: topology: %s\n", ktstr_last_error());
 		return -1;
 	}
 	r->cg = ktstr_cgroup_mgr_new(NULL);
 	if (!r->cg) {
-		fprintf(stderr, "ktstr run: cgroups: %s\n", ktstr_cgroup_last_error());
+		fprintf(stderr, "ktstr run: cgroups: %s\n", ktstr_last_error());
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -656,8 +656,8 @@ static int run_setup(struct run *r)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (ktstr_cg_setup(r->cg)) {
-		fprintf(stderr, "ktstr run: cgroup setup: %s\n", ktstr_cgroup_last_error());
+	if (ktstr_cgroup_setup(r->cg)) {
+		fprintf(stderr, "ktstr run: cgroup setup: %s\n", ktstr_last_error());
 		return -1;
 	}
 	if (open_collector(r->a.backend, &r->coll))
@@ -810,8 +810,8 @@ static int run_finish(struct run *r, int rc)
 		}
 	}
 	if (r->cg) {
-		ktstr_cg_cleanup(r->cg);
-		ktstr_cg_destroy(r->cg);
+		ktstr_cgroup_cleanup(r->cg);
+		ktstr_cgroup_destroy(r->cg);
 	}
 	ktstr_collector_close(r->coll);
 	ktstr_topo_free(r->topo);

@@ -326,7 +326,7 @@ static int wait_child(struct ktstr_dev *dev, pid_t pid, const sigset_t *waitmask
 			handle_events(st, buf, (size_t)n);
 		} else if (n < 0 || (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
 			fprintf(stderr, PROG ": warning: cannot read events: %s\n",
-				n < 0 ? ktstr_dev_last_error() : "device hung up");
+				n < 0 ? ktstr_last_error() : "device hung up");
 			events_ok = false;
 		}
 	}
@@ -336,22 +336,6 @@ static void reap(pid_t pid, int *status)
 {
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
-}
-
-/* The report as JSON plus "backend". */
-static int write_json(const char *path, const struct ktstr_stat_report *rep,
-		      const char *backend)
-{
-	json_t *doc = ktstr_stat_to_json(rep);
-	int err;
-
-	if (!doc)
-		return -ENOMEM;
-	json_object_set_new(doc, "backend", json_string(backend));
-	json_object_set_new(doc, "provenance", ktstr_provenance_json());
-	err = ktstr_output_json(path, doc);
-	json_decref(doc);
-	return err;
 }
 
 int cmd_stat(int argc, char **argv)
@@ -391,17 +375,17 @@ int cmd_stat(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (r < 0) {
-		fprintf(stderr, PROG ": no backend: %s\n", ktstr_collector_open_error());
+		fprintf(stderr, PROG ": no backend: %s\n", ktstr_last_error());
 		return EXIT_FAIL;
 	}
 	name = ktstr_collector_name(coll);
 	/* A fallback says once why the better backends were passed over. */
 	if (!o.backend && strcmp(name, "module"))
-		fprintf(stderr, PROG ": using backend %s (%s)\n", name, ktstr_collector_open_error());
+		fprintf(stderr, PROG ": using backend %s (%s)\n", name, ktstr_last_error());
 	dev = ktstr_collector_dev(coll);
 	/* Our open is our own session: other ktstr runs never mix in. */
 	if (o.starve_ms && ktstr_collector_set_starve_ms(coll, o.starve_ms) < 0) {
-		fprintf(stderr, PROG ": %s\n", ktstr_collector_last_error());
+		fprintf(stderr, PROG ": %s\n", ktstr_last_error());
 		goto out;
 	}
 	if (pipe2(go, O_CLOEXEC) < 0) {
@@ -443,7 +427,7 @@ int cmd_stat(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, &old_chld);
 
 	if (ktstr_collector_track_pid(coll, pid, true) < 0) {
-		fprintf(stderr, PROG ": %s\n", ktstr_collector_last_error());
+		fprintf(stderr, PROG ": %s\n", ktstr_last_error());
 		close(go[1]);	/* the child sees EOF and exits */
 		reap(pid, &status);
 		goto restore;
@@ -479,7 +463,7 @@ int cmd_stat(int argc, char **argv)
 	if (strcmp(name, "taskstats"))
 		r = ktstr_collector_snapshot(coll, &tasks, &nr_tasks);
 	if (r < 0) {
-		fprintf(stderr, PROG ": %s\n", ktstr_collector_last_error());
+		fprintf(stderr, PROG ": %s\n", ktstr_last_error());
 		goto restore;
 	}
 	tmeta.now_ns = ktstr_now_ns();
@@ -487,12 +471,12 @@ int cmd_stat(int argc, char **argv)
 	/* What only the module has: per-CPU records and its counters. */
 	if (dev) {
 		if (ktstr_dev_snapshot_cpus(dev, &cpus, &nr_cpus, &cmeta) < 0) {
-			fprintf(stderr, PROG ": %s\n", ktstr_dev_last_error());
+			fprintf(stderr, PROG ": %s\n", ktstr_last_error());
 			goto restore;
 		}
 		have_stats = ktstr_dev_stats(dev, &stats) == 0;
 		if (!have_stats)
-			fprintf(stderr, PROG ": warning: %s\n", ktstr_dev_last_error());
+			fprintf(stderr, PROG ": warning: %s\n", ktstr_last_error());
 	}
 	ktstr_stat_sort_tasks(tasks, nr_tasks);
 
@@ -525,7 +509,7 @@ int cmd_stat(int argc, char **argv)
 		goto restore;
 	}
 	if (o.json) {
-		r = write_json(o.json, &rep, name);
+		r = ktstr_stat_write_json(o.json, &rep);
 		if (r < 0) {
 			fprintf(stderr, PROG ": writing %s: %s\n", o.json, strerror(-r));
 			goto restore;

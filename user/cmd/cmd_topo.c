@@ -125,7 +125,7 @@ int cmd_topo(int argc, char **argv)
 	}
 	topo = ktstr_topo_load(NULL);
 	if (!topo) {
-		fprintf(stderr, "ktstr topo: %s\n", ktstr_topo_last_error());
+		fprintf(stderr, "ktstr topo: %s\n", ktstr_last_error());
 		return 1;
 	}
 	if (json) {

@@ -146,148 +146,172 @@ enum { OPT_KERNEL = 256, OPT_MODULE, OPT_NO_MODULE, OPT_CPUS, OPT_MEMORY,
 	OPT_INCLUDE, OPT_TIMEOUT, OPT_APPEND, OPT_TOPOLOGY, OPT_OUTDIR, OPT_OUTDIR_MAX,
 	OPT_SHELL };
 
+static const struct option vm_options[] = {
+	{ "kernel",    required_argument, NULL, OPT_KERNEL },
+	{ "module",    required_argument, NULL, OPT_MODULE },
+	{ "no-module", no_argument,       NULL, OPT_NO_MODULE },
+	{ "cpus",      required_argument, NULL, OPT_CPUS },
+	{ "topology",  required_argument, NULL, OPT_TOPOLOGY },
+	{ "memory",    required_argument, NULL, OPT_MEMORY },
+	{ "include",   required_argument, NULL, OPT_INCLUDE },
+	{ "timeout",   required_argument, NULL, OPT_TIMEOUT },
+	{ "append",    required_argument, NULL, OPT_APPEND },
+	{ "outdir",    required_argument, NULL, OPT_OUTDIR },
+	{ "outdir-max", required_argument, NULL, OPT_OUTDIR_MAX },
+	{ "shell",     no_argument,       NULL, OPT_SHELL },
+	{ "help",      no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The command line: the run's options and what only the checks need. */
+struct vm_args {
+	struct ktstr_vm_opts o;
+	struct ktstr_vm_topology topo;
+	bool have_cpus, have_topo;
+};
+
+/* One option @c of getopt_long (its argument in optarg): 0, 1 (--help), -1 (bad). */
+static int parse_opt(struct vm_args *a, int c, char **argv)
+{
+	char err[256];
+	int mb;
+
+	switch (c) {
+	case OPT_KERNEL:
+		a->o.kernel = optarg;
+		return 0;
+	case OPT_MODULE:
+		a->o.module = optarg;
+		return 0;
+	case OPT_NO_MODULE:
+		a->o.no_module = true;
+		return 0;
+	case OPT_CPUS:
+		if (parse_int("--cpus", optarg, 1, 255, &a->o.cpus))
+			return -1;
+		a->have_cpus = true;
+		return 0;
+	case OPT_TOPOLOGY:
+		if (ktstr_vm_topology_parse(optarg, &a->topo, err, sizeof(err))) {
+			fprintf(stderr, "ktstr vm: --topology: %s\n", err);
+			return -1;
+		}
+		a->have_topo = true;
+		return 0;
+	case OPT_MEMORY:
+		return parse_int("--memory", optarg, 64, 1 << 20, &a->o.memory_mb) ? -1 : 0;
+	case OPT_INCLUDE:
+		a->o.includes[a->o.nr_includes++] = optarg;
+		return 0;
+	case OPT_TIMEOUT:
+		return parse_int("--timeout", optarg, 1, INT_MAX / 2, &a->o.timeout_s) ? -1 : 0;
+	case OPT_APPEND:
+		a->o.append = optarg;
+		return 0;
+	case OPT_OUTDIR:
+		a->o.outdir = optarg;
+		return 0;
+	case OPT_OUTDIR_MAX:
+		if (parse_int("--outdir-max", optarg, 1, 1 << 20, &mb))
+			return -1;
+		a->o.outdir_max = (uint64_t)mb << 20;
+		return 0;
+	case OPT_SHELL:
+		a->o.shell = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	case ':':
+		fprintf(stderr, "ktstr vm: %s needs an argument\n", argv[optind - 1]);
+		return -1;
+	default:
+		if (optopt && optopt < 256 && optopt != 'h')
+			fprintf(stderr, "ktstr vm: unknown option '-%c' (see 'ktstr vm --help')\n",
+				optopt);
+		else
+			fprintf(stderr, "ktstr vm: unknown or ambiguous option '%s' (see 'ktstr vm --help')\n",
+				argv[optind - 1]);
+		return -1;
+	}
+}
+
+/* After the options: the command, the files, the topology; -1 (said) if bad. */
+static int check_args(struct vm_args *a, int argc)
+{
+	struct ktstr_vm_opts *o = &a->o;
+	char err[256];
+
+	if (o->shell && optind < argc) {
+		fprintf(stderr, "ktstr vm: --shell and a command conflict (the shell reads its commands from stdin)\n");
+		return -1;
+	}
+	if (optind >= argc && !o->shell) {
+		fprintf(stderr, "ktstr vm: no command given (usage: ktstr vm [OPTIONS] -- CMD [ARGS...])\n");
+		return -1;
+	}
+	if (check_paths(o))
+		return -1;
+	if (a->have_cpus && a->have_topo) {
+		fprintf(stderr, "ktstr vm: --topology and --cpus conflict (the topology sets the CPU count)\n");
+		return -1;
+	}
+	if (a->have_topo) {
+		char **args;
+		size_t nr;
+
+		/* Check the memory split now, not after building the initramfs. */
+		if (ktstr_vm_topology_qemu_args(&a->topo, o->memory_mb, &args, &nr, err,
+						sizeof(err))) {
+			fprintf(stderr, "ktstr vm: --topology: %s\n", err);
+			return -1;
+		}
+		ktstr_vm_topology_args_free(args);
+		o->topology = &a->topo;
+		o->cpus = ktstr_vm_topo_cpus(&a->topo);
+	}
+	return 0;
+}
+
 int cmd_vm(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "kernel",    required_argument, NULL, OPT_KERNEL },
-		{ "module",    required_argument, NULL, OPT_MODULE },
-		{ "no-module", no_argument,       NULL, OPT_NO_MODULE },
-		{ "cpus",      required_argument, NULL, OPT_CPUS },
-		{ "topology",  required_argument, NULL, OPT_TOPOLOGY },
-		{ "memory",    required_argument, NULL, OPT_MEMORY },
-		{ "include",   required_argument, NULL, OPT_INCLUDE },
-		{ "timeout",   required_argument, NULL, OPT_TIMEOUT },
-		{ "append",    required_argument, NULL, OPT_APPEND },
-		{ "outdir",    required_argument, NULL, OPT_OUTDIR },
-		{ "outdir-max", required_argument, NULL, OPT_OUTDIR_MAX },
-		{ "shell",     no_argument,       NULL, OPT_SHELL },
-		{ "help",      no_argument,       NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ktstr_vm_opts o = {
+	struct vm_args a = { .o = {
 		.cpus = 2,
 		.memory_mb = 512,
 		.timeout_s = 300,
 		.outdir_max = (uint64_t)KTSTR_VM_OUTDIR_MAX_MB << 20,
-	};
-	struct ktstr_vm_topology topo;
-	bool have_cpus = false, have_topo = false;
-	char err[256];
-	int c, ret, mb;
+	} };
+	struct ktstr_vm_opts *o = &a.o;
+	int c, ret = 0;
 
 	/* The includes can be at most every other argument. */
-	o.includes = calloc(argc, sizeof(*o.includes));
-	if (!o.includes) {
+	o->includes = calloc(argc, sizeof(*o->includes));
+	if (!o->includes) {
 		fprintf(stderr, "ktstr vm: out of memory\n");
 		return 1;
 	}
 	opterr = 0;	/* our own one-line messages instead of getopt's */
 	optind = 1;
 	/* '+': stop at the first non-option, so CMD's own flags are left alone. */
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_KERNEL:
-			o.kernel = optarg;
-			break;
-		case OPT_MODULE:
-			o.module = optarg;
-			break;
-		case OPT_NO_MODULE:
-			o.no_module = true;
-			break;
-		case OPT_CPUS:
-			if (parse_int("--cpus", optarg, 1, 255, &o.cpus))
-				goto usage_err;
-			have_cpus = true;
-			break;
-		case OPT_TOPOLOGY:
-			if (ktstr_vm_topology_parse(optarg, &topo, err, sizeof(err))) {
-				fprintf(stderr, "ktstr vm: --topology: %s\n", err);
-				goto usage_err;
-			}
-			have_topo = true;
-			break;
-		case OPT_MEMORY:
-			if (parse_int("--memory", optarg, 64, 1 << 20, &o.memory_mb))
-				goto usage_err;
-			break;
-		case OPT_INCLUDE:
-			o.includes[o.nr_includes++] = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_int("--timeout", optarg, 1, INT_MAX / 2, &o.timeout_s))
-				goto usage_err;
-			break;
-		case OPT_APPEND:
-			o.append = optarg;
-			break;
-		case OPT_OUTDIR:
-			o.outdir = optarg;
-			break;
-		case OPT_OUTDIR_MAX:
-			if (parse_int("--outdir-max", optarg, 1, 1 << 20, &mb))
-				goto usage_err;
-			o.outdir_max = (uint64_t)mb << 20;
-			break;
-		case OPT_SHELL:
-			o.shell = true;
-			break;
-		case 'h':
-			usage(stdout);
-			free(o.includes);
-			return 0;
-		case ':':
-			fprintf(stderr, "ktstr vm: %s needs an argument\n", argv[optind - 1]);
-			goto usage_err;
-		default:
-			if (optopt && optopt < 256 && optopt != 'h')
-				fprintf(stderr, "ktstr vm: unknown option '-%c' (see 'ktstr vm --help')\n",
-					optopt);
-			else
-				fprintf(stderr, "ktstr vm: unknown or ambiguous option '%s' (see 'ktstr vm --help')\n",
-					argv[optind - 1]);
-			goto usage_err;
-		}
+	while (!ret && (c = getopt_long(argc, argv, "+:h", vm_options, NULL)) != -1)
+		ret = parse_opt(&a, c, argv);
+	if (ret > 0) {
+		free(o->includes);
+		return 0;
 	}
-	if (o.shell && optind < argc) {
-		fprintf(stderr, "ktstr vm: --shell and a command conflict (the shell reads its commands from stdin)\n");
-		goto usage_err;
+	if (ret || check_args(&a, argc)) {
+		free(o->includes);
+		return 2;
 	}
-	if (optind >= argc && !o.shell) {
-		fprintf(stderr, "ktstr vm: no command given (usage: ktstr vm [OPTIONS] -- CMD [ARGS...])\n");
-		goto usage_err;
-	}
-	if (check_paths(&o))
-		goto usage_err;
-	if (have_cpus && have_topo) {
-		fprintf(stderr, "ktstr vm: --topology and --cpus conflict (the topology sets the CPU count)\n");
-		goto usage_err;
-	}
-	if (have_topo) {
-		char **args;
-		size_t nr;
-
-		/* Check the memory split now, not after building the initramfs. */
-		if (ktstr_vm_topology_qemu_args(&topo, o.memory_mb, &args, &nr, err, sizeof(err))) {
-			fprintf(stderr, "ktstr vm: --topology: %s\n", err);
-			goto usage_err;
-		}
-		ktstr_vm_topology_args_free(args);
-		o.topology = &topo;
-		o.cpus = ktstr_vm_topo_cpus(&topo);
-	}
-	o.argv = o.shell ? NULL : argv + optind;
-	if (o.shell && isatty(STDIN_FILENO)) {
+	o->argv = o->shell ? NULL : argv + optind;
+	if (o->shell && isatty(STDIN_FILENO)) {
 		struct winsize ws = { 0 };
 
 		ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
-		o.term_rows = ws.ws_row ? ws.ws_row : 24;
-		o.term_cols = ws.ws_col ? ws.ws_col : 80;
+		o->term_rows = ws.ws_row ? ws.ws_row : 24;
+		o->term_cols = ws.ws_col ? ws.ws_col : 80;
 	}
-	ret = ktstr_vm_run(&o);
-	free(o.includes);
+	ret = ktstr_vm_run(o);
+	free(o->includes);
 	return ret;
-usage_err:
-	free(o.includes);
-	return 2;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ktstr: entry point; dispatches to the subcommand named by argv[1]. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <ktstr/error.h>
 #include <ktstr/util.h>
 #include <ktstr/kernel.h>
 
@@ -50,10 +52,17 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
+/* The library's diagnostic lines (the VM runner, the kernel cache). */
+static void print_stderr(const char *fmt, va_list ap)
+{
+	vfprintf(stderr, fmt, ap);
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
 
+	ktstr_set_print(print_stderr);
 #ifdef KTSTR_LIBEXECDIR
 	/* Installed (make install): helpers through the prefix, never beside us. */
 	ktstr_set_libexec_dir(KTSTR_LIBEXECDIR);

@@ -38,6 +38,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 struct json_t;
 
 /* ktstr's release defaults, and ours for the kernel checks. */
@@ -106,48 +108,105 @@ struct ktstr_assert {
 #define KTSTR_ASSERT_ISSET(a, name)					\
 	(((a)->has & KTSTR_ASSERT_BIT(KTSTR_AF_##name)) != 0)
 
-/* Nothing set (ktstr's Assert::NO_OVERRIDES). */
+/**
+ * ktstr_assert_none() - a configuration with nothing set
+ * @a: filled (ktstr's Assert::NO_OVERRIDES)
+ */
 void ktstr_assert_none(struct ktstr_assert *a);
-/*
- * The default layer: not_stuck, max_gap_ms 2000, max_spread_pct 15,
- * fail_on_starvation, max_wait_ms 1000. The kernel checks apply only to
- * cgroups (and sessions) that have /dev/ktstr data.
+
+/**
+ * ktstr_assert_defaults() - the default layer
+ * @a: filled: not_stuck, max_gap_ms 2000, max_spread_pct 15,
+ *	fail_on_starvation, max_wait_ms 1000
+ *
+ * The kernel checks apply only to cgroups (and sessions) that have
+ * /dev/ktstr data.
  */
 void ktstr_assert_defaults(struct ktstr_assert *a);
-/* Every field set in @src overrides @dst (last set wins). */
+
+/**
+ * ktstr_assert_merge() - lay one configuration over another
+ * @dst: the lower layer, updated
+ * @src: every field set here overrides @dst's (the last set wins)
+ */
 void ktstr_assert_merge(struct ktstr_assert *dst, const struct ktstr_assert *src);
-/*
- * Loosen *@dst by every field set in both: an upper limit (max_*) takes
- * the larger value, a floor (min_*) the smaller, a boolean check stays on
- * only if both have it on. Never tightens, never turns a check on: for
- * checks that are noise where the run happens (emulated CPUs), while a
- * scenario that asks for a looser limit keeps it.
+
+/**
+ * ktstr_assert_relax() - loosen a configuration, never tighten it
+ * @dst: updated for every field set in both
+ * @src: the looser limits
+ *
+ * An upper limit (max_*) takes the larger value, a floor (min_*) the
+ * smaller, a boolean check stays on only if both have it on. Never turns a
+ * check on: for checks that are noise where the run happens (emulated
+ * CPUs), while a scenario that asks for a looser limit keeps it.
  */
 void ktstr_assert_relax(struct ktstr_assert *dst, const struct ktstr_assert *src);
-/* defaults -> @sched -> @scenario (either may be NULL) into *@out. */
+
+/**
+ * ktstr_assert_resolve() - the layers of a run, merged
+ * @out: receives defaults -> @sched -> @scenario
+ * @sched: the scheduler's layer; NULL for none
+ * @scenario: the scenario's layer; NULL for none
+ */
 void ktstr_assert_resolve(struct ktstr_assert *out,
 			  const struct ktstr_assert *sched,
 			  const struct ktstr_assert *scenario);
 
-/* "max_gap_ms", ...; NULL when out of range. */
+/**
+ * ktstr_assert_field_name() - the name of a field
+ * @f: the field
+ *
+ * Return: "max_gap_ms", ...; NULL when @f is out of range.
+ */
 const char *ktstr_assert_field_name(enum ktstr_assert_field f);
-/* The field named @name, or -ENOENT. */
+
+/**
+ * ktstr_assert_field_lookup() - a field by name
+ * @name: the name
+ *
+ * Return: the field (an enum ktstr_assert_field), or -ENOENT.
+ */
 int ktstr_assert_field_lookup(const char *name);
-/*
- * Set a field from text ("max_gap_ms", "5000"; bools take
- * true/false/1/0/yes/no/on/off). -ENOENT unknown name, -EINVAL bad value.
+
+/**
+ * ktstr_assert_set_str() - set a field from text
+ * @a: the configuration
+ * @name: the field's name ("max_gap_ms")
+ * @value: its value ("5000"; booleans take true/false/1/0/yes/no/on/off)
+ *
+ * Return: 0, -ENOENT for an unknown name, -EINVAL for a bad value.
  */
 int ktstr_assert_set_str(struct ktstr_assert *a, const char *name,
 			 const char *value);
-/* Clear a field by name (back to "not set"). -ENOENT unknown name. */
+
+/**
+ * ktstr_assert_unset_str() - clear a field by name (back to "not set")
+ * @a: the configuration
+ * @name: the field's name
+ *
+ * Return: 0, or -ENOENT for an unknown name.
+ */
 int ktstr_assert_unset_str(struct ktstr_assert *a, const char *name);
-/*
- * One line "name = value\n" per set field, in enum order, into @buf
- * (truncated, always NUL-terminated when @len > 0). Returns the length the
- * whole text needs, like snprintf. For `ktstr show-thresholds`.
+
+/**
+ * ktstr_assert_format() - a configuration as text, for `ktstr show-thresholds`
+ * @a: the configuration
+ * @buf: receives one line "name = value\n" per set field, in enum order
+ *	(truncated, always NUL-terminated when @len > 0)
+ * @len: size of @buf
+ *
+ * Return: the length the whole text needs, like snprintf().
  */
 int ktstr_assert_format(const struct ktstr_assert *a, char *buf, size_t len);
-/* {"max_gap_ms": 2000, ...}: set fields only. NULL on ENOMEM. */
+
+/**
+ * ktstr_assert_to_json() - a configuration as JSON
+ * @a: the configuration
+ *
+ * Return: {"max_gap_ms": 2000, ...} with the set fields only, or NULL
+ * when out of memory.
+ */
 struct json_t *ktstr_assert_to_json(const struct ktstr_assert *a);
 
 /* ---- inputs ---- */
@@ -196,9 +255,20 @@ enum ktstr_detail_kind {
 	KTSTR_DETAIL__COUNT
 };
 
-/* "stuck", "unfair", "gap", ... (lower case, stable: used in JSON). */
+/**
+ * ktstr_detail_kind_name() - the name of a detail kind
+ * @k: the kind
+ *
+ * Return: "stuck", "unfair", "gap", ... (lower case, stable: used in JSON).
+ */
 const char *ktstr_detail_kind_name(enum ktstr_detail_kind k);
-/* "PASS", "FAIL", "SKIP". */
+
+/**
+ * ktstr_verdict_name() - the name of a verdict
+ * @v: the verdict
+ *
+ * Return: "PASS", "FAIL" or "SKIP".
+ */
 const char *ktstr_verdict_name(enum ktstr_verdict v);
 
 #define KTSTR_ASSERT_NAME_MAX	64
@@ -297,86 +367,193 @@ struct ktstr_assert_result {
 	struct ktstr_scenario_stats stats;
 };
 
-/* The empty result: SKIP with nothing in it (merging it changes nothing). */
+/**
+ * ktstr_assert_result_init() - the empty result
+ * @r: filled: SKIP with nothing in it (merging it changes nothing)
+ */
 void ktstr_assert_result_init(struct ktstr_assert_result *r);
-/* Free what it owns and leave it empty (init). NULL is a no-op. */
+
+/**
+ * ktstr_assert_result_free() - free what a result owns and leave it empty
+ * @r: the result; NULL is a no-op
+ */
 void ktstr_assert_result_free(struct ktstr_assert_result *r);
-/* Merge a PASS (an empty detail list) into @r. */
+
+/**
+ * ktstr_assert_result_pass() - merge a PASS (an empty detail list)
+ * @r: the result
+ */
 void ktstr_assert_result_pass(struct ktstr_assert_result *r);
-/* Merge a SKIP with reason @fmt (a SKIP detail). */
+
+/**
+ * ktstr_assert_result_skip() - merge a SKIP with its reason (a SKIP detail)
+ * @r: the result
+ * @fmt: printf format of the reason
+ *
+ * Return: 0, or -ENOMEM.
+ */
 __attribute__((format(printf, 2, 3)))
 int ktstr_assert_result_skip(struct ktstr_assert_result *r, const char *fmt, ...);
-/* Merge a FAIL with one detail of @kind (pid/cpu -1, no cgroup). */
+
+/**
+ * ktstr_assert_result_fail() - merge a FAIL with one detail
+ * @r: the result
+ * @kind: the detail's kind (pid and cpu -1, no cgroup)
+ * @fmt: printf format of its message
+ *
+ * Return: 0, or -ENOMEM.
+ */
 __attribute__((format(printf, 3, 4)))
 int ktstr_assert_result_fail(struct ktstr_assert_result *r,
 			     enum ktstr_detail_kind kind, const char *fmt, ...);
-/* Add a detail (copied) and make the verdict FAIL unless kind is SKIP. */
+
+/**
+ * ktstr_assert_result_add() - add a detail
+ * @r: the result; its verdict becomes FAIL unless the kind is SKIP
+ * @d: the detail, copied
+ *
+ * Return: 0, or -ENOMEM.
+ */
 int ktstr_assert_result_add(struct ktstr_assert_result *r,
 			    const struct ktstr_assert_detail *d);
-/*
- * ktstr's merge of @src into @dst: verdict worst-of (Fail > Pass > Skip),
- * details and per-cgroup stats appended (copied), counters summed, worst-of
- * for the rest (gap ms and cpu together). @src is unchanged.
+
+/**
+ * ktstr_assert_result_merge() - ktstr's merge of one result into another
+ * @dst: updated: verdict worst-of (Fail > Pass > Skip), details and
+ *	per-cgroup stats appended (copied), counters summed, worst-of for the
+ *	rest (gap ms and cpu together)
+ * @src: unchanged
+ *
+ * Return: 0, or -ENOMEM.
  */
 int ktstr_assert_result_merge(struct ktstr_assert_result *dst,
 			      const struct ktstr_assert_result *src);
-bool ktstr_assert_result_passed(const struct ktstr_assert_result *r); /* != FAIL */
-/* Details of @kind in @r. */
+
+/**
+ * ktstr_assert_result_passed() - did a result not fail
+ * @r: the result
+ *
+ * Return: true unless its verdict is FAIL.
+ */
+bool ktstr_assert_result_passed(const struct ktstr_assert_result *r);
+
+/**
+ * ktstr_assert_result_count() - how many details of a kind a result has
+ * @r: the result
+ * @kind: the kind
+ *
+ * Return: the count.
+ */
 size_t ktstr_assert_result_count(const struct ktstr_assert_result *r,
 				 enum ktstr_detail_kind kind);
 
-/*
- * Run the checks of @cfg on one cgroup and merge the outcome (PASS, FAIL
- * with details, or SKIP "no reports" when the cgroup has no report) and its
- * stats into @r. Pure: no processes, no I/O.
+/**
+ * ktstr_assert_cgroup() - judge one cgroup
+ * @cfg: the checks
+ * @in: the cgroup's evidence
+ * @r: receives the outcome (PASS, FAIL with details, or SKIP "no reports"
+ *	when the cgroup has no report) and the cgroup's stats, merged
+ *
+ * Pure: no processes, no I/O.
+ *
+ * Return: 0, or -ENOMEM.
  */
 int ktstr_assert_cgroup(const struct ktstr_assert *cfg,
 			const struct ktstr_assert_cgroup_in *in,
 			struct ktstr_assert_result *r);
-/*
- * The kernel checks that records carrying only @has (KTSTR_HAS_* of
- * <ktstr/collector.h>: what the collector that made them measures) cannot back
- * are removed from *@cfg, and each one that was set is reported in @r as
- * not judged: a SKIP detail "cgroup CG: max_wait_ms not judged: backend B
- * records no longest wait" (counted, never a pass on zeros, never a
- * failure). fail_on_starvation needs a watchdog or a longest wait
- * (KTSTR_HAS_STARVATION: either bit),
- * max_wait_ms a longest wait, kernel_isolation the CPUs, and
- * max_kernel_migration_ratio migrations; the wait totals and wait shares
- * every backend has. Call it before ktstr_assert_cgroup() with the same
- * @cfg. Returns the number of checks removed, or -errno.
+/**
+ * ktstr_assert_unjudged() - drop the kernel checks a collector cannot back
+ * @cfg: the checks; those the records cannot back are removed
+ * @has: what the records carry (KTSTR_HAS_* of <ktstr/collector.h>: what
+ *	the collector that made them measures)
+ * @backend: the collector's name, for the message
+ * @cgroup: the cgroup's name, for the message
+ * @r: receives a SKIP detail for each removed check that was set: "cgroup
+ *	CG: max_wait_ms not judged: backend B records no longest wait"
+ *	(counted, never a pass on zeros, never a failure)
+ *
+ * fail_on_starvation needs a watchdog or a longest wait
+ * (KTSTR_HAS_STARVATION: either bit; the BPF collector's records carry
+ * their longest wait as the starvation), max_wait_ms a longest wait,
+ * kernel_isolation the CPUs, and max_kernel_migration_ratio migrations;
+ * the wait totals and wait shares every collector has. Call it before
+ * ktstr_assert_cgroup() with the same @cfg.
+ *
+ * Return: the number of checks removed, or -errno.
  */
 int ktstr_assert_unjudged(struct ktstr_assert *cfg, unsigned int has,
 			  const char *backend, const char *cgroup,
 			  struct ktstr_assert_result *r);
-/*
- * Session-level kernel events: with fail_on_starvation set, each
- * STARVE_BEGIN becomes a STARVATION detail naming comm[pid], CPU, cgroup
- * and the wait. @cgroup_name maps a cgroup id to a name (NULL, or returning
- * NULL: "cgroup <id>"). Merges PASS when no event fails.
+/**
+ * ktstr_assert_events() - judge a session's kernel events
+ * @cfg: the checks: with fail_on_starvation set, each STARVE_BEGIN becomes
+ *	a STARVATION detail naming comm[pid], CPU, cgroup and the wait
+ * @events: the events
+ * @nr: how many
+ * @cgroup_name: maps a cgroup id to a name (NULL, or returning NULL:
+ *	"cgroup <id>")
+ * @arg: @cgroup_name's argument
+ * @r: receives the details, or a PASS when no event fails
+ *
+ * Return: 0, or -ENOMEM.
  */
 int ktstr_assert_events(const struct ktstr_assert *cfg,
 			const struct ktstr_event *events, size_t nr,
 			const char *(*cgroup_name)(uint64_t cgroup_id, void *arg),
 			void *arg, struct ktstr_assert_result *r);
 
-/*
- * ktstr's human format: one "  [kind] message" line per detail, then
- * "--- stats ---" and one line per cgroup, then the worst-of line.
+/**
+ * ktstr_assert_result_format() - a result in ktstr's human format
+ * @r: the result
+ * @f: receives one "  [kind] message" line per detail, then "--- stats ---"
+ *	and one line per cgroup, then the worst-of line
+ *
+ * Return: 0, or -EINVAL for a NULL argument.
  */
 int ktstr_assert_result_format(const struct ktstr_assert_result *r, FILE *f);
-/* Same text into @buf (snprintf semantics). */
+
+/**
+ * ktstr_assert_result_snprint() - ktstr_assert_result_format()'s text in a buffer
+ * @r: the result
+ * @buf: receives the text
+ * @len: size of @buf
+ *
+ * Return: the length of the whole text, as snprintf(); -EINVAL or -ENOMEM.
+ */
 int ktstr_assert_result_snprint(const struct ktstr_assert_result *r,
 				char *buf, size_t len);
-/* {"verdict": "FAIL", "details": [...], "cgroups": [...], "stats": {...}}. */
+
+/**
+ * ktstr_assert_result_to_json() - a result as JSON
+ * @r: the result
+ *
+ * Return: {"verdict": "FAIL", "details": [...], "cgroups": [...],
+ * "stats": {...}}, or NULL when out of memory.
+ */
 struct json_t *ktstr_assert_result_to_json(const struct ktstr_assert_result *r);
 
 /* ---- arithmetic, exposed for tests and other reporters ---- */
 
-/* Nearest rank: sorted[ceil(n * p / 100) - 1]; sorts @v in place. 0 if n == 0. */
+/**
+ * ktstr_percentile_nearest() - a percentile, nearest rank
+ * @v: the values, sorted in place
+ * @n: how many
+ * @p: the percentile, 0..100
+ *
+ * Return: sorted[ceil(n * p / 100) - 1]; 0 if @n is 0.
+ */
 uint64_t ktstr_percentile_nearest(uint64_t *v, size_t n, double p);
-/* Population stddev / mean; 0 when n < 2 or mean == 0. */
+
+/**
+ * ktstr_cv() - coefficient of variation
+ * @v: the values
+ * @n: how many
+ *
+ * Return: population stddev / mean; 0 when @n < 2 or the mean is 0.
+ */
 double ktstr_cv(const double *v, size_t n);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

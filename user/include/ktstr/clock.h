@@ -9,14 +9,24 @@
 extern "C" {
 #endif
 
-/* CLOCK_MONOTONIC in ns: the clock of the module's timestamps too. */
+#pragma GCC visibility push(default)
+
+/**
+ * ktstr_now_ns() - the library's clock
+ *
+ * Return: CLOCK_MONOTONIC in ns: the clock of the module's timestamps too.
+ */
 uint64_t ktstr_now_ns(void);
 
-/*
- * Sleep @ms milliseconds against an absolute CLOCK_MONOTONIC deadline:
- * a signal neither shortens nor stretches it.
+/**
+ * ktstr_sleep_ms() - sleep against an absolute CLOCK_MONOTONIC deadline
+ * @ms: how long, in milliseconds
+ *
+ * A signal neither shortens nor stretches it.
  */
 void ktstr_sleep_ms(uint64_t ms);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

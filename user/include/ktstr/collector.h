@@ -25,14 +25,14 @@
  *	size_t n;
  *
  *	if (ktstr_collector_open("bpf", &c))
- *		errx(1, "%s", ktstr_collector_open_error());
+ *		errx(1, "%s", ktstr_last_error());
  *	ktstr_collector_track_pid(c, pid, true);
  *	...
  *	ktstr_collector_snapshot(c, &recs, &n);
  *	ktstr_collector_close(c);
  *
  * Conventions: 0 (or a count) on success, -errno on failure, never a
- * print; ktstr_collector_last_error() says why in one line.
+ * print; ktstr_last_error() (<ktstr/error.h>) says why in one line.
  */
 #ifndef KTSTR_COLLECTOR_H
 #define KTSTR_COLLECTOR_H
@@ -44,9 +44,13 @@
 
 #include <linux/ktstr.h>
 
+#include <ktstr/error.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#pragma GCC visibility push(default)
 
 struct ktstr_dev;
 
@@ -94,11 +98,11 @@ struct ktstr_collector;
  * and maps. Return: 0; -EINVAL for an unknown name or NULL @out;
  * otherwise the error of the named collector (-ENOENT: module not
  * loaded, -ENOTSUP: BPF not built in, -EPERM ...), or of the last one
- * tried. ktstr_collector_open_error() says why each one failed.
+ * tried. ktstr_last_error() says why each one tried failed; after an
+ * "auto" open that passed over a better one it says that too ("module:
+ * ...; bpf: opened"), and it is "" when the first one opened.
  */
 int ktstr_collector_open(const char *name, struct ktstr_collector **out);
-/* Why the last ktstr_collector_open() of this thread failed or skipped. */
-const char *ktstr_collector_open_error(void);
 /* Stop tracing and free (NULL: no-op). */
 void ktstr_collector_close(struct ktstr_collector *c);
 
@@ -108,8 +112,6 @@ const char *ktstr_collector_name(const struct ktstr_collector *c);
 unsigned int ktstr_collector_has(const struct ktstr_collector *c);
 /* Whether a collector called @name exists in this build's table. */
 bool ktstr_collector_known(const char *name);
-/* One line about the last failure of a call on a collector (this thread). */
-const char *ktstr_collector_last_error(void);
 
 /**
  * ktstr_collector_set_starve_ms() - the starvation threshold
@@ -179,6 +181,8 @@ struct ktstr_dev *ktstr_collector_dev(const struct ktstr_collector *c);
  */
 bool ktstr_task_rec_starved(const struct ktstr_task_rec *t, uint64_t threshold_ns,
 			    uint64_t *wait_ns, int *cpu);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

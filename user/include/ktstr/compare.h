@@ -22,6 +22,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* The metrics compared, worst over a scenario's paired cgroups. */
 enum ktstr_compare_metric {
 	KTSTR_CMP_SPREAD_PCT,		/* cgroups[].spread_pct, max */
@@ -272,6 +274,8 @@ int ktstr_compare_ksrc_note(const struct ktstr_compare *c, char *buf, size_t len
  */
 struct json_t *ktstr_compare_to_json(const struct ktstr_compare *c,
 				     const struct ktstr_compare_gates *g);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

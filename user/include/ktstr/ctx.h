@@ -48,6 +48,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* ktstr's defaults (its test macro and Assert release defaults). */
 #define KTSTR_CTX_DURATION_MS		2000
 #define KTSTR_CTX_WORKERS_PER_CGROUP	2
@@ -74,12 +76,8 @@ struct ktstr_scx;
  * Assert configuration: struct ktstr_assert of <ktstr/assert.h> (optional
  * thresholds, merged in layers). ctx->assert holds the resolved config the
  * scenario's workers are judged with; ktstr_ctx_init() sets the default
- * layer (ktstr_assert_defaults()). The older name is kept as an alias.
+ * layer (ktstr_assert_defaults()).
  */
-#define ktstr_assert_cfg ktstr_assert
-
-/* ktstr_assert_defaults(), under its older name. */
-void ktstr_assert_cfg_init(struct ktstr_assert *cfg);
 
 /*
  * What a scenario receives; the guide's Ctx. Fill it with ktstr_ctx_init()
@@ -224,7 +222,7 @@ void ktstr_cgroup_group_cleanup(struct ktstr_cgroup_group *g);
  * Checked before any cgroup is created: NULL pointers and @n < 1 are
  * -EINVAL, @n > KTSTR_CTX_MAX_CGROUPS is -E2BIG; @wl must pass
  * ktstr_workload_check() (its error: -EINVAL for nr_workers <= 0, -E2BIG
- * above KTSTR_WORKERS_MAX; ktstr_work_last_error() says why), and @n *
+ * above KTSTR_WORKERS_MAX; ktstr_last_error() says why), and @n *
  * wl->nr_workers above KTSTR_WORKERS_MAX is -E2BIG. A non-empty @group
  * is -EBUSY.
  */
@@ -354,6 +352,8 @@ int ktstr_collect_assert(struct ktstr_handle *handles, int n,
 int ktstr_collect_all(struct ktstr_handle *handles, int n,
 		      const struct ktstr_assert *cfg,
 		      struct ktstr_result *res);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

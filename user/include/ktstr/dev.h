@@ -5,7 +5,7 @@
  *
  * Conventions:
  *  - functions return 0 (or a count) on success and a negative errno on
- *    failure; they never print. ktstr_dev_last_error() gives a one-line
+ *    failure; they never print. ktstr_last_error() gives a one-line
  *    human description of the last failure in the calling thread;
  *  - every pointer argument is checked (-EINVAL for NULL or bad values);
  *  - arrays returned through an out pointer are malloc()ed and belong to
@@ -26,10 +26,13 @@
 #include <sys/types.h>
 
 #include <linux/ktstr.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#pragma GCC visibility push(default)
 
 /* Environment variable that overrides KTSTR_DEVICE_PATH (for tests). */
 #define KTSTR_DEVICE_ENV	"KTSTR_DEVICE"
@@ -63,9 +66,6 @@ int ktstr_dev_open(struct ktstr_dev **out);
 int ktstr_dev_open_path(const char *path, struct ktstr_dev **out);
 /* Close the device (NULL is a no-op), which ends its session. */
 void ktstr_dev_close(struct ktstr_dev *dev);
-
-/* One-line description of the last failure in this thread ("" if none). */
-const char *ktstr_dev_last_error(void);
 
 /* Accessors: the fd (for poll loops), the path and the module's version. */
 int ktstr_dev_fd(const struct ktstr_dev *dev);
@@ -143,6 +143,8 @@ int ktstr_hist_bucket_bounds(unsigned int b, uint64_t *lo, uint64_t *hi);
 const char *ktstr_task_state_name(uint32_t state);
 /* "begin", "end", or "unknown". */
 const char *ktstr_event_type_name(uint32_t type);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

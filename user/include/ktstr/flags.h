@@ -21,6 +21,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* The catalog flags, in catalog order (the bit of each). */
 enum ktstr_flag {
 	KTSTR_FLAG_LLC,		/* LLC-aware placement */
@@ -51,42 +53,83 @@ struct ktstr_flag_decl {
 /* The catalog: llc, borrow, steal (requires llc), rebal, reject-pin, no-ctrl. */
 extern const struct ktstr_flag_decl ktstr_flag_catalog[KTSTR_NR_FLAGS];
 
-/* The flag's index, or -ENOENT. */
+/**
+ * ktstr_flag_find() - a flag by name
+ * @name: the name
+ *
+ * Return: the flag's index (enum ktstr_flag), or -ENOENT.
+ */
 int ktstr_flag_find(const char *name);
 
-/*
- * Parse a list of flag names separated by ',' or '+' ("llc,borrow",
- * "llc+borrow"); "" and "default" are the empty set. -EINVAL with the
- * reason for an unknown or repeated name, or a missing requirement
- * ("flag steal requires llc").
+/**
+ * ktstr_flags_parse() - parse a list of flag names
+ * @list: names separated by ',' or '+' ("llc,borrow", "llc+borrow"); ""
+ *	and "default" are the empty set
+ * @mask: receives the KTSTR_F() bits
+ * @why: receives the reason of a failure (as does ktstr_last_error())
+ * @len: size of @why
+ *
+ * Return: 0, or -EINVAL for an unknown or repeated name, or a missing
+ * requirement ("flag steal requires llc").
  */
 int ktstr_flags_parse(const char *list, uint32_t *mask, char *why, size_t len);
 
-/* 0 when every flag of @mask has its requirements in @mask; -EINVAL with the reason. */
+/**
+ * ktstr_flags_validate() - has every flag its requirements
+ * @mask: KTSTR_F() bits
+ * @why: receives the reason of a failure
+ * @len: size of @why
+ *
+ * Return: 0 when every flag of @mask has its requirements in @mask,
+ * -EINVAL otherwise.
+ */
 int ktstr_flags_validate(uint32_t mask, char *why, size_t len);
 
-/* The profile name: "llc+borrow" in catalog order, "default" for 0. */
+/**
+ * ktstr_flags_str() - the profile name of some flags
+ * @mask: KTSTR_F() bits
+ * @buf: receives "llc+borrow" in catalog order, "default" for 0
+ * @len: size of @buf (KTSTR_FLAGS_STR_MAX is enough)
+ *
+ * Return: @buf ("" when @buf is NULL or @len 0).
+ */
 const char *ktstr_flags_str(uint32_t mask, char *buf, size_t len);
 
-/*
- * Every valid profile, "default" first, then by number of flags, then by
- * catalog order; @out needs KTSTR_MAX_PROFILES entries. Returns the count.
+/**
+ * ktstr_flag_profiles() - every valid profile
+ * @out: receives them, "default" first, then by number of flags, then by
+ *	catalog order; room for KTSTR_MAX_PROFILES
+ *
+ * Return: the count.
  */
 int ktstr_flag_profiles(uint32_t *out);
 
-/*
- * Whether a scenario needing @required and refusing @excluded can run with
- * @active: 0, or -ENOSPC with the reason ("needs scheduler flag llc",
- * "excluded by scheduler flag borrow").
+/**
+ * ktstr_flags_skip_reason() - can a scenario run with some flags
+ * @active: the run's flags
+ * @required: the flags the scenario needs
+ * @excluded: the flags it cannot run with
+ * @why: receives the reason ("needs scheduler flag llc", "excluded by
+ *	scheduler flag borrow")
+ * @len: size of @why
+ *
+ * Return: 0, or -ENOSPC with the reason.
  */
 int ktstr_flags_skip_reason(uint32_t active, uint32_t required,
 			    uint32_t excluded, char *why, size_t len);
 
-/*
- * Append the scheduler arguments of every flag of @mask, in catalog order,
- * to @args (which has room for @max). Returns the number added, or -ENOSPC.
+/**
+ * ktstr_flags_args() - the scheduler arguments of some flags
+ * @mask: KTSTR_F() bits
+ * @args: the arguments of every flag of @mask are appended, in catalog
+ *	order
+ * @max: room in @args
+ *
+ * Return: the number added, or -ENOSPC.
  */
 int ktstr_flags_args(uint32_t mask, const char **args, int max);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,8 @@
  * scripts/kernel-fetch.sh and scripts/kernel-build.sh fill it; `ktstr kernel list` shows it and
  * `ktstr vm --kernel NAME` boots a kernel from it.
  *
- * Functions that fail print one "ktstr: ..." line to stderr and return -1.
+ * Functions that fail hand one "ktstr: ..." line to the print function
+ * (ktstr_set_print(), <ktstr/error.h>) and return -1.
  */
 #ifndef KTSTR_KERNEL_H
 #define KTSTR_KERNEL_H
@@ -21,7 +22,13 @@
 extern "C" {
 #endif
 
-/* A kernel that `ktstr kernel fetch NAME` knows how to prepare. */
+#pragma GCC visibility push(default)
+
+/**
+ * struct ktstr_kernel_recipe - a kernel `ktstr kernel fetch NAME` prepares
+ * @name: NAME
+ * @description: one line about it
+ */
 struct ktstr_kernel_recipe {
 	const char *name;
 	const char *description;
@@ -44,47 +51,88 @@ struct ktstr_kernel {
 	bool built;		/* made by `ktstr kernel build` (kernels/NAME) */
 };
 
-/* $KTSTR_CACHE, else $XDG_CACHE_HOME/ktstr, else ~/.cache/ktstr (malloc'd). */
+/**
+ * ktstr_kernel_cache_dir() - ktstr's cache directory
+ *
+ * Return: $KTSTR_CACHE, else $XDG_CACHE_HOME/ktstr, else ~/.cache/ktstr
+ * (malloc()ed), or NULL when out of memory.
+ */
 char *ktstr_kernel_cache_dir(void);
 
-/* The complete kernels of the cache, sorted by version; free with _free. */
+/**
+ * ktstr_kernel_scan() - the complete kernels of the cache
+ * @out: receives them, sorted by version (free with ktstr_kernel_free())
+ * @nr: receives how many
+ *
+ * Return: 0 (no cache is no kernel), or -1 (said to the print function).
+ */
 int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr);
+
+/**
+ * ktstr_kernel_free() - free what ktstr_kernel_scan() gave
+ * @k: the kernels
+ * @nr: how many
+ */
 void ktstr_kernel_free(struct ktstr_kernel *k, size_t nr);
 
-/* Value of CONFIG_<opt> in a kernel config file ("y", "m", ...), or NULL. */
+/**
+ * ktstr_kernel_config_get() - one option of a kernel config file
+ * @config_path: the file
+ * @opt: the option, without CONFIG_
+ *
+ * Return: its value ("y", "m", ...; malloc()ed), or NULL when unset or
+ * the file cannot be read.
+ */
 char *ktstr_kernel_config_get(const char *config_path, const char *opt);
 
-/*
- * `ktstr vm --kernel ARG`: ARG is an image path (contains '/' or names an
- * existing file) or a cached kernel name or version. Sets *image (NULL when
- * ARG is NULL: the caller's default) and *module: the ktstr.ko built for
- * that kernel, or NULL to keep the caller's default module (a path, or the
- * default kernel without a cached module). Both are malloc'd.
+/**
+ * ktstr_kernel_resolve() - what `ktstr vm --kernel ARG` boots
+ * @arg: an image path (contains '/' or names an existing file) or a cached
+ *	kernel name or version
+ * @image: receives the image (malloc()ed; NULL when @arg is NULL: the
+ *	caller's default)
+ * @module: receives the ktstr.ko built for that kernel (malloc()ed), or
+ *	NULL to keep the caller's default module (a path, or the default
+ *	kernel without a cached module)
+ *
+ * Return: 0, or -1 (said to the print function).
  */
 int ktstr_kernel_resolve(const char *arg, char **image, char **module);
 
-/*
- * An installed ktstr (make install) names the directory of its helper
- * scripts, $(PREFIX)/libexec/ktstr, fixed at build time; it then never
- * looks next to its own binary. Unset (NULL), ktstr is a built source
- * tree's build/ktstr, whose scripts/ and kmod/ sit beside build/.
+/**
+ * ktstr_set_libexec_dir() - where an installed ktstr's helper scripts are
+ * @dir: $(PREFIX)/libexec/ktstr, fixed at build time; ktstr then never
+ *	looks next to its own binary. NULL: ktstr is a built source tree's
+ *	build/ktstr, whose scripts/ and kmod/ sit beside build/
  */
 void ktstr_set_libexec_dir(const char *dir);
 
-/*
- * The tree's ktstr.ko next to our binary: <dir of exe>/../kmod/ktstr.ko;
- * NULL for an installed ktstr (it has no tree).
+/**
+ * ktstr_kernel_tree_module() - the tree's ktstr.ko next to our binary
+ *
+ * Return: <dir of exe>/../kmod/ktstr.ko (malloc()ed); NULL for an
+ * installed ktstr (it has no tree).
  */
 char *ktstr_kernel_tree_module(void);
 
-/*
- * scripts/<script>: in $KTSTR_SCRIPTS, else the installed libexec dir, else
- * the tree's scripts/ next to our binary.
+/**
+ * ktstr_kernel_script() - the path of one of ktstr's helper scripts
+ * @script: its name
+ *
+ * Return: the path in $KTSTR_SCRIPTS, else the installed libexec dir, else
+ * the tree's scripts/ next to our binary (malloc()ed); NULL when there is
+ * none or out of memory.
  */
 char *ktstr_kernel_script(const char *script);
 
-/* ktstr_kernel_script("kernel-fetch.sh"). */
+/**
+ * ktstr_kernel_fetch_script() - ktstr_kernel_script("kernel-fetch.sh")
+ *
+ * Return: as ktstr_kernel_script().
+ */
 char *ktstr_kernel_fetch_script(void);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -7,8 +7,9 @@
  *
  * The library is split by concept, one folder of user/lib/ each, and a
  * folder uses only the folders above it in this list:
- *   util/	errors (ktstr_error.h), CPU lists, the output-file writer
- *		(output.h), provenance (provenance.h)
+ *   util/	the error channel (error.h), the clock (clock.h), CPU lists
+ *		(cpulist.h), the output-file writer (output.h), provenance
+ *		(provenance.h)
  *   topo/	CPUs, cores, LLCs, NUMA nodes from hwloc (topo.h)
  *   cgroup/	the cgroup v2 manager and cleanup of dead runs (cgroup.h)
  *   collect/	the collectors of kernel records behind one interface
@@ -36,6 +37,7 @@
 #include <ktstr/cpulist.h>
 #include <ktstr/output.h>
 #include <ktstr/provenance.h>
+#include <ktstr/error.h>
 #include <ktstr/topo.h>
 #include <ktstr/cgroup.h>
 #include <ktstr/dev.h>

@@ -37,7 +37,7 @@
  * is an error (-EEXIST).
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_ops_last_error() describes the
+ * errno on failure; they never print. ktstr_last_error() describes the
  * last failure in the calling thread.
  */
 #ifndef KTSTR_OPS_H
@@ -53,10 +53,13 @@
 #include <ktstr/ctx.h>
 #include <ktstr/topo.h>
 #include <ktstr/workload.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#pragma GCC visibility push(default)
 
 /* ---- cpuset specs ---- */
 
@@ -97,24 +100,44 @@ struct ktstr_cpuset_spec {
 				  .index = (i), .of = (n), .frac = (f) }
 #define KTSTR_SPEC_EXACT(s)	{ .kind = KTSTR_CPUSET_EXACT, .exact = (s) }
 
-/*
- * Resolve @spec on @topo into @out (non-empty). NONE gives the usable
- * CPUs. Errors: -EINVAL for a malformed spec (negative index, of < 1,
- * index >= of, bad fractions, bad cpu list, NULL pointers); -ENOSPC when
- * the machine is too small (no such LLC/node, fewer usable CPUs than
- * parts, CPUs not allowed, empty result): the message starts with
+/**
+ * ktstr_cpuset_spec_resolve_topo() - the CPUs a spec names on a topology
+ * @topo: the topology
+ * @spec: the spec; NONE gives the usable CPUs
+ * @out: receives the CPUs (non-empty)
+ *
+ * Return: 0; -EINVAL for a malformed spec (negative index, of < 1, index
+ * >= of, bad fractions, bad cpu list, NULL pointers); -ENOSPC when the
+ * machine is too small (no such LLC/node, fewer usable CPUs than parts,
+ * CPUs not allowed, empty result): ktstr_last_error() then starts with
  * "not enough CPUs" / "not enough LLCs" / "not enough NUMA nodes" and a
  * scenario should be skipped with it.
  */
 int ktstr_cpuset_spec_resolve_topo(const struct ktstr_topo *topo,
 				   const struct ktstr_cpuset_spec *spec,
 				   struct ktstr_cpuset *out);
-/* The same with ctx->topo (-ENODEV with a NULL topology). */
+/**
+ * ktstr_cpuset_spec_resolve() - ktstr_cpuset_spec_resolve_topo() on ctx->topo
+ * @ctx: the scenario's context
+ * @spec: the spec
+ * @out: receives the CPUs
+ *
+ * Return: as ktstr_cpuset_spec_resolve_topo(); -ENODEV with a NULL
+ * topology.
+ */
 int ktstr_cpuset_spec_resolve(const struct ktstr_ctx *ctx,
 			      const struct ktstr_cpuset_spec *spec,
 			      struct ktstr_cpuset *out);
-/* "none", "llc:1", "numa:0", "range:0.25-0.75", "disjoint:0/2",
- * "overlap:1/3@0.50", "exact:0-3"; returns the snprintf length. */
+
+/**
+ * ktstr_cpuset_spec_str() - a spec as text
+ * @spec: the spec
+ * @buf: receives "none", "llc:1", "numa:0", "range:0.25-0.75",
+ *	"disjoint:0/2", "overlap:1/3@0.50", "exact:0-3"
+ * @len: size of @buf
+ *
+ * Return: the length of the whole text, as snprintf().
+ */
 int ktstr_cpuset_spec_str(const struct ktstr_cpuset_spec *spec, char *buf,
 			  size_t len);
 
@@ -197,9 +220,22 @@ struct ktstr_op {
 	uint64_t timeout_ms;			/* WAIT: 0: KTSTR_PAYLOAD_WAIT_MS */
 };
 
-/* "add_cgroup", "swap_cpusets", ...; NULL when out of range. */
+/**
+ * ktstr_op_kind_name() - the name of an op kind
+ * @kind: the kind
+ *
+ * Return: "add_cgroup", "swap_cpusets", ...; NULL when out of range.
+ */
 const char *ktstr_op_kind_name(enum ktstr_op_kind kind);
-/* One line such as "set_cpuset cg_0 llc:1"; returns the snprintf length. */
+
+/**
+ * ktstr_op_str() - an op as one line
+ * @op: the op
+ * @buf: receives the line, such as "set_cpuset cg_0 llc:1"
+ * @len: size of @buf
+ *
+ * Return: the length of the whole line, as snprintf().
+ */
 int ktstr_op_str(const struct ktstr_op *op, char *buf, size_t len);
 
 /* ---- holds ---- */
@@ -227,10 +263,22 @@ struct ktstr_hold {
 #define KTSTR_HOLD_FIXED_INIT(m) { .kind = KTSTR_HOLD_FIXED, .ms = (m) }
 #define KTSTR_HOLD_LOOP_INIT(i)	{ .kind = KTSTR_HOLD_LOOP, .interval_ms = (i) }
 
-/* 0, or -EINVAL: FIXED 0, FRAC non-finite or <= 0, LOOP interval 0 or a
- * bad .frac, unknown kind. */
+/**
+ * ktstr_hold_validate() - is a hold well formed
+ * @hold: the hold
+ *
+ * Return: 0, or -EINVAL: FIXED 0, FRAC non-finite or <= 0, LOOP interval 0
+ * or a bad .frac, unknown kind.
+ */
 int ktstr_hold_validate(const struct ktstr_hold *hold);
-/* How long @hold lasts with a scenario of @duration_ms (0 if invalid). */
+
+/**
+ * ktstr_hold_ms() - how long a hold lasts
+ * @hold: the hold
+ * @duration_ms: the scenario's duration
+ *
+ * Return: the hold's length in ms, 0 if it is invalid.
+ */
 uint64_t ktstr_hold_ms(const struct ktstr_hold *hold, uint64_t duration_ms);
 
 /* ---- steps ---- */
@@ -252,24 +300,40 @@ struct ktstr_backdrop {
 	size_t nr_ops;
 };
 
-/*
- * Check @backdrop (may be NULL) and @steps without touching anything:
- * holds, op fields (required names, known kinds, argv for RUN) and every
- * cpuset and affinity spec resolved on ctx->topo (when a spec needs it).
- * -ENOSPC: skip (see ktstr_cpuset_spec_resolve), -EINVAL: a broken
- * scenario; ktstr_ops_last_error() names the step and the op or def.
+/**
+ * ktstr_steps_check() - check a scenario's steps without touching anything
+ * @ctx: the scenario's context
+ * @backdrop: its backdrop; NULL for none
+ * @steps: its steps
+ * @nr_steps: how many
+ *
+ * Checks holds, op fields (required names, known kinds, argv for RUN) and
+ * every cpuset and affinity spec resolved on ctx->topo (when a spec needs
+ * it).
+ *
+ * Return: 0; -ENOSPC: skip (see ktstr_cpuset_spec_resolve()), -EINVAL: a
+ * broken scenario; ktstr_last_error() names the step and the op or def.
  */
 int ktstr_steps_check(const struct ktstr_ctx *ctx,
 		      const struct ktstr_backdrop *backdrop,
 		      const struct ktstr_step *steps, size_t nr_steps);
 
-/*
- * Run the scenario: ktstr_steps_check() first (its error returned with
- * nothing created), then the backdrop, then each step (ops, defs, hold).
- * During holds, and between steps, the scheduler is checked for life
- * when ctx->sched_pid is non-zero: if it is gone the run stops with the
- * failure "scheduler process died". Then everything is torn down (see the
- * top of this file), also on every error path.
+/**
+ * ktstr_execute_steps() - run a scenario of ops and steps
+ * @ctx: the scenario's context
+ * @backdrop: what lives across the steps; NULL for none
+ * @steps: the steps
+ * @nr_steps: how many
+ * @res: receives the merged outcome (see below)
+ *
+ * ktstr_steps_check() first (its error returned with nothing created),
+ * then the backdrop, then each step (ops, defs, hold). During holds, and
+ * between steps, the scheduler is checked for life (ctx->scx when ktstr
+ * started it, which also notices sched_ext ejecting it, else ctx->sched_pid
+ * when non-zero): if it is gone the run stops with a SCHEDULER_DIED failure
+ * (the scheduler's summary, or "scheduler process died (pid N)"). Then
+ * everything is torn down (see the top of this file), also on every error
+ * path.
  *
  * @res is initialised here (ktstr_assert_result_init(); the caller frees
  * it with ktstr_assert_result_free(), on every return) and holds the
@@ -286,7 +350,7 @@ int ktstr_steps_check(const struct ktstr_ctx *ctx,
  *    an abort, a cgroup that could not be removed.
  * A run that spawned no workers and had no failure is a PASS.
  *
- * Returns 0 when the scenario ran to the end (res->verdict is the
+ * Return: 0 when the scenario ran to the end (res->verdict is the
  * verdict; a dead scheduler gives 0 and a FAIL); -ENOSPC to skip (nothing
  * was created; @res is a SKIP with the reason); -EINVAL for a broken
  * scenario (nothing created; a FAIL with the reason); -EINTR when aborted
@@ -299,22 +363,43 @@ int ktstr_execute_steps(const struct ktstr_ctx *ctx,
 			const struct ktstr_step *steps, size_t nr_steps,
 			struct ktstr_assert_result *res);
 
-/* One step with @defs and the full hold (ktstr's execute_defs). */
+/**
+ * ktstr_execute_defs() - one step with some defs and the full hold
+ * @ctx: the scenario's context
+ * @defs: the cgroups to set up
+ * @nr_defs: how many
+ * @res: as ktstr_execute_steps()'s
+ *
+ * ktstr's execute_defs.
+ *
+ * Return: as ktstr_execute_steps().
+ */
 int ktstr_execute_defs(const struct ktstr_ctx *ctx,
 		       const struct ktstr_cgroup_def *defs, size_t nr_defs,
 		       struct ktstr_assert_result *res);
 
-/*
- * Ask running (and later) executions to stop: holds end early, the run is
- * torn down and ktstr_execute_steps() returns -EINTR. Async-signal-safe
- * (sets a flag), for SIGINT/SIGTERM handlers. The flag stays set until
- * ktstr_ops_abort_reset().
+/**
+ * ktstr_ops_abort() - ask running (and later) executions to stop
+ *
+ * Holds end early, the run is torn down and ktstr_execute_steps() returns
+ * -EINTR. Async-signal-safe (sets a flag), for SIGINT/SIGTERM handlers.
+ * The flag stays set until ktstr_ops_abort_reset().
  */
 void ktstr_ops_abort(void);
+
+/**
+ * ktstr_ops_aborted() - is the abort flag set
+ *
+ * Return: true after ktstr_ops_abort(), until ktstr_ops_abort_reset().
+ */
 bool ktstr_ops_aborted(void);
+
+/**
+ * ktstr_ops_abort_reset() - clear the abort flag
+ */
 void ktstr_ops_abort_reset(void);
 
-const char *ktstr_ops_last_error(void);
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /**
  * ktstr_output_write() - write an output file atomically
  * @path:	the file to write, or "-" for standard output
@@ -27,7 +29,8 @@ extern "C" {
  * file is left alone and the call fails with -ELOOP or -EEXIST. The new
  * file gets mode 0666 & ~umask, as creat() would give it.
  *
- * Return: 0, or a negative errno (the temp file is removed).
+ * Return: 0, or a negative errno (the temp file is removed) with
+ * ktstr_last_error() naming @path.
  */
 int ktstr_output_write(const char *path, int (*fill)(FILE *fp, void *arg), void *arg);
 
@@ -51,6 +54,8 @@ int ktstr_output_check(const char *path);
  * Return: 0 or a negative errno.
  */
 int ktstr_output_json(const char *path, const json_t *doc);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

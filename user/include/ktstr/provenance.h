@@ -24,17 +24,36 @@
 extern "C" {
 #endif
 
-/* The version of libktstr (the Makefile's VERSION). */
+#pragma GCC visibility push(default)
+
+/**
+ * ktstr_version() - the version of libktstr
+ *
+ * Return: the Makefile's VERSION.
+ */
 const char *ktstr_version(void);
 
-/* A new provenance object of this machine, now; NULL when out of memory. */
+/**
+ * ktstr_provenance_json() - where and how a run happens, now
+ *
+ * Return: a new provenance object of this machine (the caller owns it),
+ * or NULL when out of memory.
+ */
 json_t *ktstr_provenance_json(void);
 
-/*
- * The keys in which two provenance objects differ ("kernel, accelerator"),
- * into @buf; 0 when they agree (or either is missing), else how many.
+/**
+ * ktstr_provenance_diff() - how two provenance objects differ
+ * @a: one object
+ * @b: the other
+ * @buf: receives the keys in which they differ ("kernel, accelerator")
+ * @len: size of @buf
+ *
+ * Return: 0 when they agree (or either is missing), else how many keys
+ * differ.
  */
 int ktstr_provenance_diff(const json_t *a, const json_t *b, char *buf, size_t len);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -24,7 +24,13 @@
 extern "C" {
 #endif
 
-/* One input: its name as shown (the file name) and its parsed document. */
+#pragma GCC visibility push(default)
+
+/**
+ * struct ktstr_report_input - one input of the report
+ * @name: as shown (the file name)
+ * @doc: its parsed document
+ */
 struct ktstr_report_input {
 	const char *name;
 	const json_t *doc;
@@ -38,6 +44,12 @@ enum ktstr_report_kind {
 	KTSTR_REPORT_STAT,		/* ktstr stat --json */
 };
 
+/**
+ * ktstr_report_kind_of() - what kind of ktstr JSON a document is
+ * @doc: the document
+ *
+ * Return: its kind, KTSTR_REPORT_UNKNOWN for none of them.
+ */
 enum ktstr_report_kind ktstr_report_kind_of(const json_t *doc);
 
 /**
@@ -52,6 +64,8 @@ enum ktstr_report_kind ktstr_report_kind_of(const json_t *doc);
  */
 int ktstr_report_html(FILE *out, const struct ktstr_report_input *in, size_t n,
 		      char *why, size_t len);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -17,40 +17,70 @@
 extern "C" {
 #endif
 
-/* Shard K of N (1 <= K <= N). The whole matrix is K = N = 1. */
+#pragma GCC visibility push(default)
+
+/**
+ * struct ktstr_shard - shard K of N of a run's matrix
+ * @k: which one, 1 <= @k <= @n
+ * @n: how many; the whole matrix is K = N = 1
+ */
 struct ktstr_shard {
 	unsigned int k, n;
 };
 
-/* "K/N" with 1 <= K <= N <= 10000; 0 or -EINVAL. */
+/**
+ * ktstr_shard_parse() - parse a shard
+ * @s: "K/N" with 1 <= K <= N <= 10000
+ * @out: receives it
+ *
+ * Return: 0, or -EINVAL.
+ */
 int ktstr_shard_parse(const char *s, struct ktstr_shard *out);
 
-/*
- * Is the @idx-th item (0-based) of the matrix in shard @s? Items are dealt
- * out round-robin in the matrix's own order (scenarios in catalogue order,
- * each over the topologies in the order given), so every item is in
- * exactly one shard, shards differ in size by at most one, and every
- * machine given the same arguments computes the same shards.
+/**
+ * ktstr_shard_has() - is an item of the matrix in a shard
+ * @s: the shard
+ * @idx: the item, 0-based
+ *
+ * Items are dealt out round-robin in the matrix's own order (scenarios in
+ * catalogue order, each over the topologies in the order given), so every
+ * item is in exactly one shard, shards differ in size by at most one, and
+ * every machine given the same arguments computes the same shards.
+ *
+ * Return: true if @idx is in @s.
  */
 bool ktstr_shard_has(const struct ktstr_shard *s, size_t idx);
 
-/*
- * JUnit XML of a `ktstr run --json` or `ktstr gauntlet --json` document:
- * one <testsuite>, one <testcase> per result (name = scenario, classname =
+/**
+ * ktstr_junit_write() - a run's results as JUnit XML
+ * @f: where the XML goes
+ * @doc: a `ktstr run --json` or `ktstr gauntlet --json` document
+ *
+ * One <testsuite>, one <testcase> per result (name = scenario, classname =
  * "ktstr.<category>" or "ktstr.<topology>"), <failure> with the reason and
  * the details, <skipped> with the reason, <properties> with the
- * document's provenance. 0, -EINVAL (not such a document) or -EIO.
+ * document's provenance.
+ *
+ * Return: 0, -EINVAL (not such a document) or -EIO.
  */
 int ktstr_junit_write(FILE *f, const json_t *doc);
 
-/*
- * Merge run or gauntlet documents (shards of one run) into a new one:
- * the first document's top-level fields, every document's results in
- * order, the summary recounted. -EINVAL with @why set when the documents
- * are of different kinds or versions. The new document is in *out.
+/**
+ * ktstr_results_merge() - merge the documents of a run's shards
+ * @docs: run or gauntlet documents
+ * @n: how many
+ * @out: receives the new document: the first document's top-level fields,
+ *	every document's results in order, the summary recounted
+ * @why: receives the reason of a failure
+ * @len: size of @why
+ *
+ * Return: 0, or -EINVAL when the documents are of different kinds or
+ * versions (-ENOMEM).
  */
 int ktstr_results_merge(const json_t *const *docs, size_t n, json_t **out,
 			char *why, size_t len);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

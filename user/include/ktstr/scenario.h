@@ -34,6 +34,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* ---- the scenario description ---- */
 
 /* How the usable CPUs are shared among the cgroups (ktstr's CpusetPartition). */
@@ -59,23 +61,23 @@ struct ktstr_partition {
 #define KTSTR_PARTITION(k)	{ .kind = KTSTR_PART_##k }
 
 /* Worker affinity inside a cgroup, resolved against its CPUs at run time. */
-enum ktstr_scn_affinity {
-	KTSTR_SCN_AFF_INHERIT,		/* the cpuset decides */
-	KTSTR_SCN_AFF_SINGLE_CPU,	/* each worker pinned to one CPU, round robin */
-	KTSTR_SCN_AFF_RANDOM,		/* a random half of the cgroup's CPUs */
-	KTSTR_SCN_AFF_LLC,		/* the CPUs of the LLC of the cgroup's first CPU */
-	KTSTR_SCN_AFF_CROSS_CGROUP,	/* the next cgroup's CPUs */
-	KTSTR_SCN_AFF_PAIR,		/* two CPUs per cgroup (multi-CPU pin) */
-	KTSTR_SCN_AFF_FIRST_CPU,	/* every worker on the cgroup's first CPU */
+enum ktstr_scenario_affinity {
+	KTSTR_SCENARIO_AFF_INHERIT,	/* the cpuset decides */
+	KTSTR_SCENARIO_AFF_SINGLE_CPU,	/* each worker pinned to one CPU, round robin */
+	KTSTR_SCENARIO_AFF_RANDOM,	/* a random half of the cgroup's CPUs */
+	KTSTR_SCENARIO_AFF_LLC,		/* the CPUs of the LLC of the cgroup's first CPU */
+	KTSTR_SCENARIO_AFF_CROSS_CGROUP, /* the next cgroup's CPUs */
+	KTSTR_SCENARIO_AFF_PAIR,	/* two CPUs per cgroup (multi-CPU pin) */
+	KTSTR_SCENARIO_AFF_FIRST_CPU,	/* every worker on the cgroup's first CPU */
 };
 
-#define KTSTR_SCN_MAX_WORKS	8
-#define KTSTR_SCN_MAX_CGROUPS	32
-/* Bit for cg_<i> in ktstr_scn_work.cgs. */
+#define KTSTR_SCENARIO_MAX_WORKS	8
+#define KTSTR_SCENARIO_MAX_CGROUPS	32
+/* Bit for cg_<i> in ktstr_scenario_work.cgs. */
 #define KTSTR_CG(i)		(1U << (i))
 
 /* One group of workers in one or more of the scenario's cgroups. */
-struct ktstr_scn_work {
+struct ktstr_scenario_work {
 	/* Work spec for ktstr_work_parse(): "Bursty{burst_ms=500,sleep_ms=250}";
 	 * NULL: SpinWait, or the run's work-type override. */
 	const char *work;
@@ -89,33 +91,45 @@ struct ktstr_scn_work {
 	int prio;			/* FIFO/RR priority */
 	bool set_nice;
 	int nice;
-	enum ktstr_scn_affinity affinity;
+	enum ktstr_scenario_affinity affinity;
 };
 
-/*
- * A custom scenario: sets things up through @ctx (cgroups under the run's
- * parent, workers), runs for about ctx->duration_ms (ktstr_scn_sleep()),
- * and merges its checks, made with @cfg (the merged thresholds), into @res
- * (initialised by the runner). Returns 0, -errno on a setup error, or
- * -ENOSPC to be skipped (after ktstr_assert_result_skip() with the reason).
+/**
+ * typedef ktstr_scenario_custom_fn - a custom scenario
+ * @ctx: what it may use: cgroups under the run's parent, workers
+ * @cfg: the merged thresholds its checks are made with
+ * @res: where its checks go (initialised by the runner)
+ *
+ * It sets things up through @ctx, runs for about ctx->duration_ms
+ * (ktstr_scenario_sleep()) and merges its checks into @res.
+ *
+ * Return: 0, -errno on a setup error, or -ENOSPC to be skipped (after
+ * ktstr_assert_result_skip() with the reason).
  */
-typedef int (*ktstr_scn_custom_fn)(const struct ktstr_ctx *ctx,
-				   const struct ktstr_assert *cfg,
-				   struct ktstr_assert_result *res);
+typedef int (*ktstr_scenario_custom_fn)(const struct ktstr_ctx *ctx,
+					const struct ktstr_assert *cfg,
+					struct ktstr_assert_result *res);
 
-/*
- * An extra check of a steady scenario on the module's records of its
- * workers (only when /dev/ktstr is open), merged into @res.
+/**
+ * typedef ktstr_scenario_check_fn - an extra check of a steady scenario
+ * @cfg: the merged thresholds
+ * @recs: the module's records of its workers
+ * @nr: how many
+ * @res: where the check's details go
+ *
+ * Called only when /dev/ktstr is open.
+ *
+ * Return: 0, or -errno when the check could not be made.
  */
-typedef int (*ktstr_scn_check_fn)(const struct ktstr_assert *cfg,
-				  const struct ktstr_task_rec *recs, size_t nr,
-				  struct ktstr_assert_result *res);
+typedef int (*ktstr_scenario_check_fn)(const struct ktstr_assert *cfg,
+				       const struct ktstr_task_rec *recs, size_t nr,
+				       struct ktstr_assert_result *res);
 
 /* ktstr_scenario.needs_kernel: records of any collector. */
 #define KTSTR_NEEDS_RECORDS	(1u << 31)
 
 /* Cgroup count meaning "one per usable CPU". */
-#define KTSTR_CG_PER_CPU	(-1)
+#define KTSTR_CGROUP_PER_CPU	(-1)
 
 struct ktstr_scenario {
 	const char *name;
@@ -146,7 +160,7 @@ struct ktstr_scenario {
 	int nr_cgroups;
 	struct ktstr_partition partition;
 	int nr_works;
-	struct ktstr_scn_work works[KTSTR_SCN_MAX_WORKS];
+	struct ktstr_scenario_work works[KTSTR_SCENARIO_MAX_WORKS];
 
 	/*
 	 * Ops and steps (ops.h) instead of the steady form: the backdrop's
@@ -157,9 +171,9 @@ struct ktstr_scenario {
 	size_t nr_steps;
 
 	/* Code instead of the steady form; NULL: steady or steps. */
-	ktstr_scn_custom_fn custom;
+	ktstr_scenario_custom_fn custom;
 	/* Extra kernel check after a steady run; NULL: none. */
-	ktstr_scn_check_fn check;
+	ktstr_scenario_check_fn check;
 
 	/* Assert overrides: the scenario layer (ktstr_assert_resolve()). */
 	struct ktstr_assert assert;
@@ -184,76 +198,142 @@ struct ktstr_scenario {
 #define KTSTR_A_HAS(f)		KTSTR_ASSERT_BIT(KTSTR_AF_##f)
 
 /* One category of the catalogue (one scenarios/<category>.c). */
-struct ktstr_scn_table {
+struct ktstr_scenario_table {
 	const char *category;
 	const struct ktstr_scenario *scenarios;
 	int nr;
 };
 
-extern const struct ktstr_scn_table ktstr_scn_basic, ktstr_scn_cpuset,
-	ktstr_scn_affinity, ktstr_scn_sched_class, ktstr_scn_dynamic,
-	ktstr_scn_nested, ktstr_scn_stall, ktstr_scn_stress,
-	ktstr_scn_advanced, ktstr_scn_interaction, ktstr_scn_performance,
-	ktstr_scn_kernel;
+extern const struct ktstr_scenario_table ktstr_scenario_basic, ktstr_scenario_cpuset,
+	ktstr_scenario_affinity, ktstr_scenario_sched_class, ktstr_scenario_dynamic,
+	ktstr_scenario_nested, ktstr_scenario_stall, ktstr_scenario_stress,
+	ktstr_scenario_advanced, ktstr_scenario_interaction, ktstr_scenario_performance,
+	ktstr_scenario_kernel;
 
 /* ---- the registry ---- */
 
-/* Every scenario, in category order then table order. */
+/**
+ * ktstr_scenario_count() - how many scenarios the catalogue has
+ *
+ * Return: the count.
+ */
 int ktstr_scenario_count(void);
+
+/**
+ * ktstr_scenario_at() - one scenario of the catalogue
+ * @i: its index, in category order then table order
+ *
+ * Return: the scenario, NULL if @i is out of range.
+ */
 const struct ktstr_scenario *ktstr_scenario_at(int i);
-/* Exact name; NULL when there is none. */
+
+/**
+ * ktstr_scenario_find() - a scenario by its exact name
+ * @name: the name
+ *
+ * Return: the scenario, NULL when there is none.
+ */
 const struct ktstr_scenario *ktstr_scenario_find(const char *name);
-/* The categories, in catalogue order; NULL past the last. */
+
+/**
+ * ktstr_scenario_category() - one category of the catalogue
+ * @i: its index, in catalogue order
+ *
+ * Return: its name, NULL past the last.
+ */
 const char *ktstr_scenario_category(int i);
-/*
- * @filter matches a scenario when it is a substring of its name, or equal
- * to its category, or "category:NAME". NULL or "" matches everything.
+
+/**
+ * ktstr_scenario_match() - does a filter match a scenario
+ * @s: the scenario
+ * @filter: a substring of its name, its category, or "category:NAME"; NULL
+ *	or "" matches everything
+ *
+ * Return: true when it matches.
  */
 bool ktstr_scenario_match(const struct ktstr_scenario *s, const char *filter);
-/*
- * The scenarios named in @names (all of them when @nr_names is 0) that
- * also match @filter, in catalogue order, into a NULL-terminated array
- * the caller frees. Returns how many, or -ENOMEM.
+
+/**
+ * ktstr_scenario_select() - the scenarios a command line names
+ * @names: scenario names; all of them when @nr_names is 0
+ * @nr_names: how many
+ * @filter: as ktstr_scenario_match(); NULL for none
+ * @out: receives a NULL-terminated array, in catalogue order, the caller
+ *	frees
+ *
+ * Return: how many were selected, or -ENOMEM.
  */
 int ktstr_scenario_select(const char *const *names, int nr_names, const char *filter,
 			  const struct ktstr_scenario ***out);
 
-/*
- * Why @s cannot run on @topo (given the collector of the run, NULL for
- * none, the scx scheduler pid, and whether the run started that scheduler
- * itself and so can restart it), into @why; 0 if it can run, -ENOSPC if
- * not.
+/**
+ * ktstr_scenario_skip_reason() - why a scenario cannot run here
+ * @s: the scenario
+ * @topo: the machine
+ * @collector: the run's collector, NULL for none (a scenario that needs
+ *	kernel records, or fields its records lack, cannot run)
+ * @sched_pid: the scx scheduler's pid, 0: none
+ * @sched_owned: the run started that scheduler itself (so can restart it)
+ * @why: receives the reason
+ * @len: size of @why
+ *
+ * Return: 0 if it can run, -ENOSPC (the reason in @why) if not.
  */
 int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
 			       const struct ktstr_topo *topo,
 			       const struct ktstr_collector *collector,
 			       pid_t sched_pid, bool sched_owned, char *why, size_t len);
-/*
- * The CPUs of each of the nr_cgroups cgroups under @s->partition
- * (sets[i] empty for KTSTR_PART_NONE); @n is the resolved count
- * (KTSTR_CG_PER_CPU expanded). -ENOSPC with the reason
- * when the topology is too small (some set would be empty), -EINVAL for a
- * bad partition.
+/**
+ * ktstr_scenario_cpusets() - the CPUs of each of a scenario's cgroups
+ * @s: the scenario; its partition decides
+ * @topo: the machine
+ * @sets: receives one set per cgroup (empty for KTSTR_PART_NONE)
+ * @n: receives the resolved cgroup count (KTSTR_CGROUP_PER_CPU expanded)
+ * @why: receives the reason of a failure
+ * @len: size of @why
+ *
+ * Return: 0; -ENOSPC with the reason when the topology is too small (some
+ * set would be empty), -EINVAL for a bad partition.
  */
 int ktstr_scenario_cpusets(const struct ktstr_scenario *s,
 			   const struct ktstr_topo *topo,
 			   struct ktstr_cpuset *sets, int *n, char *why,
 			   size_t len);
-/* The number of cgroups of @s on @topo (KTSTR_CG_PER_CPU expanded). */
+/**
+ * ktstr_scenario_nr_cgroups() - how many cgroups a scenario has here
+ * @s: the scenario
+ * @topo: the machine
+ *
+ * Return: the count, KTSTR_CGROUP_PER_CPU expanded.
+ */
 int ktstr_scenario_nr_cgroups(const struct ktstr_scenario *s,
 			      const struct ktstr_topo *topo);
-/*
- * The workload of work @w in a cgroup of @cpus (count for per-CPU counts)
- * with the run's default of @per_cgroup workers and the optional @override
- * work type. -EINVAL with @why when the spec or count is invalid.
+/**
+ * ktstr_scenario_workload() - the workload of one work of a scenario
+ * @w: the work
+ * @per_cgroup: the run's default worker count per cgroup
+ * @cgroup_cpus: the cgroup's CPU count (for per-CPU counts)
+ * @override: the run's work type instead of @w's; NULL for none
+ * @wl: receives the workload
+ * @why: receives the reason of a failure
+ * @len: size of @why
+ *
+ * Return: 0, or -EINVAL with @why when the spec or count is invalid.
  */
-int ktstr_scenario_workload(const struct ktstr_scn_work *w, int per_cgroup,
+int ktstr_scenario_workload(const struct ktstr_scenario_work *w, int per_cgroup,
 			    int cgroup_cpus, const struct ktstr_work *override,
 			    struct ktstr_workload *wl, char *why, size_t len);
-/*
- * Check that every work of a steady scenario parses and that its worker
- * count fits the type (group sizes, fixed counts) with @per_cgroup default
- * workers. 0 or -EINVAL with the reason.
+/**
+ * ktstr_scenario_validate() - is a steady scenario well formed
+ * @s: the scenario
+ * @per_cgroup: the default worker count per cgroup
+ * @why: receives the reason of a failure
+ * @len: size of @why
+ *
+ * Every work must parse and its worker count fit the type (group sizes,
+ * fixed counts).
+ *
+ * Return: 0, or -EINVAL with the reason.
  */
 int ktstr_scenario_validate(const struct ktstr_scenario *s, int per_cgroup,
 			    char *why, size_t len);
@@ -278,7 +358,12 @@ enum ktstr_kernel_source {
 	KTSTR_KSRC_BPF,
 };
 
-/* "none", "module", "taskstats", "bpf" (stable: used in JSON). */
+/**
+ * ktstr_kernel_source_name() - the name of a kernel source
+ * @k: the source
+ *
+ * Return: "none", "module", "taskstats" or "bpf" (stable: used in JSON).
+ */
 const char *ktstr_kernel_source_name(enum ktstr_kernel_source k);
 
 /* What one scenario run produced. */
@@ -295,7 +380,16 @@ struct ktstr_outcome {
 	struct ktstr_assert_result res;
 };
 
+/**
+ * ktstr_outcome_init() - an empty outcome
+ * @o: the outcome
+ */
 void ktstr_outcome_init(struct ktstr_outcome *o);
+
+/**
+ * ktstr_outcome_free() - free what an outcome owns (its checks)
+ * @o: the outcome
+ */
 void ktstr_outcome_free(struct ktstr_outcome *o);
 
 /* Options of one run of the catalogue. */
@@ -335,49 +429,88 @@ struct ktstr_run_opts {
 
 #define KTSTR_SCX_POLL_MS	200
 
-/* Defaults: 2000 ms, 2 workers, 500 ms settle, nothing else. */
+/**
+ * ktstr_run_opts_init() - the run options' defaults
+ * @o: filled: 2000 ms, 2 workers, 500 ms settle, nothing else
+ */
 void ktstr_run_opts_init(struct ktstr_run_opts *o);
 
-/*
- * The assert configuration of @s under @o: defaults, then the scheduler
- * layer, then the scenario's overrides (the last value set wins).
+/**
+ * ktstr_scenario_assert() - the assert configuration of a scenario in a run
+ * @s: the scenario
+ * @o: the run's options
+ * @cfg: receives the defaults, then the scheduler layer, then the
+ *	scenario's overrides (the last value set wins)
  */
 void ktstr_scenario_assert(const struct ktstr_scenario *s,
 			   const struct ktstr_run_opts *o,
 			   struct ktstr_assert *cfg);
 
-/*
- * Run one scenario and judge it into @out. Returns 0 when @out holds a
- * verdict (PASS, FAIL or SKIP), -EINTR when the run was aborted
- * (ktstr_scenario_abort()); everything it created is gone either way.
+/**
+ * ktstr_scenario_run() - run one scenario and judge it
+ * @s: the scenario
+ * @o: the run's options
+ * @out: receives the verdict and the checks
+ *
+ * Everything the scenario created is gone when it returns, either way.
+ *
+ * Return: 0 when @out holds a verdict (PASS, FAIL or SKIP), -EINTR when
+ * the run was aborted (ktstr_scenario_abort()).
  */
 int ktstr_scenario_run(const struct ktstr_scenario *s,
 		       const struct ktstr_run_opts *o,
 		       struct ktstr_outcome *out);
 
-/*
- * Ask the running scenario to stop as soon as it can. Async-signal-safe:
- * meant for SIGINT/SIGTERM handlers.
+/**
+ * ktstr_scenario_abort() - ask the running scenario to stop soon
+ *
+ * Async-signal-safe: meant for SIGINT/SIGTERM handlers.
  */
 void ktstr_scenario_abort(void);
+
+/**
+ * ktstr_scenario_aborted() - was the run aborted
+ *
+ * Return: true after ktstr_scenario_abort().
+ */
 bool ktstr_scenario_aborted(void);
 
-/*
- * For custom scenarios: sleep @ms in slices, returning early (false) when
- * the run is aborted.
+/**
+ * ktstr_scenario_sleep() - sleep in a custom scenario
+ * @ms: how long, slept in slices
+ *
+ * Return: true if the whole sleep happened; false, early, when the run is
+ * aborted or its scheduler died.
  */
-bool ktstr_scn_sleep(uint64_t ms);
+bool ktstr_scenario_sleep(uint64_t ms);
 
 /* ---- results as JSON (docs/run-json.md) ---- */
 
 #define KTSTR_RUN_JSON_VERSION	1
 
 struct json_t;
-/* The whole run: {"version":1,...,"results":[...],"summary":{...}}. */
+/**
+ * ktstr_outcomes_to_json() - a whole run as JSON
+ * @o: the outcomes
+ * @n: how many
+ * @opts: the run's options
+ *
+ * Return: {"version":1,...,"results":[...],"summary":{...}} (the caller
+ * owns it), or NULL when out of memory.
+ */
 struct json_t *ktstr_outcomes_to_json(const struct ktstr_outcome *o, int n,
 				      const struct ktstr_run_opts *opts);
-/* Parse one "results" entry back (the fields the format defines). */
+
+/**
+ * ktstr_outcome_from_json() - one "results" entry read back
+ * @j: the entry
+ * @o: receives the fields the format defines
+ *
+ * Return: 0, -EINVAL for an entry that is not one, -ENOMEM.
+ */
 int ktstr_outcome_from_json(const struct json_t *j, struct ktstr_outcome *o);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* Version of the JSON document ("version" key); bump on incompatible change. */
 #define KTSTR_STAT_JSON_VERSION	1
 
@@ -54,39 +56,62 @@ struct ktstr_stat_report {
 	const char *backend;		/* its name, for those lines; may be NULL */
 };
 
-/* Shell-style status of a wait(2) status: the exit code, or 128 + signal. */
+/**
+ * ktstr_stat_shell_status() - a wait(2) status as a shell reports it
+ * @wait_status: the raw status
+ *
+ * Return: the exit code, or 128 + signal.
+ */
 int ktstr_stat_shell_status(int wait_status);
 
-/* Sort records by pid, then start time (pids can be reused). */
+/**
+ * ktstr_stat_sort_tasks() - sort records by pid, then start time
+ * @tasks: the records (pids can be reused)
+ * @n: how many
+ */
 void ktstr_stat_sort_tasks(struct ktstr_task_rec *tasks, size_t n);
 
-/*
- * Copy a comm (KTSTR_COMM_LEN bytes, maybe not NUL-terminated) into out
- * (at least KTSTR_COMM_LEN + 1 bytes), replacing non-printable bytes with
- * '?'. Returns out.
+/**
+ * ktstr_stat_comm() - a comm, printable
+ * @comm: KTSTR_COMM_LEN bytes, maybe not NUL-terminated
+ * @out: receives it (at least KTSTR_COMM_LEN + 1 bytes), non-printable
+ *	bytes replaced with '?'
+ *
+ * Return: @out.
  */
 char *ktstr_stat_comm(const char *comm, char *out);
 
-/*
- * One line (no newline) describing a starvation event:
- *   "ktstr: starvation: comm[pid] runnable 1234.5 ms on cpu 1"    (BEGIN)
- *   "ktstr: starvation: comm[pid] ran after 2345.6 ms on cpu 1"   (END)
- * snprintf semantics (returns the length needed); -EINVAL on NULL ev.
+/**
+ * ktstr_stat_format_event() - a starvation event as one line
+ * @ev: the event
+ * @buf: receives the line, without a newline:
+ *	"ktstr: starvation: comm[pid] runnable 1234.5 ms on cpu 1" (BEGIN),
+ *	"ktstr: starvation: comm[pid] ran after 2345.6 ms on cpu 1" (END)
+ * @len: size of @buf
+ *
+ * Return: the length needed, as snprintf(); -EINVAL for a NULL @ev.
  */
 int ktstr_stat_format_event(const struct ktstr_event *ev, char *buf, size_t len);
 
-/*
- * Events missing from a sequence read in order: gaps in ev->seq, counting
- * from first_seq (1 for a fresh session).
+/**
+ * ktstr_stat_seq_gaps() - events missing from a sequence read in order
+ * @ev: the events
+ * @n: how many
+ * @first_seq: the sequence number expected first (1 for a fresh session)
+ *
+ * Return: the number of gaps in ev->seq.
  */
 uint64_t ktstr_stat_seq_gaps(const struct ktstr_event *ev, size_t n,
 			     uint64_t first_seq);
 
-/*
- * Print the report as a table: a title, one row per task sorted by pid,
- * a totals row, then elapsed time/exit status, warnings (dropped tasks,
- * lost events) and the starvation summary. 0, -EINVAL, -ENOMEM, or -EIO
- * if writing to f failed.
+/**
+ * ktstr_stat_print_table() - the report as a table
+ * @f: where it goes: a title, one row per task sorted by pid, a totals
+ *	row, then elapsed time/exit status, warnings (dropped tasks, lost
+ *	events) and the starvation summary
+ * @r: the report
+ *
+ * Return: 0, -EINVAL, -ENOMEM, or -EIO if writing to @f failed.
  */
 int ktstr_stat_print_table(FILE *f, const struct ktstr_stat_report *r);
 
@@ -112,47 +137,108 @@ enum ktstr_stat_key {
 	KTSTR_STAT_KEY_STARVATIONS,
 };
 
+/**
+ * struct ktstr_stat_view - how ktstr_stat_print_view() shows a report
+ * @by: what one row is
+ * @sort: the column rows are sorted by, largest first
+ * @top: rows shown after sorting; 0: all
+ * @hist: a log2 histogram under the table, per row
+ */
 struct ktstr_stat_view {
 	enum ktstr_stat_by by;
 	enum ktstr_stat_key sort;
-	size_t top;		/* rows shown after sorting; 0: all */
-	bool hist;		/* a log2 histogram under the table, per row */
+	size_t top;
+	bool hist;
 };
 
-/* "task", "comm", "tgid", "cgroup"; "run", "wait", "max-wait", "p99",
- * "wakeups", "migrations", "starvations". 0 or -EINVAL. */
+/**
+ * ktstr_stat_by_parse() - what one row is, by name
+ * @s: "task", "comm", "tgid" or "cgroup"
+ * @out: receives it
+ *
+ * Return: 0, or -EINVAL.
+ */
 int ktstr_stat_by_parse(const char *s, enum ktstr_stat_by *out);
+
+/**
+ * ktstr_stat_key_parse() - a sort column, by name
+ * @s: "run", "wait", "max-wait", "p99", "wakeups", "migrations" or
+ *	"starvations"
+ * @out: receives it
+ *
+ * Return: 0, or -EINVAL.
+ */
 int ktstr_stat_key_parse(const char *s, enum ktstr_stat_key *out);
 
-/*
- * The pct-th percentile (0 < pct <= 100) of a wake-to-run histogram, as
- * the upper bound of the bucket it falls in (the lower bound for the last,
- * open bucket); 0 for an empty histogram.
+/**
+ * ktstr_stat_hist_percentile() - a percentile of a wake-to-run histogram
+ * @hist: the histogram
+ * @pct: the percentile, 0 < @pct <= 100
+ *
+ * Return: the upper bound of the bucket it falls in (the lower bound for
+ * the last, open bucket); 0 for an empty histogram.
  */
 uint64_t ktstr_stat_hist_percentile(const uint32_t *hist, double pct);
 
-/*
- * Print a view: the default (by task, no sort, no cut, no histogram) is
- * ktstr_stat_print_table(); any other is a compact table of rows (at most
- * 80 columns wide: key, tasks, run, wait and longest wait in ms, p50 and
- * p99 wake-to-run latency in us, migrations, starvations), then with
- * @v->hist a runqlat-style histogram per row. 0 or a negative errno.
+/**
+ * ktstr_stat_print_view() - the report as a view
+ * @f: where it goes
+ * @r: the report
+ * @v: the view: the default (by task, no sort, no cut, no histogram) is
+ *	ktstr_stat_print_table(); any other is a compact table of rows (at
+ *	most 80 columns wide: key, tasks, run, wait and longest wait in ms,
+ *	p50 and p99 wake-to-run latency in us, migrations, starvations), then
+ *	with @v->hist a runqlat-style histogram per row
+ *
+ * Return: 0, or a negative errno.
  */
 int ktstr_stat_print_view(FILE *f, const struct ktstr_stat_report *r,
 			  const struct ktstr_stat_view *v);
 
-/* The report as a JSON object (new reference), NULL on bad input/ENOMEM. */
+/**
+ * ktstr_stat_to_json() - the report as JSON (docs/stat-json.md)
+ * @r: the report; its backend (null without one) and this machine's
+ *	provenance end the document, as `ktstr stat --json` writes it
+ *
+ * Return: a new reference, or NULL on bad input or when out of memory.
+ */
 json_t *ktstr_stat_to_json(const struct ktstr_stat_report *r);
+
+/**
+ * ktstr_stat_task_json() - one task record as JSON
+ * @t: the record
+ *
+ * Return: a new reference, or NULL on bad input or when out of memory.
+ */
 json_t *ktstr_stat_task_json(const struct ktstr_task_rec *t);
+
+/**
+ * ktstr_stat_cpu_json() - one CPU record as JSON
+ * @c: the record
+ *
+ * Return: a new reference, or NULL on bad input or when out of memory.
+ */
 json_t *ktstr_stat_cpu_json(const struct ktstr_cpu_rec *c);
+
+/**
+ * ktstr_stat_event_json() - one event as JSON
+ * @ev: the event
+ *
+ * Return: a new reference, or NULL on bad input or when out of memory.
+ */
 json_t *ktstr_stat_event_json(const struct ktstr_event *ev);
 
-/*
- * Write the report as JSON to path atomically: a temporary file in the
- * same directory, fsync, rename. Returns 0 or -errno (nothing is left
- * behind on failure).
+/**
+ * ktstr_stat_write_json() - write the report as JSON, atomically
+ * @path: the file: written as a temporary file in the same directory,
+ *	fsync()ed, renamed
+ * @r: the report
+ *
+ * Return: 0, or -errno (nothing is left behind on failure).
  */
 int ktstr_stat_write_json(const char *path, const struct ktstr_stat_report *r);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

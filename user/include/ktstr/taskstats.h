@@ -3,7 +3,7 @@
  * taskstats: the kernel's per-task delay accounting over generic netlink
  * (the TASKSTATS family), a third witness beside ktstr.ko and the BPF
  * collector. Needs CAP_NET_ADMIN. Same conventions as dev.h: 0 or -errno,
- * never prints; ktstr_taskstats_last_error() says why in one line.
+ * never prints; ktstr_last_error() says why in one line.
  *
  * Two ways in: TASKSTATS_CMD_GET for one live thread (ktstr_taskstats_get),
  * and the exit notifications (ktstr_taskstats_listen): a second socket
@@ -18,19 +18,22 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 /* An open TASKSTATS netlink socket. Opaque. */
 struct ktstr_taskstats;
 
 /* ac_comm of struct taskstats (TS_COMM_LEN) */
-#define KTSTR_TS_COMM_LEN	32
+#define KTSTR_TASKSTATS_COMM_LEN	32
 
 /**
- * struct ktstr_ts_sample - what ktstr reads from struct taskstats
+ * struct ktstr_taskstats_sample - what ktstr reads from struct taskstats
  * @version:		the kernel's TASKSTATS_VERSION
  * @pid:		ac_pid: the thread (initial pid namespace)
  * @ppid:		ac_ppid: thread group id of its real parent
@@ -46,14 +49,14 @@ struct ktstr_taskstats;
  * @nvcsw:		voluntary context switches
  * @nivcsw:		involuntary context switches
  */
-struct ktstr_ts_sample {
+struct ktstr_taskstats_sample {
 	uint32_t version;
 	int32_t pid;
 	int32_t ppid;
 	int32_t tgid;
 	uint32_t exit_code;
 	uint32_t btime;
-	char comm[KTSTR_TS_COMM_LEN];
+	char comm[KTSTR_TASKSTATS_COMM_LEN];
 	uint64_t cpu_count;
 	uint64_t cpu_delay_total;
 	uint64_t cpu_run_real_total;
@@ -73,14 +76,14 @@ void ktstr_taskstats_close(struct ktstr_taskstats *ts);
  * task, -EPERM without CAP_NET_ADMIN, -EPROTO if the kernel's reply is
  * malformed or too old to hold the fields above.
  */
-int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_sample *out);
+int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_taskstats_sample *out);
 
 /*
  * Decode a TASKSTATS_TYPE_STATS payload of len bytes (pure): copies
  * min(len, sizeof(struct taskstats)) and checks that the kernel's struct
  * version is known and the payload reaches nivcsw. 0 or -EPROTO.
  */
-int ktstr_taskstats_parse(const void *payload, size_t len, struct ktstr_ts_sample *out);
+int ktstr_taskstats_parse(const void *payload, size_t len, struct ktstr_taskstats_sample *out);
 
 /*
  * Decode one whole TASKSTATS message (struct nlmsghdr, genlmsghdr and the
@@ -89,14 +92,14 @@ int ktstr_taskstats_parse(const void *payload, size_t len, struct ktstr_ts_sampl
  * AGGR_PID (nothing to read), -EPROTO if it is malformed or its struct
  * fails ktstr_taskstats_parse().
  */
-int ktstr_taskstats_decode(const void *msg, size_t len, struct ktstr_ts_sample *out);
+int ktstr_taskstats_decode(const void *msg, size_t len, struct ktstr_taskstats_sample *out);
 
 /* Receive buffer of the exit socket when ktstr_taskstats_listen() gets 0. */
-#define KTSTR_TS_EXIT_RCVBUF	(8U << 20)
+#define KTSTR_TASKSTATS_EXIT_RCVBUF	(8U << 20)
 
 /*
  * Start receiving exit records: open a second socket, set its receive
- * buffer to rcvbuf bytes (0: KTSTR_TS_EXIT_RCVBUF; beyond rmem_max with
+ * buffer to rcvbuf bytes (0: KTSTR_TASKSTATS_EXIT_RCVBUF; beyond rmem_max with
  * CAP_NET_ADMIN) and register it for all possible CPUs
  * (/sys/devices/system/cpu/possible). Records queue in the socket until
  * ktstr_taskstats_drain(). -EINVAL outside the initial pid and user
@@ -107,7 +110,7 @@ int ktstr_taskstats_listen(struct ktstr_taskstats *ts, size_t rcvbuf);
 bool ktstr_taskstats_listening(const struct ktstr_taskstats *ts);
 
 /* Called for each exit record; a negative return stops the drain. */
-typedef int (*ktstr_ts_exit_fn)(const struct ktstr_ts_sample *s, void *arg);
+typedef int (*ktstr_taskstats_exit_fn)(const struct ktstr_taskstats_sample *s, void *arg);
 
 /*
  * Hand every exit record queued so far to fn, without blocking. Returns
@@ -115,7 +118,7 @@ typedef int (*ktstr_ts_exit_fn)(const struct ktstr_ts_sample *s, void *arg);
  * (ENOBUFS: the kernel dropped records) and records that could not be
  * decoded are counted in ktstr_taskstats_overruns(), and the drain goes on.
  */
-int ktstr_taskstats_drain(struct ktstr_taskstats *ts, ktstr_ts_exit_fn fn, void *arg);
+int ktstr_taskstats_drain(struct ktstr_taskstats *ts, ktstr_taskstats_exit_fn fn, void *arg);
 /* Overflows and undecodable exit records since listen: each lost >= 1 exit. */
 uint64_t ktstr_taskstats_overruns(const struct ktstr_taskstats *ts);
 
@@ -123,17 +126,17 @@ uint64_t ktstr_taskstats_overruns(const struct ktstr_taskstats *ts);
  * The taskstats backend's bookkeeping (backend_taskstats.c), exposed for
  * the unit tests. An offline state has no socket: its snapshots scan /proc
  * but read no live task, and only the exit records fed in by hand count.
- * ktstr_ts_book_exit() returns 1 if the record belongs to a tracked task,
+ * ktstr_taskstats_book_exit() returns 1 if the record belongs to a tracked task,
  * or to a child (transitively, or a thread) of one tracked with follow,
  * else 0 (kept until the end of the next snapshot, for a parent that
  * turns up later). Use ktstr_backend_taskstats.snapshot/.close on it.
  */
-void *ktstr_ts_book_new(void);
-int ktstr_ts_book_track(void *st, pid_t pid, bool follow, const struct ktstr_ts_sample *base);
-int ktstr_ts_book_exit(void *st, const struct ktstr_ts_sample *ex);
-void ktstr_ts_book_overrun(void *st, uint64_t n);
+void *ktstr_taskstats_book_new(void);
+int ktstr_taskstats_book_track(void *st, pid_t pid, bool follow, const struct ktstr_taskstats_sample *base);
+int ktstr_taskstats_book_exit(void *st, const struct ktstr_taskstats_sample *ex);
+void ktstr_taskstats_book_overrun(void *st, uint64_t n);
 
-const char *ktstr_taskstats_last_error(void);
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

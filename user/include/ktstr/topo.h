@@ -13,7 +13,7 @@
  * so it can be shared between threads.
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_topo_last_error() describes the
+ * errno on failure; they never print. ktstr_last_error() describes the
  * last failure in the calling thread.
  */
 #ifndef KTSTR_TOPO_H
@@ -23,10 +23,13 @@
 #include <stdint.h>
 
 #include <ktstr/cpulist.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#pragma GCC visibility push(default)
 
 /* Synthetic hwloc description used instead of the machine (for tests). */
 #define KTSTR_TOPOLOGY_ENV	"KTSTR_TOPOLOGY"
@@ -88,59 +91,135 @@ struct ktstr_topo {
 	int cpu_node[KTSTR_MAX_CPUS];
 };
 
-/*
- * Load a topology. @synthetic, when non-NULL, is an hwloc synthetic
- * description ("pack:2 numa:1 l3:2 core:4 pu:2"); when NULL, the
- * KTSTR_TOPOLOGY environment variable is used if set and non-empty, and the
- * machine otherwise. Returns NULL on failure (see ktstr_topo_last_error()).
+/**
+ * ktstr_topo_load() - load a topology
+ * @synthetic: an hwloc synthetic description ("pack:2 numa:1 l3:2 core:4
+ *	pu:2"); NULL: the KTSTR_TOPOLOGY environment variable if set and
+ *	non-empty, the machine otherwise
+ *
+ * Return: the topology (free with ktstr_topo_free()), or NULL with
+ * ktstr_last_error() set.
  */
 struct ktstr_topo *ktstr_topo_load(const char *synthetic);
-void ktstr_topo_free(struct ktstr_topo *topo);
-const char *ktstr_topo_last_error(void);
 
-/* SMT: true if some core has more than one CPU. */
+/**
+ * ktstr_topo_free() - free a topology
+ * @topo: the topology; NULL is a no-op
+ */
+void ktstr_topo_free(struct ktstr_topo *topo);
+
+/**
+ * ktstr_topo_has_smt() - has the machine SMT
+ * @topo: the topology
+ *
+ * Return: true if some core has more than one CPU.
+ */
 bool ktstr_topo_has_smt(const struct ktstr_topo *topo);
 
-/* CPUs of LLC @llc / NUMA node index @node, restricted to allowed CPUs. */
+/**
+ * ktstr_topo_llc_cpuset() - the allowed CPUs of one LLC
+ * @topo: the topology
+ * @llc: the LLC's index
+ * @out: receives its CPUs, restricted to the allowed ones
+ *
+ * Return: 0, or -EINVAL for a bad index.
+ */
 int ktstr_topo_llc_cpuset(const struct ktstr_topo *topo, int llc,
 			  struct ktstr_cpuset *out);
+
+/**
+ * ktstr_topo_numa_cpuset() - the allowed CPUs of one NUMA node
+ * @topo: the topology
+ * @node: the node's index (not its kernel number)
+ * @out: receives its CPUs, restricted to the allowed ones
+ *
+ * Return: 0, or -EINVAL for a bad index.
+ */
 int ktstr_topo_numa_cpuset(const struct ktstr_topo *topo, int node,
 			   struct ktstr_cpuset *out);
-/* Kernel node numbers whose CPUs intersect @cpus (for cpuset.mems). */
+
+/**
+ * ktstr_topo_mems_for() - the NUMA nodes of some CPUs, for cpuset.mems
+ * @topo: the topology
+ * @cpus: the CPUs
+ * @nodes_out: receives the kernel numbers of the nodes whose CPUs
+ *	intersect @cpus
+ *
+ * Return: how many nodes, -EINVAL, or -ERANGE for a node number past
+ * KTSTR_MAX_CPUS.
+ */
 int ktstr_topo_mems_for(const struct ktstr_topo *topo,
 			const struct ktstr_cpuset *cpus,
 			struct ktstr_cpuset *nodes_out);
-/* Distance between node indices, KTSTR_NUMA_DIST_UNKNOWN if out of range. */
+
+/**
+ * ktstr_topo_distance() - the distance between two NUMA nodes
+ * @topo: the topology
+ * @a: one node's index
+ * @b: the other's
+ *
+ * Return: the relative latency (10: local), KTSTR_NUMA_DIST_UNKNOWN if an
+ * index is out of range.
+ */
 unsigned int ktstr_topo_distance(const struct ktstr_topo *topo, int a, int b);
 
-/*
- * Split the usable CPUs into @n disjoint, non-empty sets that together cover
- * them. When @n divides the LLC count, each set is a run of whole LLCs;
+/**
+ * ktstr_topo_split() - split the usable CPUs into disjoint sets
+ * @topo: the topology
+ * @n: how many sets: disjoint, non-empty, together covering the usable CPUs
+ * @parts: receives @n sets
+ *
+ * When @n divides the LLC count, each set is a run of whole LLCs;
  * otherwise whole cores, in topology order, are dealt into sets whose core
  * counts differ by at most one (so SMT siblings stay together), or, with
- * fewer cores than @n, single CPUs. -EINVAL if n < 1, -ERANGE if there are
- * fewer usable CPUs than n.
+ * fewer cores than @n, single CPUs.
+ *
+ * Return: 0, -EINVAL if @n < 1, -ERANGE if there are fewer usable CPUs
+ * than @n.
  */
 int ktstr_topo_split(const struct ktstr_topo *topo, int n,
 		     struct ktstr_cpuset *parts);
-/*
- * @n sets of equal size laid out along the usable CPUs in topology order,
- * each sharing about @frac (0 <= frac < 1) of its CPUs with the next one,
- * together covering every usable CPU. -ERANGE if the CPUs are too few.
+
+/**
+ * ktstr_topo_overlap() - overlapping sets along the usable CPUs
+ * @topo: the topology
+ * @n: how many sets, of equal size, in topology order, together covering
+ *	every usable CPU
+ * @frac: the share (0 <= @frac < 1) of each set's CPUs it has in common
+ *	with the next one
+ * @parts: receives @n sets
+ *
+ * Return: 0, or -ERANGE if the CPUs are too few (-EINVAL for bad
+ * arguments).
  */
 int ktstr_topo_overlap(const struct ktstr_topo *topo, int n, double frac,
 		       struct ktstr_cpuset *parts);
-/*
- * Usable CPUs from position floor(start*N) to floor(end*N) (exclusive) of
- * the N usable CPUs in topology order, at least one CPU.
- * 0 <= start < end <= 1, otherwise -EINVAL.
+
+/**
+ * ktstr_topo_range() - a slice of the usable CPUs
+ * @topo: the topology
+ * @start: from position floor(@start * N) of the N usable CPUs in topology
+ *	order
+ * @end: to floor(@end * N), exclusive; at least one CPU
+ * @out: receives the CPUs
+ *
+ * Return: 0, -EINVAL unless 0 <= @start < @end <= 1, -ERANGE with no
+ * usable CPU.
  */
 int ktstr_topo_range(const struct ktstr_topo *topo, double start, double end,
 		     struct ktstr_cpuset *out);
 
-/* The topology as a jansson object (see docs/topology.md); NULL on ENOMEM. */
 struct json_t;
+
+/**
+ * ktstr_topo_to_json() - a topology as JSON (see docs/topology.md)
+ * @topo: the topology
+ *
+ * Return: a jansson object the caller owns, or NULL when out of memory.
+ */
 struct json_t *ktstr_topo_to_json(const struct ktstr_topo *topo);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -16,8 +16,9 @@
  *                   unpacked under DIR without trusting it
  *   vm_term.c       --shell: the host terminal in raw mode, stdin forwarded
  *
- * Functions that fail print one "ktstr vm: ..." line to stderr themselves
- * and return -1, so callers only propagate.
+ * Functions that fail hand one "ktstr vm: ..." line to the print function
+ * (ktstr_set_print(), <ktstr/error.h>) themselves and return -1, so callers
+ * only propagate.
  *
  * Compiles alone in strict C99/C11 and C++: no POSIX type (sigset_t) is
  * named here, so no feature-test macro is needed to include it.
@@ -29,6 +30,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#pragma GCC visibility push(default)
 
 /* Exit statuses of ktstr vm when the harness, not the command, failed. */
 #define KTSTR_VM_EXIT_TIMEOUT	124	/* same as timeout(1) */
@@ -70,26 +73,52 @@ static inline int ktstr_vm_topo_cpus(const struct ktstr_vm_topology *t)
 	return t->llcs * t->cores_per_llc * t->threads_per_core;
 }
 
-/*
- * Parse "NnNlNcNt" or a preset name into *t and validate it. Returns 0, or
- * -1 with a one-line reason (no "ktstr vm:" prefix) in err.
+/**
+ * ktstr_vm_topology_parse() - parse and validate a guest topology
+ * @s: "NnNlNcNt" or a preset name
+ * @t: receives it
+ * @err: receives a one-line reason (no "ktstr vm:" prefix) on failure, as
+ *	does ktstr_last_error()
+ * @err_len: size of @err
+ *
+ * Return: 0, or -1.
  */
 int ktstr_vm_topology_parse(const char *s, struct ktstr_vm_topology *t,
 			    char *err, size_t err_len);
-/* The canonical "NnNlNcNt" form; buf needs ~48 bytes. */
+
+/**
+ * ktstr_vm_topology_str() - a guest topology's canonical "NnNlNcNt" form
+ * @t: the topology
+ * @buf: receives it (~48 bytes are enough)
+ * @len: size of @buf
+ *
+ * Return: @buf.
+ */
 const char *ktstr_vm_topology_str(const struct ktstr_vm_topology *t,
 				  char *buf, size_t len);
 
-/*
- * The QEMU arguments for t with memory_mb of guest memory: "-smp" and its
- * value, then for NUMA guests (numa_nodes > 1) a memory-backend-ram object,
- * a "-numa node" per node and a "-numa cpu" per socket. *args is a
- * NULL-terminated array of malloc'd strings (free with
- * ktstr_vm_topology_args_free). Returns 0, or -1 with a reason in err (too
- * little memory per node, out of memory).
+/**
+ * ktstr_vm_topology_qemu_args() - the QEMU arguments of a guest topology
+ * @t: the topology
+ * @memory_mb: the guest's memory
+ * @args: receives "-smp" and its value, then for NUMA guests (numa_nodes >
+ *	1) a memory-backend-ram object, a "-numa node" per node and a "-numa
+ *	cpu" per socket: a NULL-terminated array of malloc()ed strings (free
+ *	with ktstr_vm_topology_args_free())
+ * @nr: receives how many
+ * @err: receives the reason of a failure (too little memory per node, out
+ *	of memory)
+ * @err_len: size of @err
+ *
+ * Return: 0, or -1.
  */
 int ktstr_vm_topology_qemu_args(const struct ktstr_vm_topology *t, int memory_mb,
 				char ***args, size_t *nr, char *err, size_t err_len);
+
+/**
+ * ktstr_vm_topology_args_free() - free ktstr_vm_topology_qemu_args()'s array
+ * @args: the array; NULL is a no-op
+ */
 void ktstr_vm_topology_args_free(char **args);
 
 struct ktstr_vm_opts {
@@ -119,7 +148,15 @@ struct ktstr_vm_opts {
 /* The guest's /init writes this on COM2 right before --shell's shell. */
 #define KTSTR_VM_SHELL_MARKER	"KTSTR-SHELL"
 
-/* Run opts->argv in a VM; returns its exit status or KTSTR_VM_EXIT_*. */
+/**
+ * ktstr_vm_run() - run a command in a guest
+ * @opts: the guest and opts->argv, the command
+ *
+ * What goes wrong is said to the print function (ktstr_set_print()).
+ *
+ * Return: the command's exit status, or KTSTR_VM_EXIT_* when the harness
+ * failed (128 + signal when a signal stopped it).
+ */
 int ktstr_vm_run(const struct ktstr_vm_opts *opts);
 
 /* ---- temp dirs (ktstr-vm.XXXXXX under $TMPDIR or /tmp) ---- */
@@ -127,21 +164,42 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts);
 #define KTSTR_VM_TMP_PREFIX	"ktstr-vm."
 #define KTSTR_VM_OWNER		"owner"	/* the pid of the ktstr vm that made it */
 
-/* Remove @dir and the flat files in it: 0 or -errno (of the rmdir). */
+/**
+ * ktstr_vm_tmpdir_remove() - remove a temp dir and the flat files in it
+ * @dir: the directory
+ *
+ * Return: 0, or -errno (of the rmdir).
+ */
 int ktstr_vm_tmpdir_remove(const char *dir);
-/* Write our pid into @dir/KTSTR_VM_OWNER: 0 or -errno. */
+
+/**
+ * ktstr_vm_tmpdir_own() - mark a temp dir as ours
+ * @dir: the directory; our pid goes into @dir/KTSTR_VM_OWNER
+ *
+ * Return: 0, or -errno.
+ */
 int ktstr_vm_tmpdir_own(const char *dir);
-/*
- * Remove the temp dirs under @tmp (NULL: /tmp) whose owner is dead (left by
- * a SIGKILLed run); dirs of live owners, and dirs without an owner file,
- * are kept. @cb (may be NULL) is told each path and what was done. Returns
- * how many were removed, or -errno when @tmp cannot be read.
+
+/**
+ * ktstr_vm_cleanup_stale() - remove the temp dirs of dead runs
+ * @tmp: where to look; NULL: /tmp
+ * @cb: told each path and what was done; may be NULL
+ * @arg: @cb's argument
+ *
+ * Removes the temp dirs whose owner is dead (left by a SIGKILLed run);
+ * dirs of live owners, and dirs without an owner file, are kept.
+ *
+ * Return: how many were removed, or -errno when @tmp cannot be read.
  */
 int ktstr_vm_cleanup_stale(const char *tmp,
 			   void (*cb)(const char *path, const char *what, void *arg),
 			   void *arg);
 
-/* True if /dev/kvm can actually run guest code (not just open). */
+/**
+ * ktstr_vm_kvm_usable() - can KVM run guest code here
+ *
+ * Return: true if /dev/kvm can actually run guest code (not just open).
+ */
 bool ktstr_vm_kvm_usable(void);
 
 /* ---- accelerator (vm_accel.c) ---- */
@@ -155,16 +213,36 @@ struct ktstr_vm_accel {
 	char *key;		/* host, kernel and QEMU the verdict holds for */
 };
 
-/*
- * Choose: KTSTR_ACCEL=kvm|tcg (forced, no fallback), else this host's
- * verdict in $KTSTR_CACHE/accel/, else the KVM probe. 0, or -1 after one
- * line on stderr (bad KTSTR_ACCEL).
+/**
+ * ktstr_vm_accel_pick() - choose the accelerator
+ * @a: receives the choice: KTSTR_ACCEL=kvm|tcg (forced, no fallback), else
+ *	this host's verdict in $KTSTR_CACHE/accel/, else the KVM probe
+ *
+ * Return: 0, or -1 after one line to the print function (bad
+ * KTSTR_ACCEL, out of memory).
  */
 int ktstr_vm_accel_pick(struct ktstr_vm_accel *a);
-/* Keep the verdict for this host (atomically); 0 or -errno, said on stderr. */
+
+/**
+ * ktstr_vm_accel_remember() - keep the verdict for this host (atomically)
+ * @a: the choice
+ * @kvm: the verdict: KVM works
+ *
+ * Return: 0, or -errno, said to the print function.
+ */
 int ktstr_vm_accel_remember(struct ktstr_vm_accel *a, bool kvm);
+
+/**
+ * ktstr_vm_accel_free() - free what a choice holds
+ * @a: the choice
+ */
 void ktstr_vm_accel_free(struct ktstr_vm_accel *a);
-/* $KTSTR_QEMU, else "qemu-system-x86_64". */
+
+/**
+ * ktstr_vm_qemu_binary() - the QEMU to run
+ *
+ * Return: $KTSTR_QEMU, else "qemu-system-x86_64".
+ */
 const char *ktstr_vm_qemu_binary(void);
 
 /* ---- cpio "newc" writer ---- */
@@ -177,43 +255,156 @@ struct ktstr_vm_cpio {
 	size_t nr_names, cap_names;
 };
 
+/*
+ * The writers below take absolute guest paths, add missing parents as 0755
+ * directories, and return 0, or -1 after one line to the print function.
+ */
+
+/**
+ * ktstr_vm_cpio_init() - start an archive
+ * @c: the writer
+ * @fd: where the archive goes (the caller's)
+ *
+ * Return: 0.
+ */
 int ktstr_vm_cpio_init(struct ktstr_vm_cpio *c, int fd);
-/* Paths are absolute guest paths; missing parents are added as 0755 dirs. */
+
+/**
+ * ktstr_vm_cpio_dir() - add a directory
+ * @c: the writer
+ * @path: its guest path
+ * @mode: its mode
+ *
+ * Return: 0, or -1 (said).
+ */
 int ktstr_vm_cpio_dir(struct ktstr_vm_cpio *c, const char *path, unsigned int mode);
+
+/**
+ * ktstr_vm_cpio_data() - add a file from memory
+ * @c: the writer
+ * @path: its guest path
+ * @mode: its mode
+ * @data: its contents
+ * @len: their size
+ *
+ * Return: 0, or -1 (said).
+ */
 int ktstr_vm_cpio_data(struct ktstr_vm_cpio *c, const char *path,
 		       unsigned int mode, const void *data, size_t len);
-/* Copies the host file src (following symlinks); mode 0 keeps src's mode. */
+
+/**
+ * ktstr_vm_cpio_file() - add a copy of a host file
+ * @c: the writer
+ * @path: its guest path
+ * @src: the host file (symlinks followed)
+ * @mode: its mode; 0 keeps @src's
+ *
+ * Return: 0, or -1 (said).
+ */
 int ktstr_vm_cpio_file(struct ktstr_vm_cpio *c, const char *path,
 		       const char *src, unsigned int mode);
-/* Copies the regular file open as @fd (named @src in messages). */
+
+/**
+ * ktstr_vm_cpio_fd() - add a copy of an open regular file
+ * @c: the writer
+ * @path: its guest path
+ * @fd: the file
+ * @src: its name in messages
+ * @mode: its mode; 0 keeps the file's
+ *
+ * Return: 0, or -1 (said).
+ */
 int ktstr_vm_cpio_fd(struct ktstr_vm_cpio *c, const char *path, int fd,
 		     const char *src, unsigned int mode);
+
+/**
+ * ktstr_vm_cpio_symlink() - add a symbolic link
+ * @c: the writer
+ * @path: its guest path
+ * @target: what it points to
+ *
+ * Return: 0, or -1 (said).
+ */
 int ktstr_vm_cpio_symlink(struct ktstr_vm_cpio *c, const char *path,
 			  const char *target);
+
+/**
+ * ktstr_vm_cpio_chardev() - add a character device
+ * @c: the writer
+ * @path: its guest path
+ * @mode: its mode
+ * @major: its major number
+ * @minor: its minor number
+ *
+ * Return: 0, or -1 (said).
+ */
 int ktstr_vm_cpio_chardev(struct ktstr_vm_cpio *c, const char *path,
 			  unsigned int mode, unsigned int major, unsigned int minor);
+
+/**
+ * ktstr_vm_cpio_has() - is a path in the archive already
+ * @c: the writer
+ * @path: the guest path
+ *
+ * Return: true if it is.
+ */
 bool ktstr_vm_cpio_has(const struct ktstr_vm_cpio *c, const char *path);
-/* Writes the trailer; the fd stays open and owned by the caller. */
+
+/**
+ * ktstr_vm_cpio_finish() - write the trailer
+ * @c: the writer; its fd stays open and the caller's
+ *
+ * Return: 0, or -1 (said).
+ */
 int ktstr_vm_cpio_finish(struct ktstr_vm_cpio *c);
+
+/**
+ * ktstr_vm_cpio_free() - free the writer's memory
+ * @c: the writer
+ */
 void ktstr_vm_cpio_free(struct ktstr_vm_cpio *c);
 
 /* ---- shared libraries ---- */
 
-/*
- * Absolute host paths of every shared object (dynamic loader included) the
- * ELF at path needs, in *libs (free with ktstr_vm_libs_free). A static or
- * non-ELF file gives zero entries.
+/**
+ * ktstr_vm_libs() - the shared objects an executable needs
+ * @path: the ELF file
+ * @libs: receives the absolute host paths of every shared object (dynamic
+ *	loader included) it needs (free with ktstr_vm_libs_free()); a static
+ *	or non-ELF file gives none
+ * @nr: receives how many
+ *
+ * Return: 0, or -1 after one line to the print function.
  */
 int ktstr_vm_libs(const char *path, char ***libs, size_t *nr);
-/* The same for the file open as @fd (named @path in messages). */
+
+/**
+ * ktstr_vm_libs_fd() - ktstr_vm_libs() for an open file
+ * @fd: the file
+ * @path: its name in messages
+ * @libs: as ktstr_vm_libs()'s
+ * @nr: as ktstr_vm_libs()'s
+ *
+ * Return: as ktstr_vm_libs().
+ */
 int ktstr_vm_libs_fd(int fd, const char *path, char ***libs, size_t *nr);
+
+/**
+ * ktstr_vm_libs_free() - free ktstr_vm_libs()'s array
+ * @libs: the array
+ * @nr: its length
+ */
 void ktstr_vm_libs_free(char **libs, size_t nr);
 
 /* ---- initramfs ---- */
 
-/*
- * Write the initramfs for opts to out_path. module is the host path of
- * ktstr.ko or NULL for none.
+/**
+ * ktstr_vm_initramfs_build() - write a guest's initramfs
+ * @out_path: where it goes
+ * @opts: the guest: its command and the files it includes
+ * @module: the host path of ktstr.ko, or NULL for none
+ *
+ * Return: 0, or -1 after one line to the print function.
  */
 int ktstr_vm_initramfs_build(const char *out_path,
 			     const struct ktstr_vm_opts *opts,
@@ -221,9 +412,11 @@ int ktstr_vm_initramfs_build(const char *out_path,
 
 /* ---- --outdir (vm_outdir.c) ---- */
 
-/*
- * Make DIR if missing (its parent must exist) and open it, refusing a
- * symlink at DIR: the fd, or -1 after one line on stderr.
+/**
+ * ktstr_vm_outdir_open() - make and open --outdir's directory
+ * @dir: made if missing (its parent must exist); a symlink is refused
+ *
+ * Return: its fd, or -1 after one line to the print function.
  */
 int ktstr_vm_outdir_open(const char *dir);
 
@@ -235,22 +428,56 @@ struct ktstr_vm_untar_stats {
 	bool got_data;			/* anything arrived at all */
 };
 
-/* An unpacker into the directory fd @dirfd (kept open by the caller). */
+/**
+ * ktstr_vm_untar_new() - an unpacker of the guest's tar stream
+ * @dirfd: the directory it unpacks into (kept open by the caller)
+ * @max_bytes: what it may write in all
+ *
+ * Return: the unpacker, or NULL when out of memory.
+ */
 struct ktstr_vm_untar *ktstr_vm_untar_new(int dirfd, uint64_t max_bytes);
-/* Feed the stream as it arrives; refusals are said on stderr. */
+
+/**
+ * ktstr_vm_untar_feed() - feed the stream as it arrives
+ * @u: the unpacker
+ * @buf: the next bytes
+ * @len: how many
+ *
+ * Refusals are said to the print function.
+ */
 void ktstr_vm_untar_feed(struct ktstr_vm_untar *u, const char *buf, size_t len);
-/*
- * The stream ended: a file cut short is removed. 0 when nothing was
- * refused and the archive (if any came) was complete; else -1.
+
+/**
+ * ktstr_vm_untar_finish() - the stream ended
+ * @u: the unpacker; a file cut short is removed
+ * @stats: receives what was unpacked
+ *
+ * Return: 0 when nothing was refused and the archive (if any came) was
+ * complete; else -1.
  */
 int ktstr_vm_untar_finish(struct ktstr_vm_untar *u, struct ktstr_vm_untar_stats *stats);
+
+/**
+ * ktstr_vm_untar_free() - free an unpacker
+ * @u: the unpacker; NULL is a no-op
+ */
 void ktstr_vm_untar_free(struct ktstr_vm_untar *u);
 
 /* ---- --shell's terminal (vm_term.c) ---- */
 
-/* Put the terminal on fd in raw mode (output processing kept): 0 or -1. */
+/**
+ * ktstr_vm_term_raw() - put a terminal in raw mode (output processing kept)
+ * @fd: the terminal
+ *
+ * Return: 0, or -1.
+ */
 int ktstr_vm_term_raw(int fd);
-/* Restore what ktstr_vm_term_raw changed; safe to call again or without it. */
+
+/**
+ * ktstr_vm_term_restore() - restore what ktstr_vm_term_raw() changed
+ *
+ * Safe to call again, or without ktstr_vm_term_raw().
+ */
 void ktstr_vm_term_restore(void);
 
 /* ---- qemu ---- */
@@ -268,7 +495,7 @@ struct ktstr_vm_qemu {
 	bool fallback;
 	/*
 	 * Why this accelerator: "ktstr vm: accelerator kvm|tcg (why)" goes to
-	 * stderr once, as soon as the guest's init runs (or when the boot
+	 * the print function once, as soon as the guest's init runs (or when the boot
 	 * ends without it), not for a KVM boot handed back for the fallback.
 	 */
 	const char *accel_why;
@@ -291,8 +518,18 @@ struct ktstr_vm_qemu {
 /* Kernel command line variable (init's environment): the accelerator. */
 #define KTSTR_VM_ACCEL_VAR	"KTSTR_VM_ACCEL"
 
-/* Boot, stream COM1 to stdout, collect the result: returns the exit status. */
+/**
+ * ktstr_vm_qemu_run() - boot one guest
+ * @q: the guest; its out fields are set
+ *
+ * Streams COM1 (the console) to stdout and collects the result; what goes
+ * wrong is said to the print function.
+ *
+ * Return: the command's exit status, or KTSTR_VM_EXIT_*.
+ */
 int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

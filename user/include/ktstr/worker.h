@@ -20,7 +20,7 @@
  *     saying so (exit field), so the runner never hangs on a worker.
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_worker_last_error() describes
+ * errno on failure; they never print. ktstr_last_error() describes
  * the last failure in the calling thread.
  */
 #ifndef KTSTR_WORKER_H
@@ -36,10 +36,13 @@
 #include <ktstr/cgroup.h>
 #include <ktstr/cpulist.h>
 #include <ktstr/workload.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#pragma GCC visibility push(default)
 
 #define KTSTR_REPORT_MAGIC		0x6b747772U	/* "ktwr" */
 #define KTSTR_REPORT_MAX_MIGRATIONS	64
@@ -47,23 +50,49 @@ extern "C" {
 /* Shared deadline for all reports of one ktstr_workers_stop(). */
 #define KTSTR_STOP_TIMEOUT_MS		5000
 
-/* Uniform reservoir sample (Algorithm R) of up to KTSTR_WAKE_SAMPLES values. */
+/**
+ * struct ktstr_reservoir - uniform reservoir sample (Algorithm R)
+ * @total: values offered
+ * @sum_ns: their sum
+ * @max_ns: the largest of them
+ * @nr: valid samples: min(@total, KTSTR_WAKE_SAMPLES)
+ * @__pad: zero
+ * @samples: up to KTSTR_WAKE_SAMPLES of the values
+ */
 struct ktstr_reservoir {
-	uint64_t total;		/* values offered */
+	uint64_t total;
 	uint64_t sum_ns;
 	uint64_t max_ns;
-	uint32_t nr;		/* valid samples: min(total, KTSTR_WAKE_SAMPLES) */
+	uint32_t nr;
 	uint32_t __pad;
 	uint64_t samples[KTSTR_WAKE_SAMPLES];
 };
 
-/* Offer @v; @rng is the caller's xorshift state (non-zero). */
+/**
+ * ktstr_reservoir_add() - offer a value to a reservoir
+ * @r: the reservoir
+ * @v: the value
+ * @rng: the caller's xorshift state (non-zero)
+ */
 void ktstr_reservoir_add(struct ktstr_reservoir *r, uint64_t v, uint64_t *rng);
-/* Percentile @p (0..100) of the samples, nearest rank; 0 when empty. */
+
+/**
+ * ktstr_reservoir_percentile() - a percentile of the samples, nearest rank
+ * @r: the reservoir
+ * @p: the percentile, 0..100
+ *
+ * Return: the sample, 0 when @r is empty.
+ */
 uint64_t ktstr_reservoir_percentile(const struct ktstr_reservoir *r, double p);
 
+/**
+ * struct ktstr_migration - a CPU change seen at a checkpoint
+ * @at_ns: when, since the worker started its loop
+ * @from_cpu: the CPU of the previous checkpoint
+ * @to_cpu: the CPU of this one
+ */
 struct ktstr_migration {
-	uint64_t at_ns;		/* since the worker started its loop */
+	uint64_t at_ns;
 	int32_t from_cpu;
 	int32_t to_cpu;
 };
@@ -153,114 +182,268 @@ struct ktstr_report {
 	struct ktstr_cpuset k_cpus;
 };
 
-/* "exited", "killed", "crashed", "timed out", "wait failed", "running". */
+/**
+ * ktstr_exit_kind_name() - the name of how a worker ended
+ * @kind: an enum ktstr_exit_kind
+ *
+ * Return: "exited", "killed", "crashed", "timed out", "wait failed" or
+ * "running".
+ */
 const char *ktstr_exit_kind_name(int kind);
-/* One line like "exited 0" / "crashed: SIGSEGV" / "timed out" into buf. */
+
+/**
+ * ktstr_report_exit_str() - how a worker ended, as one line
+ * @r: its report
+ * @buf: receives the line ("exited 0", "crashed: SIGSEGV", "timed out")
+ * @len: size of @buf
+ *
+ * Return: as snprintf().
+ */
 int ktstr_report_exit_str(const struct ktstr_report *r, char *buf, size_t len);
 
-/* Copy the module's record into @r (has_krec = true). -EINVAL on NULL. */
+/**
+ * ktstr_report_merge_krec() - copy the module's record into a report
+ * @r: the report (has_krec becomes true)
+ * @rec: the worker's record
+ *
+ * Return: 0, or -EINVAL on NULL.
+ */
 int ktstr_report_merge_krec(struct ktstr_report *r,
 			    const struct ktstr_task_rec *rec);
-/*
- * The newest record of thread @pid in @recs (the latest start_time_ns:
- * a reused pid names another task), or NULL. The one definition of "a
- * worker's record" for every path that joins records with workers.
+
+/**
+ * ktstr_task_rec_newest() - a thread's newest record
+ * @recs: the records
+ * @n: how many
+ * @pid: the thread
+ *
+ * The newest is the one with the latest start_time_ns: a reused pid names
+ * another task. The one definition of "a worker's record" for every path
+ * that joins records with workers.
+ *
+ * Return: the record, or NULL if @pid has none.
  */
 const struct ktstr_task_rec *ktstr_task_rec_newest(const struct ktstr_task_rec *recs,
 						   size_t n, pid_t pid);
 
-/*
- * Merge into each report the newest record with the same pid (pids can be
- * reused). Returns how many reports got a record.
+/**
+ * ktstr_reports_merge_krecs() - give each report its worker's newest record
+ * @reports: the reports
+ * @nr: how many
+ * @recs: the records
+ * @nrecs: how many
+ *
+ * Each report gets the newest record with its pid (pids can be reused).
+ *
+ * Return: how many reports got a record.
  */
 int ktstr_reports_merge_krecs(struct ktstr_report *reports, size_t nr,
 			      const struct ktstr_task_rec *recs, size_t nrecs);
 
 /* ---- the worker side: helpers for work functions ---- */
 
-/*
- * What a work function sees. Fields are read-only for it; the report is
- * finished by the worker code after the function returns.
+/**
+ * struct ktstr_work_ctx - what a work function sees
+ * @work: the work type and its parameters
+ * @index: this worker's index in its set
+ * @nr_workers: the set's size
+ * @group: this worker's group
+ * @group_idx: its index in the group (0: the leader)
+ * @group_size: the group's size
+ * @group_shm: zeroed MAP_SHARED memory, shared by the group
+ * @group_shm_size: its size
+ * @pipes: the group's pipes (-1 when unused)
+ * @report: this worker's report, being filled
+ * @rng: xorshift64 state, per worker
+ * @stop_flag: private to worker.c
+ * @live_iters: private to worker.c
+ * @last_cp_ns: private to worker.c
+ * @last_cpu: private to worker.c
+ *
+ * Fields are read-only for the work function; the report is finished by
+ * the worker code after the function returns.
  */
 struct ktstr_work_ctx {
 	const struct ktstr_work *work;
 	int index, nr_workers;
 	int group, group_idx, group_size;
-	void *group_shm;		/* zeroed MAP_SHARED, shared by the group */
+	void *group_shm;
 	size_t group_shm_size;
-	int pipes[4][2];		/* the group's pipes (-1 when unused) */
+	int pipes[4][2];
 	struct ktstr_report *report;
-	uint64_t rng;			/* xorshift64 state, per worker */
-	/* private to worker.c */
+	uint64_t rng;
 	volatile int *stop_flag;
 	volatile uint64_t *live_iters;
 	uint64_t last_cp_ns;
 	int last_cpu;
 };
 
-/* True once the worker was asked to stop. Cheap; call it often. */
+/**
+ * ktstr_work_stop() - was the worker asked to stop
+ * @wc: the worker's context
+ *
+ * Cheap; call it often.
+ *
+ * Return: true once the worker was asked to stop.
+ */
 bool ktstr_work_stop(const struct ktstr_work_ctx *wc);
-/*
- * Count @units of work and one iteration, and take a checkpoint: the gap
- * since the previous one, and the CPU (a change is a migration).
+
+/**
+ * ktstr_work_progress() - count work and take a checkpoint
+ * @wc: the worker's context
+ * @units: units of work done since the last call
+ *
+ * Counts @units and one iteration; the checkpoint records the gap since
+ * the previous one and the CPU (a change is a migration).
  */
 void ktstr_work_progress(struct ktstr_work_ctx *wc, uint64_t units);
-/* Record a wake latency (handoff, oversleep, lock acquisition). */
+
+/**
+ * ktstr_work_wake() - record a wake latency
+ * @wc: the worker's context
+ * @ns: the latency (handoff, oversleep, lock acquisition)
+ */
 void ktstr_work_wake(struct ktstr_work_ctx *wc, uint64_t ns);
-/*
- * Sleep @ns in slices of at most 10 ms, returning early on stop; records
- * the oversleep (actual - requested) as a wake latency. Returns true if the
- * whole sleep happened.
+
+/**
+ * ktstr_work_sleep() - sleep, unless asked to stop
+ * @wc: the worker's context
+ * @ns: how long
+ *
+ * Sleeps in slices of at most 10 ms, returning early on stop; records the
+ * oversleep (actual - requested) as a wake latency.
+ *
+ * Return: true if the whole sleep happened.
  */
 bool ktstr_work_sleep(struct ktstr_work_ctx *wc, uint64_t ns);
-/* Spin @iters iterations of a cheap loop the compiler cannot remove. */
+
+/**
+ * ktstr_work_spin() - spin a cheap loop the compiler cannot remove
+ * @iters: its iterations
+ */
 void ktstr_work_spin(uint64_t iters);
-/* Next value of the worker's xorshift64 generator. */
+
+/**
+ * ktstr_work_rand() - the next value of the worker's xorshift64 generator
+ * @wc: the worker's context
+ *
+ * Return: the value.
+ */
 uint64_t ktstr_work_rand(struct ktstr_work_ctx *wc);
 
 /* ---- the runner side ---- */
 
 struct ktstr_workers;
 
+/**
+ * struct ktstr_spawn_opts - where and how ktstr_workers_spawn() starts workers
+ * @cg: the cgroup manager to move every worker with before it starts; NULL:
+ *	they stay in the runner's cgroup
+ * @cgroup: the cgroup (a name of @cg) to move them into
+ * @seed: for random affinity and the workers' generators; 0: from the pid
+ */
 struct ktstr_spawn_opts {
-	/* Move every worker into @cgroup through @cg before it starts
-	 * (NULL @cg: stay in the runner's cgroup). */
 	struct ktstr_cgroups *cg;
 	const char *cgroup;
-	uint64_t seed;			/* random affinity and rng; 0: from pid */
+	uint64_t seed;
 };
 
-/*
- * Fork @wl->nr_workers workers, waiting for their start. @opts may be NULL.
- * On failure, workers already forked are killed and reaped.
+/**
+ * ktstr_workers_spawn() - fork a workload's workers
+ * @wl: the workload: @wl->nr_workers workers are forked
+ * @opts: where and how; NULL for the defaults
+ * @out: receives the worker set
+ *
+ * Waits until every worker is ready to start (ktstr_workers_start()). On
+ * failure, workers already forked are killed and reaped.
+ *
+ * Return: 0, or -errno with ktstr_last_error() set.
  */
 int ktstr_workers_spawn(const struct ktstr_workload *wl,
 			const struct ktstr_spawn_opts *opts,
 			struct ktstr_workers **out);
-/* Let the workers run. -EALREADY if started. */
+
+/**
+ * ktstr_workers_start() - let the workers run
+ * @h: the worker set
+ *
+ * Return: 0, or -EALREADY if they were started.
+ */
 int ktstr_workers_start(struct ktstr_workers *h);
+
+/**
+ * ktstr_workers_count() - how many workers a set has
+ * @h: the worker set
+ *
+ * Return: the count.
+ */
 int ktstr_workers_count(const struct ktstr_workers *h);
+
+/**
+ * ktstr_workers_pid() - a worker's pid
+ * @h: the worker set
+ * @i: the worker's index
+ *
+ * Return: its pid, -1 if @h is NULL or @i out of range.
+ */
 pid_t ktstr_workers_pid(const struct ktstr_workers *h, int i);
-/* Sum of live iteration counters (shared memory), without stopping. */
+
+/**
+ * ktstr_workers_iterations() - the workers' iterations so far
+ * @h: the worker set
+ *
+ * Read from the live counters (shared memory), without stopping.
+ *
+ * Return: the sum of the counters.
+ */
 uint64_t ktstr_workers_iterations(const struct ktstr_workers *h);
-/* Live iteration counter of worker @i (0 if out of range). */
+
+/**
+ * ktstr_workers_worker_iterations() - one worker's iterations so far
+ * @h: the worker set
+ * @i: the worker's index
+ *
+ * Return: its live counter, 0 if @i is out of range.
+ */
 uint64_t ktstr_workers_worker_iterations(const struct ktstr_workers *h, int i);
-/*
- * Stop, collect the reports within @timeout_ms (0: KTSTR_STOP_TIMEOUT_MS),
- * kill every process group and reap. Idempotent. Returns the number of
- * workers whose own report arrived.
+
+/**
+ * ktstr_workers_stop() - stop the workers and collect their reports
+ * @h: the worker set
+ * @timeout_ms: how long to wait for the reports; 0: KTSTR_STOP_TIMEOUT_MS
+ *
+ * Kills every process group and reaps. Idempotent.
+ *
+ * Return: the number of workers whose own report arrived.
  */
 int ktstr_workers_stop(struct ktstr_workers *h, unsigned int timeout_ms);
-/* The reports (valid after stop; one per worker, in index order). */
+
+/**
+ * ktstr_workers_reports() - the workers' reports
+ * @h: the worker set, stopped
+ * @nr: receives how many (one per worker)
+ *
+ * Return: the reports, in index order.
+ */
 const struct ktstr_report *ktstr_workers_reports(const struct ktstr_workers *h,
 						 int *nr);
-/* Mutable access, for merging /dev/ktstr records. */
+
+/**
+ * ktstr_workers_reports_mut() - the workers' reports, to merge records into
+ * @h: the worker set, stopped
+ * @nr: receives how many
+ *
+ * Return: the reports, in index order.
+ */
 struct ktstr_report *ktstr_workers_reports_mut(struct ktstr_workers *h, int *nr);
-/* Stop (if needed) and free. NULL is a no-op. */
+
+/**
+ * ktstr_workers_free() - stop (if needed) and free a worker set
+ * @h: the worker set; NULL is a no-op
+ */
 void ktstr_workers_free(struct ktstr_workers *h);
 
-/* Why the last spawn/start/stop of this thread failed; "" after a success. */
-const char *ktstr_worker_last_error(void);
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

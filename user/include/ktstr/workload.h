@@ -13,7 +13,7 @@
  * share memory; the worker count must be a multiple of the group size.
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; they never print. ktstr_work_last_error() describes the
+ * errno on failure; they never print. ktstr_last_error() describes the
  * last failure in the calling thread.
  */
 #ifndef KTSTR_WORKLOAD_H
@@ -24,10 +24,13 @@
 #include <stdint.h>
 
 #include <ktstr/cpulist.h>
+#include <ktstr/error.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#pragma GCC visibility push(default)
 
 enum ktstr_work_kind {
 	KTSTR_WORK_SPIN_WAIT,
@@ -74,10 +77,15 @@ struct ktstr_phase {
 };
 
 struct ktstr_work_ctx;
-/*
- * A Custom work function. It loops until ktstr_work_stop(wc) is true,
- * checking it at least every ~10 ms, and calls ktstr_work_progress() for
- * each unit of work. Returns 0 or a negative errno (reported as work_error).
+/**
+ * typedef ktstr_work_fn - a Custom work function
+ * @wc: the worker's context, for ktstr_work_stop() and ktstr_work_progress()
+ * @arg: the custom.arg of its struct ktstr_work
+ *
+ * It loops until ktstr_work_stop(wc) is true, checking it at least every
+ * ~10 ms, and calls ktstr_work_progress() for each unit of work.
+ *
+ * Return: 0 or a negative errno (reported as work_error).
  */
 typedef int (*ktstr_work_fn)(struct ktstr_work_ctx *wc, void *arg);
 
@@ -143,40 +151,97 @@ struct ktstr_work {
 
 /* ---- registry ---- */
 
-/* ktstr's name of @kind ("SpinWait"), or NULL when out of range. */
+/**
+ * ktstr_work_name() - ktstr's name of a work type
+ * @kind: the type
+ *
+ * Return: the name ("SpinWait"), or NULL when @kind is out of range.
+ */
 const char *ktstr_work_name(enum ktstr_work_kind kind);
-/* Fill @w with @kind and its defaults. -EINVAL for a bad kind. */
+
+/**
+ * ktstr_work_init() - a work type with its defaults
+ * @w: filled
+ * @kind: the type
+ *
+ * Return: 0, or -EINVAL for a bad @kind (ktstr_last_error() says why).
+ */
 int ktstr_work_init(struct ktstr_work *w, enum ktstr_work_kind kind);
-/* Look @name up (case-insensitive) and fill @w with the defaults. -ENOENT. */
+
+/**
+ * ktstr_work_by_name() - a work type, by name, with its defaults
+ * @name: the type's name, case-insensitive
+ * @w: filled
+ *
+ * Return: 0, or -ENOENT for an unknown name (ktstr_last_error() says why).
+ */
 int ktstr_work_by_name(const char *name, struct ktstr_work *w);
-/*
- * Parse "Name" or "Name{key=value,...}" (keys from ktstr_work_param()).
- * Sequence takes phases in order: "Sequence{spin=20,sleep=10,yield=5,io=5}"
- * (milliseconds). Custom cannot be parsed (it needs a function): -EINVAL.
+
+/**
+ * ktstr_work_parse() - a work type and its parameters from a string
+ * @spec: "Name" or "Name{key=value,...}" (keys from ktstr_work_param());
+ *	Sequence takes phases in order, in milliseconds:
+ *	"Sequence{spin=20,sleep=10,yield=5,io=5}"
+ * @w: filled
+ *
+ * Custom cannot be parsed (it needs a function).
+ *
+ * Return: 0, or -errno (-EINVAL, -ENOENT) with ktstr_last_error() naming
+ * the offending part.
  */
 int ktstr_work_parse(const char *spec, struct ktstr_work *w);
 
-/* Describes one numeric parameter of a work type. */
+/**
+ * struct ktstr_work_param - one numeric parameter of a work type
+ * @name: its key in ktstr_work_parse()'s "Name{key=value}"
+ * @offset: of its uint64_t in struct ktstr_work
+ * @def: the default
+ * @min: the least value accepted
+ * @max: the greatest value accepted
+ * @help: one line about it
+ */
 struct ktstr_work_param {
 	const char *name;
-	size_t offset;		/* of its uint64_t in struct ktstr_work */
+	size_t offset;
 	uint64_t def, min, max;
 	const char *help;
 };
-/* Parameter @i of @kind, or NULL past the last one. */
+
+/**
+ * ktstr_work_param() - one parameter of a work type
+ * @kind: the type
+ * @i: the parameter's index, from 0
+ *
+ * Return: the parameter, or NULL past the last one.
+ */
 const struct ktstr_work_param *ktstr_work_param(enum ktstr_work_kind kind,
 						 int i);
-/* One-line description of the type. */
+
+/**
+ * ktstr_work_help() - one-line description of a work type
+ * @kind: the type
+ *
+ * Return: the description.
+ */
 const char *ktstr_work_help(enum ktstr_work_kind kind);
 
-/*
- * Workers per group: 1 for independent types, 2 for pairs (PipeIo,
- * FutexPingPong, CachePipe, RtStarvation), fan_out + 1 (FutexFanOut,
- * FanOutCompute), waiters + 1 (ThunderingHerd), contenders
- * (MutexContention), depth (WakeChain), 3 (PriorityInversion).
+/**
+ * ktstr_work_group_size() - workers per group of a work type
+ * @w: the type and its parameters
+ *
+ * Return: 1 for independent types, 2 for pairs (PipeIo, FutexPingPong,
+ * CachePipe, RtStarvation), fan_out + 1 (FutexFanOut, FanOutCompute),
+ * waiters + 1 (ThunderingHerd), contenders (MutexContention), depth
+ * (WakeChain), 3 (PriorityInversion).
  */
 int ktstr_work_group_size(const struct ktstr_work *w);
-/* Worker count the type always uses (2 for IoSyncWrite), 0 if any. */
+
+/**
+ * ktstr_work_fixed_workers() - the worker count a work type always uses
+ * @w: the type and its parameters
+ *
+ * Return: the count (2 for IoSyncWrite), 0 if any count will do.
+ */
 int ktstr_work_fixed_workers(const struct ktstr_work *w);
 /*
  * Most workers one worker set may have (ktstr_work_check()), and most a
@@ -185,23 +250,30 @@ int ktstr_work_fixed_workers(const struct ktstr_work *w);
  */
 #define KTSTR_WORKERS_MAX	16384
 
-/*
- * 0 if @nr_workers fits @w: positive, at most KTSTR_WORKERS_MAX, a
- * multiple of the group size, equal to the fixed count if there is one,
- * and parameters within their range. -EINVAL (-E2BIG above
- * KTSTR_WORKERS_MAX) with a message naming the type and the rule
- * otherwise; ktstr_work_last_error() is "" after a success.
+/**
+ * ktstr_work_check() - does a worker count fit a work type
+ * @w: the type and its parameters
+ * @nr_workers: the count
+ *
+ * It fits when positive, at most KTSTR_WORKERS_MAX, a multiple of the
+ * group size, equal to the fixed count if there is one, and the
+ * parameters are within their range.
+ *
+ * Return: 0 if it fits, else -EINVAL (-E2BIG above KTSTR_WORKERS_MAX) with
+ * ktstr_last_error() naming the type and the rule; "" after a success.
  */
 int ktstr_work_check(const struct ktstr_work *w, int nr_workers);
-/*
- * Default worker count for a cgroup given the scenario's per-cgroup count:
- * the fixed count if any, else @per_cgroup rounded up to the group size.
- * @per_cgroup <= 0 is -EINVAL (never "one worker"), above
+
+/**
+ * ktstr_work_dfl_workers() - the default worker count of a cgroup
+ * @w: the type and its parameters
+ * @per_cgroup: the scenario's per-cgroup count
+ *
+ * Return: the fixed count if any, else @per_cgroup rounded up to the group
+ * size. @per_cgroup <= 0 is -EINVAL (never "one worker"), above
  * KTSTR_WORKERS_MAX -E2BIG; a bad @w is -EINVAL.
  */
 int ktstr_work_dfl_workers(const struct ktstr_work *w, int per_cgroup);
-
-const char *ktstr_work_last_error(void);
 
 /* ---- workload configuration ---- */
 
@@ -263,9 +335,17 @@ struct ktstr_mempolicy {
 	unsigned int flags;		/* KTSTR_MPOL_F_* */
 };
 
-/*
- * What to spawn: @nr_workers processes running @work. Use
- * ktstr_workload_init() for the defaults (inherit policy, affinity and
+/**
+ * struct ktstr_workload - what to spawn: @nr_workers processes running @work
+ * @work: the work type and its parameters
+ * @nr_workers: how many processes
+ * @sched: their scheduling policy
+ * @set_nice: set @nice (else the runner's is kept)
+ * @nice: their nice value, with @set_nice
+ * @affinity: their CPU affinity
+ * @mem: their memory policy
+ *
+ * Use ktstr_workload_init() for the defaults (inherit policy, affinity and
  * memory policy, nice unchanged).
  */
 struct ktstr_workload {
@@ -278,11 +358,30 @@ struct ktstr_workload {
 	struct ktstr_mempolicy mem;
 };
 
-/* SpinWait (or @kind's defaults) with @nr_workers workers, all else inherited. */
+/**
+ * ktstr_workload_init() - a workload with the defaults
+ * @wl: filled
+ * @kind: the work type, with its defaults
+ * @nr_workers: how many workers
+ *
+ * Everything else is inherited: policy, affinity, memory policy, nice.
+ *
+ * Return: 0, or -EINVAL for a bad @kind.
+ */
 int ktstr_workload_init(struct ktstr_workload *wl, enum ktstr_work_kind kind,
 			int nr_workers);
-/* ktstr_work_check() plus policy/affinity/mempolicy sanity. */
+
+/**
+ * ktstr_workload_check() - is a workload sound
+ * @wl: the workload
+ *
+ * ktstr_work_check() plus policy, affinity and memory policy sanity.
+ *
+ * Return: 0, or -EINVAL with ktstr_last_error() saying what is wrong.
+ */
 int ktstr_workload_check(const struct ktstr_workload *wl);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -77,17 +77,158 @@ static double wait_share(const struct ktask *t)
 
 #define WHO(buf, t)	ktstr__task_name(buf, sizeof(buf), (t)->comm, (t)->pid)
 
+/* One cgroup's tasks as the checks below see them. */
+struct kview {
+	const char *cg;			/* its name */
+	const struct ktask *t;
+	size_t n;
+	size_t nshare;			/* tasks with wait or run time */
+	const struct ktask *lo, *hi;	/* least and most wait share */
+	const struct ktask *longest;	/* the longest single wait */
+	uint64_t runs;
+};
+
+/* The cgroup's kernel statistics into @s, and the tasks that stand out. */
+static void kview_tally(struct kview *v, struct ktstr_cgroup_stats *s)
+{
+	s->has_kernel = true;
+	s->kernel_tasks = (int)v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ktask *k = &v->t[i];
+
+		s->total_wait_ns += k->wait_ns;
+		s->kernel_migrations += k->migrations;
+		s->starvations += k->starvations;
+		v->runs += k->runs;
+		if (!v->longest || k->max_wait_ns > v->longest->max_wait_ns)
+			v->longest = k;
+		if (k->wait_ns + k->run_ns) {
+			v->nshare++;
+			if (!v->lo || wait_share(k) < wait_share(v->lo))
+				v->lo = k;
+			if (!v->hi || wait_share(k) > wait_share(v->hi))
+				v->hi = k;
+		}
+	}
+	s->max_wait_ns = v->longest->max_wait_ns;
+	s->max_wait_ms = v->longest->max_wait_ns / NSEC_PER_MSEC;
+	s->max_wait_pid = v->longest->pid;
+	s->max_wait_cpu = v->longest->max_wait_cpu;
+	memcpy(s->max_wait_comm, v->longest->comm, sizeof(s->max_wait_comm));
+	if (v->nshare >= 2)
+		s->wait_spread = wait_share(v->hi) - wait_share(v->lo);
+	if (v->runs)
+		s->kernel_migration_ratio = (double)s->kernel_migrations / (double)v->runs;
+}
+
+/*
+ * Per task: starvation from the records (each counts its own episodes and
+ * keeps the longest, so the verdict does not depend on who read the
+ * events), then the longest wait.
+ */
+static int check_tasks(const struct ktstr_assert *cfg, const struct kview *v,
+		       struct ktstr_assert_result *r)
+{
+	char who[48];
+	int ret = 0;
+
+	if (KTSTR_ASSERT_ISSET(cfg, fail_on_starvation) && cfg->fail_on_starvation) {
+		for (size_t i = 0; i < v->n && !ret; i++) {
+			const struct ktask *k = &v->t[i];
+
+			if (!k->starvations)
+				continue;
+			ret = ktstr__detail_comm(r, KTSTR_DETAIL_STARVATION, v->cg, k->pid,
+				k->comm, k->max_starve_cpu, k->max_starve_ns,
+				"%s starved on cpu%d in cgroup %s: runnable %.1fms without running (%llu episode%s)",
+				WHO(who, k), k->max_starve_cpu, v->cg,
+				(double)k->max_starve_ns / NSEC_PER_MSEC,
+				(unsigned long long)k->starvations,
+				k->starvations == 1 ? "" : "s");
+		}
+	}
+	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_wait_ms)) {
+		for (size_t i = 0; i < v->n && !ret; i++) {
+			const struct ktask *k = &v->t[i];
+
+			if (k->max_wait_ns <= cfg->max_wait_ms * NSEC_PER_MSEC)
+				continue;
+			ret = ktstr__detail_comm(r, KTSTR_DETAIL_WAIT, v->cg, k->pid,
+				k->comm, k->max_wait_cpu, k->max_wait_ns,
+				"%s in cgroup %s waited %.1fms runnable on cpu%d (threshold %llums)",
+				WHO(who, k), v->cg,
+				(double)k->max_wait_ns / NSEC_PER_MSEC,
+				k->max_wait_cpu,
+				(unsigned long long)cfg->max_wait_ms);
+		}
+	}
+	return ret;
+}
+
+/* The cgroup as a whole: its total wait, and how evenly it was shared. */
+static int check_wait_totals(const struct ktstr_assert *cfg, const struct kview *v,
+			     const struct ktstr_cgroup_stats *s,
+			     struct ktstr_assert_result *r)
+{
+	const struct ktask *longest = v->longest, *lo = v->lo, *hi = v->hi;
+	char who[48], who2[48];
+	int ret = 0;
+
+	if (KTSTR_ASSERT_ISSET(cfg, max_cgroup_wait_ms) &&
+	    s->total_wait_ns > cfg->max_cgroup_wait_ms * NSEC_PER_MSEC)
+		ret = ktstr__detail_comm(r, KTSTR_DETAIL_WAIT, v->cg, longest->pid,
+			longest->comm, longest->max_wait_cpu, s->total_wait_ns,
+			"cgroup %s: total runnable wait %.1fms over %zu tasks (threshold %llums); longest %s %.1fms on cpu%d",
+			v->cg, (double)s->total_wait_ns / NSEC_PER_MSEC, v->n,
+			(unsigned long long)cfg->max_cgroup_wait_ms,
+			WHO(who, longest),
+			(double)longest->max_wait_ns / NSEC_PER_MSEC,
+			longest->max_wait_cpu);
+	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_wait_spread_pct) && v->nshare >= 2 &&
+	    s->wait_spread > cfg->max_wait_spread_pct)
+		ret = ktstr__detail_comm(r, KTSTR_DETAIL_UNFAIR, v->cg, hi->pid,
+			hi->comm, hi->max_wait_cpu, hi->wait_ns,
+			"unfair wait share in cgroup %s: spread=%.1f%% (%.1f-%.1f%%) %zu tasks (threshold %.1f%%): %s least (%.1fms), %s most (%.1fms) waiting",
+			v->cg, s->wait_spread, wait_share(lo), wait_share(hi), v->nshare,
+			cfg->max_wait_spread_pct, WHO(who, lo),
+			(double)lo->wait_ns / NSEC_PER_MSEC, WHO(who2, hi),
+			(double)hi->wait_ns / NSEC_PER_MSEC);
+	return ret;
+}
+
+/* Every task ran only on its cgroup's CPUs (@cpuset), by its own record. */
+static int check_isolation(const struct kview *v, const struct ktstr_cpuset *cpuset,
+			   struct ktstr_assert_result *r)
+{
+	char who[48];
+	int ret = 0;
+
+	for (size_t i = 0; i < v->n && !ret; i++) {
+		const struct ktask *k = &v->t[i];
+		struct ktstr_cpuset out;
+		char bad[256], exp[256];
+
+		if (ktstr_cpuset_subset(&k->cpus, cpuset))
+			continue;
+		ktstr_cpuset_andnot(&out, &k->cpus, cpuset);
+		ktstr_cpulist_format(&out, bad, sizeof(bad));
+		ktstr_cpulist_format(cpuset, exp, sizeof(exp));
+		ret = ktstr__detail_comm(r, KTSTR_DETAIL_KERNEL_ISOLATION,
+			v->cg, k->pid, k->comm, ktstr_cpuset_first(&out), 0,
+			"%s in cgroup %s ran on cpu %s outside its cpuset %s (kernel record)",
+			WHO(who, k), v->cg, bad, exp);
+	}
+	return ret;
+}
+
 int ktstr__assert_kernel_cgroup(const struct ktstr_assert *cfg,
 				const struct ktstr_assert_cgroup_in *in,
 				struct ktstr_cgroup_stats *s,
 				struct ktstr_assert_result *r)
 {
-	const char *cg = in->name ? in->name : "";
-	const struct ktask *lo = NULL, *hi = NULL, *longest = NULL;
+	struct kview v = { .cg = in->name ? in->name : "" };
 	struct ktask *t;
-	uint64_t runs = 0;
-	size_t n = 0, nshare = 0;
-	char who[48], who2[48];
+	size_t n = 0;
 	int ret = 0;
 
 	t = calloc(in->nr_krecs + in->nr_reports + 1, sizeof(*t));
@@ -103,114 +244,23 @@ int ktstr__assert_kernel_cgroup(const struct ktstr_assert *cfg,
 	}
 	if (!n)
 		goto out;
+	v.t = t;
+	v.n = n;
+	kview_tally(&v, s);
 
-	s->has_kernel = true;
-	s->kernel_tasks = (int)n;
-	for (size_t i = 0; i < n; i++) {
-		const struct ktask *k = &t[i];
-
-		s->total_wait_ns += k->wait_ns;
-		s->kernel_migrations += k->migrations;
-		s->starvations += k->starvations;
-		runs += k->runs;
-		if (!longest || k->max_wait_ns > longest->max_wait_ns)
-			longest = k;
-		if (k->wait_ns + k->run_ns) {
-			nshare++;
-			if (!lo || wait_share(k) < wait_share(lo))
-				lo = k;
-			if (!hi || wait_share(k) > wait_share(hi))
-				hi = k;
-		}
-	}
-	s->max_wait_ns = longest->max_wait_ns;
-	s->max_wait_ms = longest->max_wait_ns / NSEC_PER_MSEC;
-	s->max_wait_pid = longest->pid;
-	s->max_wait_cpu = longest->max_wait_cpu;
-	memcpy(s->max_wait_comm, longest->comm, sizeof(s->max_wait_comm));
-	if (nshare >= 2)
-		s->wait_spread = wait_share(hi) - wait_share(lo);
-	if (runs)
-		s->kernel_migration_ratio = (double)s->kernel_migrations / (double)runs;
-
-	/*
-	 * Starvation from the records: each counts its own episodes and keeps
-	 * the longest, so the verdict does not depend on who read the events.
-	 */
-	if (KTSTR_ASSERT_ISSET(cfg, fail_on_starvation) && cfg->fail_on_starvation) {
-		for (size_t i = 0; i < n && !ret; i++) {
-			const struct ktask *k = &t[i];
-
-			if (!k->starvations)
-				continue;
-			ret = ktstr__detail_comm(r, KTSTR_DETAIL_STARVATION, cg, k->pid,
-				k->comm, k->max_starve_cpu, k->max_starve_ns,
-				"%s starved on cpu%d in cgroup %s: runnable %.1fms without running (%llu episode%s)",
-				WHO(who, k), k->max_starve_cpu, cg,
-				(double)k->max_starve_ns / NSEC_PER_MSEC,
-				(unsigned long long)k->starvations,
-				k->starvations == 1 ? "" : "s");
-		}
-	}
-	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_wait_ms)) {
-		for (size_t i = 0; i < n && !ret; i++) {
-			const struct ktask *k = &t[i];
-
-			if (k->max_wait_ns <= cfg->max_wait_ms * NSEC_PER_MSEC)
-				continue;
-			ret = ktstr__detail_comm(r, KTSTR_DETAIL_WAIT, cg, k->pid,
-				k->comm, k->max_wait_cpu, k->max_wait_ns,
-				"%s in cgroup %s waited %.1fms runnable on cpu%d (threshold %llums)",
-				WHO(who, k), cg,
-				(double)k->max_wait_ns / NSEC_PER_MSEC,
-				k->max_wait_cpu,
-				(unsigned long long)cfg->max_wait_ms);
-		}
-	}
-	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_cgroup_wait_ms) &&
-	    s->total_wait_ns > cfg->max_cgroup_wait_ms * NSEC_PER_MSEC)
-		ret = ktstr__detail_comm(r, KTSTR_DETAIL_WAIT, cg, longest->pid,
-			longest->comm, longest->max_wait_cpu, s->total_wait_ns,
-			"cgroup %s: total runnable wait %.1fms over %zu tasks (threshold %llums); longest %s %.1fms on cpu%d",
-			cg, (double)s->total_wait_ns / NSEC_PER_MSEC, n,
-			(unsigned long long)cfg->max_cgroup_wait_ms,
-			WHO(who, longest),
-			(double)longest->max_wait_ns / NSEC_PER_MSEC,
-			longest->max_wait_cpu);
-	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_wait_spread_pct) && nshare >= 2 &&
-	    s->wait_spread > cfg->max_wait_spread_pct)
-		ret = ktstr__detail_comm(r, KTSTR_DETAIL_UNFAIR, cg, hi->pid,
-			hi->comm, hi->max_wait_cpu, hi->wait_ns,
-			"unfair wait share in cgroup %s: spread=%.1f%% (%.1f-%.1f%%) %zu tasks (threshold %.1f%%): %s least (%.1fms), %s most (%.1fms) waiting",
-			cg, s->wait_spread, wait_share(lo), wait_share(hi), nshare,
-			cfg->max_wait_spread_pct, WHO(who, lo),
-			(double)lo->wait_ns / NSEC_PER_MSEC, WHO(who2, hi),
-			(double)hi->wait_ns / NSEC_PER_MSEC);
+	ret = check_tasks(cfg, &v, r);
+	if (!ret)
+		ret = check_wait_totals(cfg, &v, s, r);
 	if (!ret && KTSTR_ASSERT_ISSET(cfg, kernel_isolation) &&
-	    cfg->kernel_isolation && in->cpuset) {
-		for (size_t i = 0; i < n && !ret; i++) {
-			const struct ktask *k = &t[i];
-			struct ktstr_cpuset out;
-			char bad[256], exp[256];
-
-			if (ktstr_cpuset_subset(&k->cpus, in->cpuset))
-				continue;
-			ktstr_cpuset_andnot(&out, &k->cpus, in->cpuset);
-			ktstr_cpulist_format(&out, bad, sizeof(bad));
-			ktstr_cpulist_format(in->cpuset, exp, sizeof(exp));
-			ret = ktstr__detail_comm(r, KTSTR_DETAIL_KERNEL_ISOLATION,
-				cg, k->pid, k->comm, ktstr_cpuset_first(&out), 0,
-				"%s in cgroup %s ran on cpu %s outside its cpuset %s (kernel record)",
-				WHO(who, k), cg, bad, exp);
-		}
-	}
-	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_kernel_migration_ratio) && runs &&
+	    cfg->kernel_isolation && in->cpuset)
+		ret = check_isolation(&v, in->cpuset, r);
+	if (!ret && KTSTR_ASSERT_ISSET(cfg, max_kernel_migration_ratio) && v.runs &&
 	    s->kernel_migration_ratio > cfg->max_kernel_migration_ratio)
-		ret = ktstr__detail(r, KTSTR_DETAIL_MIGRATION, cg, -1, -1, 0,
+		ret = ktstr__detail(r, KTSTR_DETAIL_MIGRATION, v.cg, -1, -1, 0,
 			"cgroup %s: kernel migration ratio %.4f (%llu migrations / %llu runs) (threshold %.4f)",
-			cg, s->kernel_migration_ratio,
+			v.cg, s->kernel_migration_ratio,
 			(unsigned long long)s->kernel_migrations,
-			(unsigned long long)runs, cfg->max_kernel_migration_ratio);
+			(unsigned long long)v.runs, cfg->max_kernel_migration_ratio);
 out:
 	free(t);
 	return ret;

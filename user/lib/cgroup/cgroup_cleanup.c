@@ -167,7 +167,7 @@ int ktstr_cgroup_cleanup_stale(const struct ktstr_cgroup_opts *opts,
 		/* Keep going: one stuck run should not shield the others. */
 		ret = remove_tree(&c, path);
 		if (ret) {
-			report(&c, path, ktstr_cgroup_last_error());
+			report(&c, path, ktstr_last_error());
 			if (!first)
 				first = ret;
 		}

@@ -20,14 +20,13 @@
 #include "cgroup_fs.h"
 #include "util/ktstr_error.h"
 
-KTSTR_LAST_ERROR(ktstr_cgroup_last_error, 512);
 
 int cg_fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	ktstr_verrorf(last_error, sizeof(last_error), err, fmt, ap);
+	ktstr_verrorf(err, fmt, ap);
 	va_end(ap);
 	return err;
 }

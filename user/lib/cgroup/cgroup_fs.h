@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Record the message for ktstr_cgroup_last_error(); returns @err. */
+/* Record the message for ktstr_last_error(); returns @err. */
 int cg_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Clear ktstr_cgroup_last_error(): every operation starts with it, so the
+/* Clear ktstr_last_error(): every operation starts with it, so the
  * text describes the last call only ("" after a success). */
 void cg_clear_error(void);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "collect/backend_priv.h"
+#include <ktstr/error.h>
 #include "collector.h"
 
 static int bpf_open(void **st)
@@ -54,5 +55,5 @@ const struct ktstr_backend ktstr_backend_bpf = {
 	.reset = bpf_reset,
 	.snapshot = bpf_snapshot,
 	.dropped = bpf_dropped,
-	.last_error = ktstr_bpf_last_error,
+	.last_error = ktstr_last_error,
 };

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include <ktstr/dev.h>
+#include <ktstr/error.h>
 
 #include "collect/backend_priv.h"
 
@@ -73,5 +74,5 @@ const struct ktstr_backend ktstr_backend_module = {
 	.snapshot = mod_snapshot,
 	.read_events = mod_read_events,
 	.dropped = mod_dropped,
-	.last_error = ktstr_dev_last_error,
+	.last_error = ktstr_last_error,
 };

@@ -37,6 +37,7 @@
 #include <ktstr/taskstats.h>
 
 #include "collect/backend_priv.h"
+#include "util/proc_stat.h"
 
 /* Exit records kept for a parent that is not known yet, at most. */
 #define TS_MAX_PENDING	65536
@@ -57,13 +58,13 @@ struct ts_task {
 	bool done;		/* read in this snapshot */
 	uint64_t track_seq;
 	uint64_t gone_seq;
-	struct ktstr_ts_sample base;
-	struct ktstr_ts_sample fin;
+	struct ktstr_taskstats_sample base;
+	struct ktstr_taskstats_sample fin;
 	struct ktstr_task_rec rec;
 };
 
 struct ts_pend {
-	struct ktstr_ts_sample x;
+	struct ktstr_taskstats_sample x;
 	uint64_t seq;
 };
 
@@ -82,7 +83,7 @@ static __thread char last_err[256];
 
 static const char *ts_last_error(void)
 {
-	return last_err[0] ? last_err : ktstr_taskstats_last_error();
+	return last_err[0] ? last_err : ktstr_last_error();
 }
 
 static int ts_open(void **st)
@@ -104,7 +105,7 @@ static int ts_open(void **st)
 	return 0;
 }
 
-void *ktstr_ts_book_new(void)
+void *ktstr_taskstats_book_new(void)
 {
 	return calloc(1, sizeof(struct ts_state));
 }
@@ -116,7 +117,7 @@ uint64_t ktstr_backend_taskstats_dropped(void *st)
 	return s ? s->overruns + ktstr_taskstats_overruns(s->ts) : 0;
 }
 
-void ktstr_ts_book_overrun(void *st, uint64_t n)
+void ktstr_taskstats_book_overrun(void *st, uint64_t n)
 {
 	struct ts_state *s = st;
 
@@ -179,7 +180,7 @@ static bool adopts(const struct ts_task *p, uint64_t q)
 }
 
 /* Record x (numbered q): 1 if it is ours, 0 if not (yet), -ENOMEM. */
-static int note_exit(struct ts_state *s, const struct ktstr_ts_sample *x, uint64_t q)
+static int note_exit(struct ts_state *s, const struct ktstr_taskstats_sample *x, uint64_t q)
 {
 	struct ts_task *t = find(s, x->pid), *p = NULL;
 
@@ -204,7 +205,7 @@ static int note_exit(struct ts_state *s, const struct ktstr_ts_sample *x, uint64
 	return 1;
 }
 
-static int pend(struct ts_state *s, const struct ktstr_ts_sample *x, uint64_t q)
+static int pend(struct ts_state *s, const struct ktstr_taskstats_sample *x, uint64_t q)
 {
 	if (s->npend == s->pcap) {
 		size_t cap = s->pcap ? s->pcap * 2 : 64;
@@ -223,7 +224,7 @@ static int pend(struct ts_state *s, const struct ktstr_ts_sample *x, uint64_t q)
 	return 0;
 }
 
-int ktstr_ts_book_exit(void *st, const struct ktstr_ts_sample *ex)
+int ktstr_taskstats_book_exit(void *st, const struct ktstr_taskstats_sample *ex)
 {
 	struct ts_state *s = st;
 	uint64_t q;
@@ -238,9 +239,9 @@ int ktstr_ts_book_exit(void *st, const struct ktstr_ts_sample *ex)
 	return r;
 }
 
-static int on_exit_rec(const struct ktstr_ts_sample *x, void *arg)
+static int on_exit_rec(const struct ktstr_taskstats_sample *x, void *arg)
 {
-	int r = ktstr_ts_book_exit(arg, x);
+	int r = ktstr_taskstats_book_exit(arg, x);
 
 	return r < 0 ? r : 0;
 }
@@ -254,7 +255,7 @@ static int drain(struct ts_state *s)
 		return 0;
 	r = ktstr_taskstats_drain(s->ts, on_exit_rec, s);
 	if (r < 0)
-		snprintf(last_err, sizeof(last_err), "%s", ktstr_taskstats_last_error());
+		snprintf(last_err, sizeof(last_err), "%s", ktstr_last_error());
 	return r;
 }
 
@@ -322,7 +323,7 @@ static int ts_reset(void *st)
 	return 0;
 }
 
-static int track(struct ts_state *s, pid_t pid, bool follow, const struct ktstr_ts_sample *base)
+static int track(struct ts_state *s, pid_t pid, bool follow, const struct ktstr_taskstats_sample *base)
 {
 	struct ts_task *t = find(s, pid);
 
@@ -337,7 +338,7 @@ static int track(struct ts_state *s, pid_t pid, bool follow, const struct ktstr_
 	return 0;
 }
 
-int ktstr_ts_book_track(void *st, pid_t pid, bool follow, const struct ktstr_ts_sample *base)
+int ktstr_taskstats_book_track(void *st, pid_t pid, bool follow, const struct ktstr_taskstats_sample *base)
 {
 	if (!st || !base || pid <= 0)
 		return -EINVAL;
@@ -347,7 +348,7 @@ int ktstr_ts_book_track(void *st, pid_t pid, bool follow, const struct ktstr_ts_
 static int ts_track_pid(void *st, pid_t pid, bool follow)
 {
 	struct ts_state *s = st;
-	struct ktstr_ts_sample base;
+	struct ktstr_taskstats_sample base;
 	int r;
 
 	last_err[0] = '\0';
@@ -364,31 +365,15 @@ static int ts_track_pid(void *st, pid_t pid, bool follow)
 /* /proc/<pid>/stat: state, ppid; and comm from the same line. */
 static int read_stat(pid_t pid, char *state, pid_t *ppid, char comm[KTSTR_COMM_LEN])
 {
-	char path[64], buf[512], *l, *r;
-	FILE *f;
-	size_t n;
-	int pp;
+	struct proc_stat st;
+	int r = proc_stat_read(pid, &st);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	l = strchr(buf, '(');
-	r = strrchr(buf, ')');
-	if (!l || !r || r < l || sscanf(r + 1, " %c %d", state, &pp) != 2)
-		return -EINVAL;
-	if (comm) {
-		size_t len = (size_t)(r - l - 1);
-
-		if (len >= KTSTR_COMM_LEN)
-			len = KTSTR_COMM_LEN - 1;
-		memset(comm, 0, KTSTR_COMM_LEN);
-		memcpy(comm, l + 1, len);
-	}
-	*ppid = pp;
+	if (r < 0)
+		return r;
+	*state = st.state;
+	*ppid = st.ppid;
+	if (comm)
+		memcpy(comm, st.comm, KTSTR_COMM_LEN);
 	return 0;
 }
 
@@ -506,7 +491,7 @@ static uint64_t udiff(uint64_t a, uint64_t b)
  * within a second (the kernel derives it from the elapsed time), and no
  * counter went back.
  */
-static bool same_task(const struct ktstr_ts_sample *fin, const struct ktstr_ts_sample *cur)
+static bool same_task(const struct ktstr_taskstats_sample *fin, const struct ktstr_taskstats_sample *cur)
 {
 	return cur->ppid == fin->ppid && udiff(cur->btime, fin->btime) <= 1 &&
 	       !strncmp(cur->comm, fin->comm, sizeof(cur->comm)) &&
@@ -532,7 +517,7 @@ static void read_tgid(struct ktstr_task_rec *rec, pid_t pid)
 }
 
 /* The numbers of sample cur, counted from the task's baseline. */
-static void fill_counts(struct ts_task *t, const struct ktstr_ts_sample *cur, uint64_t now)
+static void fill_counts(struct ts_task *t, const struct ktstr_taskstats_sample *cur, uint64_t now)
 {
 	struct ktstr_task_rec *rec = &t->rec;
 
@@ -556,7 +541,7 @@ static void fill_counts(struct ts_task *t, const struct ktstr_ts_sample *cur, ui
 	rec->kern_nivcsw = cur->nivcsw;
 }
 
-static void fill_live(struct ts_task *t, const struct ktstr_ts_sample *cur, uint64_t now)
+static void fill_live(struct ts_task *t, const struct ktstr_taskstats_sample *cur, uint64_t now)
 {
 	struct ktstr_task_rec *rec = &t->rec;
 	pid_t ppid;
@@ -603,7 +588,7 @@ static void fill_final(struct ts_state *s, struct ts_task *t, uint64_t now)
  */
 static void refresh(struct ts_state *s, struct ts_task *t, uint64_t now, bool last)
 {
-	struct ktstr_ts_sample cur;
+	struct ktstr_taskstats_sample cur;
 	bool live;
 
 	if (t->gone || t->done)

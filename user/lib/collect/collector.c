@@ -13,6 +13,7 @@
 #include <ktstr/util.h>
 
 #include "collect/backend_priv.h"
+#include "util/ktstr_error.h"
 
 struct ktstr_collector {
 	const struct ktstr_backend *be;
@@ -27,18 +28,6 @@ static const struct ktstr_backend *const order[] = {
 	&ktstr_backend_taskstats,
 };
 
-static _Thread_local char open_err[512];
-static _Thread_local char last_err[512];
-
-const char *ktstr_collector_open_error(void)
-{
-	return open_err;
-}
-
-const char *ktstr_collector_last_error(void)
-{
-	return last_err;
-}
 
 static const struct ktstr_backend *find(const char *name)
 {
@@ -72,11 +61,8 @@ static int fail(const struct ktstr_collector *c, int err, const char *what)
 	const char *why = c->be->last_error ? c->be->last_error() : "";
 
 	if (why && *why)
-		snprintf(last_err, sizeof(last_err), "%s", why);
-	else
-		snprintf(last_err, sizeof(last_err), "%s: %s: %s", c->be->name,
-			 what, strerror(-err));
-	return err;
+		return ktstr_errorf(err, "%s", why);
+	return ktstr_errorf(err, "%s: %s: %s", c->be->name, what, strerror(-err));
 }
 
 struct ktstr_collector *ktstr__collector_wrap(const struct ktstr_backend *be, void *st)
@@ -108,35 +94,35 @@ static int open_one(const struct ktstr_backend *be, struct ktstr_collector **out
 
 int ktstr_collector_open(const char *name, struct ktstr_collector **out)
 {
+	char why[512] = "";
 	size_t len = 0;
 	int r = -ENOENT;
 
 	if (!out)
-		return -EINVAL;
+		return ktstr_errorf(-EINVAL, "collector: NULL argument");
 	*out = NULL;
-	open_err[0] = '\0';
+	ktstr_error_clear();
 	if (name && strcmp(name, "auto")) {
 		const struct ktstr_backend *be = find(name);
 
-		if (!be) {
-			snprintf(open_err, sizeof(open_err),
-				 "unknown collector '%s' (module, bpf or taskstats)", name);
-			return -EINVAL;
-		}
+		if (!be)
+			return ktstr_errorf(-EINVAL,
+					    "unknown collector '%s' (module, bpf or taskstats)",
+					    name);
 		r = open_one(be, out);
-		if (r < 0)
-			snprintf(open_err, sizeof(open_err), "%s", be->last_error());
-		return r;
+		return r < 0 ? ktstr_errorf(r, "%s", be->last_error()) : 0;
 	}
+	/* Each one's reason, in order: the message says why it fell back. */
 	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(order); i++) {
 		r = open_one(order[i], out);
+		if (len < sizeof(why) && (r || len))
+			len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s: %s",
+						len ? "; " : "", order[i]->name,
+						r ? order[i]->last_error() : "opened");
 		if (!r)
-			return 0;
-		if (len < sizeof(open_err))
-			len += (size_t)snprintf(open_err + len, sizeof(open_err) - len,
-						"%s%s: %s", len ? "; " : "", order[i]->name,
-						order[i]->last_error());
+			break;
 	}
+	ktstr_errorf(r, "%s", why);
 	return r;
 }
 
@@ -162,12 +148,11 @@ int ktstr_collector_set_starve_ms(struct ktstr_collector *c, uint64_t ms)
 {
 	int r;
 
-	if (!c || ms < KTSTR_STARVE_MS_MIN || ms > KTSTR_STARVE_MS_MAX) {
-		snprintf(last_err, sizeof(last_err),
-			 "starvation threshold %llu ms out of range (%llu..%llu)",
-			 (unsigned long long)ms, KTSTR_STARVE_MS_MIN, KTSTR_STARVE_MS_MAX);
-		return -EINVAL;
-	}
+	if (!c || ms < KTSTR_STARVE_MS_MIN || ms > KTSTR_STARVE_MS_MAX)
+		return ktstr_errorf(-EINVAL,
+				    "starvation threshold %llu ms out of range (%llu..%llu)",
+				    (unsigned long long)ms, KTSTR_STARVE_MS_MIN,
+				    KTSTR_STARVE_MS_MAX);
 	if (c->be->set_starve_ns) {
 		r = c->be->set_starve_ns(c->st, ms * KTSTR_NSEC_PER_MSEC);
 		if (r < 0)
@@ -199,11 +184,9 @@ int ktstr_collector_track_cgroup_fd(struct ktstr_collector *c, int cgroup_fd,
 
 	if (!c || cgroup_fd < 0)
 		return -EINVAL;
-	if (!c->be->track_cgroup_fd) {
-		snprintf(last_err, sizeof(last_err),
-			 "%s: tracks pids only, not cgroups", c->be->name);
-		return -EOPNOTSUPP;
-	}
+	if (!c->be->track_cgroup_fd)
+		return ktstr_errorf(-EOPNOTSUPP, "%s: tracks pids only, not cgroups",
+				    c->be->name);
 	r = c->be->track_cgroup_fd(c->st, cgroup_fd, follow);
 	if (r < 0)
 		return fail(c, r, "track cgroup");
@@ -271,12 +254,10 @@ ssize_t ktstr_collector_read_events(struct ktstr_collector *c,
 
 	if (!c || (!ev && max))
 		return -EINVAL;
-	if (!c->be->read_events) {
-		snprintf(last_err, sizeof(last_err),
-			 "%s: no watchdog, no events (starvation is judged from the records)",
-			 c->be->name);
-		return -EOPNOTSUPP;
-	}
+	if (!c->be->read_events)
+		return ktstr_errorf(-EOPNOTSUPP,
+				    "%s: no watchdog, no events (starvation is judged from the records)",
+				    c->be->name);
 	r = c->be->read_events(c->st, ev, max, timeout_ms);
 	return r < 0 ? fail(c, (int)r, "events") : r;
 }

@@ -23,7 +23,6 @@ struct ktstr_dev {
 /* Retries of a snapshot whose table grew between sizing and copying. */
 #define SNAPSHOT_TRIES	16
 
-KTSTR_LAST_ERROR(ktstr_dev_last_error, 512);
 
 /* Record a description of the failure and return -err (err > 0). */
 #define fail(err, ...) KTSTR_FAIL(-(err), __VA_ARGS__)
@@ -127,7 +126,7 @@ int ktstr_dev_open_path(const char *path, struct ktstr_dev **out)
 	err = api_handshake(dev);
 	if (err)
 		goto err_close;
-	last_error[0] = '\0';
+	ktstr_error_clear();
 	*out = dev;
 	return 0;
 

@@ -44,7 +44,6 @@ struct ktstr_taskstats {
 	uint64_t overruns;
 };
 
-KTSTR_LAST_ERROR(ktstr_taskstats_last_error, 256);
 
 #define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 
@@ -62,7 +61,7 @@ static int nl_to_errno(int nle)
 	}
 }
 
-int ktstr_taskstats_parse(const void *payload, size_t len, struct ktstr_ts_sample *out)
+int ktstr_taskstats_parse(const void *payload, size_t len, struct ktstr_taskstats_sample *out)
 {
 	struct taskstats st;
 	size_t need = offsetof(struct taskstats, nivcsw) + sizeof(st.nivcsw);
@@ -148,7 +147,7 @@ void ktstr_taskstats_close(struct ktstr_taskstats *ts)
 	free(ts);
 }
 
-int ktstr_taskstats_decode(const void *msg, size_t len, struct ktstr_ts_sample *out)
+int ktstr_taskstats_decode(const void *msg, size_t len, struct ktstr_taskstats_sample *out)
 {
 	struct nlattr *tb[TASKSTATS_TYPE_MAX + 1], *nested[TASKSTATS_TYPE_MAX + 1];
 	const struct nlmsghdr *nlh = msg;
@@ -169,7 +168,7 @@ int ktstr_taskstats_decode(const void *msg, size_t len, struct ktstr_ts_sample *
 }
 
 struct reply {
-	struct ktstr_ts_sample *out;
+	struct ktstr_taskstats_sample *out;
 	int err;	/* 1 until a reply was decoded */
 };
 
@@ -194,7 +193,7 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_sample *out)
+int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_taskstats_sample *out)
 {
 	struct reply rp = { .out = out, .err = 1 };
 	struct nl_cb *cb;
@@ -203,7 +202,7 @@ int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_s
 
 	if (!ts || !out || pid <= 0)
 		return fail(-EINVAL, "taskstats: bad argument");
-	last_error[0] = '\0';
+	ktstr_error_clear();
 	m = nlmsg_alloc();
 	if (!m)
 		return fail(-ENOMEM, "taskstats: out of memory");
@@ -234,7 +233,7 @@ int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_s
 		return fail(-ESRCH, "taskstats: no task %d", pid);
 	if (rp.err == -EPERM)
 		return fail(-EPERM, "taskstats: permission denied (needs CAP_NET_ADMIN)");
-	if (rp.err < 0 && !last_error[0])
+	if (rp.err < 0 && !ktstr_last_error()[0])
 		return fail(rp.err, "taskstats: pid %d: %s", pid, strerror(-rp.err));
 	return rp.err < 0 ? rp.err : 0;
 }
@@ -249,7 +248,7 @@ int ktstr_taskstats_get(struct ktstr_taskstats *ts, pid_t pid, struct ktstr_ts_s
 #define TS_RBUF			16384
 
 struct exit_ctx {
-	ktstr_ts_exit_fn fn;	/* NULL: discard the records */
+	ktstr_taskstats_exit_fn fn;	/* NULL: discard the records */
 	void *arg;
 	uint32_t seq;		/* of the request whose ack we wait for, or 0 */
 	int ack;		/* 1 until that ack came, then its error */
@@ -297,7 +296,7 @@ static int feed(struct ktstr_taskstats *ts, void *buf, size_t len, struct exit_c
 	int rem = (int)len;
 
 	for (; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
-		struct ktstr_ts_sample s;
+		struct ktstr_taskstats_sample s;
 		int r;
 
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -431,7 +430,7 @@ int ktstr_taskstats_listen(struct ktstr_taskstats *ts, size_t rcvbuf)
 	if (ts->esk)
 		return fail(-EBUSY, "taskstats: already listening for exits");
 	if (!rcvbuf)
-		rcvbuf = KTSTR_TS_EXIT_RCVBUF;
+		rcvbuf = KTSTR_TASKSTATS_EXIT_RCVBUF;
 	if (rcvbuf > (size_t)INT32_MAX / 2)
 		rcvbuf = (size_t)INT32_MAX / 2;
 	r = possible_cpus(ts->mask, sizeof(ts->mask));
@@ -456,7 +455,7 @@ int ktstr_taskstats_listen(struct ktstr_taskstats *ts, size_t rcvbuf)
 	return 0;
 }
 
-int ktstr_taskstats_drain(struct ktstr_taskstats *ts, ktstr_ts_exit_fn fn, void *arg)
+int ktstr_taskstats_drain(struct ktstr_taskstats *ts, ktstr_taskstats_exit_fn fn, void *arg)
 {
 	struct exit_ctx c = { .fn = fn, .arg = arg, .ack = 1 };
 	int r;

@@ -19,6 +19,7 @@
 #include <ktstr/compare.h>
 
 #include "compare_priv.h"
+#include "util/ktstr_error.h"
 
 enum metric_agg {
 	AGG_MAX,			/* worst of the cgroups, lower is better */
@@ -59,13 +60,16 @@ static const struct metric_info metrics[KTSTR_CMP__COUNT] = {
 __attribute__((format(printf, 3, 4)))
 static int fail(char *why, size_t len, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, aq;
 
+	va_start(ap, fmt);
 	if (why && len) {
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
+		va_copy(aq, ap);
+		vsnprintf(why, len, fmt, aq);
+		va_end(aq);
 	}
+	ktstr_verrorf(-EINVAL, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 

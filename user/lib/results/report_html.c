@@ -12,6 +12,7 @@
 #include <ktstr/report.h>
 
 #include "report_priv.h"
+#include "util/ktstr_error.h"
 
 #define TOP_TASKS	20	/* longest waits shown */
 #define TOP_COMMS	8	/* per-command histograms shown */
@@ -458,9 +459,9 @@ int ktstr_report_html(FILE *out, const struct ktstr_report_input *in, size_t n,
 		enum ktstr_report_kind k = ktstr_report_kind_of(in[i].doc);
 
 		if (k == KTSTR_REPORT_UNKNOWN) {
-			snprintf(why, len, "%s: not a ktstr run, gauntlet or stat JSON file",
-				 in[i].name);
-			return -EINVAL;
+			return ktstr_errorf_buf(why, len, -EINVAL,
+						"%s: not a ktstr run, gauntlet or stat JSON file",
+						in[i].name);
 		}
 		if (k == KTSTR_REPORT_RUN && runs < 2)
 			run_idx[runs] = i;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <ktstr/results.h>
+#include "util/ktstr_error.h"
 
 static const char *kind_of(const json_t *doc)
 {
@@ -28,24 +29,20 @@ int ktstr_results_merge(const json_t *const *docs, size_t n, json_t **out,
 	for (size_t i = 0; i < n; i++) {
 		const char *k = kind_of(docs[i]);
 
-		if (!k) {
-			snprintf(why, len, "input %zu is not a run or gauntlet JSON document", i + 1);
-			return -EINVAL;
-		}
+		if (!k)
+			return ktstr_errorf_buf(why, len, -EINVAL,
+						"input %zu is not a run or gauntlet JSON document", i + 1);
 		if (strcmp(k, kind) || !json_equal(json_object_get(docs[i], "version"),
 						   json_object_get(docs[0], "version"))) {
-			snprintf(why, len, "input %zu is a %s document of version %lld, input 1 "
-				 "a %s of version %lld", i + 1, k,
-				 (long long)json_integer_value(json_object_get(docs[i], "version")),
-				 kind, (long long)json_integer_value(json_object_get(docs[0],
-										  "version")));
-			return -EINVAL;
+			return ktstr_errorf_buf(why, len, -EINVAL,
+				"input %zu is a %s document of version %lld, input 1 a %s of version %lld",
+				i + 1, k,
+				(long long)json_integer_value(json_object_get(docs[i], "version")),
+				kind, (long long)json_integer_value(json_object_get(docs[0], "version")));
 		}
 	}
-	if (!n) {
-		snprintf(why, len, "nothing to merge");
-		return -EINVAL;
-	}
+	if (!n)
+		return ktstr_errorf_buf(why, len, -EINVAL, "nothing to merge");
 	m = json_deep_copy(docs[0]);
 	all = json_array();
 	if (!m || !all || json_object_set(m, "results", all)) {

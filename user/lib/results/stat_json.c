@@ -13,6 +13,7 @@
 #include <ktstr/util.h>
 #include <ktstr/dev.h>
 #include <ktstr/output.h>
+#include <ktstr/provenance.h>
 #include <ktstr/stat.h>
 
 /*
@@ -410,6 +411,8 @@ json_t *ktstr_stat_to_json(const struct ktstr_stat_report *r)
 	add(&b, "cpus", array_of(r->cpus, r->nr_cpus, sizeof(*r->cpus), cpu_cb));
 	add(&b, "starvations", array_of(r->events, r->nr_events, sizeof(*r->events),
 					event_cb));
+	add(&b, "backend", r->backend ? json_string(r->backend) : json_null());
+	add(&b, "provenance", ktstr_provenance_json());
 	free(sorted);
 	return finish(&b);
 }

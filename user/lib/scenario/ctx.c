@@ -15,11 +15,6 @@
 #include <ktstr/collector.h>
 #include <ktstr/dev.h>
 
-void ktstr_assert_cfg_init(struct ktstr_assert *cfg)
-{
-	ktstr_assert_defaults(cfg);
-}
-
 int ktstr_ctx_init(struct ktstr_ctx *ctx, struct ktstr_cgroups *cgroups,
 		   const struct ktstr_topo *topo)
 {
@@ -31,7 +26,7 @@ int ktstr_ctx_init(struct ktstr_ctx *ctx, struct ktstr_cgroups *cgroups,
 	ctx->duration_ms = KTSTR_CTX_DURATION_MS;
 	ctx->workers_per_cgroup = KTSTR_CTX_WORKERS_PER_CGROUP;
 	ctx->settle_ms = KTSTR_CTX_SETTLE_MS;
-	ktstr_assert_cfg_init(&ctx->assert);
+	ktstr_assert_defaults(&ctx->assert);
 	return 0;
 }
 
@@ -154,7 +149,7 @@ int ktstr_cgroup_group_add(struct ktstr_cgroup_group *g, const char *name)
 	copy = strdup(name);
 	if (!copy)
 		return -ENOMEM;
-	ret = ktstr_cg_create(g->cg, name);
+	ret = ktstr_cgroup_create(g->cg, name);
 	if (ret) {
 		free(copy);
 		return ret;
@@ -174,7 +169,7 @@ int ktstr_cgroup_group_destroy(struct ktstr_cgroup_group *g)
 	g->handles = NULL;
 	g->nr_handles = 0;
 	for (int i = g->nr - 1; i >= 0; i--) {
-		int ret = g->cg ? ktstr_cg_remove(g->cg, g->names[i]) : 0;
+		int ret = g->cg ? ktstr_cgroup_remove(g->cg, g->names[i]) : 0;
 
 		if (ret && !err)
 			err = ret;

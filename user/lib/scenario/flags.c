@@ -28,7 +28,7 @@ const struct ktstr_flag_decl ktstr_flag_catalog[KTSTR_NR_FLAGS] = {
 		"cgroups without controller settings" },
 };
 
-#define say(why, len, err, ...) ktstr_errorf(why, len, err, __VA_ARGS__)
+#define say(why, len, err, ...) ktstr_errorf_buf(why, len, err, __VA_ARGS__)
 
 int ktstr_flag_find(const char *name)
 {

@@ -71,20 +71,20 @@ int ops_add_cg(struct ops_run *run, const char *name,
 	c->name = strdup(name);
 	if (!c->name)
 		return ops_fail(-ENOMEM, "out of memory");
-	ret = ktstr_cg_create(run->ctx->cgroups, name);
+	ret = ktstr_cgroup_create(run->ctx->cgroups, name);
 	if (ret) {
 		free(c->name);
 		return ops_fail(ret, "create %s: %s", name,
-				ktstr_cgroup_last_error());
+				ktstr_last_error());
 	}
 	c->owner = run->step;
 	c->live = true;
 	run->nr_cgs++;
 	if (spec->kind != KTSTR_CPUSET_NONE) {
-		ret = ktstr_cg_set_cpuset(run->ctx->cgroups, name, &cpus);
+		ret = ktstr_cgroup_set_cpuset(run->ctx->cgroups, name, &cpus);
 		if (ret)
 			return ops_fail(ret, "set cpuset of %s: %s", name,
-					ktstr_cgroup_last_error());
+					ktstr_last_error());
 		c->has_cpuset = true;
 		c->cpus = cpus;
 	}
@@ -106,21 +106,21 @@ static int set_cpus(struct ops_run *run, struct ops_cg *c, bool has,
 	int ret;
 
 	if (has) {
-		ret = ktstr_cg_set_cpuset(run->ctx->cgroups, c->name, cpus);
+		ret = ktstr_cgroup_set_cpuset(run->ctx->cgroups, c->name, cpus);
 	} else {
-		ret = ktstr_cg_clear_cpuset(run->ctx->cgroups, c->name);
+		ret = ktstr_cgroup_clear_cpuset(run->ctx->cgroups, c->name);
 		/*
 		 * The kernel refuses an empty cpuset.cpus on a populated
 		 * cgroup (-ENOSPC, v2 too): widen it to every allowed CPU,
 		 * which is what "no cpuset" means for its tasks.
 		 */
 		if (ret == -ENOSPC && run->ctx->topo)
-			ret = ktstr_cg_set_cpuset(run->ctx->cgroups, c->name,
+			ret = ktstr_cgroup_set_cpuset(run->ctx->cgroups, c->name,
 						  &run->ctx->topo->allowed);
 	}
 	if (ret)
 		return ops_fail(ret, "%s cpuset of %s: %s", has ? "set" : "clear",
-				c->name, ktstr_cgroup_last_error());
+				c->name, ktstr_last_error());
 	c->has_cpuset = has;
 	if (has)
 		c->cpus = *cpus;
@@ -143,7 +143,7 @@ int ops_spawn(struct ops_run *run, const char *cgroup,
 	ret = ktstr_workload_check(wl);
 	if (ret)
 		return ops_fail(ret, "workload for %s: %s",
-				cgroup ? cgroup : "host", ktstr_work_last_error());
+				cgroup ? cgroup : "host", ktstr_last_error());
 	{
 		/* Two arrays, one capacity: it grows once both have. */
 		int cap_h = run->cap_handles, cap_c = run->cap_handles;
@@ -175,17 +175,17 @@ int ops_spawn(struct ops_run *run, const char *cgroup,
 	if (ret) {
 		h->workers = NULL;
 		return ops_fail(ret, "spawn workers in %s: %s", h->cgroup,
-				ktstr_worker_last_error());
+				ktstr_last_error());
 	}
 	run->nr_handles++;
 	ret = ktstr_handle_track(h);
 	if (ret)
 		return ops_fail(ret, "track workers in %s: %s", h->cgroup,
-				ktstr_collector_last_error());
+				ktstr_last_error());
 	ret = ktstr_workers_start(h->workers);
 	if (ret)
 		return ops_fail(ret, "start workers in %s: %s", h->cgroup,
-				ktstr_worker_last_error());
+				ktstr_last_error());
 	return 0;
 }
 
@@ -297,13 +297,13 @@ int ops_op_remove_cgroup(struct ops_run *run, const struct ktstr_op *op)
 		struct ops_cg *c = &run->cgs[i];
 
 		if (c->live && c->frozen && is_under(c->name, a->name) &&
-		    !ktstr_cg_unfreeze(cg, c->name))
+		    !ktstr_cgroup_unfreeze(cg, c->name))
 			c->frozen = false;
 	}
 	stop_under(run, a->name);
-	ret = ktstr_cg_remove(cg, a->name);
+	ret = ktstr_cgroup_remove(cg, a->name);
 	if (ret)
-		return ops_fail(ret, "remove %s: %s", a->name, ktstr_cgroup_last_error());
+		return ops_fail(ret, "remove %s: %s", a->name, ktstr_last_error());
 	for (int i = 0; i < run->nr_cgs; i++)
 		if (run->cgs[i].live && is_under(run->cgs[i].name, a->name))
 			run->cgs[i].live = false;
@@ -406,10 +406,10 @@ int ops_op_move_all_tasks(struct ops_run *run, const struct ktstr_op *op)
 
 	if (!a || !b)
 		return -ENOENT;
-	ret = ktstr_cg_move_all(run->ctx->cgroups, a->name, b->name);
+	ret = ktstr_cgroup_move_all(run->ctx->cgroups, a->name, b->name);
 	if (ret < 0)
 		return ops_fail(ret, "move tasks %s -> %s: %s", a->name, b->name,
-				ktstr_cgroup_last_error());
+				ktstr_last_error());
 	for (int i = 0; i < run->nr_handles; i++)
 		if (!strcmp(run->handles[i].cgroup, a->name)) {
 			snprintf(run->handles[i].cgroup, sizeof(run->handles[i].cgroup), "%s",
@@ -440,11 +440,11 @@ int ops_op_freeze(struct ops_run *run, const struct ktstr_op *op)
 
 	if (!a)
 		return -ENOENT;
-	ret = freeze ? ktstr_cg_freeze(run->ctx->cgroups, a->name) :
-		       ktstr_cg_unfreeze(run->ctx->cgroups, a->name);
+	ret = freeze ? ktstr_cgroup_freeze(run->ctx->cgroups, a->name) :
+		       ktstr_cgroup_unfreeze(run->ctx->cgroups, a->name);
 	if (ret)
 		return ops_fail(ret, "%s %s: %s", freeze ? "freeze" : "unfreeze", a->name,
-				ktstr_cgroup_last_error());
+				ktstr_last_error());
 	a->frozen = freeze;
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <ktstr/sched_ext.h>
 
 #include "ops_priv.h"
+#include "sched_priv.h"
 
 #define OPS_SLEEP_SLICE_MS	20
 
@@ -87,16 +88,12 @@ void ops_nap_ms(uint64_t ms)
 
 int ops_run_sched_check(struct ops_run *run)
 {
-	/* The scheduler the run started has a new pid after a restart. */
-	pid_t pid = run->ctx->scx ? run->ctx->scx->pid : run->ctx->sched_pid;
+	/* ctx->scx follows the scheduler to its new pid after a restart. */
+	int ret = sched_check(run->ctx->scx, run->ctx->sched_pid);
 
-	if (pid <= 0)
-		return 0;
-	if (!ops_pid_dead(pid))
-		return 0;
-	ops_run_failure(run, KTSTR_DETAIL_SCHEDULER_DIED,
-			"scheduler process died (pid %d)", (int)pid);
-	return ops_fail(-ESRCH, "scheduler process died (pid %d)", (int)pid);
+	if (ret)
+		ops_run_failure(run, KTSTR_DETAIL_SCHEDULER_DIED, "%s", ktstr_last_error());
+	return ret;
 }
 
 int ops_run_sleep(struct ops_run *run, uint64_t ms)
@@ -276,7 +273,7 @@ int ops_run_teardown(struct ops_run *run, struct ktstr_assert_result *res)
 		ops_payload_kill(&run->pls[i]);
 	for (int i = run->nr_cgs - 1; i >= 0; i--)
 		if (run->cgs[i].live && run->cgs[i].frozen &&
-		    !ktstr_cg_unfreeze(cg, run->cgs[i].name))
+		    !ktstr_cgroup_unfreeze(cg, run->cgs[i].name))
 			run->cgs[i].frozen = false;
 	/*
 	 * Collect first: ktstr_collect_assert() reads the taskstats of every
@@ -318,11 +315,11 @@ int ops_run_teardown(struct ops_run *run, struct ktstr_assert_result *res)
 	for (int i = run->nr_cgs - 1; i >= 0; i--) {
 		if (!run->cgs[i].live)
 			continue;
-		ret = ktstr_cg_remove(cg, run->cgs[i].name);
+		ret = ktstr_cgroup_remove(cg, run->cgs[i].name);
 		if (ret) {
 			ops_run_failure(run, KTSTR_DETAIL_OTHER,
 					"remove cgroup %s: %s", run->cgs[i].name,
-					ktstr_cgroup_last_error());
+					ktstr_last_error());
 			if (!err)
 				err = ret;
 		}

@@ -21,28 +21,6 @@
 
 #define OPS_WAIT_SLICE_MS	10
 
-bool ops_pid_dead(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	ssize_t n;
-	int fd;
-
-	if (kill(pid, 0) && errno == ESRCH)
-		return true;
-	/* A zombie still answers kill(pid, 0). */
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
 static struct ops_payload *find_payload(struct ops_run *run, const char *name)
 {
 	for (int i = run->nr_pls - 1; i >= 0; i--)
@@ -125,14 +103,14 @@ static int run_payload(struct ops_run *run, const struct ktstr_op *op)
 	p->pid = pid;
 	run->nr_pls++;		/* from now on teardown reaps it */
 	if (op->cgroup) {
-		ret = ktstr_cg_move_task(run->ctx->cgroups, op->cgroup, pid);
+		ret = ktstr_cgroup_move_task(run->ctx->cgroups, op->cgroup, pid);
 		if (ret) {
 			close(go[1]);
 			close(err[0]);
 			ops_payload_kill(p);
 			return ops_fail(ret, "move payload %s into %s: %s",
 					op->payload, op->cgroup,
-					ktstr_cgroup_last_error());
+					ktstr_last_error());
 		}
 	}
 	if (write(go[1], "g", 1) != 1)

@@ -6,7 +6,7 @@
 #include <ktstr/assert.h>
 #include <ktstr/ops.h>
 
-/* Record the message for ktstr_ops_last_error(); returns @err. */
+/* Record the message for ktstr_last_error(); returns @err. */
 __attribute__((format(printf, 2, 3)))
 int ops_fail(int err, const char *fmt, ...);
 /* Prefix the current message with @fmt ("step 1 op 2: <old>"). */
@@ -80,7 +80,7 @@ void ops_run_init(struct ops_run *run, const struct ktstr_ctx *ctx);
 __attribute__((format(printf, 3, 4)))
 void ops_run_failure(struct ops_run *run, enum ktstr_detail_kind kind,
 		     const char *fmt, ...);
-/* Run one op / set up one def; -errno with ktstr_ops_last_error(). */
+/* Run one op / set up one def; -errno with ktstr_last_error(). */
 int ops_run_op(struct ops_run *run, const struct ktstr_op *op);
 int ops_run_defs(struct ops_run *run, const struct ktstr_cgroup_def *defs,
 		 size_t n);
@@ -120,7 +120,6 @@ int ops_op_move_all_tasks(struct ops_run *run, const struct ktstr_op *op);
 int ops_op_freeze(struct ops_run *run, const struct ktstr_op *op);
 
 /* ops_payload.c: payloads, and whether a pid is gone (zombies count). */
-bool ops_pid_dead(pid_t pid);
 void ops_payload_kill(struct ops_payload *p);
 int ops_op_run_payload(struct ops_run *run, const struct ktstr_op *op);
 int ops_op_wait_payload(struct ops_run *run, const struct ktstr_op *op);

@@ -14,48 +14,28 @@
 #include <ktstr/ops.h>
 
 #include "ops_priv.h"
-
-static __thread char ops_err[512];
+#include "util/ktstr_error.h"
 
 int ops_fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(ops_err, sizeof(ops_err), fmt, ap);
+	ktstr_verrorf(err, fmt, ap);
 	va_end(ap);
 	return err;
 }
 
 int ops_fail_prefix(int err, const char *fmt, ...)
 {
-	char old[sizeof(ops_err)], pre[256];
+	const char *old = ktstr_last_error();
+	char pre[256];
 	va_list ap;
 
-	memcpy(old, ops_err, sizeof(old));
 	va_start(ap, fmt);
 	vsnprintf(pre, sizeof(pre), fmt, ap);
 	va_end(ap);
-	{
-		const char *tail = old[0] ? old : strerror(-err);
-		size_t n = strlen(pre), m = strlen(tail);
-
-		if (n > sizeof(ops_err) - 3)
-			n = sizeof(ops_err) - 3;
-		memcpy(ops_err, pre, n);
-		memcpy(ops_err + n, ": ", 2);
-		n += 2;
-		if (m > sizeof(ops_err) - 1 - n)
-			m = sizeof(ops_err) - 1 - n;
-		memcpy(ops_err + n, tail, m);
-		ops_err[n + m] = '\0';
-	}
-	return err;
-}
-
-const char *ktstr_ops_last_error(void)
-{
-	return ops_err;
+	return ktstr_errorf(err, "%s: %s", pre, old[0] ? old : strerror(-err));
 }
 
 /* ---- abort ---- */
@@ -121,7 +101,7 @@ static int spec_parts(const struct ktstr_topo *topo,
 		return ops_fail(ret, "cpuset %s %d/%d: %s",
 				spec->kind == KTSTR_CPUSET_DISJOINT ?
 				"disjoint" : "overlap", spec->index, spec->of,
-				ktstr_topo_last_error());
+				ktstr_last_error());
 	return 0;
 }
 
@@ -153,7 +133,7 @@ int ktstr_cpuset_spec_resolve_topo(const struct ktstr_topo *topo,
 		ret = ktstr_topo_llc_cpuset(topo, spec->index, out);
 		if (ret)
 			return ops_fail(ret, "cpuset llc %d: %s", spec->index,
-					ktstr_topo_last_error());
+					ktstr_last_error());
 		if (ktstr_cpuset_empty(out))
 			return ops_fail(-ENOSPC,
 					"not enough CPUs: llc %d has no allowed CPU",
@@ -171,7 +151,7 @@ int ktstr_cpuset_spec_resolve_topo(const struct ktstr_topo *topo,
 		ret = ktstr_topo_numa_cpuset(topo, spec->index, out);
 		if (ret)
 			return ops_fail(ret, "cpuset numa %d: %s", spec->index,
-					ktstr_topo_last_error());
+					ktstr_last_error());
 		if (ktstr_cpuset_empty(out))
 			return ops_fail(-ENOSPC,
 					"not enough CPUs: NUMA node %d has no allowed CPU",
@@ -187,7 +167,7 @@ int ktstr_cpuset_spec_resolve_topo(const struct ktstr_topo *topo,
 			return ops_fail(-ENOSPC, "not enough CPUs: no usable CPU");
 		if (ret)
 			return ops_fail(ret, "cpuset range: %s",
-					ktstr_topo_last_error());
+					ktstr_last_error());
 		return 0;
 	case KTSTR_CPUSET_DISJOINT:
 	case KTSTR_CPUSET_OVERLAP:
@@ -198,7 +178,7 @@ int ktstr_cpuset_spec_resolve_topo(const struct ktstr_topo *topo,
 		ret = ktstr_cpulist_parse(spec->exact, KTSTR_MAX_CPUS, out);
 		if (ret)
 			return ops_fail(-EINVAL, "cpuset exact \"%s\": %s",
-					spec->exact, ktstr_cpulist_last_error());
+					spec->exact, ktstr_last_error());
 		if (!ktstr_cpuset_subset(out, &topo->allowed)) {
 			char have[256];
 

@@ -55,7 +55,7 @@ static int check_work(const struct ktstr_work *w, int nr)
 	if (nr < 0)
 		return ops_fail(-EINVAL, "%d workers", nr);
 	if (w && ktstr_work_check(w, nr ? nr : ktstr_work_dfl_workers(w, 1)))
-		return ops_fail(-EINVAL, "%s", ktstr_work_last_error());
+		return ops_fail(-EINVAL, "%s", ktstr_last_error());
 	return 0;
 }
 
@@ -220,10 +220,10 @@ int ktstr_execute_steps(const struct ktstr_ctx *ctx,
 	if (ret) {
 		/* Nothing was created: the message says why (skip or bug). */
 		if (ret == -ENOSPC)
-			ktstr_assert_result_skip(res, "%s", ktstr_ops_last_error());
+			ktstr_assert_result_skip(res, "%s", ktstr_last_error());
 		else
 			ktstr_assert_result_fail(res, KTSTR_DETAIL_OTHER, "%s",
-						 ktstr_ops_last_error());
+						 ktstr_last_error());
 		return ret;
 	}
 
@@ -254,12 +254,12 @@ int ktstr_execute_steps(const struct ktstr_ctx *ctx,
 		ops_run_failure(&run, KTSTR_DETAIL_OTHER, "aborted");
 	else if (ret && ret != -ESRCH)
 		ops_run_failure(&run, KTSTR_DETAIL_OTHER, "%s",
-				ktstr_ops_last_error());
+				ktstr_last_error());
 	{
 		/* Keep the run's message over teardown's. */
 		char msg[512];
 
-		snprintf(msg, sizeof(msg), "%s", ktstr_ops_last_error());
+		snprintf(msg, sizeof(msg), "%s", ktstr_last_error());
 		tret = ops_run_teardown(&run, res);
 		if (ret)
 			ops_fail(ret, "%s", msg);

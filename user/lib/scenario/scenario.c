@@ -16,11 +16,11 @@
 #include <ktstr/scenario.h>
 #include "util/ktstr_error.h"
 
-static const struct ktstr_scn_table *const tables[] = {
-	&ktstr_scn_basic, &ktstr_scn_cpuset, &ktstr_scn_affinity,
-	&ktstr_scn_sched_class, &ktstr_scn_dynamic, &ktstr_scn_nested,
-	&ktstr_scn_stall, &ktstr_scn_stress, &ktstr_scn_advanced,
-	&ktstr_scn_interaction, &ktstr_scn_performance, &ktstr_scn_kernel,
+static const struct ktstr_scenario_table *const tables[] = {
+	&ktstr_scenario_basic, &ktstr_scenario_cpuset, &ktstr_scenario_affinity,
+	&ktstr_scenario_sched_class, &ktstr_scenario_dynamic, &ktstr_scenario_nested,
+	&ktstr_scenario_stall, &ktstr_scenario_stress, &ktstr_scenario_advanced,
+	&ktstr_scenario_interaction, &ktstr_scenario_performance, &ktstr_scenario_kernel,
 };
 #define NR_TABLES	((int)(KTSTR_ARRAY_SIZE(tables)))
 
@@ -113,12 +113,12 @@ int ktstr_scenario_select(const char *const *names, int nr_names, const char *fi
 	return nsel;
 }
 
-#define say(why, len, ...) ktstr_errorf(why, len, -ENOSPC, __VA_ARGS__)
+#define say(why, len, ...) ktstr_errorf_buf(why, len, -ENOSPC, __VA_ARGS__)
 
 int ktstr_scenario_nr_cgroups(const struct ktstr_scenario *s,
 			      const struct ktstr_topo *topo)
 {
-	if (s->nr_cgroups == KTSTR_CG_PER_CPU)
+	if (s->nr_cgroups == KTSTR_CGROUP_PER_CPU)
 		return topo ? ktstr_cpuset_count(&topo->usable) : 0;
 	return s->nr_cgroups;
 }
@@ -169,9 +169,9 @@ int ktstr_scenario_skip_reason(const struct ktstr_scenario *s,
 	if (topo->nr_nodes < s->min_nodes)
 		return say(why, len, "not enough NUMA nodes: needs %d, have %d",
 			   s->min_nodes, topo->nr_nodes);
-	if (s->nr_cgroups > KTSTR_SCN_MAX_CGROUPS ||
-	    ktstr_scenario_nr_cgroups(s, topo) > KTSTR_SCN_MAX_CGROUPS)
-		return say(why, len, "more than %d cgroups", KTSTR_SCN_MAX_CGROUPS);
+	if (s->nr_cgroups > KTSTR_SCENARIO_MAX_CGROUPS ||
+	    ktstr_scenario_nr_cgroups(s, topo) > KTSTR_SCENARIO_MAX_CGROUPS)
+		return say(why, len, "more than %d cgroups", KTSTR_SCENARIO_MAX_CGROUPS);
 	return 0;
 }
 
@@ -215,7 +215,7 @@ int ktstr_scenario_cpusets(const struct ktstr_scenario *s,
 		return -EINVAL;
 	n = ktstr_scenario_nr_cgroups(s, topo);
 	*nr = n;
-	if (n < 0 || n > KTSTR_SCN_MAX_CGROUPS)
+	if (n < 0 || n > KTSTR_SCENARIO_MAX_CGROUPS)
 		return -EINVAL;
 	for (int i = 0; i < n; i++)
 		ktstr_cpuset_zero(&sets[i]);
@@ -294,7 +294,7 @@ int ktstr_scenario_cpusets(const struct ktstr_scenario *s,
 	return 0;
 }
 
-int ktstr_scenario_workload(const struct ktstr_scn_work *w, int per_cgroup,
+int ktstr_scenario_workload(const struct ktstr_scenario_work *w, int per_cgroup,
 			    int cgroup_cpus, const struct ktstr_work *override,
 			    struct ktstr_workload *wl, char *why, size_t len)
 {
@@ -307,12 +307,9 @@ int ktstr_scenario_workload(const struct ktstr_scn_work *w, int per_cgroup,
 		return ret;
 	if (w->work) {
 		ret = ktstr_work_parse(w->work, &wl->work);
-		if (ret) {
-			if (why && len)
-				snprintf(why, len, "work '%s': %s", w->work,
-					 ktstr_work_last_error());
-			return -EINVAL;
-		}
+		if (ret)
+			return ktstr_errorf_buf(why, len, -EINVAL, "work '%s': %s", w->work,
+						ktstr_last_error());
 	} else if (override) {
 		wl->work = *override;
 	}
@@ -330,12 +327,9 @@ int ktstr_scenario_workload(const struct ktstr_scn_work *w, int per_cgroup,
 	wl->set_nice = w->set_nice;
 	wl->nice = w->nice;
 	ret = ktstr_work_check(&wl->work, n);
-	if (ret) {
-		if (why && len)
-			snprintf(why, len, "%s x%d: %s", w->work ? w->work : "SpinWait",
-				 n, ktstr_work_last_error());
-		return -EINVAL;
-	}
+	if (ret)
+		return ktstr_errorf_buf(why, len, -EINVAL, "%s x%d: %s",
+					w->work ? w->work : "SpinWait", n, ktstr_last_error());
 	return 0;
 }
 
@@ -347,16 +341,16 @@ int ktstr_scenario_validate(const struct ktstr_scenario *s, int per_cgroup,
 
 	if (!s || !s->name || !s->description)
 		return say(why, len, "unnamed or undescribed scenario"), -EINVAL;
-	if (s->nr_works < 0 || s->nr_works > KTSTR_SCN_MAX_WORKS)
+	if (s->nr_works < 0 || s->nr_works > KTSTR_SCENARIO_MAX_WORKS)
 		return say(why, len, "%s: bad nr_works", s->name), -EINVAL;
 	if (s->steps || s->custom)
 		return 0;
-	if (s->nr_cgroups == 0 || s->nr_cgroups < KTSTR_CG_PER_CPU ||
-	    s->nr_cgroups > KTSTR_SCN_MAX_CGROUPS)
+	if (s->nr_cgroups == 0 || s->nr_cgroups < KTSTR_CGROUP_PER_CPU ||
+	    s->nr_cgroups > KTSTR_SCENARIO_MAX_CGROUPS)
 		return say(why, len, "%s: bad cgroup count %d", s->name,
 			   s->nr_cgroups), -EINVAL;
 	for (int i = 0; i < s->nr_works; i++) {
-		const struct ktstr_scn_work *w = &s->works[i];
+		const struct ktstr_scenario_work *w = &s->works[i];
 
 		if (s->nr_cgroups > 0 && (w->cgs >> s->nr_cgroups))
 			return say(why, len, "%s: work %d names a cgroup past cg_%d",

@@ -24,6 +24,8 @@
 #include <ktstr/dev.h>
 #include <ktstr/scenario.h>
 
+#include "sched_priv.h"
+
 #define NSEC_PER_MSEC	1000000ULL
 /* Sleep slice: how quickly an abort is noticed. */
 #define SLICE_MS	50
@@ -56,12 +58,12 @@ static bool sched_alive(bool force)
 	if (!force && now - last < KTSTR_SCX_POLL_MS)
 		return true;
 	last = now;
-	if (ktstr_scx_check(cur_scx))
+	if (sched_check(cur_scx, 0))
 		sched_died = true;
 	return !sched_died;
 }
 
-bool ktstr_scn_sleep(uint64_t ms)
+bool ktstr_scenario_sleep(uint64_t ms)
 {
 	while (ms && !aborted && sched_alive(false)) {
 		uint64_t s = ms < SLICE_MS ? ms : SLICE_MS;
@@ -105,7 +107,7 @@ static int collector_begin(struct ktstr_collector *c, struct ktstr_cgroups *cg,
 		return ret;
 	if (!(ktstr_collector_has(c) & KTSTR_HAS_WATCHDOG))
 		return 0;	/* pid trackers: workers are tracked at spawn */
-	fd = open(ktstr_cg_parent_path(cg), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(ktstr_cgroup_parent_path(cg), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ret = ktstr_collector_track_cgroup_fd(c, fd, true);
@@ -131,7 +133,7 @@ static enum ktstr_kernel_source ksrc_of(const struct ktstr_collector *c)
 /* The CPUs the affinity kind @a means for cgroup @i. */
 static void affinity_for(const struct ktstr_topo *topo,
 			 const struct ktstr_cpuset *sets, int n, int i,
-			 enum ktstr_scn_affinity a, struct ktstr_affinity *out)
+			 enum ktstr_scenario_affinity a, struct ktstr_affinity *out)
 {
 	const struct ktstr_cpuset *mine = ktstr_cpuset_empty(&sets[i]) ?
 					  &topo->usable : &sets[i];
@@ -144,30 +146,30 @@ static void affinity_for(const struct ktstr_topo *topo,
 		return;
 	first = ktstr_cpuset_first(mine);
 	switch (a) {
-	case KTSTR_SCN_AFF_INHERIT:
+	case KTSTR_SCENARIO_AFF_INHERIT:
 		break;
-	case KTSTR_SCN_AFF_SINGLE_CPU:
+	case KTSTR_SCENARIO_AFF_SINGLE_CPU:
 		/* One CPU per worker, drawn from the cgroup's. */
 		out->kind = KTSTR_AFF_RANDOM;
 		out->cpus = *mine;
 		out->count = 1;
 		break;
-	case KTSTR_SCN_AFF_RANDOM:
+	case KTSTR_SCENARIO_AFF_RANDOM:
 		out->kind = KTSTR_AFF_RANDOM;
 		out->cpus = *mine;
 		out->count = count > 1 ? count / 2 : 1;
 		break;
-	case KTSTR_SCN_AFF_LLC:
+	case KTSTR_SCENARIO_AFF_LLC:
 		out->kind = KTSTR_AFF_LLC_ALIGNED;
 		if (topo->cpu_llc[first] < 0 ||
 		    ktstr_topo_llc_cpuset(topo, topo->cpu_llc[first], &out->cpus))
 			out->cpus = *mine;
 		break;
-	case KTSTR_SCN_AFF_CROSS_CGROUP:
+	case KTSTR_SCENARIO_AFF_CROSS_CGROUP:
 		out->kind = KTSTR_AFF_CROSS_CGROUP;
 		out->cpus = ktstr_cpuset_empty(next) ? topo->usable : *next;
 		break;
-	case KTSTR_SCN_AFF_PAIR:
+	case KTSTR_SCENARIO_AFF_PAIR:
 		out->kind = KTSTR_AFF_EXACT;
 		ktstr_cpuset_zero(&out->cpus);
 		pos = (2 * i) % count;
@@ -178,7 +180,7 @@ static void affinity_for(const struct ktstr_topo *topo,
 			k++;
 		}
 		break;
-	case KTSTR_SCN_AFF_FIRST_CPU:
+	case KTSTR_SCENARIO_AFF_FIRST_CPU:
 		out->kind = KTSTR_AFF_EXACT;
 		ktstr_cpuset_zero(&out->cpus);
 		ktstr_cpuset_set(&out->cpus, first);
@@ -186,7 +188,7 @@ static void affinity_for(const struct ktstr_topo *topo,
 	}
 }
 
-static bool work_in(const struct ktstr_scn_work *w, int cg)
+static bool work_in(const struct ktstr_scenario_work *w, int cg)
 {
 	return !w->cgs || (cg < 32 && (w->cgs & (1U << cg)));
 }
@@ -234,10 +236,39 @@ static bool is_worker_pid(const struct ktstr_handle *h, int nh, pid_t pid)
 struct steady {
 	struct ktstr_handle *handles;
 	int nr_handles;
-	struct ktstr_cpuset sets[KTSTR_SCN_MAX_CGROUPS];
-	const struct ktstr_cpuset *hsets[KTSTR_SCN_MAX_CGROUPS * KTSTR_SCN_MAX_WORKS];
+	struct ktstr_cpuset sets[KTSTR_SCENARIO_MAX_CGROUPS];
+	const struct ktstr_cpuset *hsets[KTSTR_SCENARIO_MAX_CGROUPS * KTSTR_SCENARIO_MAX_WORKS];
 	int nr;
 };
+
+/* The steady form's cgroups cg_0..: created, with their cpusets; why in out->reason. */
+static int steady_cgroups(const struct ktstr_ctx *ctx, const struct steady *st,
+			  struct ktstr_cgroup_group *group, struct ktstr_outcome *out)
+{
+	int ret;
+
+	for (int i = 0; i < st->nr; i++) {
+		char name[KTSTR_CTX_NAME_MAX];
+
+		snprintf(name, sizeof(name), "cg_%d", i);
+		ret = ktstr_cgroup_group_add(group, name);
+		if (ret) {
+			snprintf(out->reason, sizeof(out->reason), "create %s: %s",
+				 name, ktstr_last_error());
+			return ret;
+		}
+		if (!ktstr_cpuset_empty(&st->sets[i])) {
+			ret = ktstr_cgroup_set_cpuset(ctx->cgroups, name, &st->sets[i]);
+			if (ret) {
+				snprintf(out->reason, sizeof(out->reason),
+					 "cpuset of %s: %s", name,
+					 ktstr_last_error());
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
 
 static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ctx,
 		      const struct ktstr_assert *cfg, struct steady *st,
@@ -250,38 +281,21 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 	st->handles = calloc(maxh ? maxh : 1, sizeof(*st->handles));
 	if (!st->handles)
 		return -ENOMEM;
-	for (int i = 0; i < st->nr; i++) {
-		char name[KTSTR_CTX_NAME_MAX];
-
-		snprintf(name, sizeof(name), "cg_%d", i);
-		ret = ktstr_cgroup_group_add(&group, name);
-		if (ret) {
-			snprintf(out->reason, sizeof(out->reason), "create %s: %s",
-				 name, ktstr_cgroup_last_error());
-			goto out;
-		}
-		if (!ktstr_cpuset_empty(&st->sets[i])) {
-			ret = ktstr_cg_set_cpuset(ctx->cgroups, name, &st->sets[i]);
-			if (ret) {
-				snprintf(out->reason, sizeof(out->reason),
-					 "cpuset of %s: %s", name,
-					 ktstr_cgroup_last_error());
-				goto out;
-			}
-		}
-	}
-	if (!ktstr_scn_sleep(ctx->settle_ms)) {
+	ret = steady_cgroups(ctx, st, &group, out);
+	if (ret)
+		goto out;
+	if (!ktstr_scenario_sleep(ctx->settle_ms)) {
 		ret = -EINTR;
 		goto out;
 	}
 	for (int i = 0; i < st->nr; i++) {
 		const struct ktstr_cpuset *cpus = ktstr_cpuset_empty(&st->sets[i]) ?
 			&ctx->topo->usable : &st->sets[i];
-		static const struct ktstr_scn_work dfl;
+		static const struct ktstr_scenario_work dfl;
 		int nw = s->nr_works ? s->nr_works : 1;
 
 		for (int k = 0; k < nw; k++) {
-			const struct ktstr_scn_work *w = s->nr_works ? &s->works[k] : &dfl;
+			const struct ktstr_scenario_work *w = s->nr_works ? &s->works[k] : &dfl;
 			struct ktstr_handle *h = &st->handles[st->nr_handles];
 			struct ktstr_spawn_opts so = { .cg = ctx->cgroups };
 			struct ktstr_workload wl;
@@ -305,7 +319,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 				h->workers = NULL;
 				snprintf(out->reason, sizeof(out->reason),
 					 "spawn in %s: %s", h->cgroup,
-					 ktstr_worker_last_error());
+					 ktstr_last_error());
 				goto out;
 			}
 			ret = ktstr_handle_track(h);
@@ -313,7 +327,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 				st->nr_handles++;	/* stopped and freed at the end */
 				snprintf(out->reason, sizeof(out->reason),
 					 "track %s's workers: %s", h->cgroup,
-					 ktstr_collector_last_error());
+					 ktstr_last_error());
 				goto out;
 			}
 			st->hsets[st->nr_handles] = ktstr_cpuset_empty(&st->sets[i]) ?
@@ -323,7 +337,7 @@ static int run_steady(const struct ktstr_scenario *s, const struct ktstr_ctx *ct
 	}
 	for (int i = 0; i < st->nr_handles; i++)
 		ktstr_workers_start(st->handles[i].workers);
-	if (!ktstr_scn_sleep(ctx->duration_ms)) {
+	if (!ktstr_scenario_sleep(ctx->duration_ms)) {
 		ret = -EINTR;
 		goto out;
 	}
@@ -365,7 +379,7 @@ static int run_steps(const struct ktstr_scenario *s, const struct ktstr_ctx *ctx
 	ret = ktstr_execute_steps(ctx, s->backdrop, s->steps, s->nr_steps, &r);
 	if (ret == -ENOSPC) {
 		ktstr_assert_result_free(&r);
-		ktstr_assert_result_skip(&out->res, "%s", ktstr_ops_last_error());
+		ktstr_assert_result_skip(&out->res, "%s", ktstr_last_error());
 		return 0;
 	}
 	if (ret == -EINTR) {
@@ -377,7 +391,7 @@ static int run_steps(const struct ktstr_scenario *s, const struct ktstr_ctx *ctx
 	mret = ktstr_assert_result_merge(&out->res, &r);
 	if (!mret && ret && r.verdict != KTSTR_VERDICT_FAIL)
 		mret = ktstr_assert_result_fail(&out->res, KTSTR_DETAIL_OTHER,
-						"ops: %s", ktstr_ops_last_error());
+						"ops: %s", ktstr_last_error());
 	ktstr_assert_result_free(&r);
 	return mret;
 }
@@ -479,17 +493,10 @@ static void scheduler_died(struct ktstr_outcome *out, const struct ktstr_scx *sc
 
 	for (size_t i = 0; i < r->nr_details; i++) {
 		struct ktstr_assert_detail *d = &r->details[i];
-		char *m;
 
-		/* ops' own "scheduler process died (pid N)": give the why. */
-		if (d->kind == KTSTR_DETAIL_SCHEDULER_DIED) {
-			m = strdup(scx->summary);
-			if (m) {
-				free(d->message);
-				d->message = m;
-			}
+		/* The ops engine's, from the same check: already the why. */
+		if (d->kind == KTSTR_DETAIL_SCHEDULER_DIED)
 			return;
-		}
 	}
 	ktstr_assert_result_fail(r, KTSTR_DETAIL_SCHEDULER_DIED, "%s", scx->summary);
 }
@@ -550,7 +557,7 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 			ktstr_assert_result_skip(&out->res,
 				"kernel records not judged: %s collector: %s",
 				ktstr_collector_name(o->collector),
-				ktstr_collector_last_error());
+				ktstr_last_error());
 			ctx.collector = NULL;
 			out->used_dev = false;
 			out->kernel_source = KTSTR_KSRC_NONE;

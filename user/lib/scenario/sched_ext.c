@@ -19,6 +19,10 @@
 #include <ktstr/clock.h>
 #include <ktstr/sched_ext.h>
 
+#include "sched_priv.h"
+#include "util/ktstr_error.h"
+#include "util/proc_stat.h"
+
 #define SYSLOG_ACTION_READ_ALL	3
 #define SYSLOG_ACTION_SIZE_BUFFER 10
 
@@ -150,54 +154,39 @@ void ktstr_scx_log_tail(const struct ktstr_scx *s, int lines, char *buf,
 	free(text);
 }
 
-int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
-		    int nargs, unsigned int timeout_ms, char *why, size_t len)
+/* sched_ext is there and free, and @path can be run; else -errno and @why. */
+static int can_start(const char *path, char *why, size_t len)
 {
-	char st[64] = "", tail[2048];
-	char **argv;
-	unsigned long long end;
-	const char *tmp;
-	int fd;
+	char st[64] = "";
 
-	memset(s, 0, sizeof(*s));
-	s->exit.kind = -1;
-	s->args = args;
-	s->nargs = nargs;
-	snprintf(s->path, sizeof(s->path), "%s", path);
-	if (!ktstr_scx_supported()) {
-		snprintf(why, len, "this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT)");
-		return -EOPNOTSUPP;
-	}
+	if (!ktstr_scx_supported())
+		return ktstr_errorf_buf(why, len, -EOPNOTSUPP,
+					"this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT)");
 	if (!scx_disabled()) {
 		char ops[64] = "";
 
 		ktstr_scx_state(st, sizeof(st));
 		read_line(KTSTR_SCX_SYSFS "/root/ops", ops, sizeof(ops));
-		snprintf(why, len, "sched_ext is already '%s'%s%s: another scheduler is loaded",
-			 st, ops[0] ? " with " : "", ops);
-		return -EBUSY;
+		return ktstr_errorf_buf(why, len, -EBUSY,
+					"sched_ext is already '%s'%s%s: another scheduler is loaded",
+					st, ops[0] ? " with " : "", ops);
 	}
-	if (access(path, X_OK)) {
-		snprintf(why, len, "%s: %s", path, strerror(errno));
-		return -ENOENT;
-	}
-	tmp = getenv("TMPDIR");
-	if ((size_t)snprintf(s->log, sizeof(s->log), "%s/" KTSTR_SCHED_LOG_PREFIX "%d.XXXXXX",
-			     tmp && *tmp ? tmp : "/tmp", (int)getpid()) >= sizeof(s->log)) {
-		snprintf(why, len, "log file: TMPDIR is too long");
-		return -ENAMETOOLONG;
-	}
-	fd = mkostemp(s->log, O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "log file: %s", strerror(errno));
-		return -errno;
-	}
-	argv = calloc(nargs + 2, sizeof(*argv));
-	if (!argv) {
-		close(fd);
-		unlink(s->log);
-		return -ENOMEM;
-	}
+	if (access(path, X_OK))
+		return ktstr_errorf_buf(why, len, -ENOENT, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+/*
+ * Fork and exec the scheduler @path @args (its own process group, stdout
+ * and stderr to @fd, its log; gone with us). 0, or -errno with @why.
+ */
+static int spawn_scheduler(struct ktstr_scx *s, const char *path, char *const *args,
+			   int nargs, int fd, char *why, size_t len)
+{
+	char **argv = calloc(nargs + 2, sizeof(*argv));
+
+	if (!argv)
+		return ktstr_errorf(-ENOMEM, "out of memory");
 	argv[0] = (char *)path;
 	for (int i = 0; i < nargs; i++)
 		argv[i + 1] = args[i];
@@ -206,12 +195,9 @@ int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
 	if (s->pid < 0) {
 		int e = errno;
 
-		snprintf(why, len, "fork: %s", strerror(e));
 		free(argv);
-		close(fd);
-		unlink(s->log);
 		s->pid = 0;
-		return -e;
+		return ktstr_errorf_buf(why, len, -e, "fork: %s", strerror(e));
 	}
 	if (!s->pid) {
 		int nul = open("/dev/null", O_RDONLY);
@@ -231,17 +217,26 @@ int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
 	}
 	setpgid(s->pid, s->pid);
 	free(argv);
-	close(fd);
+	return 0;
+}
+
+/* Until sched_ext is enabled: 0, or -errno with @why (the log's tail too). */
+static int wait_enabled(struct ktstr_scx *s, const char *path, unsigned int timeout_ms,
+			char *why, size_t len)
+{
+	char st[64] = "", tail[2048];
+	unsigned long long end;
 
 	end = (ktstr_now_ns() / 1000000) + (timeout_ms ? timeout_ms : KTSTR_SCX_START_TIMEOUT_MS);
 	for (;;) {
 		if (scx_enabled() && !exited(s))
-			break;
+			return 0;
 		if (reap(s)) {
 			ktstr_scx_log_tail(s, 8, tail, sizeof(tail));
-			snprintf(why, len, "%s exited (status %d) before sched_ext was enabled:\n%s",
-				 path, WIFEXITED(s->wstatus) ? WEXITSTATUS(s->wstatus) :
-				 128 + WTERMSIG(s->wstatus), tail);
+			ktstr_errorf_buf(why, len, -ECHILD,
+					 "%s exited (status %d) before sched_ext was enabled:\n%s",
+					 path, WIFEXITED(s->wstatus) ? WEXITSTATUS(s->wstatus) :
+					 128 + WTERMSIG(s->wstatus), tail);
 			unlink(s->log);
 			s->pid = 0;
 			return -ECHILD;
@@ -250,13 +245,47 @@ int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
 			ktstr_scx_state(st, sizeof(st));
 			ktstr_scx_log_tail(s, 8, tail, sizeof(tail));
 			ktstr_scx_stop(s, 2000);
-			snprintf(why, len, "%s: sched_ext not enabled after %u ms (state '%s'):\n%s",
-				 path, timeout_ms ? timeout_ms : KTSTR_SCX_START_TIMEOUT_MS,
-				 st, tail);
-			return -ETIMEDOUT;
+			return ktstr_errorf_buf(why, len, -ETIMEDOUT,
+						"%s: sched_ext not enabled after %u ms (state '%s'):\n%s",
+						path, timeout_ms ? timeout_ms : KTSTR_SCX_START_TIMEOUT_MS,
+						st, tail);
 		}
 		ktstr_sleep_ms(20);
 	}
+}
+
+int ktstr_scx_start(struct ktstr_scx *s, const char *path, char *const *args,
+		    int nargs, unsigned int timeout_ms, char *why, size_t len)
+{
+	const char *tmp;
+	int fd, ret;
+
+	memset(s, 0, sizeof(*s));
+	s->exit.kind = -1;
+	s->args = args;
+	s->nargs = nargs;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	ret = can_start(path, why, len);
+	if (ret)
+		return ret;
+	tmp = getenv("TMPDIR");
+	if ((size_t)snprintf(s->log, sizeof(s->log), "%s/" KTSTR_SCHED_LOG_PREFIX "%d.XXXXXX",
+			     tmp && *tmp ? tmp : "/tmp", (int)getpid()) >= sizeof(s->log))
+		return ktstr_errorf_buf(why, len, -ENAMETOOLONG, "log file: TMPDIR is too long");
+	fd = mkostemp(s->log, O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		return ktstr_errorf_buf(why, len, ret, "log file: %s", strerror(-ret));
+	}
+	ret = spawn_scheduler(s, path, args, nargs, fd, why, len);
+	close(fd);
+	if (ret) {
+		unlink(s->log);
+		return ret;
+	}
+	ret = wait_enabled(s, path, timeout_ms, why, len);
+	if (ret)
+		return ret;
 	if (read_line(KTSTR_SCX_SYSFS "/root/ops", s->name, sizeof(s->name)) ||
 	    !s->name[0]) {
 		const char *b = strrchr(path, '/');
@@ -410,17 +439,24 @@ int ktstr_scx_restart(struct ktstr_scx *s, unsigned int timeout_ms, char *why,
 	char path[sizeof(s->path)];
 
 	if (s->pid <= 0 || s->dead || ktstr_scx_check(s)) {
-		snprintf(why, len, "no live scheduler to restart%s%s",
-			 s->summary[0] ? ": " : "", s->summary);
-		return -ESRCH;
+		return ktstr_errorf_buf(why, len, -ESRCH, "no live scheduler to restart%s%s",
+					s->summary[0] ? ": " : "", s->summary);
 	}
 	memcpy(path, s->path, sizeof(path));
 	ret = ktstr_scx_stop(s, timeout_ms);
-	if (ret) {
-		snprintf(why, len, "%s: sched_ext still enabled after the stop", path);
-		return ret;
-	}
+	if (ret)
+		return ktstr_errorf_buf(why, len, ret, "%s: sched_ext still enabled after the stop",
+					path);
 	ret = ktstr_scx_start(s, path, args, nargs, timeout_ms, why, len);
 	s->restarts = restarts + (ret == 0);
 	return ret;
+}
+
+int sched_check(struct ktstr_scx *scx, pid_t pid)
+{
+	if (scx)
+		return ktstr_scx_check(scx) ? ktstr_errorf(-ESRCH, "%s", scx->summary) : 0;
+	if (pid > 0 && proc_pid_dead(pid))
+		return ktstr_errorf(-ESRCH, "scheduler process died (pid %d)", (int)pid);
+	return 0;
 }

@@ -15,7 +15,6 @@
 #include <ktstr/topo.h>
 #include "util/ktstr_error.h"
 
-KTSTR_LAST_ERROR(ktstr_topo_last_error, 256);
 
 #define set_error(...) ((void)KTSTR_FAIL(0, __VA_ARGS__))
 

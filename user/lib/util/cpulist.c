@@ -9,7 +9,6 @@
 #include <ktstr/cpulist.h>
 #include "util/ktstr_error.h"
 
-KTSTR_LAST_ERROR(ktstr_cpulist_last_error, 160);
 
 #define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internal to libktstr: the per-module "last error" message. Each module
- * keeps its own thread-local buffer behind its public ktstr_*_last_error()
- * getter and formats failures into it with ktstr_errorf(). Not installed.
+ * Internal to libktstr: how a failing function writes the one message of
+ * the calling thread that ktstr_last_error() (<ktstr/error.h>) returns.
+ * Not installed.
  *
- *	KTSTR_LAST_ERROR(ktstr_foo_last_error, 256);
  *	#define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
+ *	return fail(-EINVAL, "cpu %d: out of range", cpu);
+ *
+ * The arguments may be the message itself (or contain it): "%s",
+ * ktstr_last_error() adds context to a callee's message.
  */
 #ifndef KTSTR_ERROR_H
 #define KTSTR_ERROR_H
@@ -13,33 +16,33 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include <ktstr/error.h>
+
+/* Set the thread's message to the formatted text; return @err unchanged. */
+int ktstr_errorf(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int ktstr_verrorf(int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 /*
- * Format the message into @buf (@len bytes, truncated; nothing is written
- * if @buf is NULL or @len is 0) and return @err unchanged.
+ * For the functions that also fill a caller's buffer (@buf, @len bytes,
+ * truncated; none if @buf is NULL or @len is 0): both get the text.
  */
-int ktstr_errorf(char *buf, size_t len, int err, const char *fmt, ...)
+int ktstr_errorf_buf(char *buf, size_t len, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-int ktstr_verrorf(char *buf, size_t len, int err, const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
 
-/*
- * Define this module's thread-local buffer `last_error` (@size bytes) and
- * its public getter `const char *@getter(void)` returning it.
- */
-#define KTSTR_LAST_ERROR(getter, size)				\
-	static _Thread_local char last_error[size];		\
-	const char *getter(void)				\
-	{							\
-		return last_error;				\
-	}							\
-	struct ktstr_last_error_semicolon__
+/* Empty the thread's message (for functions that clear it on success). */
+void ktstr_error_clear(void);
 
-/* Empty this module's last_error: a public call starts with it, so the
- * text describes the last call only ("" after a success). */
-#define KTSTR_CLEAR_ERROR()	((void)(last_error[0] = '\0'))
+/* Empty the thread's message: a public call starts with it, so the text
+ * describes the last call only ("" after a success). */
+#define KTSTR_CLEAR_ERROR()	ktstr_error_clear()
 
-/* Record a message in this module's last_error; evaluates to @err. */
-#define KTSTR_FAIL(err, ...)					\
-	ktstr_errorf(last_error, sizeof(last_error), (err), __VA_ARGS__)
+/* Hand lines to the installed ktstr_print_fn; nothing if there is none. */
+void ktstr_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ktstr_vprint(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Record a message in the thread's message; evaluates to @err. */
+#define KTSTR_FAIL(err, ...) ktstr_errorf((err), __VA_ARGS__)
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ktstr/output.h"
+#include "util/ktstr_error.h"
 
 /* Split path into its directory (opened) and its last component. */
 static int open_parent(const char *path, const char **base)
@@ -105,6 +106,13 @@ static int open_checked(const char *path, const char **base)
 	return dfd;
 }
 
+/* @err (< 0) with its message for ktstr_last_error(); 0 and more as they are. */
+static int said(const char *path, int err)
+{
+	return err < 0 ? ktstr_errorf(err, "%s: %s", path ? path : "(null)",
+				      strerror(-err)) : err;
+}
+
 int ktstr_output_check(const char *path)
 {
 	char tmp[NAME_MAX + 1];
@@ -112,12 +120,12 @@ int ktstr_output_check(const char *path)
 	int dfd, fd;
 
 	if (!path || !*path)
-		return -EINVAL;
+		return said(path, -EINVAL);
 	if (!strcmp(path, "-"))
 		return 0;
 	dfd = open_checked(path, &base);
 	if (dfd < 0)
-		return dfd;
+		return said(path, dfd);
 	fd = open_temp(dfd, base, tmp, sizeof(tmp));
 	if (fd >= 0) {
 		close(fd);
@@ -125,7 +133,7 @@ int ktstr_output_check(const char *path)
 		fd = 0;
 	}
 	close(dfd);
-	return fd;
+	return said(path, fd);
 }
 
 int ktstr_output_write(const char *path, int (*fill)(FILE *fp, void *arg), void *arg)
@@ -136,12 +144,12 @@ int ktstr_output_write(const char *path, int (*fill)(FILE *fp, void *arg), void 
 	int dfd, fd = -1, err;
 
 	if (!path || !*path || !fill)
-		return -EINVAL;
+		return said(path, -EINVAL);
 	if (!strcmp(path, "-"))
-		return fill_stdout(fill, arg);
+		return said(path, fill_stdout(fill, arg));
 	dfd = open_checked(path, &base);
 	if (dfd < 0)
-		return dfd;
+		return said(path, dfd);
 	fd = open_temp(dfd, base, tmp, sizeof(tmp));
 	err = fd < 0 ? fd : 0;
 	if (!err) {
@@ -164,7 +172,7 @@ int ktstr_output_write(const char *path, int (*fill)(FILE *fp, void *arg), void 
 			unlinkat(dfd, tmp, 0);
 	}
 	close(dfd);
-	return err;
+	return said(path, err);
 }
 
 static int fill_json(FILE *fp, void *arg)

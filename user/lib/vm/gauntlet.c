@@ -11,7 +11,7 @@
 #include <ktstr/gauntlet.h>
 #include "util/ktstr_error.h"
 
-#define say(why, len, err, ...) ktstr_errorf(why, len, err, __VA_ARGS__)
+#define say(why, len, err, ...) ktstr_errorf_buf(why, len, err, __VA_ARGS__)
 
 int ktstr_gauntlet_parse_topos(const char *list, struct ktstr_gauntlet_topo *out,
 			       int max, char *why, size_t len)

@@ -15,6 +15,7 @@
 
 #include <ktstr/util.h>
 #include "ktstr/kernel.h"
+#include "util/ktstr_error.h"
 
 const struct ktstr_kernel_recipe ktstr_kernel_recipes[] = {
 	{ "default", "Debian bookworm 6.12 (linux-headers-6.12-amd64), the default test kernel" },
@@ -211,29 +212,44 @@ static int add_alias(struct ktstr_kernel *k, const char *name)
 	return 0;
 }
 
-int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
+/*
+ * One unpacked kernel, in @dir (malloc()ed, now @k's) named @name: a kernel
+ * of `ktstr kernel build` lives in kernels/NAME, its version the release
+ * it was built as, its name the directory's; a fetched one is
+ * kernels/<version>. -1 when out of memory.
+ */
+static int fill_kernel(struct ktstr_kernel *k, char *dir, const char *name)
 {
-	char *cache = ktstr_kernel_cache_dir(), *kdir = NULL;
-	struct ktstr_kernel *ks = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	DIR *d = NULL;
-	int ret = -1;
-
-	*out = NULL;
-	*nr = 0;
-	if (!cache || !(kdir = path_join(cache, "kernels")))
-		goto oom;
-	d = opendir(kdir);
-	if (!d) {
-		ret = errno == ENOENT ? 0 : -1;
-		if (ret)
-			fprintf(stderr, "ktstr: cannot read %s: %s\n", kdir, strerror(errno));
-		goto out;
+	memset(k, 0, sizeof(*k));
+	k->dir = dir;
+	k->built = exists(dir, "source");
+	k->version = k->built ? read_line(dir, "release") : NULL;
+	if (!k->version || !*k->version) {
+		free(k->version);
+		k->version = strdup(name);
 	}
-	/* Pass 1: the unpacked kernels (real directories with .complete). */
+	k->names = strdup(k->built ? name : "");
+	k->image = path_join(dir, "vmlinuz");
+	if (!k->version || !k->names || !k->image)
+		return -1;
+	k->sched_ext = config_is_y(dir, "SCHED_CLASS_EXT");
+	k->btf = config_is_y(dir, "DEBUG_INFO_BTF");
+	if (exists(dir, "ktstr.ko") && !(k->module = path_join(dir, "ktstr.ko")))
+		return -1;
+	return 0;
+}
+
+/*
+ * Pass 1 of the scan: the unpacked kernels of @kdir (real directories with
+ * .complete) appended to *@ks (*@n of them, room for *@cap). -1 when out
+ * of memory; what was added is in *@ks either way.
+ */
+static int scan_unpacked(DIR *d, const char *kdir, struct ktstr_kernel **ks, size_t *n,
+			 size_t *cap)
+{
+	struct dirent *e;
+
 	while ((e = readdir(d))) {
-		struct ktstr_kernel *k;
 		struct stat st;
 		char *dir;
 
@@ -241,44 +257,33 @@ int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
 		    !S_ISDIR(st.st_mode))
 			continue;
 		if (!(dir = path_join(kdir, e->d_name)))
-			goto oom;
+			return -1;
 		if (!exists(dir, ".complete")) {
 			free(dir);
 			continue;
 		}
-		if (n == cap) {
-			struct ktstr_kernel *t = realloc(ks, (cap = cap ? 2 * cap : 8) * sizeof(*ks));
+		if (*n == *cap) {
+			size_t c = *cap ? 2 * *cap : 8;
+			struct ktstr_kernel *t = realloc(*ks, c * sizeof(**ks));
 
 			if (!t) {
 				free(dir);
-				goto oom;
+				return -1;
 			}
-			ks = t;
+			*ks = t;
+			*cap = c;
 		}
-		k = &ks[n++];
-		memset(k, 0, sizeof(*k));
-		k->dir = dir;
-		/*
-		 * A kernel of `ktstr kernel build` lives in kernels/NAME: its
-		 * version is the release it was built as, its name the
-		 * directory's. A fetched one is kernels/<version>.
-		 */
-		k->built = exists(dir, "source");
-		k->version = k->built ? read_line(dir, "release") : NULL;
-		if (!k->version || !*k->version) {
-			free(k->version);
-			k->version = strdup(e->d_name);
-		}
-		k->names = strdup(k->built ? e->d_name : "");
-		k->image = path_join(dir, "vmlinuz");
-		if (!k->version || !k->names || !k->image)
-			goto oom;
-		k->sched_ext = config_is_y(dir, "SCHED_CLASS_EXT");
-		k->btf = config_is_y(dir, "DEBUG_INFO_BTF");
-		if (exists(dir, "ktstr.ko") && !(k->module = path_join(dir, "ktstr.ko")))
-			goto oom;
+		if (fill_kernel(&(*ks)[(*n)++], dir, e->d_name))
+			return -1;
 	}
-	/* Pass 2: the names, symlinks to a version directory. */
+	return 0;
+}
+
+/* Pass 2: the names, symlinks to a version directory. -1 when out of memory. */
+static int scan_names(DIR *d, struct ktstr_kernel *ks, size_t n)
+{
+	struct dirent *e;
+
 	rewinddir(d);
 	while ((e = readdir(d))) {
 		char target[256];
@@ -293,7 +298,7 @@ int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
 			if (strcmp(basename(target), b ? b + 1 : ks[i].dir))
 				continue;
 			if (add_alias(&ks[i], e->d_name))
-				goto oom;
+				return -1;
 			/* The default kernel's module is the tree's, built by make. */
 			if (!strcmp(e->d_name, "default") && !ks[i].module) {
 				char *m = ktstr_kernel_tree_module();
@@ -307,6 +312,30 @@ int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
 			}
 		}
 	}
+	return 0;
+}
+
+int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
+{
+	char *cache = ktstr_kernel_cache_dir(), *kdir = NULL;
+	struct ktstr_kernel *ks = NULL;
+	size_t n = 0, cap = 0;
+	DIR *d = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	*nr = 0;
+	if (!cache || !(kdir = path_join(cache, "kernels")))
+		goto oom;
+	d = opendir(kdir);
+	if (!d) {
+		ret = errno == ENOENT ? 0 : -1;
+		if (ret)
+			ktstr_print("ktstr: cannot read %s: %s\n", kdir, strerror(errno));
+		goto out;
+	}
+	if (scan_unpacked(d, kdir, &ks, &n, &cap) || scan_names(d, ks, n))
+		goto oom;
 	qsort(ks, n, sizeof(*ks), cmp_kernel);
 	*out = ks;
 	*nr = n;
@@ -315,7 +344,7 @@ int ktstr_kernel_scan(struct ktstr_kernel **out, size_t *nr)
 	ret = 0;
 	goto out;
 oom:
-	fprintf(stderr, "ktstr: out of memory\n");
+	ktstr_print("ktstr: out of memory\n");
 out:
 	if (d)
 		closedir(d);
@@ -334,7 +363,7 @@ int ktstr_kernel_resolve(const char *arg, char **image, char **module)
 	if (!arg)
 		return 0;
 	if (!*arg) {
-		fprintf(stderr, "ktstr: --kernel needs a kernel name or an image path\n");
+		ktstr_print("ktstr: --kernel needs a kernel name or an image path\n");
 		return -1;
 	}
 	if (!strchr(arg, '/') && strcmp(arg, ".") && strcmp(arg, "..")) {
@@ -366,7 +395,7 @@ int ktstr_kernel_resolve(const char *arg, char **image, char **module)
 			goto out;
 		}
 		if (access(arg, F_OK)) {
-			fprintf(stderr, "ktstr: no kernel '%s' in %s/kernels and no such file: "
+			ktstr_print("ktstr: no kernel '%s' in %s/kernels and no such file: "
 				"see 'ktstr kernel list', 'ktstr kernel fetch NAME'\n", arg, cache);
 			goto out;
 		}
@@ -376,7 +405,7 @@ int ktstr_kernel_resolve(const char *arg, char **image, char **module)
 	ret = 0;
 	goto out;
 oom:
-	fprintf(stderr, "ktstr: out of memory\n");
+	ktstr_print("ktstr: out of memory\n");
 	free(*image);
 	*image = NULL;
 out:

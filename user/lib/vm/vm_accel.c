@@ -28,6 +28,7 @@
 
 #include "ktstr/kernel.h"
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 #define VERDICT_MAX	4096
 
@@ -131,7 +132,7 @@ int ktstr_vm_accel_pick(struct ktstr_vm_accel *a)
 	memset(a, 0, sizeof(*a));
 	if (env && *env) {
 		if (strcmp(env, "kvm") && strcmp(env, "tcg")) {
-			fprintf(stderr, "ktstr vm: KTSTR_ACCEL must be kvm or tcg, not '%s'\n", env);
+			ktstr_print("ktstr vm: KTSTR_ACCEL must be kvm or tcg, not '%s'\n", env);
 			return -1;
 		}
 		a->kvm = !strcmp(env, "kvm");
@@ -143,7 +144,7 @@ int ktstr_vm_accel_pick(struct ktstr_vm_accel *a)
 	if (!cache || !a->key ||
 	    asprintf(&a->path, "%s/accel/%016" PRIx64, cache, fnv1a(a->key)) < 0) {
 		free(cache);
-		fprintf(stderr, "ktstr vm: out of memory\n");
+		ktstr_print("ktstr vm: out of memory\n");
 		return -1;
 	}
 	free(cache);
@@ -232,7 +233,7 @@ out:
 	if (err && tmp)
 		unlink(tmp);
 	if (err)
-		fprintf(stderr, "ktstr vm: cannot keep the accelerator verdict in %s: %s\n",
+		ktstr_print("ktstr vm: cannot keep the accelerator verdict in %s: %s\n",
 			a->path, strerror(-err));
 	free(tmp);
 	free(dir);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 static int write_all(struct ktstr_vm_cpio *c, const void *buf, size_t len)
 {
@@ -27,7 +28,7 @@ static int write_all(struct ktstr_vm_cpio *c, const void *buf, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "ktstr vm: writing initramfs: %s\n", strerror(errno));
+			ktstr_print("ktstr vm: writing initramfs: %s\n", strerror(errno));
 			return -1;
 		}
 		p += n;
@@ -78,7 +79,7 @@ static int remember(struct ktstr_vm_cpio *c, const char *name)
 	c->nr_names++;
 	return 0;
 oom:
-	fprintf(stderr, "ktstr vm: out of memory\n");
+	ktstr_print("ktstr vm: out of memory\n");
 	return -1;
 }
 
@@ -90,7 +91,7 @@ static int header(struct ktstr_vm_cpio *c, const char *name, unsigned int mode,
 	size_t namesize = strlen(name) + 1;
 
 	if (size > 0xffffffffULL || namesize > 4096) {
-		fprintf(stderr, "ktstr vm: %s: too large for cpio newc\n", name);
+		ktstr_print("ktstr vm: %s: too large for cpio newc\n", name);
 		return -1;
 	}
 	snprintf(hdr, sizeof(hdr),
@@ -109,7 +110,7 @@ static int parents(struct ktstr_vm_cpio *c, const char *name)
 	size_t len = strlen(name);
 
 	if (len >= sizeof(buf)) {
-		fprintf(stderr, "ktstr vm: path too long: %s\n", name);
+		ktstr_print("ktstr vm: path too long: %s\n", name);
 		return -1;
 	}
 	memcpy(buf, name, len + 1);
@@ -131,7 +132,7 @@ static int parents(struct ktstr_vm_cpio *c, const char *name)
 static int begin(struct ktstr_vm_cpio *c, const char *name)
 {
 	if (!*name) {
-		fprintf(stderr, "ktstr vm: empty initramfs path\n");
+		ktstr_print("ktstr vm: empty initramfs path\n");
 		return -1;
 	}
 	if (ktstr_vm_cpio_has(c, name))
@@ -179,7 +180,7 @@ int ktstr_vm_cpio_file(struct ktstr_vm_cpio *c, const char *path,
 	int fd = open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC), err;
 
 	if (fd < 0) {
-		fprintf(stderr, "ktstr vm: cannot read %s: %s\n", src, strerror(errno));
+		ktstr_print("ktstr vm: cannot read %s: %s\n", src, strerror(errno));
 		return -1;
 	}
 	err = ktstr_vm_cpio_fd(c, path, fd, src, mode);
@@ -200,11 +201,11 @@ int ktstr_vm_cpio_fd(struct ktstr_vm_cpio *c, const char *path, int fd,
 	if (r)
 		return r < 0 ? -1 : 0;
 	if (fstat(fd, &st)) {
-		fprintf(stderr, "ktstr vm: cannot read %s: %s\n", src, strerror(errno));
+		ktstr_print("ktstr vm: cannot read %s: %s\n", src, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "ktstr vm: %s: not a regular file\n", src);
+		ktstr_print("ktstr vm: %s: not a regular file\n", src);
 		return -1;
 	}
 	if (!mode)
@@ -221,7 +222,7 @@ int ktstr_vm_cpio_fd(struct ktstr_vm_cpio *c, const char *path, int fd,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "ktstr vm: reading %s: %s\n", src,
+			ktstr_print("ktstr vm: reading %s: %s\n", src,
 				n ? strerror(errno) : "file shrank while copying");
 			return -1;
 		}

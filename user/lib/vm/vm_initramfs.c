@@ -23,6 +23,7 @@
 
 #include <ktstr/util.h>
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 /* Anything in here after the command ran means the kernel misbehaved. */
 #define DMESG_BAD "BUG:|WARNING:|Oops|general protection|Call Trace"
@@ -37,7 +38,7 @@ static const char *busybox_path(void)
 	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(cand); i++)
 		if (!access(cand[i], X_OK))
 			return cand[i];
-	fprintf(stderr, "ktstr vm: busybox not found: install busybox-static (make deps)\n");
+	ktstr_print("ktstr vm: busybox not found: install busybox-static (make deps)\n");
 	return NULL;
 }
 
@@ -64,7 +65,7 @@ static int add_elf_path(struct ktstr_vm_cpio *c, const char *dst, const char *sr
 	int fd = open(src, O_RDONLY | O_CLOEXEC), err;
 
 	if (fd < 0) {
-		fprintf(stderr, "ktstr vm: cannot read %s: %s\n", src, strerror(errno));
+		ktstr_print("ktstr vm: cannot read %s: %s\n", src, strerror(errno));
 		return -1;
 	}
 	err = add_elf(c, dst, fd, src, mode);
@@ -193,13 +194,13 @@ static int add_includes(struct ktstr_vm_cpio *c, const struct ktstr_vm_opts *o)
 		 */
 		fd = open(o->includes[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st)) {
-			fprintf(stderr, "ktstr vm: --include %s: %s\n", o->includes[i],
+			ktstr_print("ktstr vm: --include %s: %s\n", o->includes[i],
 				errno == ELOOP ? "is a symbolic link (not followed)" :
 				strerror(errno));
 			goto next;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			fprintf(stderr, "ktstr vm: --include %s: not a regular file\n",
+			ktstr_print("ktstr vm: --include %s: not a regular file\n",
 				o->includes[i]);
 			goto next;
 		}
@@ -208,7 +209,7 @@ static int add_includes(struct ktstr_vm_cpio *c, const struct ktstr_vm_opts *o)
 			goto next;
 		}
 		if (ktstr_vm_cpio_has(c, dst)) {
-			fprintf(stderr, "ktstr vm: --include %s: %s is already included\n",
+			ktstr_print("ktstr vm: --include %s: %s is already included\n",
 				o->includes[i], dst);
 			goto next;
 		}
@@ -242,7 +243,7 @@ int ktstr_vm_initramfs_build(const char *out_path,
 		return -1;
 	fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fprintf(stderr, "ktstr vm: cannot create %s: %s\n", out_path, strerror(errno));
+		ktstr_print("ktstr vm: cannot create %s: %s\n", out_path, strerror(errno));
 		return -1;
 	}
 	ktstr_vm_cpio_init(&c, fd);
@@ -258,7 +259,7 @@ int ktstr_vm_initramfs_build(const char *out_path,
 	/* The real path: ldd on /proc/self/exe would describe ldd itself. */
 	self = realpath("/proc/self/exe", NULL);
 	if (!self) {
-		fprintf(stderr, "ktstr vm: cannot find our own binary: %s\n", strerror(errno));
+		ktstr_print("ktstr vm: cannot find our own binary: %s\n", strerror(errno));
 		goto out;
 	}
 	if (add_elf_path(&c, "/bin/busybox", bb, 0755) ||
@@ -270,7 +271,7 @@ int ktstr_vm_initramfs_build(const char *out_path,
 		goto out;
 	init = init_script(opts, module != NULL, &init_len);
 	if (!init) {
-		fprintf(stderr, "ktstr vm: out of memory\n");
+		ktstr_print("ktstr vm: out of memory\n");
 		goto out;
 	}
 	if (ktstr_vm_cpio_data(&c, "/init", 0755, init, init_len) ||
@@ -282,7 +283,7 @@ out:
 	free(self);
 	ktstr_vm_cpio_free(&c);
 	if (close(fd) && !err) {
-		fprintf(stderr, "ktstr vm: writing %s: %s\n", out_path, strerror(errno));
+		ktstr_print("ktstr vm: writing %s: %s\n", out_path, strerror(errno));
 		err = -1;
 	}
 	return err;

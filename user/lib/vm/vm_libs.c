@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 /* 1 if @fd is an ELF with a PT_INTERP (dynamically linked), 0 if not. */
 static int elf_is_dynamic(int fd)
@@ -53,7 +54,7 @@ static int add(char ***libs, size_t *nr, const char *p, size_t len)
 	if (!n || !(n[*nr] = strndup(p, len))) {
 		if (n)
 			*libs = n;
-		fprintf(stderr, "ktstr vm: out of memory\n");
+		ktstr_print("ktstr vm: out of memory\n");
 		return -1;
 	}
 	*libs = n;
@@ -78,7 +79,7 @@ static int parse_line(const char *path, char *line, char ***libs, size_t *nr)
 		p = line + strspn(line, " \t");
 	if (!strncmp(p, "not found", 9)) {
 		line[strcspn(line, "\n")] = '\0';
-		fprintf(stderr, "ktstr vm: %s needs a library that is not found:%s\n",
+		ktstr_print("ktstr vm: %s needs a library that is not found:%s\n",
 			path, line);
 		return -1;
 	}
@@ -95,7 +96,7 @@ int ktstr_vm_libs(const char *path, char ***libs, size_t *nr)
 	*libs = NULL;
 	*nr = 0;
 	if (fd < 0) {
-		fprintf(stderr, "ktstr vm: cannot read %s: %s\n", path, strerror(errno));
+		ktstr_print("ktstr vm: cannot read %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	err = ktstr_vm_libs_fd(fd, path, libs, nr);
@@ -117,12 +118,12 @@ int ktstr_vm_libs_fd(int fd, const char *path, char ***libs, size_t *nr)
 	if (dyn <= 0)
 		return dyn;
 	if (pipe2(pfd, O_CLOEXEC)) {
-		fprintf(stderr, "ktstr vm: pipe: %s\n", strerror(errno));
+		ktstr_print("ktstr vm: pipe: %s\n", strerror(errno));
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "ktstr vm: fork: %s\n", strerror(errno));
+		ktstr_print("ktstr vm: fork: %s\n", strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
 		return -1;
@@ -156,7 +157,7 @@ int ktstr_vm_libs_fd(int fd, const char *path, char ***libs, size_t *nr)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!err && (!WIFEXITED(status) || WEXITSTATUS(status))) {
-		fprintf(stderr, "ktstr vm: ldd %s failed%s\n", path,
+		ktstr_print("ktstr vm: ldd %s failed%s\n", path,
 			WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
 			" (is ldd installed?)" : "");
 		err = -1;

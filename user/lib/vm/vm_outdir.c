@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 #define BLOCK		512
 #define NAME_MAX_LEN	4096	/* a GNU long name longer than this is refused */
@@ -86,7 +87,7 @@ static void refuse(struct ktstr_vm_untar *u, const char *name, const char *why)
 	if (u->said++ >= MAX_SAID)
 		return;
 	clean_name(name, clean, sizeof(clean));
-	fprintf(stderr, "ktstr vm: --outdir: refused '%s': %s\n", clean, why);
+	ktstr_print("ktstr vm: --outdir: refused '%s': %s\n", clean, why);
 }
 
 struct ktstr_vm_untar *ktstr_vm_untar_new(int dirfd, uint64_t max_bytes)
@@ -367,11 +368,65 @@ static void data_then_pad(struct ktstr_vm_untar *u, enum state st, uint64_t size
 		u->st = ST_HEADER;
 }
 
+/* A GNU long-name header: the next @size bytes are the next entry's name. */
+static void long_name_header(struct ktstr_vm_untar *u, uint64_t size)
+{
+	free(u->longname);
+	u->longname = NULL;
+	if (size >= NAME_MAX_LEN) {
+		refuse(u, "(long name)", "name too long");
+		data_then_pad(u, ST_SKIP, size);
+		return;
+	}
+	u->longname = malloc(size + 1);
+	u->ln_len = 0;
+	u->ln_cap = size;
+	data_then_pad(u, u->longname ? ST_LONGNAME : ST_SKIP, size);
+	if (u->longname && !size)
+		u->longname[0] = '\0';
+}
+
+/*
+ * The entry's path, cleaned (malloc()ed), from the long name before it or
+ * its header block @b; NULL (refused, said) when it is not acceptable.
+ */
+static char *entry_path(struct ktstr_vm_untar *u, const unsigned char *b)
+{
+	char name[256 + 2], *path;
+	const char *why = NULL;
+
+	if (u->longname) {
+		u->longname[u->ln_len] = '\0';
+		path = clean_path(u->longname, &why);
+		if (!path)
+			refuse(u, u->longname, why);
+		free(u->longname);
+		u->longname = NULL;
+		return path;
+	}
+	/* ustar: prefix (155 bytes at 345) "/" name (100 bytes). */
+	{
+		int plen = (int)strnlen((const char *)b + 345, 155);
+
+		if (plen)
+			snprintf(name, sizeof(name), "%.*s/%.*s", plen, b + 345,
+				 (int)strnlen((const char *)b, 100), b);
+		else
+			snprintf(name, sizeof(name), "%.*s", (int)strnlen((const char *)b, 100), b);
+	}
+	path = clean_path(name, &why);
+	if (!path)
+		refuse(u, name, why);
+	return path;
+}
+
+static void entry(struct ktstr_vm_untar *u, char *path, char type, uint64_t size,
+		  unsigned int mode);
+
 static void header(struct ktstr_vm_untar *u)
 {
 	const unsigned char *b = u->blk;
-	char name[256 + 2], *path;
-	const char *why = NULL;
+	char *path;
 	uint64_t size;
 	unsigned int mode;
 	bool ok, ok2;
@@ -398,19 +453,7 @@ static void header(struct ktstr_vm_untar *u)
 		return;
 	}
 	if (type == 'L') {
-		free(u->longname);
-		u->longname = NULL;
-		if (size >= NAME_MAX_LEN) {
-			refuse(u, "(long name)", "name too long");
-			data_then_pad(u, ST_SKIP, size);
-			return;
-		}
-		u->longname = malloc(size + 1);
-		u->ln_len = 0;
-		u->ln_cap = size;
-		data_then_pad(u, u->longname ? ST_LONGNAME : ST_SKIP, size);
-		if (u->longname && !size)
-			u->longname[0] = '\0';
+		long_name_header(u, size);
 		return;
 	}
 	if (type == 'x' || type == 'g' || type == 'K') {
@@ -418,26 +461,7 @@ static void header(struct ktstr_vm_untar *u)
 		data_then_pad(u, ST_SKIP, size);
 		return;
 	}
-	if (u->longname) {
-		u->longname[u->ln_len] = '\0';
-		path = clean_path(u->longname, &why);
-		if (!path)
-			refuse(u, u->longname, why);
-		free(u->longname);
-		u->longname = NULL;
-	} else {
-		/* ustar: prefix (155 bytes at 345) "/" name (100 bytes). */
-		int plen = (int)strnlen((const char *)b + 345, 155);
-
-		if (plen)
-			snprintf(name, sizeof(name), "%.*s/%.*s", plen, b + 345,
-				 (int)strnlen((const char *)b, 100), b);
-		else
-			snprintf(name, sizeof(name), "%.*s", (int)strnlen((const char *)b, 100), b);
-		path = clean_path(name, &why);
-		if (!path)
-			refuse(u, name, why);
-	}
+	path = entry_path(u, b);
 	if (++u->entries > MAX_ENTRIES) {
 		if (path)
 			refuse(u, path, "too many entries; the rest of the stream is discarded");
@@ -452,6 +476,17 @@ static void header(struct ktstr_vm_untar *u)
 		data_then_pad(u, ST_SKIP, type == '5' ? 0 : size);
 		return;
 	}
+	entry(u, path, type, size, mode);
+}
+
+/*
+ * One entry of @type at @path (malloc()ed: an open file's keeps it, else
+ * freed here): a file or a directory is made, anything else refused; its
+ * data is kept or skipped.
+ */
+static void entry(struct ktstr_vm_untar *u, char *path, char type, uint64_t size,
+		  unsigned int mode)
+{
 	switch (type) {
 	case '0': case '\0': case '7':
 		if (open_file(u, path, size, mode)) {
@@ -552,7 +587,7 @@ int ktstr_vm_untar_finish(struct ktstr_vm_untar *u, struct ktstr_vm_untar_stats 
 		close_file(u, true);
 	}
 	if (u->said > MAX_SAID)
-		fprintf(stderr, "ktstr vm: --outdir: ... %lu more refused\n", u->said - MAX_SAID);
+		ktstr_print("ktstr vm: --outdir: ... %lu more refused\n", u->said - MAX_SAID);
 	if (stats) {
 		stats->files = u->files;
 		stats->dirs = u->dirs;
@@ -578,11 +613,11 @@ int ktstr_vm_outdir_open(const char *dir)
 	int fd;
 
 	if (!*dir) {
-		fprintf(stderr, "ktstr vm: bad --outdir '' (empty)\n");
+		ktstr_print("ktstr vm: bad --outdir '' (empty)\n");
 		return -1;
 	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
-		fprintf(stderr, "ktstr vm: bad --outdir '%s' (cannot create it: %s)\n", dir,
+		ktstr_print("ktstr vm: bad --outdir '%s' (cannot create it: %s)\n", dir,
 			strerror(errno));
 		return -1;
 	}
@@ -591,7 +626,7 @@ int ktstr_vm_outdir_open(const char *dir)
 		int err = errno;
 		struct stat st;
 
-		fprintf(stderr, "ktstr vm: bad --outdir '%s' (%s)\n", dir,
+		ktstr_print("ktstr vm: bad --outdir '%s' (%s)\n", dir,
 			err == ELOOP || (!lstat(dir, &st) && S_ISLNK(st.st_mode)) ?
 			"a symbolic link (not followed)" :
 			err == ENOTDIR ? "not a directory" : strerror(err));

@@ -35,6 +35,7 @@
 
 #include <ktstr/clock.h>
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 #define BASE_APPEND	"console=ttyS0 panic=-1 quiet loglevel=4 printk.time=1"
 /*
@@ -198,7 +199,7 @@ static void say_accel(struct ktstr_vm_qemu *q)
 {
 	if (q->accel_said)
 		return;
-	fprintf(stderr, "ktstr vm: accelerator %s (%s)\n", q->kvm ? "kvm" : "tcg",
+	ktstr_print("ktstr vm: accelerator %s (%s)\n", q->kvm ? "kvm" : "tcg",
 		q->accel_why ? q->accel_why : "chosen by the caller");
 	q->accel_said = true;
 }
@@ -277,12 +278,12 @@ static pid_t spawn(char *const *argv, int in_fd, int out_fd, int err_fd, int cha
 
 	/* The child reports a failed exec through this close-on-exec pipe. */
 	if (pipe2(epipe, O_CLOEXEC)) {
-		fprintf(stderr, "ktstr vm: pipe: %s\n", strerror(errno));
+		ktstr_print("ktstr vm: pipe: %s\n", strerror(errno));
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "ktstr vm: fork: %s\n", strerror(errno));
+		ktstr_print("ktstr vm: fork: %s\n", strerror(errno));
 		close(epipe[0]);
 		close(epipe[1]);
 		return -1;
@@ -322,7 +323,7 @@ fail:
 	if (n > 0) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		fprintf(stderr, "ktstr vm: cannot run %s: %s%s\n", argv[0],
+		ktstr_print("ktstr vm: cannot run %s: %s%s\n", argv[0],
 			strerror(child_errno),
 			child_errno == ENOENT ? " (install qemu-system-x86: make deps)" : "");
 		return -1;
@@ -544,68 +545,20 @@ static bool kvm_failed_early(struct ktstr_vm_qemu *q, int how, int status,
 	return true;
 }
 
-int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
+/*
+ * QEMU's command line (calloc()ed, NULL-terminated; the strings are the
+ * caller's), or NULL when out of memory.
+ */
+static const char **qemu_argv(const struct ktstr_vm_qemu *q, char *smp, char *mem,
+			      char **topo_args, size_t nr_topo, char *append,
+			      char *com2_opt)
 {
 	const struct ktstr_vm_opts *o = q->opts;
-	char smp[16], mem[16], *append = NULL, *com2_opt = NULL;
-	char *com2 = NULL, *errf = NULL, *dmesg = NULL, msg[512];
-	char **topo_args = NULL;
-	const char **argv = NULL;
-	size_t dmesg_len = 0, nr_topo = 0;
-	struct scan s = { 0 };
-	struct errs e = { .fd = -1 };
-	int pfd[2] = { -1, -1 }, efd[2] = { -1, -1 }, cfd[2] = { -1, -1 }, ifd[2] = { -1, -1 };
-	int ret = KTSTR_VM_EXIT_FAIL, status = 0, rc = 0;
-	int how, res, argc = 0, out_bad = 0;
-	struct io io = { .chan_fd = -1, .in_fd = -1, .qin_fd = -1 };
-	struct ktstr_vm_untar_stats us = { 0 };
-	char out_said[16] = "";
-	bool dirty;
-	pid_t pid;
+	const char **argv = calloc(40 + nr_topo, sizeof(*argv));
+	int argc = 0;
 
-	q->init_ran = q->kvm_failed = q->accel_said = q->shell_ready = false;
-	q->why[0] = '\0';
-	if (regcomp(&s.re, CONSOLE_BAD, REG_EXTENDED | REG_NOSUB)) {
-		fprintf(stderr, "ktstr vm: internal error: bad console pattern\n");
-		return KTSTR_VM_EXIT_FAIL;
-	}
-	snprintf(smp, sizeof(smp), "%d", o->cpus);
-	snprintf(mem, sizeof(mem), "%d", o->memory_mb);
-	/* The guest learns its accelerator: init's environment, from here. */
-	if (asprintf(&append, "%s " KTSTR_VM_ACCEL_VAR "=%s%s%s", BASE_APPEND,
-		     q->kvm ? "kvm" : "tcg", o->append ? " " : "",
-		     o->append ? o->append : "") < 0)
-		append = NULL;
-	if (asprintf(&com2, "%s/com2.txt", q->tmpdir) < 0)
-		com2 = NULL;
-	if (asprintf(&errf, "%s/qemu.err", q->tmpdir) < 0)
-		errf = NULL;
-	com2_opt = com2 ? qemu_escape("file:", com2) : NULL;
-	if (!append || !com2 || !errf || !com2_opt) {
-		fprintf(stderr, "ktstr vm: out of memory\n");
-		goto out;
-	}
-	/* A second boot (the TCG fallback) must not read the first one's. */
-	unlink(com2);
-	e.fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (e.fd < 0) {
-		fprintf(stderr, "ktstr vm: cannot create %s: %s\n", errf, strerror(errno));
-		goto out;
-	}
-	if (o->topology) {
-		/* -smp with sockets/cores/threads, and the NUMA layout (vm_topology.c). */
-		if (ktstr_vm_topology_qemu_args(o->topology, o->memory_mb, &topo_args,
-						&nr_topo, msg, sizeof(msg))) {
-			fprintf(stderr, "ktstr vm: %s\n", msg);
-			goto out;
-		}
-	}
-	argv = calloc(40 + nr_topo, sizeof(*argv));
-	if (!argv) {
-		fprintf(stderr, "ktstr vm: out of memory\n");
-		goto out;
-	}
-
+	if (!argv)
+		return NULL;
 	argv[argc++] = ktstr_vm_qemu_binary();
 	argv[argc++] = "-accel";
 	/*
@@ -648,32 +601,236 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 		argv[argc++] = "file:/proc/self/fd/3";
 	}
 	argv[argc] = NULL;
+	return argv;
+}
+
+/*
+ * The pipes QEMU's console, stderr, --outdir's port and (--shell) stdin go
+ * through, and the --outdir and --shell ends of @io. -1 (said) on failure;
+ * the caller closes what was opened.
+ */
+static int open_channels(const struct ktstr_vm_qemu *q, int pfd[2], int efd[2],
+			 int cfd[2], int ifd[2], struct io *io)
+{
+	const struct ktstr_vm_opts *o = q->opts;
 
 	if (pipe2(pfd, O_CLOEXEC) || pipe2(efd, O_CLOEXEC) ||
 	    (o->outdir && pipe2(cfd, O_CLOEXEC)) || (o->shell && pipe2(ifd, O_CLOEXEC))) {
-		fprintf(stderr, "ktstr vm: pipe: %s\n", strerror(errno));
-		goto out;
+		ktstr_print("ktstr vm: pipe: %s\n", strerror(errno));
+		return -1;
 	}
 	if (o->outdir) {
-		io.untar = ktstr_vm_untar_new(q->outdir_fd, o->outdir_max);
-		if (!io.untar) {
-			fprintf(stderr, "ktstr vm: out of memory\n");
-			goto out;
+		io->untar = ktstr_vm_untar_new(q->outdir_fd, o->outdir_max);
+		if (!io->untar) {
+			ktstr_print("ktstr vm: out of memory\n");
+			return -1;
 		}
-		io.chan_fd = cfd[0];
+		io->chan_fd = cfd[0];
 	}
 	if (o->shell) {
 		/* Our stdin goes to the guest's console once its shell is there. */
-		io.in_fd = STDIN_FILENO;
-		io.qin_fd = ifd[1];
-		io.tty = isatty(STDIN_FILENO);
+		io->in_fd = STDIN_FILENO;
+		io->qin_fd = ifd[1];
+		io->tty = isatty(STDIN_FILENO);
 		fcntl(ifd[1], F_SETFL, O_NONBLOCK);
 	}
-	pid = spawn((char *const *)argv, ifd[0], pfd[1], efd[1], cfd[1]);
+	return 0;
+}
+
+/* The guest was stopped (wait_qemu() @how 1, 2 or 4): say how; the exit code. */
+static int say_stopped(const struct ktstr_vm_qemu *q, int how)
+{
+	if (how == 1)
+		ktstr_print("ktstr vm: timed out after %d s\n", q->opts->timeout_s);
+	else if (how == 4)
+		ktstr_print("ktstr vm: Ctrl-A x: guest stopped\n");
+	else
+		ktstr_print("ktstr vm: interrupted by signal %d\n",
+			(int)*q->stop_sig);
+	return how == 1 ? KTSTR_VM_EXIT_TIMEOUT : KTSTR_VM_EXIT_FAIL;
+}
+
+/*
+ * A result came back and --outdir saw nothing wrong: what the guest's
+ * marker (@out_said) and the archive (@us) say. -1 when the copy is bad.
+ */
+static int outdir_verdict(const struct ktstr_vm_opts *o, const char *out_said,
+			  const struct ktstr_vm_untar_stats *us)
+{
+	if (!strcmp(out_said, "fail")) {
+		ktstr_print("ktstr vm: --outdir: the guest could not send all of %s (tar failed, see console above)\n",
+			KTSTR_VM_GUEST_OUTDIR);
+		return -1;
+	} else if (!strcmp(out_said, "sent") && !us->complete) {
+		ktstr_print("ktstr vm: --outdir: the guest's archive never came whole\n");
+		return -1;
+	} else if (!us->got_data) {
+		ktstr_print("ktstr vm: --outdir: the command left no %s; %s is as it was\n",
+			KTSTR_VM_GUEST_OUTDIR, o->outdir);
+	}
+	return 0;
+}
+
+/*
+ * The end of a boot that was not stopped: the line that says what went
+ * wrong (none for a clean result); the exit code, the command's own (@rc)
+ * for a clean result.
+ */
+static int say_result(const struct ktstr_vm_qemu *q, const struct scan *s, int res,
+		      int rc, bool dirty, const char *dmesg, int out_bad,
+		      const struct ktstr_vm_untar_stats *us, int status, const char *msg)
+{
+	const struct ktstr_vm_opts *o = q->opts;
+
+	if (s->panic || s->oops) {
+		ktstr_print("ktstr vm: kernel %s: %s\n", s->panic ? "panic" : "oops",
+			s->panic ? s->panic : s->oops);
+	} else if (res == 2) {
+		ktstr_print("ktstr vm: module failed to load (insmod output above)\n");
+	} else if (res == 3) {
+		ktstr_print("ktstr vm: guest setup failed (see console above)\n");
+	} else if (res == 1 && dirty) {
+		ktstr_print("ktstr vm: dirty dmesg after the command (it exited %d):\n%s",
+			rc, dmesg ? dmesg : "");
+	} else if (res == 1 && out_bad) {
+		ktstr_print("ktstr vm: --outdir: %lu files, %llu bytes in %s; what was refused is above (the command exited %d)\n",
+			us->files, (unsigned long long)us->bytes, o->outdir, rc);
+	} else if (res == 1) {
+		return rc;
+	} else if (WIFSIGNALED(status)) {
+		ktstr_print("ktstr vm: qemu killed by signal %d%s%s\n", WTERMSIG(status),
+			*msg ? ": " : "", msg);
+	} else if (WEXITSTATUS(status)) {
+		ktstr_print("ktstr vm: qemu failed (exit %d)%s%s\n", WEXITSTATUS(status),
+			*msg ? ": " : "", msg);
+	} else {
+		ktstr_print("ktstr vm: guest stopped without a result (see console above)\n");
+	}
+	return KTSTR_VM_EXIT_FAIL;
+}
+
+/*
+ * The kernel command line (the guest learns its accelerator: init's
+ * environment, from here), COM2's file and QEMU's option for it, and the
+ * copy of QEMU's stderr; malloc()ed. -1 (said) when out of memory.
+ */
+static int boot_paths(const struct ktstr_vm_qemu *q, char **append, char **com2,
+		      char **errf, char **com2_opt)
+{
+	const struct ktstr_vm_opts *o = q->opts;
+
+	if (asprintf(append, "%s " KTSTR_VM_ACCEL_VAR "=%s%s%s", BASE_APPEND,
+		     q->kvm ? "kvm" : "tcg", o->append ? " " : "",
+		     o->append ? o->append : "") < 0)
+		*append = NULL;
+	if (asprintf(com2, "%s/com2.txt", q->tmpdir) < 0)
+		*com2 = NULL;
+	if (asprintf(errf, "%s/qemu.err", q->tmpdir) < 0)
+		*errf = NULL;
+	*com2_opt = *com2 ? qemu_escape("file:", *com2) : NULL;
+	if (!*append || !*com2 || !*errf || !*com2_opt) {
+		ktstr_print("ktstr vm: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void close_pair(int fd[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+}
+
+/* Start QEMU on the pipes' ends, then close the ends it took. */
+static pid_t spawn_qemu(const char **argv, int pfd[2], int efd[2], int cfd[2], int ifd[2])
+{
+	pid_t pid = spawn((char *const *)argv, ifd[0], pfd[1], efd[1], cfd[1]);
+
 	for (int *p = (int[]){ pfd[1], efd[1], cfd[1], ifd[0] }, i = 0; i < 4; i++)
 		if (p[i] >= 0)
 			close(p[i]);
 	pfd[1] = efd[1] = cfd[1] = ifd[0] = -1;
+	return pid;
+}
+
+/* QEMU is done (@how 0) or to be stopped: the console's last line, scanned. */
+static void end_console(int how, pid_t pid, struct scan *s)
+{
+	if (how) {
+		kill_reap(pid);
+		if (s->len) {
+			/* End the console's partial line before our message. */
+			write_out("\n", 1);
+			scan_line(s);
+		}
+	} else if (s->len) {
+		scan_line(s);
+	}
+}
+
+/* The end of --outdir's archive; as ktstr_vm_untar_finish(). */
+static int outdir_finish(struct ktstr_vm_untar *untar, struct ktstr_vm_untar_stats *us)
+{
+	int bad = ktstr_vm_untar_finish(untar, us);
+
+	if (us->got_data && !us->complete && !us->refused)
+		ktstr_print("ktstr vm: --outdir: the guest's archive ended early (%lu files kept)\n",
+			us->files);
+	return bad;
+}
+
+int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
+{
+	const struct ktstr_vm_opts *o = q->opts;
+	char smp[16], mem[16], *append = NULL, *com2_opt = NULL;
+	char *com2 = NULL, *errf = NULL, *dmesg = NULL, msg[512];
+	char **topo_args = NULL;
+	const char **argv = NULL;
+	size_t dmesg_len = 0, nr_topo = 0;
+	struct scan s = { 0 };
+	struct errs e = { .fd = -1 };
+	int pfd[2] = { -1, -1 }, efd[2] = { -1, -1 }, cfd[2] = { -1, -1 }, ifd[2] = { -1, -1 };
+	int ret = KTSTR_VM_EXIT_FAIL, status = 0, rc = 0;
+	int how, res, out_bad = 0;
+	struct io io = { .chan_fd = -1, .in_fd = -1, .qin_fd = -1 };
+	struct ktstr_vm_untar_stats us = { 0 };
+	char out_said[16] = "";
+	bool dirty;
+	pid_t pid;
+
+	q->init_ran = q->kvm_failed = q->accel_said = q->shell_ready = false;
+	q->why[0] = '\0';
+	if (regcomp(&s.re, CONSOLE_BAD, REG_EXTENDED | REG_NOSUB)) {
+		ktstr_print("ktstr vm: internal error: bad console pattern\n");
+		return KTSTR_VM_EXIT_FAIL;
+	}
+	snprintf(smp, sizeof(smp), "%d", o->cpus);
+	snprintf(mem, sizeof(mem), "%d", o->memory_mb);
+	if (boot_paths(q, &append, &com2, &errf, &com2_opt))
+		goto out;
+	/* A second boot (the TCG fallback) must not read the first one's. */
+	unlink(com2);
+	e.fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (e.fd < 0) {
+		ktstr_print("ktstr vm: cannot create %s: %s\n", errf, strerror(errno));
+		goto out;
+	}
+	/* -smp with sockets/cores/threads, and the NUMA layout (vm_topology.c). */
+	if (o->topology && ktstr_vm_topology_qemu_args(o->topology, o->memory_mb, &topo_args,
+						       &nr_topo, msg, sizeof(msg))) {
+		ktstr_print("ktstr vm: %s\n", msg);
+		goto out;
+	}
+	argv = qemu_argv(q, smp, mem, topo_args, nr_topo, append, com2_opt);
+	if (!argv) {
+		ktstr_print("ktstr vm: out of memory\n");
+		goto out;
+	}
+
+	if (open_channels(q, pfd, efd, cfd, ifd, &io))
+		goto out;
+	pid = spawn_qemu(argv, pfd, efd, cfd, ifd);
 	if (pid < 0)
 		goto out;
 	/* Every key to the guest's shell: Ctrl-C must not stop us (restored at out). */
@@ -682,94 +839,34 @@ int ktstr_vm_qemu_run(struct ktstr_vm_qemu *q)
 
 	how = wait_qemu(q, pid, pfd[0], efd[0], com2, &s, &e, &io, &status);
 	ktstr_vm_term_restore();
-	if (how) {
-		kill_reap(pid);
-		if (s.len) {
-			/* End the console's partial line before our message. */
-			write_out("\n", 1);
-			scan_line(&s);
-		}
-	} else if (s.len) {
-		scan_line(&s);
-	}
+	end_console(how, pid, &s);
 	q->init_ran = q->init_ran || init_ran(com2);
 	if (kvm_failed_early(q, how, status, &s, &e, errf))
 		goto out;
 	say_accel(q);
-	if (io.untar) {
-		out_bad = ktstr_vm_untar_finish(io.untar, &us);
-		if (us.got_data && !us.complete && !us.refused)
-			fprintf(stderr, "ktstr vm: --outdir: the guest's archive ended early (%lu files kept)\n",
-				us.files);
-	}
+	if (io.untar)
+		out_bad = outdir_finish(io.untar, &us);
 	if (how == 1 || how == 2 || how == 4) {
-		if (how == 1)
-			fprintf(stderr, "ktstr vm: timed out after %d s\n", o->timeout_s);
-		else if (how == 4)
-			fprintf(stderr, "ktstr vm: Ctrl-A x: guest stopped\n");
-		else
-			fprintf(stderr, "ktstr vm: interrupted by signal %d\n",
-				(int)*q->stop_sig);
-		ret = how == 1 ? KTSTR_VM_EXIT_TIMEOUT : KTSTR_VM_EXIT_FAIL;
+		ret = say_stopped(q, how);
 		goto out;
 	}
 	error_line(errf, msg, sizeof(msg));
 	if (how == 3) {
 		/* A paused guest never finishes: it was killed above. */
-		fprintf(stderr, "ktstr vm: qemu stopped the guest: %s\n", e.kvm);
+		ktstr_print("ktstr vm: qemu stopped the guest: %s\n", e.kvm);
 		goto out;
 	}
 
 	res = read_result(com2, &rc, &dirty, &dmesg, &dmesg_len, out_said, sizeof(out_said));
-	if (res == 1 && o->outdir && !out_bad) {
-		if (!strcmp(out_said, "fail")) {
-			fprintf(stderr, "ktstr vm: --outdir: the guest could not send all of %s (tar failed, see console above)\n",
-				KTSTR_VM_GUEST_OUTDIR);
-			out_bad = -1;
-		} else if (!strcmp(out_said, "sent") && !us.complete) {
-			fprintf(stderr, "ktstr vm: --outdir: the guest's archive never came whole\n");
-			out_bad = -1;
-		} else if (!us.got_data) {
-			fprintf(stderr, "ktstr vm: --outdir: the command left no %s; %s is as it was\n",
-				KTSTR_VM_GUEST_OUTDIR, o->outdir);
-		}
-	}
-	if (s.panic || s.oops) {
-		fprintf(stderr, "ktstr vm: kernel %s: %s\n", s.panic ? "panic" : "oops",
-			s.panic ? s.panic : s.oops);
-	} else if (res == 2) {
-		fprintf(stderr, "ktstr vm: module failed to load (insmod output above)\n");
-	} else if (res == 3) {
-		fprintf(stderr, "ktstr vm: guest setup failed (see console above)\n");
-	} else if (res == 1 && dirty) {
-		fprintf(stderr, "ktstr vm: dirty dmesg after the command (it exited %d):\n%s",
-			rc, dmesg ? dmesg : "");
-	} else if (res == 1 && out_bad) {
-		fprintf(stderr, "ktstr vm: --outdir: %lu files, %llu bytes in %s; what was refused is above (the command exited %d)\n",
-			us.files, (unsigned long long)us.bytes, o->outdir, rc);
-	} else if (res == 1) {
-		ret = rc;
-	} else if (WIFSIGNALED(status)) {
-		fprintf(stderr, "ktstr vm: qemu killed by signal %d%s%s\n", WTERMSIG(status),
-			*msg ? ": " : "", msg);
-	} else if (WEXITSTATUS(status)) {
-		fprintf(stderr, "ktstr vm: qemu failed (exit %d)%s%s\n", WEXITSTATUS(status),
-			*msg ? ": " : "", msg);
-	} else {
-		fprintf(stderr, "ktstr vm: guest stopped without a result (see console above)\n");
-	}
+	if (res == 1 && o->outdir && !out_bad)
+		out_bad = outdir_verdict(o, out_said, &us);
+	ret = say_result(q, &s, res, rc, dirty, dmesg, out_bad, &us, status, msg);
 out:
 	ktstr_vm_term_restore();
-	for (int i = 0; i < 2; i++) {
-		if (pfd[i] >= 0)
-			close(pfd[i]);
-		if (efd[i] >= 0)
-			close(efd[i]);
-		if (cfd[i] >= 0)
-			close(cfd[i]);
-		if (ifd[i] >= 0)
-			close(ifd[i]);
-	}
+	close_pair(pfd);
+	close_pair(efd);
+	close_pair(cfd);
+	close_pair(ifd);
 	ktstr_vm_untar_free(io.untar);
 	if (e.fd >= 0)
 		close(e.fd);

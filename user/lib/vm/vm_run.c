@@ -20,6 +20,7 @@
 #include <ktstr/util.h>
 #include "ktstr/kernel.h"
 #include "ktstr/vm.h"
+#include "util/ktstr_error.h"
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 #define NR_STOP (KTSTR_ARRAY_SIZE(stop_signals))
@@ -64,7 +65,7 @@ static void remove_tmpdir(const char *dir)
 	int err = ktstr_vm_tmpdir_remove(dir);
 
 	if (err)
-		fprintf(stderr, "ktstr vm: cannot remove %s: %s\n", dir, strerror(-err));
+		ktstr_print("ktstr vm: cannot remove %s: %s\n", dir, strerror(-err));
 }
 
 /* Consume a stop signal that arrived while blocked, outside ppoll. */
@@ -102,7 +103,7 @@ static int boot(struct ktstr_vm_accel *a, const char *kernel, const char *initrd
 	ret = ktstr_vm_qemu_run(&q);
 	check_pending(stops);
 	if (q.kvm_failed && !stop_sig) {
-		fprintf(stderr, "ktstr vm: KVM failed before the guest's init (%s); "
+		ktstr_print("ktstr vm: KVM failed before the guest's init (%s); "
 			"falling back to TCG (the verdict for this host goes to %s once TCG boots)\n",
 			q.why, a->path);
 		a->kvm = a->fallback = false;
@@ -119,10 +120,51 @@ static int boot(struct ktstr_vm_accel *a, const char *kernel, const char *initrd
 	return ret;
 }
 
+/*
+ * The guest's kernel image and (unless --no-module) ktstr.ko, malloc()ed:
+ * --kernel NAME is a cached kernel and the ktstr.ko built for it. -1 (said,
+ * nothing kept) when one is missing.
+ */
+static int pick_images(const struct ktstr_vm_opts *opts, char **kernel, char **module)
+{
+	char *kmod = NULL;
+
+	*kernel = *module = NULL;
+	if (ktstr_kernel_resolve(opts->kernel, kernel, &kmod))
+		return -1;
+	*kernel = *kernel ? *kernel : default_kernel();
+	if (!*kernel) {
+		ktstr_print("ktstr vm: out of memory\n");
+		free(kmod);
+		return -1;
+	}
+	if (access(*kernel, R_OK)) {
+		ktstr_print("ktstr vm: no kernel image at %s (%s): run 'make deps' or pass --kernel\n",
+			*kernel, strerror(errno));
+		goto fail;
+	}
+	if (!opts->no_module) {
+		*module = opts->module ? strdup(opts->module) : kmod ? strdup(kmod) : default_module();
+		if (!*module || access(*module, R_OK)) {
+			ktstr_print("ktstr vm: module %s not found: build it ('make kmod', or 'ktstr kernel fetch NAME' for a named kernel) or pass --module/--no-module\n",
+				*module ? *module : "ktstr.ko");
+			goto fail;
+		}
+	}
+	free(kmod);
+	return 0;
+fail:
+	free(kmod);
+	free(*module);
+	free(*kernel);
+	*kernel = *module = NULL;
+	return -1;
+}
+
 int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 {
 	struct sigaction sa = { .sa_handler = on_stop }, old_sa[NR_STOP], old_pipe;
-	char *kernel = NULL, *module = NULL, *initrd = NULL, *kmod = NULL, tmpdir[4096];
+	char *kernel = NULL, *module = NULL, *initrd = NULL, tmpdir[4096];
 	sigset_t stops, old_mask, wait_mask;
 	const char *tmp = getenv("TMPDIR");
 	int ret = KTSTR_VM_EXIT_FAIL, err;
@@ -130,29 +172,8 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	bool have_tmp = false;
 	int outdir_fd = -1;
 
-	/* --kernel NAME: a cached kernel and the ktstr.ko built for it. */
-	if (ktstr_kernel_resolve(opts->kernel, &kernel, &kmod))
+	if (pick_images(opts, &kernel, &module))
 		return KTSTR_VM_EXIT_FAIL;
-	kernel = kernel ? kernel : default_kernel();
-	if (!kernel) {
-		fprintf(stderr, "ktstr vm: out of memory\n");
-		return KTSTR_VM_EXIT_FAIL;
-	}
-	if (access(kernel, R_OK)) {
-		fprintf(stderr, "ktstr vm: no kernel image at %s (%s): run 'make deps' or pass --kernel\n",
-			kernel, strerror(errno));
-		free(kmod);
-		free(kernel);
-		return KTSTR_VM_EXIT_FAIL;
-	}
-	if (!opts->no_module) {
-		module = opts->module ? strdup(opts->module) : kmod ? strdup(kmod) : default_module();
-		if (!module || access(module, R_OK)) {
-			fprintf(stderr, "ktstr vm: module %s not found: build it ('make kmod', or 'ktstr kernel fetch NAME' for a named kernel) or pass --module/--no-module\n",
-				module ? module : "ktstr.ko");
-			goto out_free;
-		}
-	}
 	if (opts->outdir && (outdir_fd = ktstr_vm_outdir_open(opts->outdir)) < 0)
 		goto out_free;
 	if (ktstr_vm_accel_pick(&accel))
@@ -175,7 +196,7 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	snprintf(tmpdir, sizeof(tmpdir), "%s/" KTSTR_VM_TMP_PREFIX "XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpdir)) {
-		fprintf(stderr, "ktstr vm: cannot create a temp dir in %s: %s\n",
+		ktstr_print("ktstr vm: cannot create a temp dir in %s: %s\n",
 			tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		goto out_sig;
 	}
@@ -183,13 +204,13 @@ int ktstr_vm_run(const struct ktstr_vm_opts *opts)
 	/* So that `ktstr cleanup` can tell it from a live run's after a SIGKILL. */
 	err = ktstr_vm_tmpdir_own(tmpdir);
 	if (err) {
-		fprintf(stderr, "ktstr vm: cannot write %s/%s: %s\n", tmpdir, KTSTR_VM_OWNER,
+		ktstr_print("ktstr vm: cannot write %s/%s: %s\n", tmpdir, KTSTR_VM_OWNER,
 			strerror(-err));
 		goto out_sig;
 	}
 	if (asprintf(&initrd, "%s/initramfs.cpio", tmpdir) < 0) {
 		initrd = NULL;
-		fprintf(stderr, "ktstr vm: out of memory\n");
+		ktstr_print("ktstr vm: out of memory\n");
 		goto out_sig;
 	}
 	if (ktstr_vm_initramfs_build(initrd, opts, module))
@@ -223,7 +244,6 @@ out_free:
 		close(outdir_fd);
 	ktstr_vm_accel_free(&accel);
 	free(initrd);
-	free(kmod);
 	free(module);
 	free(kernel);
 	return ret;

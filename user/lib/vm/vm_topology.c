@@ -57,7 +57,7 @@ const struct ktstr_vm_topo_preset ktstr_vm_topo_presets[] = {
 	{ NULL,                 { 0,  0,  0, 0 } },
 };
 
-#define fail(buf, len, ...) ktstr_errorf(buf, len, -1, __VA_ARGS__)
+#define fail(buf, len, ...) ktstr_errorf_buf(buf, len, -1, __VA_ARGS__)
 
 const char *ktstr_vm_topology_str(const struct ktstr_vm_topology *t, char *buf,
 				  size_t len)

@@ -48,7 +48,6 @@ struct ktstr_workers {
 	int nr_reported;
 };
 
-KTSTR_LAST_ERROR(ktstr_worker_last_error, 256);
 
 #define fail(err, ...) KTSTR_FAIL(err, __VA_ARGS__)
 
@@ -336,7 +335,7 @@ int ktstr_workers_spawn(const struct ktstr_workload *wl,
 	*out = NULL;
 	ret = ktstr_workload_check(wl);
 	if (ret)
-		return fail(ret, "%s", ktstr_work_last_error());
+		return fail(ret, "%s", ktstr_last_error());
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return fail(-ENOMEM, "out of memory");
@@ -402,7 +401,7 @@ int ktstr_workers_spawn(const struct ktstr_workload *wl,
 			if (ret) {
 				ret = fail(ret, "move worker %d to cgroup '%s': %s", pid,
 					   opts->cgroup ? opts->cgroup : "",
-					   ktstr_cgroup_last_error());
+					   ktstr_last_error());
 				i++;
 				break;
 			}

@@ -15,14 +15,13 @@
 #include "work_types.h"
 #include "util/ktstr_error.h"
 
-KTSTR_LAST_ERROR(ktstr_work_last_error, 256);
 
 int ktstr_work_fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	ktstr_verrorf(last_error, sizeof(last_error), err, fmt, ap);
+	ktstr_verrorf(err, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -30,7 +29,7 @@ int ktstr_work_fail(int err, const char *fmt, ...)
 /* Each public entry point starts here: the text tells of the last call. */
 static void ktstr_work_clear_error(void)
 {
-	last_error[0] = '\0';
+	ktstr_error_clear();
 }
 
 #define P(kind_field, nm, d, lo, hi, h)					\
