@@ -66,7 +66,16 @@ SHLIB := libktstr.so.$(VERSION)
 
 user: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/libktstr.so
 
-$(BUILD)/%.o: %.c
+# Objects are rebuilt when the compiler or its flags change (e.g.
+# -fvisibility=hidden): a stamp rewritten only when they differ.
+FLAGS_NOW := $(CC) $(CPPFLAGS) $(CFLAGS)
+$(BUILD)/cflags.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' >$@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/%.o: %.c $(BUILD)/cflags.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
