@@ -338,36 +338,32 @@ static void reap(pid_t pid, int *status)
 		;
 }
 
-int cmd_stat(int argc, char **argv)
+/* One `ktstr stat`: its collector, the command, what was read. */
+struct stat_run {
+	struct ktstr_collector *coll;
+	const char *name;		/* the collector's */
+	struct ktstr_dev *dev;		/* the module's device, or NULL */
+	struct ktstr_task_rec *tasks;
+	struct ktstr_cpu_rec *cpus;
+	size_t nr_tasks, nr_cpus;
+	struct ktstr_snapshot tmeta, cmeta;
+	struct ktstr_stats stats;
+	bool have_stats;
+	struct ev_store evs;
+	uint64_t start, elapsed_ns;
+	int status;
+	/* Signals: blocked but for the wait, handlers of ours while it runs. */
+	struct sigaction old_int, old_term, old_chld;
+	bool handled;			/* the old_* are to be put back */
+	sigset_t oldmask, waitmask;
+};
+
+/* The collector asked for (or the first that opens). 0, or an exit status. */
+static int open_backend(const struct opts *o, struct stat_run *sr)
 {
-	struct ktstr_collector *coll = NULL;
-	const char *name = "";
-	struct ktstr_dev *dev = NULL;
-	struct ktstr_task_rec *tasks = NULL;
-	struct ktstr_cpu_rec *cpus = NULL;
-	struct ktstr_snapshot tmeta = { 0 }, cmeta = { 0 };
-	struct ktstr_stats stats = { 0 };
-	struct ktstr_stat_report rep = { 0 };
-	struct ev_store evs = { 0 };
-	struct ktstr_event drain[EV_BATCH];
-	struct sigaction sa = { 0 }, old_int, old_term, old_chld;
-	sigset_t block, oldmask, waitmask;
-	size_t nr_tasks = 0, nr_cpus = 0;
-	uint64_t start, lost;
-	bool have_stats = false;
-	struct opts o;
-	int go[2], status = 0, ret = EXIT_FAIL, r;
-	ssize_t n;
-	pid_t pid;
+	int r = ktstr_collector_open(o->backend, &sr->coll);
 
-	r = parse_args(argc, argv, &o);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (check_command(o.cmd[0]))
-		return 127;
-
-	r = ktstr_collector_open(o.backend, &coll);
-	if (r == -ENOENT && o.backend && !strcmp(o.backend, "module")) {
+	if (r == -ENOENT && o->backend && !strcmp(o->backend, "module")) {
 		const char *path = getenv(KTSTR_DEVICE_ENV);
 
 		fprintf(stderr, PROG ": %s not found: load ktstr.ko (or use `ktstr vm -- ktstr stat ...`)\n",
@@ -378,155 +374,222 @@ int cmd_stat(int argc, char **argv)
 		fprintf(stderr, PROG ": no backend: %s\n", ktstr_last_error());
 		return EXIT_FAIL;
 	}
-	name = ktstr_collector_name(coll);
+	sr->name = ktstr_collector_name(sr->coll);
 	/* A fallback says once why the better backends were passed over. */
-	if (!o.backend && strcmp(name, "module"))
-		fprintf(stderr, PROG ": using backend %s (%s)\n", name, ktstr_last_error());
-	dev = ktstr_collector_dev(coll);
+	if (!o->backend && strcmp(sr->name, "module"))
+		fprintf(stderr, PROG ": using backend %s (%s)\n", sr->name, ktstr_last_error());
+	sr->dev = ktstr_collector_dev(sr->coll);
 	/* Our open is our own session: other ktstr runs never mix in. */
-	if (o.starve_ms && ktstr_collector_set_starve_ms(coll, o.starve_ms) < 0) {
+	if (o->starve_ms && ktstr_collector_set_starve_ms(sr->coll, o->starve_ms) < 0) {
 		fprintf(stderr, PROG ": %s\n", ktstr_last_error());
-		goto out;
+		return EXIT_FAIL;
 	}
-	if (pipe2(go, O_CLOEXEC) < 0) {
-		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
-		goto out;
-	}
+	return 0;
+}
+
+/* Block SIGINT/TERM/CHLD; they are taken only while waiting. */
+static void signals_block(struct stat_run *sr)
+{
+	sigset_t block;
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &oldmask);
-	waitmask = oldmask;
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &sr->oldmask);
+	sr->waitmask = sr->oldmask;
+	sigdelset(&sr->waitmask, SIGINT);
+	sigdelset(&sr->waitmask, SIGTERM);
+	sigdelset(&sr->waitmask, SIGCHLD);
+}
 
-	fflush(NULL);
-	start = ktstr_now_ns();
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-		close(go[0]);
-		close(go[1]);
-		goto out;
-	}
-	if (pid == 0) {
-		close(go[1]);
-		run_child(go[0], o.cmd, &oldmask);
-	}
-	close(go[0]);
-	child_pid = pid;
+static void signals_handle(struct stat_run *sr)
+{
+	struct sigaction sa = { 0 };
+
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_NOCLDSTOP;	/* no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGCHLD, &sa, &old_chld);
+	sigaction(SIGINT, &sa, &sr->old_int);
+	sigaction(SIGTERM, &sa, &sr->old_term);
+	sigaction(SIGCHLD, &sa, &sr->old_chld);
+	sr->handled = true;
+}
 
-	if (ktstr_collector_track_pid(coll, pid, true) < 0) {
+static void signals_restore(struct stat_run *sr)
+{
+	child_pid = 0;
+	if (sr->handled) {
+		sigaction(SIGINT, &sr->old_int, NULL);
+		sigaction(SIGTERM, &sr->old_term, NULL);
+		sigaction(SIGCHLD, &sr->old_chld, NULL);
+	}
+	sigprocmask(SIG_SETMASK, &sr->oldmask, NULL);
+}
+
+/*
+ * Fork CMD, held until it is tracked, then let it go and wait for it,
+ * showing events as they come. Returns 0 once it ended (sr->status, not
+ * yet reaped), -1 when it could not run (reaped; said why).
+ */
+static int launch(const struct opts *o, struct stat_run *sr, pid_t *pidp)
+{
+	int go[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	sr->start = ktstr_now_ns();
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+		close(go[0]);
+		close(go[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		run_child(go[0], o->cmd, &sr->oldmask);
+	}
+	close(go[0]);
+	child_pid = pid;
+	*pidp = pid;
+	signals_handle(sr);
+	if (ktstr_collector_track_pid(sr->coll, pid, true) < 0) {
 		fprintf(stderr, PROG ": %s\n", ktstr_last_error());
 		close(go[1]);	/* the child sees EOF and exits */
-		reap(pid, &status);
-		goto restore;
+		reap(pid, &sr->status);
+		return -1;
 	}
 	if (write(go[1], "g", 1) != 1) {
 		fprintf(stderr, PROG ": pipe write: %s\n", strerror(errno));
 		kill(pid, SIGKILL);
 		close(go[1]);
-		reap(pid, &status);
-		goto restore;
+		reap(pid, &sr->status);
+		return -1;
 	}
 	close(go[1]);
-
-	if (wait_child(dev, pid, &waitmask, &evs) < 0) {
+	if (wait_child(sr->dev, pid, &sr->waitmask, &sr->evs) < 0) {
 		kill(pid, SIGKILL);
-		reap(pid, &status);
-		goto restore;
+		reap(pid, &sr->status);
+		return -1;
 	}
-	/*
-	 * taskstats reads totals from live tasks: take its snapshot while the
-	 * command is still a zombie. The tracers count its final switch, so
-	 * for them reap first.
-	 */
-	if (!strcmp(name, "taskstats"))
-		r = ktstr_collector_snapshot(coll, &tasks, &nr_tasks);
-	reap(pid, &status);
-	child_pid = 0;
-	rep.elapsed_ns = ktstr_now_ns() - start;
+	return 0;
+}
 
+/*
+ * Reap the command and read what the collector has. taskstats reads
+ * totals from live tasks: its snapshot is taken while the command is
+ * still a zombie; the tracers count its final switch, so for them after
+ * reaping. 0 or -1 (said why).
+ */
+static int collect(struct stat_run *sr, pid_t pid)
+{
+	struct ktstr_event drain[EV_BATCH];
+	bool ts = !strcmp(sr->name, "taskstats");
+	ssize_t n;
+	int r = 0;
+
+	if (ts)
+		r = ktstr_collector_snapshot(sr->coll, &sr->tasks, &sr->nr_tasks);
+	reap(pid, &sr->status);
+	child_pid = 0;
+	sr->elapsed_ns = ktstr_now_ns() - sr->start;
 	/* Events already queued (e.g. the END of a starvation at exit). */
-	while (dev && (n = ktstr_collector_read_events(coll, drain, EV_BATCH, 0)) > 0)
-		handle_events(&evs, drain, (size_t)n);
-	if (strcmp(name, "taskstats"))
-		r = ktstr_collector_snapshot(coll, &tasks, &nr_tasks);
+	while (sr->dev && (n = ktstr_collector_read_events(sr->coll, drain, EV_BATCH, 0)) > 0)
+		handle_events(&sr->evs, drain, (size_t)n);
+	if (!ts)
+		r = ktstr_collector_snapshot(sr->coll, &sr->tasks, &sr->nr_tasks);
 	if (r < 0) {
 		fprintf(stderr, PROG ": %s\n", ktstr_last_error());
-		goto restore;
+		return -1;
 	}
-	tmeta.now_ns = ktstr_now_ns();
-	tmeta.dropped = ktstr_collector_dropped(coll);
+	sr->tmeta.now_ns = ktstr_now_ns();
+	sr->tmeta.dropped = ktstr_collector_dropped(sr->coll);
 	/* What only the module has: per-CPU records and its counters. */
-	if (dev) {
-		if (ktstr_dev_snapshot_cpus(dev, &cpus, &nr_cpus, &cmeta) < 0) {
+	if (sr->dev) {
+		if (ktstr_dev_snapshot_cpus(sr->dev, &sr->cpus, &sr->nr_cpus, &sr->cmeta) < 0) {
 			fprintf(stderr, PROG ": %s\n", ktstr_last_error());
-			goto restore;
+			return -1;
 		}
-		have_stats = ktstr_dev_stats(dev, &stats) == 0;
-		if (!have_stats)
+		sr->have_stats = ktstr_dev_stats(sr->dev, &sr->stats) == 0;
+		if (!sr->have_stats)
 			fprintf(stderr, PROG ": warning: %s\n", ktstr_last_error());
 	}
-	ktstr_stat_sort_tasks(tasks, nr_tasks);
+	ktstr_stat_sort_tasks(sr->tasks, sr->nr_tasks);
+	return 0;
+}
 
-	rep.argv = (const char *const *)o.cmd;
-	rep.version = dev ? ktstr_dev_version(dev) : NULL;
-	rep.stats = have_stats ? &stats : NULL;
-	rep.tasks = tasks;
-	rep.nr_tasks = nr_tasks;
-	rep.cpus = cpus;
-	rep.nr_cpus = nr_cpus;
-	rep.events = evs.ev;
-	rep.nr_events = evs.n;
-	rep.starve_threshold_ns = have_stats && stats.starve_threshold_ns ?
-				  stats.starve_threshold_ns :
-				  ktstr_collector_starve_ns(coll);
-	rep.dropped = have_stats && stats.dropped > tmeta.dropped ?
-		      stats.dropped : tmeta.dropped;
-	lost = ktstr_stat_seq_gaps(evs.ev, evs.n, 1);
-	rep.events_lost = have_stats && stats.events_lost > lost ? stats.events_lost : lost;
-	rep.snapshot_ns = tmeta.now_ns;
+/* The table (and --json): the command's shell status, or EXIT_FAIL. */
+static int report(const struct opts *o, struct stat_run *sr)
+{
+	const struct ktstr_stats *st = sr->have_stats ? &sr->stats : NULL;
+	struct ktstr_stat_report rep = { 0 };
+	uint64_t lost = ktstr_stat_seq_gaps(sr->evs.ev, sr->evs.n, 1);
+	int r;
+
+	rep.argv = (const char *const *)o->cmd;
+	rep.version = sr->dev ? ktstr_dev_version(sr->dev) : NULL;
+	rep.stats = st;
+	rep.tasks = sr->tasks;
+	rep.nr_tasks = sr->nr_tasks;
+	rep.cpus = sr->cpus;
+	rep.nr_cpus = sr->nr_cpus;
+	rep.events = sr->evs.ev;
+	rep.nr_events = sr->evs.n;
+	rep.starve_threshold_ns = st && st->starve_threshold_ns ? st->starve_threshold_ns :
+				  ktstr_collector_starve_ns(sr->coll);
+	rep.dropped = st && st->dropped > sr->tmeta.dropped ? st->dropped : sr->tmeta.dropped;
+	rep.events_lost = st && st->events_lost > lost ? st->events_lost : lost;
+	rep.snapshot_ns = sr->tmeta.now_ns;
+	rep.elapsed_ns = sr->elapsed_ns;
 	rep.have_exit_status = true;
-	rep.wait_status = status;
-	rep.lacks = KTSTR_HAS_ALL & ~ktstr_collector_has(coll);
-	rep.backend = name;
+	rep.wait_status = sr->status;
+	rep.lacks = KTSTR_HAS_ALL & ~ktstr_collector_has(sr->coll);
+	rep.backend = sr->name;
 
 	fflush(stderr);
-	printf("backend: %s\n", name);
-	if (ktstr_stat_print_view(stdout, &rep, &o.view) < 0 || fflush(stdout) == EOF) {
+	printf("backend: %s\n", sr->name);
+	if (ktstr_stat_print_view(stdout, &rep, &o->view) < 0 || fflush(stdout) == EOF) {
 		fprintf(stderr, PROG ": writing the table: %s\n", strerror(errno ? errno : EIO));
-		goto restore;
+		return EXIT_FAIL;
 	}
-	if (o.json) {
-		r = ktstr_stat_write_json(o.json, &rep);
+	if (o->json) {
+		r = ktstr_stat_write_json(o->json, &rep);
 		if (r < 0) {
-			fprintf(stderr, PROG ": writing %s: %s\n", o.json, strerror(-r));
-			goto restore;
+			fprintf(stderr, PROG ": writing %s: %s\n", o->json, strerror(-r));
+			return EXIT_FAIL;
 		}
 	}
-	ret = ktstr_stat_shell_status(status);
+	return ktstr_stat_shell_status(sr->status);
+}
 
-restore:
-	child_pid = 0;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGCHLD, &old_chld, NULL);
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
-out:
-	free(tasks);
-	free(cpus);
-	free(evs.ev);
-	ktstr_collector_close(coll);
+int cmd_stat(int argc, char **argv)
+{
+	struct stat_run sr = { 0 };
+	int ret, r;
+	pid_t pid;
+	struct opts o;
+
+	r = parse_args(argc, argv, &o);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	if (check_command(o.cmd[0]))
+		return 127;
+	ret = open_backend(&o, &sr);
+	if (!ret) {
+		signals_block(&sr);
+		ret = EXIT_FAIL;
+		if (!launch(&o, &sr, &pid) && !collect(&sr, pid))
+			ret = report(&o, &sr);
+		signals_restore(&sr);
+	}
+	free(sr.tasks);
+	free(sr.cpus);
+	free(sr.evs.ev);
+	ktstr_collector_close(sr.coll);
 	return ret;
 }
