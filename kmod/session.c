@@ -120,7 +120,6 @@ static int ktstr_session_start(struct ktstr_session *s)
 	ret = ktstr_pool_alloc(s);
 	if (ret)
 		return ret;
-	ktstr_events_clear(s);
 	mutex_lock(&ktstr_global_lock);
 	if (!ktstr_nr_tracking) {
 		ktstr_table_clear_filter();
@@ -151,9 +150,12 @@ static int ktstr_session_start(struct ktstr_session *s)
 /*
  * Caller holds s->lock. Stops tracking: no record is added once @closing
  * is seen, the watchdog stops, the records leave the hash, and after a
- * grace period (or the probes' detach) no probe holds one any more.
+ * grace period (or the probes' detach) no probe holds one any more. With
+ * @clear, the queued events are dropped once the watchdog is stopped, so
+ * the queue holds the STARVE_END of every episode the stop closes (and
+ * any episode that began and ended while the records were unhashed).
  */
-static void ktstr_session_stop(struct ktstr_session *s)
+static void ktstr_session_stop(struct ktstr_session *s, bool clear)
 {
 	bool last;
 
@@ -169,6 +171,8 @@ static void ktstr_session_stop(struct ktstr_session *s)
 	/* Probes that saw the session before @closing are done after this. */
 	synchronize_rcu();
 	ktstr_watchdog_stop(s);
+	if (clear)
+		ktstr_events_clear(s);
 	ktstr_pool_unhash(s);
 
 	mutex_lock(&ktstr_global_lock);
@@ -195,12 +199,17 @@ static void ktstr_session_stop(struct ktstr_session *s)
  * The file stays open and may track again.
  * @s: the session, locked by the caller
  *
+ * A task that was starving gets its STARVE_END (the episode ends for the
+ * session): those are the events the queue holds after the reset.
+ *
  * Process context.
  */
 void ktstr_session_reset(struct ktstr_session *s)
 {
-	ktstr_session_stop(s);
-	ktstr_events_clear(s);
+	if (s->active)
+		ktstr_session_stop(s, true);
+	else
+		ktstr_events_clear(s);
 	ktstr_session_defaults(s);
 }
 
@@ -211,7 +220,7 @@ void ktstr_session_reset(struct ktstr_session *s)
 void ktstr_session_release(struct ktstr_session *s)
 {
 	mutex_lock(&s->lock);
-	ktstr_session_stop(s);
+	ktstr_session_stop(s, false);
 	mutex_unlock(&s->lock);
 	ktstr_ring_exit(s);
 	put_pid_ns(s->pid_ns);
@@ -413,7 +422,7 @@ int ktstr_session_track(struct ktstr_session *s, const struct ktstr_track *tr)
 		break;
 	}
 	if (ret && !was_active)
-		ktstr_session_stop(s);
+		ktstr_session_stop(s, false);
 out:
 	mutex_unlock(&s->lock);
 	return ret;

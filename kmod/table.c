@@ -265,25 +265,33 @@ out:
 }
 
 /*
- * Unhash one record: bucket lock of its task held. An untracked task that
- * was starving gets its STARVE_END now (the episode ends for the session).
+ * A record stops being tracked (untrack, reset) in the middle of a
+ * starvation episode: the episode ends for the session now, with its
+ * STARVE_END, as the task would have had it when it ran. @t->lock held.
  */
-static void ktstr_retire_one(struct ktstr_task *t, struct task_struct *p, u32 why)
+static void ktstr_starve_close(struct ktstr_task *t)
 {
 	u64 now, wait;
 
+	if (!(t->acct.flags & KTSTR_TASK_STARVING))
+		return;
+	now = ktstr_now();
+	wait = ktstr_acct_cur_wait(&t->acct, now);
+	ktstr_acct_starve_done(&t->acct, wait);
+	ktstr_event_push(KTSTR_EV_STARVE_END, t, t->acct.wait_cpu, now, wait,
+			 t->acct.wait_start);
+}
+
+/* Unhash one record: bucket lock of its task held. */
+static void ktstr_retire_one(struct ktstr_task *t, struct task_struct *p, u32 why)
+{
 	raw_spin_lock(&t->lock);
 	ktstr_task_sync(t, p);
 	t->acct.flags |= why;
 	if (why == KTSTR_TASK_FREED)
 		t->acct.state = KTSTR_STATE_DEAD;
-	if (why == KTSTR_TASK_UNTRACKED && (t->acct.flags & KTSTR_TASK_STARVING)) {
-		now = ktstr_now();
-		wait = ktstr_acct_cur_wait(&t->acct, now);
-		ktstr_acct_starve_done(&t->acct, wait);
-		ktstr_event_push(KTSTR_EV_STARVE_END, t, t->acct.wait_cpu, now, wait,
-				 t->acct.wait_start);
-	}
+	if (why == KTSTR_TASK_UNTRACKED)
+		ktstr_starve_close(t);
 	WRITE_ONCE(t->task, NULL);
 	raw_spin_unlock(&t->lock);
 	hlist_del_rcu(&t->hnode);
@@ -325,8 +333,9 @@ unsigned int ktstr_table_retire(struct ktstr_session *s, struct task_struct *p, 
  * @s: the session, @s->closing set and a grace period passed since, so no
  *     record can be added any more
  *
- * The records stay as they are; ktstr_pool_free() frees them after the
- * next grace period.
+ * A task in the middle of a starvation episode gets its STARVE_END, as
+ * on untrack. The records stay as they are otherwise; ktstr_pool_free()
+ * frees them after the next grace period.
  */
 void ktstr_pool_unhash(struct ktstr_session *s)
 {
@@ -344,7 +353,10 @@ void ktstr_pool_unhash(struct ktstr_session *s)
 		b = bucket_of(p);
 		raw_spin_lock_irqsave(lock_of(b), flags);
 		if (t->task == p) {
+			raw_spin_lock(&t->lock);
+			ktstr_starve_close(t);
 			WRITE_ONCE(t->task, NULL);
+			raw_spin_unlock(&t->lock);
 			hlist_del_rcu(&t->hnode);
 		}
 		raw_spin_unlock_irqrestore(lock_of(b), flags);

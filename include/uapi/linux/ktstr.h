@@ -17,7 +17,10 @@
  * A session starts tracking with its first KTSTR_IOC_TRACK and stops with
  * KTSTR_IOC_RESET (the file stays usable) or when the file is closed, so a
  * crashed runner leaves nothing hooked. Records of exited tasks stay
- * readable until then. At most max_sessions files (module parameter, see
+ * readable until then. RESET drops the records and the queued events; a
+ * task in the middle of a starvation episode gets its KTSTR_EV_STARVE_END
+ * (the episode ends for the session), queued after the drop, so a reader
+ * still sees every episode it saw begin end. At most max_sessions files (module parameter, see
  * struct ktstr_version) are open at once: a further open() fails with
  * EBUSY. A task tracked by several sessions has one record in each.
  *
