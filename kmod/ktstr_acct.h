@@ -219,6 +219,35 @@ static inline bool ktstr_acct_switch_in(struct ktstr_acct *a, u64 now, u64 wait,
 	return starve_end;
 }
 
+#define KTSTR_CPU_WORD_BITS	(8 * sizeof(unsigned long))
+
+/**
+ * ktstr_acct_note_cpu() - remember a CPU the task ran on
+ * @a:		accounting
+ * @cpus:	bitmap of KTSTR_MAX_CPUS bits (unsigned long words)
+ * @nr_cpus:	bits set in @cpus
+ * @cpu:	the CPU it runs on now
+ *
+ * The record has room for KTSTR_MAX_CPUS CPUs; a CPU beyond (kernels are
+ * built with NR_CPUS up to 8192) is not counted, and the record says so
+ * with KTSTR_TASK_CPUS_TRUNCATED instead of pretending to be complete.
+ */
+static inline void ktstr_acct_note_cpu(struct ktstr_acct *a, unsigned long *cpus,
+				       u32 *nr_cpus, s32 cpu)
+{
+	unsigned long bit;
+
+	if (cpu < 0 || cpu >= KTSTR_MAX_CPUS) {
+		a->flags |= KTSTR_TASK_CPUS_TRUNCATED;
+		return;
+	}
+	bit = 1UL << (cpu % KTSTR_CPU_WORD_BITS);
+	if (cpus[cpu / KTSTR_CPU_WORD_BITS] & bit)
+		return;
+	cpus[cpu / KTSTR_CPU_WORD_BITS] |= bit;
+	(*nr_cpus)++;
+}
+
 /**
  * ktstr_acct_migrate() - sched_migrate_task
  * @a:		accounting

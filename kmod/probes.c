@@ -111,10 +111,7 @@ static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu
 	wait = ktstr_acct_cur_wait(&t->acct, now);
 #endif
 	t->sum_exec_mark = READ_ONCE(p->se.sum_exec_runtime);
-	if (cpu >= KTSTR_MAX_CPUS)
-		t->acct.flags |= KTSTR_TASK_CPUS_TRUNCATED;
-	else if (!__test_and_set_bit(cpu, t->cpus))
-		t->nr_cpus++;
+	ktstr_acct_note_cpu(&t->acct, t->cpus, &t->nr_cpus, cpu);
 	if (wait > sc->max_wait_ns) {
 		sc->max_wait_ns = wait;
 		sc->max_wait_pid = t->pid;

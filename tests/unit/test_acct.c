@@ -265,6 +265,48 @@ static void test_starve_longest_in_record(void **state)
 	assert_int_equal(a.nr_starvations, 3);
 }
 
+/*
+ * The record's CPU set has room for KTSTR_MAX_CPUS CPUs; Debian builds
+ * NR_CPUS=8192, so a task on a higher CPU must flag the set as truncated
+ * instead of losing the CPU silently (or writing past the bitmap).
+ */
+static void test_cpus_truncated_beyond_max(void **state)
+{
+	unsigned long cpus[KTSTR_MAX_CPUS / (8 * sizeof(unsigned long)) + 1];
+	struct ktstr_acct a = {0};
+	u32 nr = 0;
+
+	(void)state;
+	memset(cpus, 0, sizeof(cpus));
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_note_cpu(&a, cpus, &nr, 0);
+	ktstr_acct_note_cpu(&a, cpus, &nr, 0);
+	ktstr_acct_note_cpu(&a, cpus, &nr, 65);
+	ktstr_acct_note_cpu(&a, cpus, &nr, KTSTR_MAX_CPUS - 1);
+	assert_int_equal(nr, 3);
+	assert_false(a.flags & KTSTR_TASK_CPUS_TRUNCATED);
+	assert_int_equal(cpus[0], 1);
+	assert_int_equal(cpus[65 / (8 * sizeof(unsigned long))],
+			 1UL << (65 % (8 * sizeof(unsigned long))));
+
+	ktstr_acct_note_cpu(&a, cpus, &nr, KTSTR_MAX_CPUS);
+	ktstr_acct_note_cpu(&a, cpus, &nr, 8191);
+	assert_int_equal(nr, 3);
+	assert_true(a.flags & KTSTR_TASK_CPUS_TRUNCATED);
+	/* Nothing written past the record's bitmap. */
+	assert_int_equal(cpus[KTSTR_MAX_CPUS / (8 * sizeof(unsigned long))], 0);
+
+	/* The flag reaches the userspace record. */
+	{
+		struct ktstr_task_rec rec;
+
+		memset(&rec, 0, sizeof(rec));
+		ktstr_acct_to_rec(&a, &rec, 0);
+		assert_true(rec.flags & KTSTR_TASK_CPUS_TRUNCATED);
+		assert_int_equal(sizeof(rec.cpus) * 8, KTSTR_MAX_CPUS);
+	}
+}
+
 static void test_acct_to_rec_copies_every_counter(void **state)
 {
 	struct ktstr_acct a = {0};
@@ -346,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_sleeping_task_never_starves),
 		cmocka_unit_test(test_exit_then_switch_out_is_dead),
 		cmocka_unit_test(test_wait_from_sched_info_telescopes),
+		cmocka_unit_test(test_cpus_truncated_beyond_max),
 		cmocka_unit_test(test_acct_to_rec_copies_every_counter),
 		cmocka_unit_test(test_starve_longest_in_record),
 		cmocka_unit_test(test_abi_layout),
