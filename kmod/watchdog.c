@@ -21,11 +21,10 @@
 #include <linux/uaccess.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
-#include <linux/version.h>
 #include "ktstr.h"
 
-/* timer_delete_sync() is 6.2+; del_timer_sync() left in 6.15. */
-#if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
+/* Headers without timer_delete_sync() (before 6.2): kmod/Kbuild tells. */
+#ifdef KTSTR_NO_TIMER_DELETE_SYNC
 #define timer_delete_sync del_timer_sync
 #endif
 
