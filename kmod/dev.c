@@ -221,7 +221,7 @@ static void ktstr_fill_cpu_rec(struct ktstr_session *s, int cpu, struct ktstr_cp
 			       u32 nr_runnable, u64 cur_max, u64 now)
 {
 	const struct ktstr_sess_cpu *sc = per_cpu_ptr(s->pcpu, cpu);
-	const struct ktstr_cpu *c = per_cpu_ptr(ktstr_cpu_pcpu, cpu);
+	const struct ktstr_cpu *c = per_cpu_ptr(&ktstr_cpus, cpu);
 	u64 busy;
 
 	rec->cpu = cpu;

@@ -36,6 +36,32 @@ static DEFINE_MUTEX(ktstr_global_lock);
 static LIST_HEAD(ktstr_rule_sessions);
 static unsigned int ktstr_nr_open;	/* under ktstr_global_lock */
 static unsigned int ktstr_nr_tracking;	/* under ktstr_global_lock */
+static unsigned int ktstr_nr_cgroup;	/* sessions tracking a cgroup, same */
+
+/*
+ * The cgroup_attach_task probe is attached while a session tracks a
+ * cgroup: the others take no task by migration, so they need no call on
+ * every move between cgroups. Called with the session's lock held.
+ */
+static int ktstr_cgroup_probe_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&ktstr_global_lock);
+	if (!ktstr_nr_cgroup)
+		ret = ktstr_probes_attach_cgroup();
+	if (!ret)
+		ktstr_nr_cgroup++;
+	mutex_unlock(&ktstr_global_lock);
+	return ret;
+}
+
+/* Caller holds ktstr_global_lock. */
+static void ktstr_cgroup_probe_put(void)
+{
+	if (!--ktstr_nr_cgroup)
+		ktstr_probes_detach_cgroup();
+}
 
 static void ktstr_session_defaults(struct ktstr_session *s)
 {
@@ -138,7 +164,7 @@ static int ktstr_session_start(struct ktstr_session *s)
 		struct ktstr_sess_cpu *sc = per_cpu_ptr(s->pcpu, cpu);
 
 		memset(sc, 0, sizeof(*sc));
-		sc->switches_base = READ_ONCE(per_cpu_ptr(ktstr_cpu_pcpu, cpu)->nr_switches);
+		sc->switches_base = READ_ONCE(per_cpu_ptr(&ktstr_cpus, cpu)->nr_switches);
 		sc->busy_base = ktstr_cpu_busy_ns(cpu, now);
 	}
 	WRITE_ONCE(s->closing, false);
@@ -167,6 +193,8 @@ static void ktstr_session_stop(struct ktstr_session *s, bool clear)
 		list_del_rcu(&s->rule_node);
 		s->on_rules = false;
 	}
+	if (s->cgrp)
+		ktstr_cgroup_probe_put();
 	mutex_unlock(&ktstr_global_lock);
 	/* Probes that saw the session before @closing are done after this. */
 	synchronize_rcu();
@@ -411,6 +439,11 @@ int ktstr_session_track(struct ktstr_session *s, const struct ktstr_track *tr)
 		ret = ktstr_track_pid(s, tr->pid, tr->flags & KTSTR_TRACK_FOLLOW_FORK);
 		break;
 	case KTSTR_TRACK_CGROUP:
+		ret = ktstr_cgroup_probe_get();
+		if (ret) {
+			cgroup_put(cgrp);
+			break;
+		}
 		WRITE_ONCE(s->cgrp, cgrp);
 		ktstr_rules_add(s);
 		ktstr_track_existing(s, cgrp);

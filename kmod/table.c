@@ -26,20 +26,22 @@
 
 #define KTSTR_HASH_LOCKS	256
 /*
- * A bitmap of hashed task pointers, small enough to stay in cache: most
- * scheduler events are about untracked tasks, and a clear bit answers
- * "not tracked" without touching the (large, cold) hash buckets. Bits are
- * only set, never cleared while a session tracks: a stale bit costs one
- * bucket walk, never a wrong answer.
+ * A bitmap of hashed task pointers (ktstr_maybe_tracked()), small enough
+ * to stay in cache: most scheduler events are about untracked tasks, and
+ * a clear bit answers "not tracked" without touching the (large, cold)
+ * hash buckets. Bits are only set, never cleared while a session tracks:
+ * a stale bit costs one bucket walk, never a wrong answer. It is read by
+ * every probe call and written only when a task is first tracked, so it
+ * has cache lines of its own, as do the read-mostly hash geometry and the
+ * bucket locks (written on every insert and free of a tracked task).
  */
-#define KTSTR_FILTER_SHIFT	14
-static DECLARE_BITMAP(filter, 1U << KTSTR_FILTER_SHIFT);
+unsigned long ktstr_filter[BITS_TO_LONGS(1U << KTSTR_FILTER_SHIFT)] ____cacheline_aligned;
 
-static struct hlist_head *buckets;
-static unsigned int hash_bits;
-static raw_spinlock_t bucket_locks[KTSTR_HASH_LOCKS];
+static struct hlist_head *buckets __read_mostly;
+static unsigned int hash_bits __read_mostly;
+static raw_spinlock_t bucket_locks[KTSTR_HASH_LOCKS] ____cacheline_aligned_in_smp;
 
-struct ktstr_cpu __percpu *ktstr_cpu_pcpu;
+DEFINE_PER_CPU_ALIGNED(struct ktstr_cpu, ktstr_cpus);
 
 static inline unsigned int bucket_of(const struct task_struct *p)
 {
@@ -57,7 +59,7 @@ static inline raw_spinlock_t *lock_of(unsigned int b)
 }
 
 /**
- * ktstr_table_init() - allocate the hash and the module-wide per-CPU
+ * ktstr_table_init() - allocate the hash, reset the module-wide per-CPU
  * counters
  *
  * The hash has two buckets per record of one full session; sessions that
@@ -73,11 +75,6 @@ int ktstr_table_init(void)
 	buckets = vzalloc(array_size(1U << hash_bits, sizeof(*buckets)));
 	if (!buckets)
 		return -ENOMEM;
-	ktstr_cpu_pcpu = alloc_percpu(struct ktstr_cpu);
-	if (!ktstr_cpu_pcpu) {
-		vfree(buckets);
-		return -ENOMEM;
-	}
 	for (i = 0; i < KTSTR_HASH_LOCKS; i++)
 		raw_spin_lock_init(&bucket_locks[i]);
 	ktstr_cpus_clear();
@@ -86,7 +83,6 @@ int ktstr_table_init(void)
 
 void ktstr_table_exit(void)
 {
-	free_percpu(ktstr_cpu_pcpu);
 	vfree(buckets);
 }
 
@@ -97,7 +93,7 @@ void ktstr_table_exit(void)
  */
 void ktstr_table_clear_filter(void)
 {
-	bitmap_zero(filter, 1U << KTSTR_FILTER_SHIFT);
+	bitmap_zero(ktstr_filter, 1U << KTSTR_FILTER_SHIFT);
 }
 
 /**
@@ -111,7 +107,7 @@ void ktstr_table_clear_filter(void)
  */
 struct hlist_head *ktstr_table_head(struct task_struct *p)
 {
-	if (!test_bit(filter_of(p), filter))
+	if (!ktstr_maybe_tracked(p))
 		return NULL;
 	return &buckets[bucket_of(p)];
 }
@@ -256,7 +252,7 @@ struct ktstr_task *ktstr_table_insert(struct ktstr_session *s, struct task_struc
 	}
 	t = &s->pool[idx];
 	ktstr_task_setup(s, t, p, follow, from_fork);
-	set_bit(filter_of(p), filter);
+	set_bit(filter_of(p), ktstr_filter);
 	/* The filter bit is visible before the node: hlist_add_head_rcu releases. */
 	hlist_add_head_rcu(&t->hnode, &buckets[b]);
 out:
@@ -465,7 +461,7 @@ void ktstr_cpus_clear(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct ktstr_cpu *c = per_cpu_ptr(ktstr_cpu_pcpu, cpu);
+		struct ktstr_cpu *c = per_cpu_ptr(&ktstr_cpus, cpu);
 
 		memset(c, 0, sizeof(*c));
 		seqcount_init(&c->seq);
@@ -487,7 +483,7 @@ void ktstr_cpus_clear(void)
  */
 u64 ktstr_cpu_busy_ns(int cpu, u64 now)
 {
-	const struct ktstr_cpu *c = per_cpu_ptr(ktstr_cpu_pcpu, cpu);
+	const struct ktstr_cpu *c = per_cpu_ptr(&ktstr_cpus, cpu);
 	unsigned int seq;
 	u64 busy, since;
 	int on;
