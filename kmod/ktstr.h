@@ -69,6 +69,7 @@ struct ktstr_session;
  * @comm:	last known name
  * @sum_exec_mark: se.sum_exec_runtime at the last switch-in (or track)
  * @run_delay_mark: sched_info.run_delay accounted so far
+ * @last_wait:	the wait of the last switch-in, trued up at switch-out
  * @nvcsw_seen:	nvcsw at the last switch-out (or track)
  * @kern:	the kern_* cross-check values, frozen when @task goes away
  * @acct:	the accounting state machine
@@ -89,6 +90,7 @@ struct ktstr_task {
 	char comm[TASK_COMM_LEN];
 	u64 sum_exec_mark;
 	u64 run_delay_mark;
+	struct ktstr_last_wait last_wait;
 	unsigned long nvcsw_seen;
 	struct {
 		u64 sum_exec;

@@ -81,6 +81,11 @@ static void ktstr_switch_out(struct ktstr_task *t, struct task_struct *p, bool r
 	 */
 	voluntary = p->nvcsw != t->nvcsw_seen;
 	t->nvcsw_seen = p->nvcsw;
+#ifdef CONFIG_SCHED_INFO
+	/* The slice's arrival added its wait to run_delay: settle with it. */
+	ktstr_acct_settle_wait(&t->acct, &t->last_wait, READ_ONCE(p->sched_info.run_delay),
+			       &t->run_delay_mark);
+#endif
 	ktstr_acct_switch_out(&t->acct, now, delta, voluntary, runnable, cpu);
 	ktstr_mark_runnable(t);
 	sc->tracked_run_ns += delta;
@@ -118,6 +123,7 @@ static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu
 	if (ktstr_acct_late_starving(&t->acct, wait, READ_ONCE(t->sess->starve_threshold_ns)))
 		ktstr_event_push(KTSTR_EV_STARVE_BEGIN, t, t->acct.wait_cpu, now, wait,
 				 t->acct.wait_start);
+	ktstr_last_wait_note(&t->last_wait, &t->acct, wait);
 	if (ktstr_acct_switch_in(&t->acct, now, wait, cpu))
 		ktstr_event_push(KTSTR_EV_STARVE_END, t, cpu, now, wait, t->acct.wait_start);
 out:
