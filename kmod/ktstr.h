@@ -206,6 +206,8 @@ extern unsigned int ktstr_max_sessions;
  * @nr_scans:		watchdog scans done (whole passes)
  * @scan_cursor:	where a pass cut short by its budget resumes
  * @scan_visits:	records the watchdog looked at
+ * @scan_ns:		time spent in scan ticks (the scan's own clock)
+ * @scan_max_ns:	longest scan tick, written by the timer only
  */
 struct ktstr_session {
 	struct mutex lock;		/* see above */
@@ -236,6 +238,8 @@ struct ktstr_session {
 	atomic64_t nr_scans;
 	u32 scan_cursor;
 	atomic64_t scan_visits;
+	atomic64_t scan_ns;
+	u64 scan_max_ns;
 };
 
 /**

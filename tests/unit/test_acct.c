@@ -401,14 +401,15 @@ static void test_abi_layout(void **state)
 	assert_int_equal(sizeof(struct ktstr_snapshot), 48);
 	assert_int_equal(sizeof(struct ktstr_event), 88);
 	assert_int_equal(sizeof(struct ktstr_cpu_rec), 88);
-	assert_int_equal(sizeof(struct ktstr_stats), 192);
+	assert_int_equal(sizeof(struct ktstr_stats), 208);
 	assert_int_equal(sizeof(struct ktstr_task_rec), 552);
 	assert_int_equal(sizeof(struct ktstr_api), 32);
-	/* ABI 1.1 only appended: the first published prefixes are unchanged. */
+	/* ABI 1.1 and 1.2 only appended: the first published prefixes are unchanged. */
 	assert_int_equal(offsetof(struct ktstr_version, size), KTSTR_VERSION_SIZE_VER0);
 	assert_int_equal(offsetof(struct ktstr_config, capacity), KTSTR_CONFIG_SIZE_VER0);
 	assert_int_equal(offsetof(struct ktstr_snapshot, rec_size), KTSTR_SNAPSHOT_SIZE_VER0);
 	assert_int_equal(offsetof(struct ktstr_stats, size), KTSTR_STATS_SIZE_VER0);
+	assert_int_equal(offsetof(struct ktstr_stats, scan_ns), 192);
 	assert_int_equal(sizeof(struct ktstr_task_rec), KTSTR_TASK_REC_SIZE_VER0);
 	assert_int_equal(sizeof(struct ktstr_cpu_rec), KTSTR_CPU_REC_SIZE_VER0);
 	assert_int_equal(sizeof(struct ktstr_event), KTSTR_EVENT_SIZE_VER0);

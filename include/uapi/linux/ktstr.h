@@ -67,7 +67,7 @@
 #include <linux/ioctl.h>
 
 #define KTSTR_ABI_MAJOR		1
-#define KTSTR_ABI_MINOR		1
+#define KTSTR_ABI_MINOR		2
 
 #define KTSTR_DEVICE_PATH	"/dev/ktstr"
 #define KTSTR_COMM_LEN		16
@@ -393,6 +393,9 @@ struct ktstr_snapshot {
  *			attached while it is not 0 (ABI 1.1)
  * @scan_visits:	records the watchdog looked at: it visits only the
  *			tasks that became runnable since its last pass (ABI 1.1)
+ * @scan_ns:		time the watchdog spent scanning, all its timer ticks
+ *			together, on its own monotonic clock (ABI 1.2)
+ * @scan_max_ns:	its longest single tick (ABI 1.2)
  */
 struct ktstr_stats {
 	__u64 nr_records;
@@ -411,6 +414,8 @@ struct ktstr_stats {
 	__u32 size;
 	__u32 nr_sessions;
 	__u64 scan_visits;
+	__u64 scan_ns;
+	__u64 scan_max_ns;
 };
 
 #define KTSTR_STATS_SIZE_VER0	176	/* first published size */
