@@ -300,11 +300,30 @@ static __always_inline bool ktstr_maybe_tracked(const struct task_struct *p)
 	return test_bit(hash_ptr(p, KTSTR_FILTER_SHIFT), ktstr_filter);
 }
 
-/* table.c */
+/* table.c: the hash, task pointer -> records, read by the probes */
+extern struct hlist_head *ktstr_buckets;
+extern unsigned int ktstr_hash_bits;
+
+/**
+ * ktstr_table_head() - the hash chain that holds the records of @p
+ * @p: the task
+ *
+ * Inline, so a probe's slow path reaches the chain without a call. Call
+ * with preemption off or under rcu_read_lock(), and walk the chain with
+ * hlist_for_each_entry_rcu().
+ *
+ * Return: the chain, or NULL if @p is surely not tracked by any session.
+ */
+static inline struct hlist_head *ktstr_table_head(const struct task_struct *p)
+{
+	if (!ktstr_maybe_tracked(p))
+		return NULL;
+	return &ktstr_buckets[hash_ptr(p, ktstr_hash_bits)];
+}
+
 int ktstr_table_init(void);
 void ktstr_table_exit(void);
 void ktstr_table_clear_filter(void);
-struct hlist_head *ktstr_table_head(struct task_struct *p);
 int ktstr_pool_alloc(struct ktstr_session *s);
 void ktstr_pool_free(struct ktstr_session *s);
 void ktstr_pool_unhash(struct ktstr_session *s);

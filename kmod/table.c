@@ -37,15 +37,15 @@
  */
 unsigned long ktstr_filter[BITS_TO_LONGS(1U << KTSTR_FILTER_SHIFT)] ____cacheline_aligned;
 
-static struct hlist_head *buckets __read_mostly;
-static unsigned int hash_bits __read_mostly;
+struct hlist_head *ktstr_buckets __read_mostly;
+unsigned int ktstr_hash_bits __read_mostly;
 static raw_spinlock_t bucket_locks[KTSTR_HASH_LOCKS] ____cacheline_aligned_in_smp;
 
 DEFINE_PER_CPU_ALIGNED(struct ktstr_cpu, ktstr_cpus);
 
 static inline unsigned int bucket_of(const struct task_struct *p)
 {
-	return hash_ptr(p, hash_bits);
+	return hash_ptr(p, ktstr_hash_bits);
 }
 
 static inline unsigned int filter_of(const struct task_struct *p)
@@ -71,9 +71,9 @@ int ktstr_table_init(void)
 {
 	unsigned int i;
 
-	hash_bits = ilog2(roundup_pow_of_two(ktstr_capacity)) + 1;
-	buckets = vzalloc(array_size(1U << hash_bits, sizeof(*buckets)));
-	if (!buckets)
+	ktstr_hash_bits = ilog2(roundup_pow_of_two(ktstr_capacity)) + 1;
+	ktstr_buckets = vzalloc(array_size(1U << ktstr_hash_bits, sizeof(*ktstr_buckets)));
+	if (!ktstr_buckets)
 		return -ENOMEM;
 	for (i = 0; i < KTSTR_HASH_LOCKS; i++)
 		raw_spin_lock_init(&bucket_locks[i]);
@@ -83,7 +83,7 @@ int ktstr_table_init(void)
 
 void ktstr_table_exit(void)
 {
-	vfree(buckets);
+	vfree(ktstr_buckets);
 }
 
 /**
@@ -94,22 +94,6 @@ void ktstr_table_exit(void)
 void ktstr_table_clear_filter(void)
 {
 	bitmap_zero(ktstr_filter, 1U << KTSTR_FILTER_SHIFT);
-}
-
-/**
- * ktstr_table_head() - the hash chain that holds the records of @p
- * @p: the task
- *
- * Call with preemption off or under rcu_read_lock(), and walk the chain
- * with ktstr_for_each_rec().
- *
- * Return: the chain, or NULL if @p is surely not tracked by any session.
- */
-struct hlist_head *ktstr_table_head(struct task_struct *p)
-{
-	if (!ktstr_maybe_tracked(p))
-		return NULL;
-	return &buckets[bucket_of(p)];
 }
 
 /**
@@ -238,7 +222,7 @@ struct ktstr_task *ktstr_table_insert(struct ktstr_session *s, struct task_struc
 		t = NULL;
 		goto out;
 	}
-	hlist_for_each_entry(t, &buckets[b], hnode) {
+	hlist_for_each_entry(t, &ktstr_buckets[b], hnode) {
 		if (t->task == p && t->sess == s) {
 			t->follow |= follow;
 			goto out;
@@ -254,7 +238,7 @@ struct ktstr_task *ktstr_table_insert(struct ktstr_session *s, struct task_struc
 	ktstr_task_setup(s, t, p, follow, from_fork);
 	set_bit(filter_of(p), ktstr_filter);
 	/* The filter bit is visible before the node: hlist_add_head_rcu releases. */
-	hlist_add_head_rcu(&t->hnode, &buckets[b]);
+	hlist_add_head_rcu(&t->hnode, &ktstr_buckets[b]);
 out:
 	raw_spin_unlock_irqrestore(lock_of(b), flags);
 	return t;
@@ -313,7 +297,7 @@ unsigned int ktstr_table_retire(struct ktstr_session *s, struct task_struct *p, 
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(lock_of(b), flags);
-	hlist_for_each_entry_safe(t, tmp, &buckets[b], hnode) {
+	hlist_for_each_entry_safe(t, tmp, &ktstr_buckets[b], hnode) {
 		if (t->task != p || (s && t->sess != s))
 			continue;
 		ktstr_retire_one(t, p, why);
