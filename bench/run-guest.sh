@@ -17,7 +17,7 @@ if [ "$short" = 1 ]; then
 	pp_args="--reps 3 --target-ms 100"
 	rd_args="--sizes 300,1000 --reps 3 --mem-reps 1"
 	acc_args="--runs 1"
-	scan_args="--caps 16384,1048576 --reps 3 --window-ms 300 --fill-s 15"
+	scan_args="--caps 16384,1048576 --reps 2 --window-ms 200 --fill-s 5"
 else
 	pp_args="--reps 41 --target-ms 200"
 	rd_args="--sizes 1000,10000 --reps 7 --mem-reps 3"
