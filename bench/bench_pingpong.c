@@ -869,8 +869,11 @@ int main(int argc, char **argv)
 			 */
 			{
 				double f_b = n->median - b->median, f_e = en->median - eb->median;
-				const char *vb = own * b->median / 100 <= f_b ? "MET" : "MISSED";
-				const char *ve = eown * eb->median / 100 <= f_e ? "MET" : "MISSED";
+				/* A floor at or below the baseline makes the ratio meaningless. */
+				const char *vb = f_b <= 0 ? "n/a (floor <= 0)" :
+						 own * b->median / 100 <= f_b ? "MET" : "MISSED";
+				const char *ve = f_e <= 0 ? "n/a (floor <= 0)" :
+						 eown * eb->median / 100 <= f_e ? "MET" : "MISSED";
 
 				for (int r = 0; r < reps; r++)
 					delta[r] = (best[md][r] - 2 * best[M_NULL][r] +
