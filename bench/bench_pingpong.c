@@ -66,15 +66,17 @@
 #define MAX_REPS	101
 #define NP_MODULE_NAME	"ktstr_nullprobe"	/* bench/nullprobe */
 
+/* The _B states exist only in the A/B mode (--ab KO): module B instead. */
 enum mode {
-	M_UNLOADED, M_IDLE, M_NULL, M_UNTRACKED, M_TRACKED, M_BPF, M_RUNQLAT, NR_MODES
+	M_UNLOADED, M_IDLE, M_NULL, M_UNTRACKED, M_TRACKED, M_BPF, M_RUNQLAT, NR_MODES,
+	M_UNTRACKED_B = NR_MODES, M_TRACKED_B, NR_ALL_MODES
 };
 
-static const char *const mode_id[NR_MODES] = {
+static const char *const mode_id[NR_ALL_MODES] = {
 	"pp_unloaded", "pp_loaded_idle", "pp_nullprobe", "pp_untracked", "pp_tracked",
-	"pp_bpf", "pp_runqlat",
+	"pp_bpf", "pp_runqlat", "ab_untracked_b", "ab_tracked_b",
 };
-static const char *const mode_desc[NR_MODES] = {
+static const char *const mode_desc[NR_ALL_MODES] = {
 	"module unloaded (baseline)",
 	"module loaded, no session",
 	"null probes (tracepoint floor)",
@@ -82,9 +84,14 @@ static const char *const mode_desc[NR_MODES] = {
 	"session tracking the pair",
 	"BPF collector tracking pair",
 	"libbpf-tools runqlat running",
+	"module B: pair not tracked",
+	"module B: tracking the pair",
 };
 /* Why a rival state could not be measured ("" while it can). */
-static char mode_err[NR_MODES][256];
+static char mode_err[NR_ALL_MODES][256];
+/* A/B mode: the other build of ktstr.ko, and which one is loaded now. */
+static const char *module_b;
+static const char *loaded_path;
 static const char *runqlat_path;
 /* BPF collector: ns spent loading+attaching it, and the pair's run counts. */
 static double bpf_open_ms[MAX_REPS], runqlat_start_ms[MAX_REPS];
@@ -447,17 +454,25 @@ static double measure(enum mode md, uint64_t m, double *hits_per_rt)
 	*hits_per_rt = -1;
 	if (getenv("BENCH_DEBUG"))
 		fprintf(stderr, "# measure %s\n", mode_id[md]);
-	if (md == M_UNLOADED)
+	if (md == M_UNLOADED) {
 		module_unload();
-	else
-		module_load(module_path, "");
+		loaded_path = NULL;
+	} else {
+		const char *path = md >= NR_MODES ? module_b : module_path;
+
+		/* Both builds are "ktstr": swap them when the state asks for the other. */
+		if (loaded_path && loaded_path != path)
+			module_unload();
+		module_load(path, "");
+		loaded_path = path;
+	}
 	if (md == M_BPF || md == M_RUNQLAT)
 		return measure_rival(md, m);
 	if (md == M_NULL)
 		return measure_null(m);
-	if (md == M_UNTRACKED || md == M_TRACKED) {
+	if (md == M_UNTRACKED || md == M_TRACKED || md == M_UNTRACKED_B || md == M_TRACKED_B) {
 		fd = kt_open();
-		if (md == M_UNTRACKED)
+		if (md == M_UNTRACKED || md == M_UNTRACKED_B)
 			err = kt_track(fd, KTSTR_TRACK_PID, 0, pid_sleeper, -1);
 		else
 			err = kt_track(fd, KTSTR_TRACK_PID, 0, pid_a, -1) ?:
@@ -482,8 +497,101 @@ static double measure(enum mode md, uint64_t m, double *hits_per_rt)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_pingpong [--reps N] [--target-ms MS] [--cpu C] [--module KO] "
-		"[--runqlat PATH] [--nullprobe KO]\n");
+		"[--runqlat PATH] [--nullprobe KO] [--ab KO]\n");
 	exit(2);
+}
+
+/*
+ * A/B mode (--ab KO): two builds of ktstr.ko in one boot, e.g. before and
+ * after a change of the probes. Each repetition visits the baseline, the
+ * null probes and the untracked and tracked states of module A (--module)
+ * and of module B, the order rotated by one per repetition; the module is
+ * swapped (delete_module, finit_module) when a state needs the other one.
+ * Reported: each state against the baseline, and A - B per repetition (%
+ * of that repetition's baseline; batch and envelope): drift cancels in it.
+ */
+static const enum mode ab_modes[] = {
+	M_UNLOADED, M_NULL, M_UNTRACKED, M_UNTRACKED_B, M_TRACKED, M_TRACKED_B,
+};
+
+static void ab_line(const char *what, double (*v)[MAX_REPS], enum mode a, enum mode b,
+		    int reps)
+{
+	double d[MAX_REPS];
+	struct stats s;
+
+	for (int r = 0; r < reps; r++)
+		d[r] = (v[a][r] - v[b][r]) / v[M_UNLOADED][r] * 100;
+	s = stats_of(d, reps);
+	printf("# ab %-9s %-10s A - B: median %+.2f%%, IQR [%+.2f, %+.2f], range [%+.2f, %+.2f]"
+	       " of the baseline -> %s\n", mode_id[a] + 3, what, s.median, s.q1, s.q3, s.min,
+	       s.max, s.q3 < 0 ? "A cheaper beyond the noise" :
+	       s.q1 > 0 ? "A dearer beyond the noise" : "within the noise");
+	printf("@ab {\"state\":\"%s\",\"estimator\":\"%s\",\"a_minus_b_pct\":{\"median\":%.3f,"
+	       "\"q1\":%.3f,\"q3\":%.3f,\"min\":%.3f,\"max\":%.3f}}\n", mode_id[a] + 3, what,
+	       s.median, s.q1, s.q3, s.min, s.max);
+}
+
+static int run_ab(int reps, uint64_t m, double (*us)[MAX_REPS], double (*best)[MAX_REPS])
+{
+	const int n = (int)(sizeof(ab_modes) / sizeof(ab_modes[0]));
+	double hits, d[MAX_REPS];
+	struct stats s, e;
+
+	printf("# ab: A = %s, B = %s; %d reps x %d states, %llu round trips each\n", module_path,
+	       module_b, reps, n, (unsigned long long)m);
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < n; k++) {
+			enum mode md = ab_modes[(r + k) % n];
+
+			us[md][r] = measure(md, m, &hits);
+			best[md][r] = last_best_us;
+		}
+	}
+	if (mode_err[M_NULL][0])
+		printf("# ab: null probes: %s\n", mode_err[M_NULL]);
+	printf("# ab %-22s %10s %10s %10s   %s\n", "state", "batch_us", "added_%", "env_%",
+	       "paired envelope added_% median [IQR]");
+	for (int k = 0; k < n; k++) {
+		enum mode md = ab_modes[k];
+
+		if (md == M_NULL && mode_err[M_NULL][0])
+			continue;
+		s = stats_of(us[md], reps);
+		e = stats_of(best[md], reps);
+		for (int r = 0; r < reps; r++)
+			d[r] = (best[md][r] - best[M_UNLOADED][r]) / best[M_UNLOADED][r] * 100;
+		{
+			struct stats pd = stats_of(d, reps);
+			struct stats b0 = stats_of(us[M_UNLOADED], reps);
+			struct stats e0 = stats_of(best[M_UNLOADED], reps);
+
+			printf("# ab %-22s %10.3f %+9.2f%% %+9.2f%%   %+.2f [%+.2f, %+.2f]\n",
+			       mode_desc[md], s.median, (s.median - b0.median) / b0.median * 100,
+			       (e.median - e0.median) / e0.median * 100, pd.median, pd.q1, pd.q3);
+		}
+	}
+	ab_line("batch", us, M_UNTRACKED, M_UNTRACKED_B, reps);
+	ab_line("envelope", best, M_UNTRACKED, M_UNTRACKED_B, reps);
+	ab_line("batch", us, M_TRACKED, M_TRACKED_B, reps);
+	ab_line("envelope", best, M_TRACKED, M_TRACKED_B, reps);
+	if (!mode_err[M_NULL][0]) {
+		/* Own cost minus the floor, per repetition, for each module. */
+		for (int i = 0; i < 2; i++) {
+			enum mode u = i ? M_UNTRACKED_B : M_UNTRACKED;
+
+			for (int r = 0; r < reps; r++)
+				d[r] = (best[u][r] - 2 * best[M_NULL][r] + best[M_UNLOADED][r]) /
+				       best[M_UNLOADED][r] * 100;
+			s = stats_of(d, reps);
+			printf("# ab module %c: own - floor (untracked - 2 x null probes + baseline),"
+			       " envelope, per repetition: median %+.2f%%, IQR [%+.2f, %+.2f] -> %s\n",
+			       i ? 'B' : 'A', s.median, s.q1, s.q3,
+			       s.q3 <= 0 ? "own <= floor beyond the noise" :
+			       s.q1 >= 0 ? "own > floor beyond the noise" : "within the noise");
+		}
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -495,11 +603,12 @@ int main(int argc, char **argv)
 		{ "module", required_argument, NULL, 'm' },
 		{ "runqlat", required_argument, NULL, 'q' },
 		{ "nullprobe", required_argument, NULL, 'n' },
+		{ "ab", required_argument, NULL, 'b' },
 		{ 0 }
 	};
-	double us[NR_MODES][MAX_REPS], hits[NR_MODES][MAX_REPS];
+	static double us[NR_ALL_MODES][MAX_REPS], hits[NR_MODES][MAX_REPS];
 	double delta[MAX_REPS], cal_us, ev_per_rt;
-	static double best[NR_MODES][MAX_REPS];
+	static double best[NR_ALL_MODES][MAX_REPS];
 	struct stats st[NR_MODES], est[NR_MODES];
 	int reps = 21, target_ms = 300, o, missing = 0;
 	uint64_t m;
@@ -512,6 +621,7 @@ int main(int argc, char **argv)
 		case 'm': module_path = optarg; break;
 		case 'q': runqlat_path = optarg; break;
 		case 'n': nullprobe_path = optarg; break;
+		case 'b': module_b = optarg; break;
 		default: usage();
 		}
 	}
@@ -542,6 +652,18 @@ int main(int argc, char **argv)
 	m = (uint64_t)(target_ms * 1e3 / cal_us);
 	if (m < 1000)
 		m = 1000;
+	if (module_b) {
+		int ret = run_ab(reps, m, us, best);
+
+		module_unload();
+		module_load(module_path, "");
+		kill(pid_sleeper, SIGKILL);
+		waitpid(pid_sleeper, NULL, 0);
+		run_rt(0);
+		waitpid(pid_a, NULL, 0);
+		waitpid(pid_b, NULL, 0);
+		return ret;
+	}
 	printf("# pingpong: pair on CPU %d, %d reps x %d states, %llu round trips each "
 	       "(~%.1f us/rt at calibration)\n", pair_cpu, reps, NR_MODES,
 	       (unsigned long long)m, cal_us);
@@ -593,7 +715,7 @@ int main(int argc, char **argv)
 		double ns_ev = (s->median - b->median) * 1e3 / ev_per_rt;
 		struct stats ds, hs = { -1, -1, -1, -1, -1 };
 		const char *goal = "", *verdict = "";
-		char gbuf[400], vbuf[300], pbuf[600] = "", ebuf[600] = "", obuf[600] = "";
+		char gbuf[400], vbuf[300], pbuf[600] = "", ebuf[600] = "", obuf[800] = "";
 		struct stats pq, pb;
 		bool ok_row = true;
 
@@ -723,7 +845,7 @@ int main(int argc, char **argv)
 			double eown_ns = (e->median - en->median) * 1e3 / ev_per_rt;
 			double fl = e->median > eb->median ?
 				    (en->median - eb->median) / (e->median - eb->median) * 100 : 0;
-			struct stats po, peo;
+			struct stats po, peo, pfl;
 
 			for (int r = 0; r < reps; r++)
 				delta[r] = (us[md][r] - us[M_NULL][r]) / us[M_UNLOADED][r] * 100;
@@ -740,13 +862,40 @@ int main(int argc, char **argv)
 			       peo.q1 > 0 ? "above the floor beyond the noise" :
 			       peo.q3 < 0 ? "below the floor beyond the noise" : "within the noise",
 			       fl);
+			/*
+			 * Issue 9's goal: ktstr's own cost no larger than the
+			 * floor, i.e. untracked <= 2x null probes. Per
+			 * repetition: (u - n) - (n - b) = u - 2n + b, % of b.
+			 */
+			{
+				double f_b = n->median - b->median, f_e = en->median - eb->median;
+				/* A floor at or below the baseline makes the ratio meaningless. */
+				const char *vb = f_b <= 0 ? "n/a (floor <= 0)" :
+						 own * b->median / 100 <= f_b ? "MET" : "MISSED";
+				const char *ve = f_e <= 0 ? "n/a (floor <= 0)" :
+						 eown * eb->median / 100 <= f_e ? "MET" : "MISSED";
+
+				for (int r = 0; r < reps; r++)
+					delta[r] = (best[md][r] - 2 * best[M_NULL][r] +
+						    best[M_UNLOADED][r]) / best[M_UNLOADED][r] * 100;
+				pfl = stats_of(delta, reps);
+				printf("%-15s %-30s own <= floor (untracked <= 2x null probes): batch "
+				       "%s (%.2fx), envelope %s (%.2fx); paired envelope (own - floor) "
+				       "median %+.2f, IQR [%+.2f, %+.2f] -> %s\n", "", "", vb,
+				       f_b > 0 ? (s->median - b->median) / f_b : 0.0, ve,
+				       f_e > 0 ? (e->median - eb->median) / f_e : 0.0, pfl.median,
+				       pfl.q1, pfl.q3, pfl.q3 <= 0 ? "met beyond the noise" :
+				       pfl.q1 >= 0 ? "missed beyond the noise" : "within the noise");
+			}
 			snprintf(obuf, sizeof(obuf), ",\"own_fast_path\":{\"minus\":\"pp_nullprobe\","
 				 "\"added_pct\":%.3f,\"added_ns_per_event\":%.2f,\"paired_pct\":"
 				 "{\"median\":%.3f,\"q1\":%.3f,\"q3\":%.3f},\"envelope\":"
 				 "{\"added_pct\":%.3f,\"added_ns_per_event\":%.2f,\"paired_pct\":"
 				 "{\"median\":%.3f,\"q1\":%.3f,\"q3\":%.3f},"
-				 "\"floor_share_of_added_pct\":%.1f}}", own, own_ns, po.median, po.q1,
-				 po.q3, eown, eown_ns, peo.median, peo.q1, peo.q3, fl);
+				 "\"floor_share_of_added_pct\":%.1f,\"own_minus_floor_paired_pct\":"
+				 "{\"median\":%.3f,\"q1\":%.3f,\"q3\":%.3f}}}", own, own_ns,
+				 po.median, po.q1, po.q3, eown, eown_ns, peo.median, peo.q1, peo.q3, fl,
+				 pfl.median, pfl.q1, pfl.q3);
 		}
 		if (md == M_TRACKED && !mode_err[M_RUNQLAT][0] && !mode_err[M_BPF][0]) {
 			/*

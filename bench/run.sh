@@ -35,7 +35,7 @@ LIBS="build/libktstr.a $(pkg-config --libs $PKGS 2>/dev/null) -lm -lpthread"
 out=build/bench
 results=${BENCH_RESULTS:-bench/results.json}
 mkdir -p "$out"
-for b in bench_pingpong bench_read bench_accuracy; do
+for b in bench_pingpong bench_read bench_scan bench_accuracy; do
 	# shellcheck disable=SC2086
 	$CC $CFLAGS -o "$out/$b" "bench/$b.c" $LIBS || exit 1
 done
@@ -63,7 +63,8 @@ echo "# bench: booting one guest (2 CPUs, 2048 MB); the emulated run takes minut
 # shellcheck disable=SC2086
 build/ktstr vm --cpus 2 --memory 2048 --timeout 2400 \
 	--include "$out/run-guest.sh" --include "$out/bench_pingpong" \
-	--include "$out/bench_read" --include "$out/bench_accuracy" $rq_inc $np_inc \
+	--include "$out/bench_read" --include "$out/bench_scan" --include "$out/bench_accuracy" \
+	$rq_inc $np_inc \
 	-- ./run-guest.sh $short >"$log" 2>&1
 rc=$?
 
@@ -72,7 +73,7 @@ grep -v -e '^@row ' -e '^@env ' "$log"
 
 expected="pp_unloaded pp_loaded_idle pp_nullprobe pp_untracked pp_tracked pp_bpf pp_runqlat \
 mem_abi_record mem_kernel_record mem_footprint mem_bpf_record \
-read_n1 read_n2 read_bpf_n1 read_bpf_n2 acc_module acc_bpf acc_taskstats"
+read_n1 read_n2 read_bpf_n1 read_bpf_n2 scan_16k scan_1m acc_module acc_bpf acc_taskstats"
 missing=""
 for id in $expected; do
 	n=$(grep -c "^@row $id " "$log")

@@ -221,7 +221,7 @@ static void ktstr_fill_cpu_rec(struct ktstr_session *s, int cpu, struct ktstr_cp
 			       u32 nr_runnable, u64 cur_max, u64 now)
 {
 	const struct ktstr_sess_cpu *sc = per_cpu_ptr(s->pcpu, cpu);
-	const struct ktstr_cpu *c = per_cpu_ptr(ktstr_cpu_pcpu, cpu);
+	const struct ktstr_cpu *c = per_cpu_ptr(&ktstr_cpus, cpu);
 	u64 busy;
 
 	rec->cpu = cpu;
@@ -336,6 +336,8 @@ static long ktstr_ioc_stats(struct ktstr_session *s, void __user *argp, u32 usiz
 	}
 	mutex_unlock(&s->lock);
 	st.scan_visits = s->active ? atomic64_read(&s->scan_visits) : 0;
+	st.scan_ns = s->active ? atomic64_read(&s->scan_ns) : 0;
+	st.scan_max_ns = s->active ? READ_ONCE(s->scan_max_ns) : 0;
 	st.size = sizeof(st);
 	st.nr_sessions = ktstr_sessions_tracking();
 	return ktstr_copy_out(argp, usize, &st, sizeof(st));

@@ -29,6 +29,8 @@
 #include <linux/timer.h>
 #include <linux/pid_namespace.h>
 #include <linux/seqlock.h>
+#include <linux/hash.h>
+#include <linux/cache.h>
 #include <linux/ktstr.h>
 
 #include "ktstr_acct.h"
@@ -67,6 +69,7 @@ struct ktstr_session;
  * @comm:	last known name
  * @sum_exec_mark: se.sum_exec_runtime at the last switch-in (or track)
  * @run_delay_mark: sched_info.run_delay accounted so far
+ * @last_wait:	the wait of the last switch-in, trued up at switch-out
  * @nvcsw_seen:	nvcsw at the last switch-out (or track)
  * @kern:	the kern_* cross-check values, frozen when @task goes away
  * @acct:	the accounting state machine
@@ -87,6 +90,7 @@ struct ktstr_task {
 	char comm[TASK_COMM_LEN];
 	u64 sum_exec_mark;
 	u64 run_delay_mark;
+	struct ktstr_last_wait last_wait;
 	unsigned long nvcsw_seen;
 	struct {
 		u64 sum_exec;
@@ -106,16 +110,24 @@ struct ktstr_task {
  * own CPU from the sched_switch probe (rq lock held, IRQs off), read
  * racily by snapshots (the busy fields inside @seq); they run while any
  * session tracks
+ * @nr_switches:	context switches seen
+ * @busy:		1 running a task, 0 idle, -1 not known yet; the probe
+ *			compares it with the next task without @seq (its own
+ *			CPU is the only writer) and takes the slow path, which
+ *			reads the clock, only when it changes
+ * @seq:		guards @busy_ns, @busy_since and writes of @busy
+ * @busy_ns:		time spent running tasks, stretches that ended
+ * @busy_since:		start of the busy stretch in progress
  */
 struct ktstr_cpu {
-	seqcount_t seq;
 	u64 nr_switches;
+	int busy;
+	seqcount_t seq;
 	u64 busy_ns;
 	u64 busy_since;
-	int busy;		/* 1 running a task, 0 idle, -1 not known yet */
 };
 
-extern struct ktstr_cpu __percpu *ktstr_cpu_pcpu;
+DECLARE_PER_CPU_ALIGNED(struct ktstr_cpu, ktstr_cpus);
 
 /**
  * struct ktstr_sess_cpu - a session's per-CPU counters, written by their
@@ -194,6 +206,8 @@ extern unsigned int ktstr_max_sessions;
  * @nr_scans:		watchdog scans done (whole passes)
  * @scan_cursor:	where a pass cut short by its budget resumes
  * @scan_visits:	records the watchdog looked at
+ * @scan_ns:		time spent in scan ticks (the scan's own clock)
+ * @scan_max_ns:	longest scan tick, written by the timer only
  */
 struct ktstr_session {
 	struct mutex lock;		/* see above */
@@ -210,12 +224,13 @@ struct ktstr_session {
 	u32 capacity;
 	u32 event_size;
 	struct ktstr_task *pool;
-	atomic_t used;
-	atomic64_t dropped;
-	atomic64_t retired;
 	unsigned long *runnable;
 	struct ktstr_sess_cpu __percpu *pcpu;
-	struct ktstr_ring ring;
+	/* Written on every insert and retire: off the lines probes read. */
+	atomic_t used ____cacheline_aligned_in_smp;
+	atomic64_t dropped;
+	atomic64_t retired;
+	struct ktstr_ring ring ____cacheline_aligned_in_smp;
 	wait_queue_head_t wq;
 	struct irq_work wake_work;
 	struct timer_list timer;
@@ -223,6 +238,8 @@ struct ktstr_session {
 	atomic64_t nr_scans;
 	u32 scan_cursor;
 	atomic64_t scan_visits;
+	atomic64_t scan_ns;
+	u64 scan_max_ns;
 };
 
 /**
@@ -256,12 +273,57 @@ int ktstr_probes_lookup(void);
 int ktstr_probes_attach(void);
 void ktstr_probes_detach(void);
 bool ktstr_probes_have_attach(void);
+int ktstr_probes_attach_cgroup(void);
+void ktstr_probes_detach_cgroup(void);
 
-/* table.c */
+/*
+ * table.c: the filter in front of the task hash. A clear bit means that no
+ * session tracks a task whose pointer hashes there; bits are only set
+ * while any session tracks, so the probes read it without a lock.
+ */
+#define KTSTR_FILTER_SHIFT	14
+extern unsigned long ktstr_filter[BITS_TO_LONGS(1U << KTSTR_FILTER_SHIFT)];
+
+/**
+ * ktstr_maybe_tracked() - the probes' "is this task tracked" test
+ * @p: a task
+ *
+ * Inline and branch-free up to its one memory load, so an untracked task
+ * costs a probe a multiply and a bit test; a set bit sends the probe to
+ * its slow path, which walks the hash chain (a false positive costs that
+ * walk, never a wrong answer).
+ *
+ * Return: false if no session tracks @p; true if one may.
+ */
+static __always_inline bool ktstr_maybe_tracked(const struct task_struct *p)
+{
+	return test_bit(hash_ptr(p, KTSTR_FILTER_SHIFT), ktstr_filter);
+}
+
+/* table.c: the hash, task pointer -> records, read by the probes */
+extern struct hlist_head *ktstr_buckets;
+extern unsigned int ktstr_hash_bits;
+
+/**
+ * ktstr_table_head() - the hash chain that holds the records of @p
+ * @p: the task
+ *
+ * Inline, so a probe's slow path reaches the chain without a call. Call
+ * with preemption off or under rcu_read_lock(), and walk the chain with
+ * hlist_for_each_entry_rcu().
+ *
+ * Return: the chain, or NULL if @p is surely not tracked by any session.
+ */
+static inline struct hlist_head *ktstr_table_head(const struct task_struct *p)
+{
+	if (!ktstr_maybe_tracked(p))
+		return NULL;
+	return &ktstr_buckets[hash_ptr(p, ktstr_hash_bits)];
+}
+
 int ktstr_table_init(void);
 void ktstr_table_exit(void);
 void ktstr_table_clear_filter(void);
-struct hlist_head *ktstr_table_head(struct task_struct *p);
 int ktstr_pool_alloc(struct ktstr_session *s);
 void ktstr_pool_free(struct ktstr_session *s);
 void ktstr_pool_unhash(struct ktstr_session *s);

@@ -75,6 +75,20 @@ struct ktstr_acct {
 };
 
 /**
+ * struct ktstr_last_wait - the wait that ended at the last switch-in, until
+ * ktstr_acct_settle_wait() trues it up (module only: the BPF collector
+ * keeps its own clock edges)
+ * @ns:		as measured
+ * @max:	it became the longest wait
+ * @hist:	it went into the wake-latency histogram
+ */
+struct ktstr_last_wait {
+	u64 ns;
+	bool max;
+	bool hist;
+};
+
+/**
  * ktstr_hist_slot() - histogram bucket of a wake-to-run latency
  * @ns: latency in nanoseconds
  *
@@ -217,6 +231,35 @@ static inline bool ktstr_acct_switch_in(struct ktstr_acct *a, u64 now, u64 wait,
 	a->last_cpu = cpu;
 	a->last_seen = now;
 	return starve_end;
+}
+
+#define KTSTR_CPU_WORD_BITS	(8 * sizeof(unsigned long))
+
+/**
+ * ktstr_acct_note_cpu() - remember a CPU the task ran on
+ * @a:		accounting
+ * @cpus:	bitmap of KTSTR_MAX_CPUS bits (unsigned long words)
+ * @nr_cpus:	bits set in @cpus
+ * @cpu:	the CPU it runs on now
+ *
+ * The record has room for KTSTR_MAX_CPUS CPUs; a CPU beyond (kernels are
+ * built with NR_CPUS up to 8192) is not counted, and the record says so
+ * with KTSTR_TASK_CPUS_TRUNCATED instead of pretending to be complete.
+ */
+static inline void ktstr_acct_note_cpu(struct ktstr_acct *a, unsigned long *cpus,
+				       u32 *nr_cpus, s32 cpu)
+{
+	unsigned long bit;
+
+	if (cpu < 0 || cpu >= KTSTR_MAX_CPUS) {
+		a->flags |= KTSTR_TASK_CPUS_TRUNCATED;
+		return;
+	}
+	bit = 1UL << (cpu % KTSTR_CPU_WORD_BITS);
+	if (cpus[cpu / KTSTR_CPU_WORD_BITS] & bit)
+		return;
+	cpus[cpu / KTSTR_CPU_WORD_BITS] |= bit;
+	(*nr_cpus)++;
 }
 
 /**
@@ -392,6 +435,66 @@ static inline u64 ktstr_wait_from_sched_info(u64 run_delay, u64 last_queued,
 	open = total - *mark;
 	*mark = total;
 	return open;
+}
+
+/**
+ * ktstr_last_wait_note() - remember where a wait goes, before
+ * ktstr_acct_switch_in() accounts it
+ * @lw:		the last wait
+ * @a:		accounting, not yet switched in
+ * @wait:	the wait that ends now
+ */
+static inline void ktstr_last_wait_note(struct ktstr_last_wait *lw, const struct ktstr_acct *a,
+					u64 wait)
+{
+	lw->ns = wait;
+	lw->max = wait > a->max_wait_ns;
+	lw->hist = a->state == KTSTR_STATE_RUNNABLE && a->woken;
+}
+
+/**
+ * ktstr_acct_settle_wait() - true the last wait up with what the kernel
+ * added to run_delay for it
+ * @a:		accounting
+ * @lw:		the last wait (ktstr_last_wait_note())
+ * @run_delay:	the task's sched_info.run_delay now; it has arrived on its
+ *		CPU since its last switch-in (call at its switch-out)
+ * @mark:	in: run_delay accounted so far; out: @run_delay if it was more
+ *
+ * The switch-in ends the open stretch on sched_clock_cpu() at the
+ * tracepoint, while the kernel ends it on rq_clock(), read a little
+ * earlier in __schedule(): the measured wait is a few hundred ns (more
+ * under emulation) longer than what run_delay gains. That excess would be
+ * carried to the next wait, but the task's totals would stay ahead of
+ * schedstat until then (for its last wait, for ever). So at switch-out,
+ * when run_delay holds this stretch, the excess is taken back from the
+ * last wait: the total, and the longest wait and the histogram if it went
+ * there. A longest wait within the excess of the one it replaced is not
+ * restored (the old value is not kept).
+ */
+static inline void ktstr_acct_settle_wait(struct ktstr_acct *a, struct ktstr_last_wait *lw,
+					  u64 run_delay, u64 *mark)
+{
+	u64 over;
+
+	if (*mark <= run_delay)
+		return;
+	over = *mark - run_delay;
+	*mark = run_delay;
+	/* Only the last wait's own end can be ahead; anything more stays. */
+	if (over > lw->ns)
+		over = lw->ns;
+	a->wait_ns -= over;
+	if (lw->max)
+		a->max_wait_ns -= over;
+	if (lw->hist) {
+		a->hist[ktstr_hist_slot(lw->ns)]--;
+		a->hist[ktstr_hist_slot(lw->ns - over)]++;
+		a->wake_wait_ns -= over;
+	}
+	lw->ns -= over;
+	lw->max = false;
+	lw->hist = false;
 }
 
 #endif /* KTSTR_ACCT_H */

@@ -35,28 +35,27 @@
 				struct task_struct *next
 #endif
 
-static void ktstr_cpu_busy(struct ktstr_cpu *c, struct task_struct *prev,
-			   struct task_struct *next, u64 *now)
+/*
+ * The CPU went from idle to a task or back (or its state is not known
+ * yet, right after the probes were attached): the only place the switch
+ * probe reads the clock for an untracked pair.
+ */
+static void ktstr_cpu_busy_slow(struct task_struct *prev, int next_busy)
 {
-	bool prev_idle = is_idle_task(prev), next_idle = is_idle_task(next);
+	struct ktstr_cpu *c = this_cpu_ptr(&ktstr_cpus);
+	u64 now;
 
-	if (prev_idle == next_idle) {
-		if (unlikely(c->busy < 0)) {
-			write_seqcount_begin(&c->seq);
-			c->busy = !prev_idle;
-			write_seqcount_end(&c->seq);
-		}
-		return;
-	}
-	*now = ktstr_now();
 	write_seqcount_begin(&c->seq);
-	if (next_idle) {
-		if (c->busy)
-			c->busy_ns += *now - c->busy_since;
-		c->busy = 0;
-	} else {
-		c->busy = 1;
-		c->busy_since = *now;
+	/* Not known yet: the CPU was in prev's state since the attach. */
+	if (c->busy < 0)
+		c->busy = !is_idle_task(prev);
+	if (c->busy != next_busy) {
+		now = ktstr_now();
+		if (next_busy)
+			c->busy_since = now;
+		else
+			c->busy_ns += now - c->busy_since;
+		c->busy = next_busy;
 	}
 	write_seqcount_end(&c->seq);
 }
@@ -82,6 +81,11 @@ static void ktstr_switch_out(struct ktstr_task *t, struct task_struct *p, bool r
 	 */
 	voluntary = p->nvcsw != t->nvcsw_seen;
 	t->nvcsw_seen = p->nvcsw;
+#ifdef CONFIG_SCHED_INFO
+	/* The slice's arrival added its wait to run_delay: settle with it. */
+	ktstr_acct_settle_wait(&t->acct, &t->last_wait, READ_ONCE(p->sched_info.run_delay),
+			       &t->run_delay_mark);
+#endif
 	ktstr_acct_switch_out(&t->acct, now, delta, voluntary, runnable, cpu);
 	ktstr_mark_runnable(t);
 	sc->tracked_run_ns += delta;
@@ -111,10 +115,7 @@ static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu
 	wait = ktstr_acct_cur_wait(&t->acct, now);
 #endif
 	t->sum_exec_mark = READ_ONCE(p->se.sum_exec_runtime);
-	if (cpu >= KTSTR_MAX_CPUS)
-		t->acct.flags |= KTSTR_TASK_CPUS_TRUNCATED;
-	else if (!__test_and_set_bit(cpu, t->cpus))
-		t->nr_cpus++;
+	ktstr_acct_note_cpu(&t->acct, t->cpus, &t->nr_cpus, cpu);
 	if (wait > sc->max_wait_ns) {
 		sc->max_wait_ns = wait;
 		sc->max_wait_pid = t->pid;
@@ -122,6 +123,7 @@ static void ktstr_switch_in(struct ktstr_task *t, struct task_struct *p, int cpu
 	if (ktstr_acct_late_starving(&t->acct, wait, READ_ONCE(t->sess->starve_threshold_ns)))
 		ktstr_event_push(KTSTR_EV_STARVE_BEGIN, t, t->acct.wait_cpu, now, wait,
 				 t->acct.wait_start);
+	ktstr_last_wait_note(&t->last_wait, &t->acct, wait);
 	if (ktstr_acct_switch_in(&t->acct, now, wait, cpu))
 		ktstr_event_push(KTSTR_EV_STARVE_END, t, cpu, now, wait, t->acct.wait_start);
 out:
@@ -140,23 +142,27 @@ static bool ktstr_session_has(struct hlist_head *head, struct task_struct *p,
 	return false;
 }
 
-static void ktstr_probe_switch(void *data, KTSTR_SWITCH_PROTO)
+/*
+ * The slow path of sched_switch: the CPU changed between idle and busy,
+ * or prev or next may be tracked. Out of line and called last, so the
+ * fast path is a leaf without a stack frame.
+ */
+static noinline void ktstr_switch_slow(bool preempt, struct task_struct *prev,
+				       struct task_struct *next, int next_busy)
 {
-	struct ktstr_cpu *c = this_cpu_ptr(ktstr_cpu_pcpu);
-	int cpu = smp_processor_id();
 	struct hlist_head *hp, *hn;
+	int cpu = smp_processor_id();
 	struct ktstr_task *t;
 	bool runnable;
-	u64 now = 0;
+	u64 now;
 
-	c->nr_switches++;
-	ktstr_cpu_busy(c, prev, next, &now);
+	if (this_cpu_read(ktstr_cpus.busy) != next_busy)
+		ktstr_cpu_busy_slow(prev, next_busy);
 	hp = ktstr_table_head(prev);
 	hn = ktstr_table_head(next);
-	if (likely(!hp && !hn))
+	if (!hp && !hn)
 		return;
-	if (!now)
-		now = ktstr_now();
+	now = ktstr_now();
 	/*
 	 * Not prev_state: kernels before the try_to_block_task() fix pass a
 	 * stale value when a signal kept the task runnable; __state is what
@@ -183,14 +189,30 @@ static void ktstr_probe_switch(void *data, KTSTR_SWITCH_PROTO)
 	}
 }
 
-static void ktstr_wakeup_common(struct task_struct *p, enum ktstr_hit h)
+/*
+ * The hot path of the module: every context switch of the machine comes
+ * here while a session tracks. For an untracked pair on a CPU that stays
+ * busy (or idle) it is one per-CPU increment, one per-CPU compare and two
+ * filter bit tests: no call, no stack frame, no clock read.
+ */
+static void ktstr_probe_switch(void *data, KTSTR_SWITCH_PROTO)
+{
+	int next_busy = !is_idle_task(next);
+
+	this_cpu_inc(ktstr_cpus.nr_switches);
+	if (unlikely(this_cpu_read(ktstr_cpus.busy) != next_busy ||
+		     ktstr_maybe_tracked(prev) || ktstr_maybe_tracked(next)))
+		ktstr_switch_slow(preempt, prev, next, next_busy);
+}
+
+static noinline void ktstr_wakeup_slow(struct task_struct *p, enum ktstr_hit h)
 {
 	struct hlist_head *head = ktstr_table_head(p);
 	struct ktstr_task *t;
 	unsigned long flags;
 	u64 now = 0;
 
-	if (likely(!head))
+	if (!head)
 		return;
 	hlist_for_each_entry_rcu(t, head, hnode) {
 		if (READ_ONCE(t->task) != p)
@@ -209,21 +231,23 @@ static void ktstr_wakeup_common(struct task_struct *p, enum ktstr_hit h)
 
 static void ktstr_probe_wakeup(void *data, struct task_struct *p)
 {
-	ktstr_wakeup_common(p, KTSTR_HIT_WAKEUP);
+	if (unlikely(ktstr_maybe_tracked(p)))
+		ktstr_wakeup_slow(p, KTSTR_HIT_WAKEUP);
 }
 
 static void ktstr_probe_wakeup_new(void *data, struct task_struct *p)
 {
-	ktstr_wakeup_common(p, KTSTR_HIT_WAKEUP_NEW);
+	if (unlikely(ktstr_maybe_tracked(p)))
+		ktstr_wakeup_slow(p, KTSTR_HIT_WAKEUP_NEW);
 }
 
-static void ktstr_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
+static noinline void ktstr_migrate_slow(struct task_struct *p, int dest_cpu)
 {
 	struct hlist_head *head = ktstr_table_head(p);
 	struct ktstr_task *t;
 	unsigned long flags;
 
-	if (likely(!head))
+	if (!head)
 		return;
 	hlist_for_each_entry_rcu(t, head, hnode) {
 		if (READ_ONCE(t->task) != p)
@@ -234,6 +258,12 @@ static void ktstr_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
 			ktstr_acct_migrate(&t->acct, task_cpu(p), dest_cpu);
 		raw_spin_unlock_irqrestore(&t->lock, flags);
 	}
+}
+
+static void ktstr_probe_migrate(void *data, struct task_struct *p, int dest_cpu)
+{
+	if (unlikely(ktstr_maybe_tracked(p)))
+		ktstr_migrate_slow(p, dest_cpu);
 }
 
 /*
@@ -325,10 +355,16 @@ static_assert(sizeof(register_trace_sched_process_free(ktstr_probe_free, NULL)) 
 static_assert(sizeof(register_trace_cgroup_attach_task(ktstr_probe_attach, NULL)) ==
 	      sizeof(int));
 
+/*
+ * @optional: the kernel may lack the tracepoint; @on_demand: attached only
+ * while a session tracks a cgroup (ktstr_probes_attach_cgroup()), not by
+ * ktstr_probes_attach().
+ */
 struct ktstr_tp {
 	const char *name;
 	void *probe;
 	bool optional;
+	bool on_demand;
 	struct tracepoint *tp;
 	bool attached;
 };
@@ -345,8 +381,10 @@ static struct ktstr_tp ktstr_tps[] = {
 	{ "sched_wakeup_new",	ktstr_probe_wakeup_new },
 	{ "sched_migrate_task",	ktstr_probe_migrate },
 	{ "sched_switch",	ktstr_probe_switch },
-	{ "cgroup_attach_task",	ktstr_probe_attach, true },
+	{ "cgroup_attach_task",	ktstr_probe_attach, true, true },
 };
+
+#define KTSTR_TP_CGROUP		(ARRAY_SIZE(ktstr_tps) - 1)
 
 static void ktstr_tp_match(struct tracepoint *tp, void *priv)
 {
@@ -378,7 +416,46 @@ int ktstr_probes_lookup(void)
 
 bool ktstr_probes_have_attach(void)
 {
-	return ktstr_tps[ARRAY_SIZE(ktstr_tps) - 1].tp;
+	return ktstr_tps[KTSTR_TP_CGROUP].tp;
+}
+
+/**
+ * ktstr_probes_attach_cgroup() - register the cgroup_attach_task probe,
+ * wanted only while a session tracks a cgroup (no other session needs to
+ * see migrations between cgroups). Process context, caller serialises.
+ *
+ * Return: 0 (also when the kernel has no such tracepoint, or it is
+ * attached already), or the registration's error.
+ */
+int ktstr_probes_attach_cgroup(void)
+{
+	struct ktstr_tp *tp = &ktstr_tps[KTSTR_TP_CGROUP];
+	int ret;
+
+	if (!tp->tp || tp->attached)
+		return 0;
+	ret = tracepoint_probe_register(tp->tp, tp->probe, NULL);
+	if (ret) {
+		pr_err("cannot attach to %s: %d\n", tp->name, ret);
+		return ret;
+	}
+	tp->attached = true;
+	return 0;
+}
+
+/**
+ * ktstr_probes_detach_cgroup() - unregister the cgroup_attach_task probe.
+ * Process context, caller serialises. A call in flight may still finish;
+ * the module stays until ktstr_probes_detach() has waited for it.
+ */
+void ktstr_probes_detach_cgroup(void)
+{
+	struct ktstr_tp *tp = &ktstr_tps[KTSTR_TP_CGROUP];
+
+	if (!tp->attached)
+		return;
+	WARN_ON_ONCE(tracepoint_probe_unregister(tp->tp, tp->probe, NULL));
+	tp->attached = false;
 }
 
 /**
@@ -400,7 +477,8 @@ void ktstr_probes_detach(void)
 }
 
 /**
- * ktstr_probes_attach() - register the probes. Process context (sleeps).
+ * ktstr_probes_attach() - register the probes but the on-demand one.
+ * Process context (sleeps).
  *
  * Return: 0, or the error of the first registration that failed (the ones
  * done before it are undone).
@@ -411,7 +489,7 @@ int ktstr_probes_attach(void)
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(ktstr_tps); i++) {
-		if (!ktstr_tps[i].tp)
+		if (!ktstr_tps[i].tp || ktstr_tps[i].on_demand)
 			continue;
 		ret = tracepoint_probe_register(ktstr_tps[i].tp, ktstr_tps[i].probe, NULL);
 		if (ret) {

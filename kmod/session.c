@@ -36,6 +36,32 @@ static DEFINE_MUTEX(ktstr_global_lock);
 static LIST_HEAD(ktstr_rule_sessions);
 static unsigned int ktstr_nr_open;	/* under ktstr_global_lock */
 static unsigned int ktstr_nr_tracking;	/* under ktstr_global_lock */
+static unsigned int ktstr_nr_cgroup;	/* sessions tracking a cgroup, same */
+
+/*
+ * The cgroup_attach_task probe is attached while a session tracks a
+ * cgroup: the others take no task by migration, so they need no call on
+ * every move between cgroups. Called with the session's lock held.
+ */
+static int ktstr_cgroup_probe_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&ktstr_global_lock);
+	if (!ktstr_nr_cgroup)
+		ret = ktstr_probes_attach_cgroup();
+	if (!ret)
+		ktstr_nr_cgroup++;
+	mutex_unlock(&ktstr_global_lock);
+	return ret;
+}
+
+/* Caller holds ktstr_global_lock. */
+static void ktstr_cgroup_probe_put(void)
+{
+	if (!--ktstr_nr_cgroup)
+		ktstr_probes_detach_cgroup();
+}
 
 static void ktstr_session_defaults(struct ktstr_session *s)
 {
@@ -120,7 +146,6 @@ static int ktstr_session_start(struct ktstr_session *s)
 	ret = ktstr_pool_alloc(s);
 	if (ret)
 		return ret;
-	ktstr_events_clear(s);
 	mutex_lock(&ktstr_global_lock);
 	if (!ktstr_nr_tracking) {
 		ktstr_table_clear_filter();
@@ -139,7 +164,7 @@ static int ktstr_session_start(struct ktstr_session *s)
 		struct ktstr_sess_cpu *sc = per_cpu_ptr(s->pcpu, cpu);
 
 		memset(sc, 0, sizeof(*sc));
-		sc->switches_base = READ_ONCE(per_cpu_ptr(ktstr_cpu_pcpu, cpu)->nr_switches);
+		sc->switches_base = READ_ONCE(per_cpu_ptr(&ktstr_cpus, cpu)->nr_switches);
 		sc->busy_base = ktstr_cpu_busy_ns(cpu, now);
 	}
 	WRITE_ONCE(s->closing, false);
@@ -151,9 +176,12 @@ static int ktstr_session_start(struct ktstr_session *s)
 /*
  * Caller holds s->lock. Stops tracking: no record is added once @closing
  * is seen, the watchdog stops, the records leave the hash, and after a
- * grace period (or the probes' detach) no probe holds one any more.
+ * grace period (or the probes' detach) no probe holds one any more. With
+ * @clear, the queued events are dropped once the watchdog is stopped, so
+ * the queue holds the STARVE_END of every episode the stop closes (and
+ * any episode that began and ended while the records were unhashed).
  */
-static void ktstr_session_stop(struct ktstr_session *s)
+static void ktstr_session_stop(struct ktstr_session *s, bool clear)
 {
 	bool last;
 
@@ -165,10 +193,14 @@ static void ktstr_session_stop(struct ktstr_session *s)
 		list_del_rcu(&s->rule_node);
 		s->on_rules = false;
 	}
+	if (s->cgrp)
+		ktstr_cgroup_probe_put();
 	mutex_unlock(&ktstr_global_lock);
 	/* Probes that saw the session before @closing are done after this. */
 	synchronize_rcu();
 	ktstr_watchdog_stop(s);
+	if (clear)
+		ktstr_events_clear(s);
 	ktstr_pool_unhash(s);
 
 	mutex_lock(&ktstr_global_lock);
@@ -195,12 +227,17 @@ static void ktstr_session_stop(struct ktstr_session *s)
  * The file stays open and may track again.
  * @s: the session, locked by the caller
  *
+ * A task that was starving gets its STARVE_END (the episode ends for the
+ * session): those are the events the queue holds after the reset.
+ *
  * Process context.
  */
 void ktstr_session_reset(struct ktstr_session *s)
 {
-	ktstr_session_stop(s);
-	ktstr_events_clear(s);
+	if (s->active)
+		ktstr_session_stop(s, true);
+	else
+		ktstr_events_clear(s);
 	ktstr_session_defaults(s);
 }
 
@@ -211,7 +248,7 @@ void ktstr_session_reset(struct ktstr_session *s)
 void ktstr_session_release(struct ktstr_session *s)
 {
 	mutex_lock(&s->lock);
-	ktstr_session_stop(s);
+	ktstr_session_stop(s, false);
 	mutex_unlock(&s->lock);
 	ktstr_ring_exit(s);
 	put_pid_ns(s->pid_ns);
@@ -402,6 +439,11 @@ int ktstr_session_track(struct ktstr_session *s, const struct ktstr_track *tr)
 		ret = ktstr_track_pid(s, tr->pid, tr->flags & KTSTR_TRACK_FOLLOW_FORK);
 		break;
 	case KTSTR_TRACK_CGROUP:
+		ret = ktstr_cgroup_probe_get();
+		if (ret) {
+			cgroup_put(cgrp);
+			break;
+		}
 		WRITE_ONCE(s->cgrp, cgrp);
 		ktstr_rules_add(s);
 		ktstr_track_existing(s, cgrp);
@@ -413,7 +455,7 @@ int ktstr_session_track(struct ktstr_session *s, const struct ktstr_track *tr)
 		break;
 	}
 	if (ret && !was_active)
-		ktstr_session_stop(s);
+		ktstr_session_stop(s, false);
 out:
 	mutex_unlock(&s->lock);
 	return ret;

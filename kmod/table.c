@@ -26,24 +26,26 @@
 
 #define KTSTR_HASH_LOCKS	256
 /*
- * A bitmap of hashed task pointers, small enough to stay in cache: most
- * scheduler events are about untracked tasks, and a clear bit answers
- * "not tracked" without touching the (large, cold) hash buckets. Bits are
- * only set, never cleared while a session tracks: a stale bit costs one
- * bucket walk, never a wrong answer.
+ * A bitmap of hashed task pointers (ktstr_maybe_tracked()), small enough
+ * to stay in cache: most scheduler events are about untracked tasks, and
+ * a clear bit answers "not tracked" without touching the (large, cold)
+ * hash buckets. Bits are only set, never cleared while a session tracks:
+ * a stale bit costs one bucket walk, never a wrong answer. It is read by
+ * every probe call and written only when a task is first tracked, so it
+ * has cache lines of its own, as do the read-mostly hash geometry and the
+ * bucket locks (written on every insert and free of a tracked task).
  */
-#define KTSTR_FILTER_SHIFT	14
-static DECLARE_BITMAP(filter, 1U << KTSTR_FILTER_SHIFT);
+unsigned long ktstr_filter[BITS_TO_LONGS(1U << KTSTR_FILTER_SHIFT)] ____cacheline_aligned;
 
-static struct hlist_head *buckets;
-static unsigned int hash_bits;
-static raw_spinlock_t bucket_locks[KTSTR_HASH_LOCKS];
+struct hlist_head *ktstr_buckets __read_mostly;
+unsigned int ktstr_hash_bits __read_mostly;
+static raw_spinlock_t bucket_locks[KTSTR_HASH_LOCKS] ____cacheline_aligned_in_smp;
 
-struct ktstr_cpu __percpu *ktstr_cpu_pcpu;
+DEFINE_PER_CPU_ALIGNED(struct ktstr_cpu, ktstr_cpus);
 
 static inline unsigned int bucket_of(const struct task_struct *p)
 {
-	return hash_ptr(p, hash_bits);
+	return hash_ptr(p, ktstr_hash_bits);
 }
 
 static inline unsigned int filter_of(const struct task_struct *p)
@@ -57,7 +59,7 @@ static inline raw_spinlock_t *lock_of(unsigned int b)
 }
 
 /**
- * ktstr_table_init() - allocate the hash and the module-wide per-CPU
+ * ktstr_table_init() - allocate the hash, reset the module-wide per-CPU
  * counters
  *
  * The hash has two buckets per record of one full session; sessions that
@@ -69,15 +71,10 @@ int ktstr_table_init(void)
 {
 	unsigned int i;
 
-	hash_bits = ilog2(roundup_pow_of_two(ktstr_capacity)) + 1;
-	buckets = vzalloc(array_size(1U << hash_bits, sizeof(*buckets)));
-	if (!buckets)
+	ktstr_hash_bits = ilog2(roundup_pow_of_two(ktstr_capacity)) + 1;
+	ktstr_buckets = vzalloc(array_size(1U << ktstr_hash_bits, sizeof(*ktstr_buckets)));
+	if (!ktstr_buckets)
 		return -ENOMEM;
-	ktstr_cpu_pcpu = alloc_percpu(struct ktstr_cpu);
-	if (!ktstr_cpu_pcpu) {
-		vfree(buckets);
-		return -ENOMEM;
-	}
 	for (i = 0; i < KTSTR_HASH_LOCKS; i++)
 		raw_spin_lock_init(&bucket_locks[i]);
 	ktstr_cpus_clear();
@@ -86,8 +83,7 @@ int ktstr_table_init(void)
 
 void ktstr_table_exit(void)
 {
-	free_percpu(ktstr_cpu_pcpu);
-	vfree(buckets);
+	vfree(ktstr_buckets);
 }
 
 /**
@@ -97,23 +93,7 @@ void ktstr_table_exit(void)
  */
 void ktstr_table_clear_filter(void)
 {
-	bitmap_zero(filter, 1U << KTSTR_FILTER_SHIFT);
-}
-
-/**
- * ktstr_table_head() - the hash chain that holds the records of @p
- * @p: the task
- *
- * Call with preemption off or under rcu_read_lock(), and walk the chain
- * with ktstr_for_each_rec().
- *
- * Return: the chain, or NULL if @p is surely not tracked by any session.
- */
-struct hlist_head *ktstr_table_head(struct task_struct *p)
-{
-	if (!test_bit(filter_of(p), filter))
-		return NULL;
-	return &buckets[bucket_of(p)];
+	bitmap_zero(ktstr_filter, 1U << KTSTR_FILTER_SHIFT);
 }
 
 /**
@@ -242,7 +222,7 @@ struct ktstr_task *ktstr_table_insert(struct ktstr_session *s, struct task_struc
 		t = NULL;
 		goto out;
 	}
-	hlist_for_each_entry(t, &buckets[b], hnode) {
+	hlist_for_each_entry(t, &ktstr_buckets[b], hnode) {
 		if (t->task == p && t->sess == s) {
 			t->follow |= follow;
 			goto out;
@@ -256,34 +236,42 @@ struct ktstr_task *ktstr_table_insert(struct ktstr_session *s, struct task_struc
 	}
 	t = &s->pool[idx];
 	ktstr_task_setup(s, t, p, follow, from_fork);
-	set_bit(filter_of(p), filter);
+	set_bit(filter_of(p), ktstr_filter);
 	/* The filter bit is visible before the node: hlist_add_head_rcu releases. */
-	hlist_add_head_rcu(&t->hnode, &buckets[b]);
+	hlist_add_head_rcu(&t->hnode, &ktstr_buckets[b]);
 out:
 	raw_spin_unlock_irqrestore(lock_of(b), flags);
 	return t;
 }
 
 /*
- * Unhash one record: bucket lock of its task held. An untracked task that
- * was starving gets its STARVE_END now (the episode ends for the session).
+ * A record stops being tracked (untrack, reset) in the middle of a
+ * starvation episode: the episode ends for the session now, with its
+ * STARVE_END, as the task would have had it when it ran. @t->lock held.
  */
-static void ktstr_retire_one(struct ktstr_task *t, struct task_struct *p, u32 why)
+static void ktstr_starve_close(struct ktstr_task *t)
 {
 	u64 now, wait;
 
+	if (!(t->acct.flags & KTSTR_TASK_STARVING))
+		return;
+	now = ktstr_now();
+	wait = ktstr_acct_cur_wait(&t->acct, now);
+	ktstr_acct_starve_done(&t->acct, wait);
+	ktstr_event_push(KTSTR_EV_STARVE_END, t, t->acct.wait_cpu, now, wait,
+			 t->acct.wait_start);
+}
+
+/* Unhash one record: bucket lock of its task held. */
+static void ktstr_retire_one(struct ktstr_task *t, struct task_struct *p, u32 why)
+{
 	raw_spin_lock(&t->lock);
 	ktstr_task_sync(t, p);
 	t->acct.flags |= why;
 	if (why == KTSTR_TASK_FREED)
 		t->acct.state = KTSTR_STATE_DEAD;
-	if (why == KTSTR_TASK_UNTRACKED && (t->acct.flags & KTSTR_TASK_STARVING)) {
-		now = ktstr_now();
-		wait = ktstr_acct_cur_wait(&t->acct, now);
-		ktstr_acct_starve_done(&t->acct, wait);
-		ktstr_event_push(KTSTR_EV_STARVE_END, t, t->acct.wait_cpu, now, wait,
-				 t->acct.wait_start);
-	}
+	if (why == KTSTR_TASK_UNTRACKED)
+		ktstr_starve_close(t);
 	WRITE_ONCE(t->task, NULL);
 	raw_spin_unlock(&t->lock);
 	hlist_del_rcu(&t->hnode);
@@ -309,7 +297,7 @@ unsigned int ktstr_table_retire(struct ktstr_session *s, struct task_struct *p, 
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(lock_of(b), flags);
-	hlist_for_each_entry_safe(t, tmp, &buckets[b], hnode) {
+	hlist_for_each_entry_safe(t, tmp, &ktstr_buckets[b], hnode) {
 		if (t->task != p || (s && t->sess != s))
 			continue;
 		ktstr_retire_one(t, p, why);
@@ -325,8 +313,9 @@ unsigned int ktstr_table_retire(struct ktstr_session *s, struct task_struct *p, 
  * @s: the session, @s->closing set and a grace period passed since, so no
  *     record can be added any more
  *
- * The records stay as they are; ktstr_pool_free() frees them after the
- * next grace period.
+ * A task in the middle of a starvation episode gets its STARVE_END, as
+ * on untrack. The records stay as they are otherwise; ktstr_pool_free()
+ * frees them after the next grace period.
  */
 void ktstr_pool_unhash(struct ktstr_session *s)
 {
@@ -344,7 +333,10 @@ void ktstr_pool_unhash(struct ktstr_session *s)
 		b = bucket_of(p);
 		raw_spin_lock_irqsave(lock_of(b), flags);
 		if (t->task == p) {
+			raw_spin_lock(&t->lock);
+			ktstr_starve_close(t);
 			WRITE_ONCE(t->task, NULL);
+			raw_spin_unlock(&t->lock);
 			hlist_del_rcu(&t->hnode);
 		}
 		raw_spin_unlock_irqrestore(lock_of(b), flags);
@@ -453,7 +445,7 @@ void ktstr_cpus_clear(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct ktstr_cpu *c = per_cpu_ptr(ktstr_cpu_pcpu, cpu);
+		struct ktstr_cpu *c = per_cpu_ptr(&ktstr_cpus, cpu);
 
 		memset(c, 0, sizeof(*c));
 		seqcount_init(&c->seq);
@@ -475,7 +467,7 @@ void ktstr_cpus_clear(void)
  */
 u64 ktstr_cpu_busy_ns(int cpu, u64 now)
 {
-	const struct ktstr_cpu *c = per_cpu_ptr(ktstr_cpu_pcpu, cpu);
+	const struct ktstr_cpu *c = per_cpu_ptr(&ktstr_cpus, cpu);
 	unsigned int seq;
 	u64 busy, since;
 	int on;

@@ -36,6 +36,23 @@ static bool close_enough(uint64_t ours, uint64_t kernel)
 	return ours + tol >= kernel && ours <= kernel + tol;
 }
 
+/* Wait until the task sleeps (state S in /proc/<pid>/stat), up to 2 s. */
+static bool wait_sleeping(pid_t pid)
+{
+	char path[64], buf[256], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (int i = 0; i < 200; i++) {
+		if (read_file(path, buf, sizeof(buf)))
+			return false;
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return true;
+		sleep_ns(10 * MS);
+	}
+	return false;
+}
+
 static void test_schedstat_agreement(int fd)
 {
 	struct spawn s;
@@ -47,6 +64,9 @@ static void test_schedstat_agreement(int fd)
 		fail("schedstat: spawn", "%s", strerror(errno));
 		return;
 	}
+	/* Parked on their pipe: their numbers stop moving, so they must be equal. */
+	for (int i = 0; i < s.nr; i++)
+		wait_sleeping(s.pids[i]);
 	r = kt_tasks(fd, &n);
 	for (int i = 0; i < s.nr; i++) {
 		struct ktstr_task_rec *t = kt_find(r, n, s.pids[i]);
@@ -68,6 +88,15 @@ static void test_schedstat_agreement(int fd)
 		snprintf(name, sizeof(name), "worker %d wait_ns vs schedstat", i);
 		check(close_enough(t->wait_ns, wait), name, "module %lu kernel %lu",
 		      (unsigned long)t->wait_ns, (unsigned long)wait);
+		/*
+		 * To the nanosecond: the switch-in's clock edge runs a little
+		 * after the kernel's rq_clock(), and the switch-out takes the
+		 * difference back (ktstr_acct_settle_wait()).
+		 */
+		snprintf(name, sizeof(name), "worker %d run and wait equal schedstat to the ns", i);
+		check(t->run_ns == run && t->wait_ns == wait, name,
+		      "run %lu/%lu wait %lu/%lu (module/kernel)", (unsigned long)t->run_ns,
+		      (unsigned long)run, (unsigned long)t->wait_ns, (unsigned long)wait);
 		snprintf(name, sizeof(name), "worker %d voluntary switches == status", i);
 		check(t->nr_voluntary == vol, name, "module %lu kernel %lu",
 		      (unsigned long)t->nr_voluntary, (unsigned long)vol);

@@ -11,6 +11,7 @@
 #include "guest.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <sys/stat.h>
 
 /* A child that forks @nr spinners of @ns each once told to, then waits. */
@@ -470,6 +471,11 @@ static void test_scan_visits_runnable_only(void)
 	printf("# watchdog: %llu visits in %llu scans of %llu records\n",
 	       (unsigned long long)st.scan_visits, (unsigned long long)st.nr_scans,
 	       (unsigned long long)st.nr_records);
+	check(st.size >= offsetof(struct ktstr_stats, scan_max_ns) + 8 && st.scan_ns > 0 &&
+	      st.scan_max_ns > 0 && st.scan_max_ns <= st.scan_ns,
+	      "the watchdog's own time is counted (scan_ns, scan_max_ns)",
+	      "size %u scan_ns %llu max %llu", st.size, (unsigned long long)st.scan_ns,
+	      (unsigned long long)st.scan_max_ns);
 	close(fd);
 }
 

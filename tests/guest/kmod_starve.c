@@ -203,6 +203,65 @@ static void test_untrack_starving_sends_end(int fd)
 		write_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt);
 }
 
+/*
+ * A RESET in the middle of a starvation episode ends it for the session
+ * as an untrack does: the queued events are dropped, but the STARVE_END of
+ * the open episode is queued after the drop, not lost with the records.
+ * Its own session: the reset must not disturb the others' tests.
+ */
+static void test_reset_starving_sends_end(void)
+{
+	struct ktstr_event ev[16];
+	char old_rt[32] = "";
+	pid_t victim, hog;
+	bool begin = false, end = false;
+	uint64_t t_reset = 0;
+	char seen[256] = "";
+	size_t len = 0;
+	int fd = kt_open();
+	int n;
+
+	if (!check(kt_config(fd, THRESHOLD, 0) == 0, "reset session: 200 ms threshold", "%s",
+		   strerror(errno))) {
+		close(fd);
+		return;
+	}
+	read_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt, sizeof(old_rt));
+	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
+	victim = spawn_spinner(0, 2500 * MS, 0);
+	kt_track(fd, KTSTR_TRACK_PID, 0, victim, -1);
+	sleep_ns(100 * MS);
+	hog = spawn_spinner(0, 1500 * MS, 10);
+	/* Reset at the first event, before the fair server ends the episode. */
+	n = read_events(fd, ev, 1, 1000);
+	for (int i = 0; i < n; i++) {
+		begin |= ev[i].pid == victim && ev[i].type == KTSTR_EV_STARVE_BEGIN;
+		len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0, " %d:%u", ev[i].pid,
+				ev[i].type);
+	}
+	if (begin) {
+		t_reset = now_ns();
+		check(kt_ioctl(fd, KTSTR_IOC_RESET, NULL) == 0, "reset while the victim starves",
+		      "%s", strerror(errno));
+		n = read_events(fd, ev, 16, 300);
+		len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0, " |");
+		for (int i = 0; i < n; i++) {
+			end |= ev[i].pid == victim && ev[i].type == KTSTR_EV_STARVE_END &&
+			       ev[i].wait_ns >= THRESHOLD && ev[i].time_ns >= t_reset;
+			len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0,
+					" %d:%u:%llu", ev[i].pid, ev[i].type,
+					(unsigned long long)ev[i].wait_ns / MS);
+		}
+	}
+	check(begin && end, "resetting a session with a starving task sends its STARVE_END",
+	      "victim %d, events (pid:type[:wait ms]):%s", victim, seen);
+	waitpid(hog, NULL, 0);
+	waitpid(victim, NULL, 0);
+	if (old_rt[0])
+		write_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt);
+	close(fd);
+}
+
 static void test_read_semantics(int fd)
 {
 	struct ktstr_event ev;
@@ -230,6 +289,7 @@ int main(void)
 	test_fair_sharing_is_not_starvation(fd);
 	test_fifo_hog_starves_victim(fd);
 	test_untrack_starving_sends_end(fd);
+	test_reset_starving_sends_end();
 	close(fd);
 	return g_failed ? 1 : 0;
 }

@@ -227,6 +227,55 @@ static void test_wait_from_sched_info_telescopes(void **state)
 	assert_int_equal(mark, 5000);
 }
 
+/*
+ * The switch-in ends a wait on a clock read after the kernel's rq_clock():
+ * the measured wait is longer than what run_delay gains at arrival. At
+ * switch-out the excess is taken back, so the totals equal run_delay.
+ */
+static void test_settle_wait_equals_run_delay(void **state)
+{
+	struct ktstr_last_wait lw = {0};
+	struct ktstr_acct a = {0};
+	u64 mark = 1000, w;
+
+	(void)state;
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_wakeup(&a, 100, 0);
+	/* Queued at 5000, picked at 7100 by our clock: 2100 measured. */
+	w = ktstr_wait_from_sched_info(1000, 5000, 7100, &mark);
+	assert_int_equal(w, 2100);
+	ktstr_last_wait_note(&lw, &a, w);
+	ktstr_acct_switch_in(&a, 7100, w, 0);
+	assert_int_equal(a.hist[ktstr_hist_slot(2100)], 1);
+	/* The kernel ended it at rq_clock 6000: run_delay gained 1000. */
+	ktstr_acct_settle_wait(&a, &lw, 2000, &mark);
+	assert_int_equal(mark, 2000);
+	assert_int_equal(a.wait_ns, 1000);
+	assert_int_equal(a.max_wait_ns, 1000);
+	assert_int_equal(a.wake_wait_ns, 1000);
+	assert_int_equal(a.hist[ktstr_hist_slot(2100)], 0);
+	assert_int_equal(a.hist[ktstr_hist_slot(1000)], 1);
+	/* Settled once: a second switch-out changes nothing. */
+	ktstr_acct_settle_wait(&a, &lw, 2000, &mark);
+	assert_int_equal(a.wait_ns, 1000);
+	/* A preemption wait (no wakeup): total and max, not the histogram. */
+	ktstr_acct_switch_out(&a, 8000, 0, false, true, 0);
+	w = ktstr_wait_from_sched_info(2000, 8000, 11500, &mark);
+	assert_int_equal(w, 3500);
+	ktstr_last_wait_note(&lw, &a, w);
+	ktstr_acct_switch_in(&a, 11500, w, 0);
+	ktstr_acct_settle_wait(&a, &lw, 2000 + 3000, &mark);
+	assert_int_equal(a.wait_ns, 1000 + 3000);
+	assert_int_equal(a.max_wait_ns, 3000);
+	assert_int_equal(a.nr_wake_waits, 1);
+	assert_int_equal(a.wake_wait_ns, 1000);
+	assert_int_equal(mark, 5000);
+	/* The kernel ahead of us (carried as before): nothing to take back. */
+	ktstr_acct_settle_wait(&a, &lw, 5100, &mark);
+	assert_int_equal(mark, 5000);
+	assert_int_equal(a.wait_ns, 4000);
+}
+
 /* The record keeps each starvation episode's count and the longest one. */
 static void test_starve_longest_in_record(void **state)
 {
@@ -263,6 +312,48 @@ static void test_starve_longest_in_record(void **state)
 	ktstr_acct_switch_in(&a, 7500, 500, 0);
 	assert_int_equal(a.max_starve_ns, 2100);
 	assert_int_equal(a.nr_starvations, 3);
+}
+
+/*
+ * The record's CPU set has room for KTSTR_MAX_CPUS CPUs; Debian builds
+ * NR_CPUS=8192, so a task on a higher CPU must flag the set as truncated
+ * instead of losing the CPU silently (or writing past the bitmap).
+ */
+static void test_cpus_truncated_beyond_max(void **state)
+{
+	unsigned long cpus[KTSTR_MAX_CPUS / (8 * sizeof(unsigned long)) + 1];
+	struct ktstr_acct a = {0};
+	u32 nr = 0;
+
+	(void)state;
+	memset(cpus, 0, sizeof(cpus));
+	ktstr_acct_init(&a, 0, false, 0);
+	ktstr_acct_note_cpu(&a, cpus, &nr, 0);
+	ktstr_acct_note_cpu(&a, cpus, &nr, 0);
+	ktstr_acct_note_cpu(&a, cpus, &nr, 65);
+	ktstr_acct_note_cpu(&a, cpus, &nr, KTSTR_MAX_CPUS - 1);
+	assert_int_equal(nr, 3);
+	assert_false(a.flags & KTSTR_TASK_CPUS_TRUNCATED);
+	assert_int_equal(cpus[0], 1);
+	assert_int_equal(cpus[65 / (8 * sizeof(unsigned long))],
+			 1UL << (65 % (8 * sizeof(unsigned long))));
+
+	ktstr_acct_note_cpu(&a, cpus, &nr, KTSTR_MAX_CPUS);
+	ktstr_acct_note_cpu(&a, cpus, &nr, 8191);
+	assert_int_equal(nr, 3);
+	assert_true(a.flags & KTSTR_TASK_CPUS_TRUNCATED);
+	/* Nothing written past the record's bitmap. */
+	assert_int_equal(cpus[KTSTR_MAX_CPUS / (8 * sizeof(unsigned long))], 0);
+
+	/* The flag reaches the userspace record. */
+	{
+		struct ktstr_task_rec rec;
+
+		memset(&rec, 0, sizeof(rec));
+		ktstr_acct_to_rec(&a, &rec, 0);
+		assert_true(rec.flags & KTSTR_TASK_CPUS_TRUNCATED);
+		assert_int_equal(sizeof(rec.cpus) * 8, KTSTR_MAX_CPUS);
+	}
 }
 
 static void test_acct_to_rec_copies_every_counter(void **state)
@@ -310,14 +401,15 @@ static void test_abi_layout(void **state)
 	assert_int_equal(sizeof(struct ktstr_snapshot), 48);
 	assert_int_equal(sizeof(struct ktstr_event), 88);
 	assert_int_equal(sizeof(struct ktstr_cpu_rec), 88);
-	assert_int_equal(sizeof(struct ktstr_stats), 192);
+	assert_int_equal(sizeof(struct ktstr_stats), 208);
 	assert_int_equal(sizeof(struct ktstr_task_rec), 552);
 	assert_int_equal(sizeof(struct ktstr_api), 32);
-	/* ABI 1.1 only appended: the first published prefixes are unchanged. */
+	/* ABI 1.1 and 1.2 only appended: the first published prefixes are unchanged. */
 	assert_int_equal(offsetof(struct ktstr_version, size), KTSTR_VERSION_SIZE_VER0);
 	assert_int_equal(offsetof(struct ktstr_config, capacity), KTSTR_CONFIG_SIZE_VER0);
 	assert_int_equal(offsetof(struct ktstr_snapshot, rec_size), KTSTR_SNAPSHOT_SIZE_VER0);
 	assert_int_equal(offsetof(struct ktstr_stats, size), KTSTR_STATS_SIZE_VER0);
+	assert_int_equal(offsetof(struct ktstr_stats, scan_ns), 192);
 	assert_int_equal(sizeof(struct ktstr_task_rec), KTSTR_TASK_REC_SIZE_VER0);
 	assert_int_equal(sizeof(struct ktstr_cpu_rec), KTSTR_CPU_REC_SIZE_VER0);
 	assert_int_equal(sizeof(struct ktstr_event), KTSTR_EVENT_SIZE_VER0);
@@ -346,6 +438,8 @@ int main(void)
 		cmocka_unit_test(test_sleeping_task_never_starves),
 		cmocka_unit_test(test_exit_then_switch_out_is_dead),
 		cmocka_unit_test(test_wait_from_sched_info_telescopes),
+		cmocka_unit_test(test_settle_wait_equals_run_delay),
+		cmocka_unit_test(test_cpus_truncated_beyond_max),
 		cmocka_unit_test(test_acct_to_rec_copies_every_counter),
 		cmocka_unit_test(test_starve_longest_in_record),
 		cmocka_unit_test(test_abi_layout),

@@ -17,7 +17,10 @@
  * A session starts tracking with its first KTSTR_IOC_TRACK and stops with
  * KTSTR_IOC_RESET (the file stays usable) or when the file is closed, so a
  * crashed runner leaves nothing hooked. Records of exited tasks stay
- * readable until then. At most max_sessions files (module parameter, see
+ * readable until then. RESET drops the records and the queued events; a
+ * task in the middle of a starvation episode gets its KTSTR_EV_STARVE_END
+ * (the episode ends for the session), queued after the drop, so a reader
+ * still sees every episode it saw begin end. At most max_sessions files (module parameter, see
  * struct ktstr_version) are open at once: a further open() fails with
  * EBUSY. A task tracked by several sessions has one record in each.
  *
@@ -64,7 +67,7 @@
 #include <linux/ioctl.h>
 
 #define KTSTR_ABI_MAJOR		1
-#define KTSTR_ABI_MINOR		1
+#define KTSTR_ABI_MINOR		2
 
 #define KTSTR_DEVICE_PATH	"/dev/ktstr"
 #define KTSTR_COMM_LEN		16
@@ -390,6 +393,9 @@ struct ktstr_snapshot {
  *			attached while it is not 0 (ABI 1.1)
  * @scan_visits:	records the watchdog looked at: it visits only the
  *			tasks that became runnable since its last pass (ABI 1.1)
+ * @scan_ns:		time the watchdog spent scanning, all its timer ticks
+ *			together, on its own monotonic clock (ABI 1.2)
+ * @scan_max_ns:	its longest single tick (ABI 1.2)
  */
 struct ktstr_stats {
 	__u64 nr_records;
@@ -408,6 +414,8 @@ struct ktstr_stats {
 	__u32 size;
 	__u32 nr_sessions;
 	__u64 scan_visits;
+	__u64 scan_ns;
+	__u64 scan_max_ns;
 };
 
 #define KTSTR_STATS_SIZE_VER0	176	/* first published size */
