@@ -216,11 +216,19 @@ static void test_own_events(void)
 			_exit(0);
 		}
 	}
-	kt_config(fd1, MS, MS);
+	int cfg, tr[4];
+
+	/* Each step is checked: a failed open or track says so here. */
+	check(fd1 >= 0 && fd2 >= 0, "own events: two sessions open", "fds %d %d: %s",
+	      fd1, fd2, strerror(errno));
+	cfg = kt_config(fd1, MS, MS);
 	for (int i = 0; i < 2; i++) {
-		kt_track(fd1, KTSTR_TRACK_PID, 0, p[i], -1);
-		kt_track(fd2, KTSTR_TRACK_PID, 0, p[i], -1);
+		tr[2 * i] = kt_track(fd1, KTSTR_TRACK_PID, 0, p[i], -1);
+		tr[2 * i + 1] = kt_track(fd2, KTSTR_TRACK_PID, 0, p[i], -1);
 	}
+	check(!cfg && !tr[0] && !tr[1] && !tr[2] && !tr[3],
+	      "own events: config and the four tracks succeed", "config %d, track %d %d %d %d",
+	      cfg, tr[0], tr[1], tr[2], tr[3]);
 	sleep_ns(500 * MS);
 	r1 = kt_tasks(fd1, &n1);
 	r2 = kt_tasks(fd2, &n2);
