@@ -148,18 +148,35 @@ static void test_fifo_hog_starves_victim(int fd)
 		write_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt);
 }
 
+/* How a starvation episode is cut short: UNTRACK of the victim, or RESET. */
+static int untrack_victim(int fd, pid_t victim)
+{
+	return kt_ioctl(fd, KTSTR_IOC_UNTRACK, &(struct ktstr_track){
+		.size = sizeof(struct ktstr_track), .mode = KTSTR_TRACK_PID, .pid = victim });
+}
+
+static int reset_session(int fd, pid_t victim)
+{
+	(void)victim;
+	return kt_ioctl(fd, KTSTR_IOC_RESET, NULL);
+}
+
 /*
- * Untracking a task in the middle of a starvation episode ends the episode
- * for the session: a STARVE_END comes at once, not never.
+ * A FIFO hog starves a tracked victim on CPU 0; at its STARVE_BEGIN @cut
+ * ends the episode for session @fd (untrack, or reset: the queued events
+ * are dropped but the open episode's END is queued after the drop). Its
+ * STARVE_END must come at once, not never. Cut at the first event: 6.12's
+ * fair server runs the victim for a moment each second, which would end
+ * the episode itself.
  */
-static void test_untrack_starving_sends_end(int fd)
+static void starving_cut_sends_end(int fd, int (*cut)(int fd, pid_t victim),
+				   const char *what, const char *name)
 {
 	struct ktstr_event ev[16];
-	char old_rt[32] = "";
+	char old_rt[32] = "", seen[256] = "", t[128];
 	pid_t victim, hog;
 	bool begin = false, end = false;
-	uint64_t t_untrack = 0;
-	char seen[256] = "";
+	uint64_t t_cut = 0;
 	size_t len = 0;
 	int n;
 
@@ -169,10 +186,6 @@ static void test_untrack_starving_sends_end(int fd)
 	kt_track(fd, KTSTR_TRACK_PID, 0, victim, -1);
 	sleep_ns(100 * MS);
 	hog = spawn_spinner(0, 1500 * MS, 10);
-	/*
-	 * Untrack at the first event: 6.12's fair server runs the victim
-	 * for a moment each second, which would end the episode itself.
-	 */
 	n = read_events(fd, ev, 1, 1000);
 	for (int i = 0; i < n; i++) {
 		begin |= ev[i].pid == victim && ev[i].type == KTSTR_EV_STARVE_BEGIN;
@@ -180,85 +193,41 @@ static void test_untrack_starving_sends_end(int fd)
 				ev[i].type);
 	}
 	if (begin) {
-		t_untrack = now_ns();
-		check(kt_ioctl(fd, KTSTR_IOC_UNTRACK, &(struct ktstr_track){
-				.size = sizeof(struct ktstr_track), .mode = KTSTR_TRACK_PID,
-				.pid = victim }) == 0, "untrack the starving victim", "%s",
-		      strerror(errno));
+		t_cut = now_ns();
+		snprintf(t, sizeof(t), "%s the starving victim", what);
+		check(cut(fd, victim) == 0, t, "%s", strerror(errno));
 		n = read_events(fd, ev, 16, 300);
 		len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0, " |");
 		for (int i = 0; i < n; i++) {
 			end |= ev[i].pid == victim && ev[i].type == KTSTR_EV_STARVE_END &&
-			       ev[i].wait_ns >= THRESHOLD && ev[i].time_ns >= t_untrack;
+			       ev[i].wait_ns >= THRESHOLD && ev[i].time_ns >= t_cut;
 			len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0,
 					" %d:%u:%llu", ev[i].pid, ev[i].type,
 					(unsigned long long)ev[i].wait_ns / MS);
 		}
 	}
-	check(begin && end, "untracking a starving task sends its STARVE_END at once",
-	      "victim %d, events (pid:type):%s", victim, seen);
+	check(begin && end, name, "victim %d, events (pid:type[:wait ms]):%s", victim, seen);
 	waitpid(hog, NULL, 0);
 	waitpid(victim, NULL, 0);
 	if (old_rt[0])
 		write_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt);
 }
 
-/*
- * A RESET in the middle of a starvation episode ends it for the session
- * as an untrack does: the queued events are dropped, but the STARVE_END of
- * the open episode is queued after the drop, not lost with the records.
- * Its own session: the reset must not disturb the others' tests.
- */
+static void test_untrack_starving_sends_end(int fd)
+{
+	starving_cut_sends_end(fd, untrack_victim, "untrack",
+			       "untracking a starving task sends its STARVE_END at once");
+}
+
+/* Its own session: the reset must not disturb the others' tests. */
 static void test_reset_starving_sends_end(void)
 {
-	struct ktstr_event ev[16];
-	char old_rt[32] = "";
-	pid_t victim, hog;
-	bool begin = false, end = false;
-	uint64_t t_reset = 0;
-	char seen[256] = "";
-	size_t len = 0;
 	int fd = kt_open();
-	int n;
 
-	if (!check(kt_config(fd, THRESHOLD, 0) == 0, "reset session: 200 ms threshold", "%s",
-		   strerror(errno))) {
-		close(fd);
-		return;
-	}
-	read_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt, sizeof(old_rt));
-	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
-	victim = spawn_spinner(0, 2500 * MS, 0);
-	kt_track(fd, KTSTR_TRACK_PID, 0, victim, -1);
-	sleep_ns(100 * MS);
-	hog = spawn_spinner(0, 1500 * MS, 10);
-	/* Reset at the first event, before the fair server ends the episode. */
-	n = read_events(fd, ev, 1, 1000);
-	for (int i = 0; i < n; i++) {
-		begin |= ev[i].pid == victim && ev[i].type == KTSTR_EV_STARVE_BEGIN;
-		len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0, " %d:%u", ev[i].pid,
-				ev[i].type);
-	}
-	if (begin) {
-		t_reset = now_ns();
-		check(kt_ioctl(fd, KTSTR_IOC_RESET, NULL) == 0, "reset while the victim starves",
-		      "%s", strerror(errno));
-		n = read_events(fd, ev, 16, 300);
-		len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0, " |");
-		for (int i = 0; i < n; i++) {
-			end |= ev[i].pid == victim && ev[i].type == KTSTR_EV_STARVE_END &&
-			       ev[i].wait_ns >= THRESHOLD && ev[i].time_ns >= t_reset;
-			len += snprintf(seen + len, sizeof(seen) - len > 200 ? 40 : 0,
-					" %d:%u:%llu", ev[i].pid, ev[i].type,
-					(unsigned long long)ev[i].wait_ns / MS);
-		}
-	}
-	check(begin && end, "resetting a session with a starving task sends its STARVE_END",
-	      "victim %d, events (pid:type[:wait ms]):%s", victim, seen);
-	waitpid(hog, NULL, 0);
-	waitpid(victim, NULL, 0);
-	if (old_rt[0])
-		write_file("/proc/sys/kernel/sched_rt_runtime_us", old_rt);
+	if (check(kt_config(fd, THRESHOLD, 0) == 0, "reset session: 200 ms threshold", "%s",
+		  strerror(errno)))
+		starving_cut_sends_end(fd, reset_session, "reset while",
+				       "resetting a session with a starving task sends its STARVE_END");
 	close(fd);
 }
 
