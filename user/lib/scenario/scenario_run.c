@@ -503,6 +503,34 @@ static void scheduler_died(struct ktstr_outcome *out, const struct ktstr_scx *sc
 
 /* ---- one scenario ---- */
 
+/*
+ * The context scenario @s runs in under @o, its collector's session begun
+ * (when that fails, the scenario is judged without kernel records, and
+ * its result says so).
+ */
+static void scenario_ctx(const struct ktstr_scenario *s, const struct ktstr_run_opts *o,
+			 const struct ktstr_assert *cfg, struct ktstr_ctx *ctx,
+			 struct ktstr_outcome *out)
+{
+	ktstr_ctx_init(ctx, o->cgroups, o->topo);
+	ctx->duration_ms = o->duration_ms;
+	ctx->workers_per_cgroup = o->workers;
+	ctx->settle_ms = o->settle_ms;
+	ctx->work_type_override = o->work_override;
+	ctx->sched_pid = o->scx ? o->scx->pid : o->sched_pid;
+	ctx->scx = o->scx;
+	ctx->assert = *cfg;
+	ctx->collector = o->collector;
+	ctx->starve_ms = s->starve_ms;
+	if (o->collector && collector_begin(o->collector, o->cgroups, s->starve_ms)) {
+		ktstr_assert_result_skip(&out->res, "kernel records not judged: %s collector: %s",
+					 ktstr_collector_name(o->collector), ktstr_last_error());
+		ctx->collector = NULL;
+		out->used_dev = false;
+		out->kernel_source = KTSTR_KSRC_NONE;
+	}
+}
+
 int ktstr_scenario_run(const struct ktstr_scenario *s,
 		       const struct ktstr_run_opts *o,
 		       struct ktstr_outcome *out)
@@ -538,32 +566,7 @@ int ktstr_scenario_run(const struct ktstr_scenario *s,
 	}
 
 	ktstr_scenario_assert(s, o, &cfg);
-	ktstr_ctx_init(&ctx, o->cgroups, o->topo);
-	ctx.duration_ms = o->duration_ms;
-	ctx.workers_per_cgroup = o->workers;
-	ctx.settle_ms = o->settle_ms;
-	ctx.work_type_override = o->work_override;
-	ctx.sched_pid = o->scx ? o->scx->pid : o->sched_pid;
-	ctx.scx = o->scx;
-	ctx.assert = cfg;
-	ctx.collector = o->collector;
-	ctx.starve_ms = s->starve_ms;
-
-	if (o->collector) {
-		ret = collector_begin(o->collector, o->cgroups, s->starve_ms);
-		if (ret) {
-			/* Judge with what userspace sees rather than not at
-			 * all, and say so. */
-			ktstr_assert_result_skip(&out->res,
-				"kernel records not judged: %s collector: %s",
-				ktstr_collector_name(o->collector),
-				ktstr_last_error());
-			ctx.collector = NULL;
-			out->used_dev = false;
-			out->kernel_source = KTSTR_KSRC_NONE;
-			ret = 0;
-		}
-	}
+	scenario_ctx(s, o, &cfg, &ctx, out);
 
 	cur_scx = o->scx;
 	sched_died = false;
