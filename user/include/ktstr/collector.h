@@ -54,37 +54,53 @@ extern "C" {
 
 struct ktstr_dev;
 
-/*
- * What a collector's records carry (ktstr_collector_has()). A field a
- * collector does not measure stays 0 in its records: readers must tell
- * "unknown" from "zero" with these bits, never trust the 0. Every
- * collector has run_ns, wait_ns, nr_runs and the switch counts.
+/**
+ * DOC: KTSTR_HAS_* - what a collector's records carry
+ *
+ * The bits of ktstr_collector_has(). A field a collector does not measure
+ * stays 0 in its records: readers must tell "unknown" from "zero" with
+ * these bits, never trust the 0. Every collector has run_ns, wait_ns,
+ * nr_runs and the switch counts.
+ *
+ *  - KTSTR_HAS_MAX_WAIT: max_wait_ns/_cpu, cur_wait_ns
+ *  - KTSTR_HAS_WAKEUPS: nr_wakeups
+ *  - KTSTR_HAS_MIGRATIONS: nr_migrations
+ *  - KTSTR_HAS_CPUS: cpus[], last_cpu
+ *  - KTSTR_HAS_HIST: wake-to-run histogram
+ *  - KTSTR_HAS_WATCHDOG: a watchdog that sees a starvation while it lasts:
+ *    nr_starvations and max_starve_* counted per episode, STARVE_BEGIN/END
+ *    events (the module's timer scan). Without it but with
+ *    KTSTR_HAS_MAX_WAIT, the collector fills those fields from the longest
+ *    wait at each snapshot (at most one episode per task, seen late: see
+ *    ktstr_collector_snapshot()).
+ *  - KTSTR_HAS_ALL: every bit above
+ *  - KTSTR_HAS_STARVATION: starvation can be judged from the records
+ *    (watchdog or longest wait)
  */
-#define KTSTR_HAS_MAX_WAIT	(1u << 0)	/* max_wait_ns/_cpu, cur_wait_ns */
-#define KTSTR_HAS_WAKEUPS	(1u << 1)	/* nr_wakeups */
-#define KTSTR_HAS_MIGRATIONS	(1u << 2)	/* nr_migrations */
-#define KTSTR_HAS_CPUS		(1u << 3)	/* cpus[], last_cpu */
-#define KTSTR_HAS_HIST		(1u << 4)	/* wake-to-run histogram */
-/*
- * A watchdog that sees a starvation while it lasts: nr_starvations and
- * max_starve_* counted per episode, STARVE_BEGIN/END events (the module's
- * timer scan). Without it but with KTSTR_HAS_MAX_WAIT, the collector
- * fills those fields from the longest wait at each snapshot (at most one
- * episode per task, seen late: see ktstr_collector_snapshot()).
- */
+#define KTSTR_HAS_MAX_WAIT	(1u << 0)
+#define KTSTR_HAS_WAKEUPS	(1u << 1)
+#define KTSTR_HAS_MIGRATIONS	(1u << 2)
+#define KTSTR_HAS_CPUS		(1u << 3)
+#define KTSTR_HAS_HIST		(1u << 4)
 #define KTSTR_HAS_WATCHDOG	(1u << 5)
 #define KTSTR_HAS_ALL		((1u << 6) - 1)
-/* Starvation can be judged from the records (watchdog or longest wait). */
 #define KTSTR_HAS_STARVATION	(KTSTR_HAS_WATCHDOG | KTSTR_HAS_MAX_WAIT)
 
-/*
- * What the lowest bit of @has stands for, for messages: "the longest
- * wait", "wakeups", "migrations", "CPUs", "wake histograms",
- * "a watchdog"; "" for 0.
+/**
+ * ktstr_has_name() - what a KTSTR_HAS_* bit stands for, for messages
+ * @has: KTSTR_HAS_* bits
+ *
+ * Return: what the lowest bit of @has stands for: "the longest wait",
+ * "wakeups", "migrations", "CPUs", "wake histograms", "a watchdog"; ""
+ * for 0.
  */
 const char *ktstr_has_name(unsigned int has);
 
-/* An open collector: one tracer and its session. Opaque. */
+/**
+ * DOC: struct ktstr_collector
+ *
+ * An open collector: one tracer and its session. Opaque.
+ */
 struct ktstr_collector;
 
 /**
@@ -95,7 +111,9 @@ struct ktstr_collector;
  *
  * Each open is its own session: with the module, its own /dev/ktstr file
  * (other programs' sessions never mix in); with BPF, its own programs
- * and maps. Return: 0; -EINVAL for an unknown name or NULL @out;
+ * and maps.
+ *
+ * Return: 0; -EINVAL for an unknown name or NULL @out;
  * otherwise the error of the named collector (-ENOENT: module not
  * loaded, -ENOTSUP: BPF not built in, -EPERM ...), or of the last one
  * tried. ktstr_last_error() says why each one tried failed; after an
@@ -103,14 +121,32 @@ struct ktstr_collector;
  * ...; bpf: opened"), and it is "" when the first one opened.
  */
 int ktstr_collector_open(const char *name, struct ktstr_collector **out);
-/* Stop tracing and free (NULL: no-op). */
+/**
+ * ktstr_collector_close() - stop tracing and free
+ * @c: the collector; NULL is a no-op
+ */
 void ktstr_collector_close(struct ktstr_collector *c);
 
-/* "module", "bpf" or "taskstats" ("" for NULL). */
+/**
+ * ktstr_collector_name() - which collector this is
+ * @c: the collector
+ *
+ * Return: "module", "bpf" or "taskstats" ("" for NULL).
+ */
 const char *ktstr_collector_name(const struct ktstr_collector *c);
-/* The KTSTR_HAS_* bits of its records (0 for NULL). */
+/**
+ * ktstr_collector_has() - what its records carry
+ * @c: the collector
+ *
+ * Return: the KTSTR_HAS_* bits of its records (0 for NULL).
+ */
 unsigned int ktstr_collector_has(const struct ktstr_collector *c);
-/* Whether a collector called @name exists in this build's table. */
+/**
+ * ktstr_collector_known() - whether a collector exists in this build
+ * @name: its name
+ *
+ * Return: true if a collector called @name exists in this build's table.
+ */
 bool ktstr_collector_known(const char *name);
 
 /**
@@ -121,25 +157,60 @@ bool ktstr_collector_known(const char *name);
  *
  * The module's watchdog is configured with it; the others judge their
  * records' longest wait against it at each snapshot. Set it before
- * tracking. Until set: KTSTR_STARVE_MS_DEFAULT. Return: 0 or -EINVAL.
+ * tracking. Until set: KTSTR_STARVE_MS_DEFAULT.
+ *
+ * Return: 0; -EINVAL for NULL @c or @ms out of range; or the
+ * collector's error when it cannot take the threshold.
  */
 int ktstr_collector_set_starve_ms(struct ktstr_collector *c, uint64_t ms);
-/* The threshold in ns (0 for NULL). */
+/**
+ * ktstr_collector_starve_ns() - the starvation threshold in ns
+ * @c: the collector
+ *
+ * Return: the threshold in ns (0 for NULL).
+ */
 uint64_t ktstr_collector_starve_ns(const struct ktstr_collector *c);
 
-/* Track a thread from now on; @follow: and every task it forks later. */
+/**
+ * ktstr_collector_track_pid() - track a thread from now on
+ * @c: the collector
+ * @pid: the thread
+ * @follow: and every task it forks later
+ *
+ * Return: 0 or -errno (-EINVAL for NULL @c or @pid <= 0).
+ */
 int ktstr_collector_track_pid(struct ktstr_collector *c, pid_t pid, bool follow);
-/*
- * Track every task in the cgroup v2 subtree @cgroup_fd (an open directory)
- * and, with @follow, what those tasks fork and what joins later.
- * -EOPNOTSUPP for collectors that track pids only (bpf, taskstats):
- * track each pid instead. ktstr_collector_tracks_cgroup() tells.
+/**
+ * ktstr_collector_track_cgroup_fd() - track a cgroup subtree
+ * @c: the collector
+ * @cgroup_fd: the cgroup v2 subtree, an open directory
+ * @follow: and what those tasks fork and what joins later
+ *
+ * Tracks every task in the cgroup v2 subtree @cgroup_fd.
+ * ktstr_collector_tracks_cgroup() tells whether a collector did.
+ *
+ * Return: 0; -EOPNOTSUPP for collectors that track pids only (bpf,
+ * taskstats): track each pid instead; -EINVAL for NULL @c or a negative
+ * @cgroup_fd; or another -errno.
  */
 int ktstr_collector_track_cgroup_fd(struct ktstr_collector *c, int cgroup_fd,
 				    bool follow);
-/* True once a cgroup subtree is tracked (new tasks there need no pid). */
+/**
+ * ktstr_collector_tracks_cgroup() - whether a cgroup subtree is tracked
+ * @c: the collector
+ *
+ * Return: true once a cgroup subtree is tracked (new tasks there need no
+ * pid), until ktstr_collector_reset(); false for NULL.
+ */
 bool ktstr_collector_tracks_cgroup(const struct ktstr_collector *c);
-/* Forget every tracked task and record; the threshold stays. */
+/**
+ * ktstr_collector_reset() - forget every tracked task and record
+ * @c: the collector
+ *
+ * The threshold stays.
+ *
+ * Return: 0 or -errno (-EINVAL for NULL).
+ */
 int ktstr_collector_reset(struct ktstr_collector *c);
 
 /**
@@ -153,31 +224,57 @@ int ktstr_collector_reset(struct ktstr_collector *c);
  * progress, is above the threshold gets nr_starvations 1 and that wait as
  * max_starve_ns/max_starve_cpu: one episode per task at most (the
  * longest), seen when a snapshot is taken, never when it began.
- * Return: 0 or -errno.
+ *
+ * Return: 0 or -errno (-EINVAL for a NULL pointer).
  */
 int ktstr_collector_snapshot(struct ktstr_collector *c,
 			     struct ktstr_task_rec **recs, size_t *n);
-/*
+/**
+ * ktstr_collector_read_events() - starvation events
+ * @c: the collector
+ * @ev: receives the records
+ * @max: room in @ev, in records
+ * @timeout_ms: how long to wait: -1 forever, 0 don't wait
+ *
  * Starvation events as ktstr_dev_read_events() returns them; only the
- * module has them (KTSTR_HAS_WATCHDOG), the others return -EOPNOTSUPP.
- * Events are for showing live: verdicts come from the records.
+ * module has them (KTSTR_HAS_WATCHDOG). Events are for showing live:
+ * verdicts come from the records.
+ *
+ * Return: as ktstr_dev_read_events(); the others return -EOPNOTSUPP.
  */
 ssize_t ktstr_collector_read_events(struct ktstr_collector *c,
 				    struct ktstr_event *ev, size_t max,
 				    int timeout_ms);
-/* Tasks or records this collector lost so far (map full, socket overrun). */
+/**
+ * ktstr_collector_dropped() - what this collector lost so far
+ * @c: the collector
+ *
+ * Return: tasks or records this collector lost so far (map full, socket
+ * overrun); 0 for NULL.
+ */
 uint64_t ktstr_collector_dropped(const struct ktstr_collector *c);
-/*
- * The module collector's device (CPU records, stats, version), or NULL for
- * the others. Owned by @c.
+/**
+ * ktstr_collector_dev() - the module collector's device
+ * @c: the collector
+ *
+ * The device gives the CPU records, stats and version.
+ *
+ * Return: the device, owned by @c; NULL for the others.
  */
 struct ktstr_dev *ktstr_collector_dev(const struct ktstr_collector *c);
 
-/*
- * Starvation judged from a record alone, for collectors without a
- * watchdog: true when the task's longest wait, or the wait in progress at
- * the snapshot, passed @threshold_ns (strictly). *@wait_ns and *@cpu (may
- * be NULL) get that wait and its CPU.
+/**
+ * ktstr_task_rec_starved() - starvation judged from a record alone
+ * @t: the record
+ * @threshold_ns: the starvation threshold
+ * @wait_ns: gets that wait (may be NULL)
+ * @cpu: gets its CPU (may be NULL)
+ *
+ * For collectors without a watchdog.
+ *
+ * Return: true when the task's longest wait, or the wait in progress at
+ * the snapshot, passed @threshold_ns (strictly); false otherwise and for
+ * a NULL @t.
  */
 bool ktstr_task_rec_starved(const struct ktstr_task_rec *t, uint64_t threshold_ns,
 			    uint64_t *wait_ns, int *cpu);
