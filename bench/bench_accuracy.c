@@ -31,6 +31,7 @@
 
 #include <ktstr/collector.h>
 #include <ktstr/taskstats.h>
+#include <ktstr/util.h>
 
 #define NR_WORKERS	3
 #define MAX_RUNS	20
@@ -214,7 +215,7 @@ int main(int argc, char **argv)
 	printf("%-14s %4s %9s %9s %9s %9s %9s %9s %9s %9s %6s  %s\n", "row", "n",
 	       "run_max%", "run_med%", "wait_max%", "wait_med%", "run_absns", "wait_absns",
 	       "tsw_max%", "tsw_med%", "exact", "goal");
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(backends); i++)
 		bad |= measure(backends[i], runs, ts);
 	if (ts)
 		ktstr_taskstats_close(ts);

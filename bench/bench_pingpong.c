@@ -59,6 +59,7 @@
 #include <sys/stat.h>
 
 #include <ktstr/collector.h>
+#include <ktstr/util.h>
 #include "collector.h"
 
 #define NR_CHUNKS	20	/* slices per batch for the lower envelope */
@@ -534,7 +535,7 @@ static void ab_line(const char *what, double (*v)[MAX_REPS], enum mode a, enum m
 
 static int run_ab(int reps, uint64_t m, double (*us)[MAX_REPS], double (*best)[MAX_REPS])
 {
-	const int n = (int)(sizeof(ab_modes) / sizeof(ab_modes[0]));
+	const int n = (int)KTSTR_ARRAY_SIZE(ab_modes);
 	double hits, d[MAX_REPS];
 	struct stats s, e;
 

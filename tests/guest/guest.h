@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/ktstr.h>
+#include <ktstr/util.h>
 
 #define MS	1000000ULL
 

@@ -213,7 +213,7 @@ static void test_struct_in_sizes(void)
 	int fd = kt_open();
 	char name[128];
 
-	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+	for (size_t c = 0; c < KTSTR_ARRAY_SIZE(cmds); c++) {
 		unsigned long cmd = cmds[c].cmd;
 		uint32_t sizes[2] = { cmds[c].ver0, cmds[c].ksize + 16 };
 

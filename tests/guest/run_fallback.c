@@ -206,7 +206,7 @@ static void kernel_on(const char *be, bool skip_all_but_wait)
 	snprintf(t, sizeof(t), "kernel scenarios on %s: JSON", be);
 	if (!check(j != NULL, t, "%s", jerr.text))
 		return;
-	for (size_t i = 0; i < sizeof(kernel_scenarios) / sizeof(*kernel_scenarios); i++) {
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(kernel_scenarios); i++) {
 		const char *name = kernel_scenarios[i];
 		const json_t *r = result(j, name);
 		bool skip = skip_all_but_wait && strcmp(name, "wait_fairness");

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include <ktstr/cgroup.h>
+#include <ktstr/util.h>
 
 static const char *const fake_files[] = {
 	"cgroup.controllers", "cgroup.subtree_control", "cgroup.procs",
@@ -87,7 +88,7 @@ static void log_call(struct fixture *fx, const char *op, const char *path)
 static int fake_mkdir(const char *path, void *arg)
 {
 	log_call(arg, "mkdir", path);
-	for (size_t i = 0; i < sizeof(fake_files) / sizeof(fake_files[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(fake_files); i++)
 		put(path, fake_files[i], "");
 	put(path, "cgroup.controllers", "cpuset cpu\n");
 	put(path, "cgroup.freeze", "0\n");
@@ -101,7 +102,7 @@ static int fake_rmdir(const char *path, void *arg)
 	char file[512];
 
 	log_call(arg, "rmdir", path);
-	for (size_t i = 0; i < sizeof(fake_files) / sizeof(fake_files[0]); i++) {
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(fake_files); i++) {
 		snprintf(file, sizeof(file), "%s/%s", path, fake_files[i]);
 		unlink(file);
 	}
@@ -233,7 +234,7 @@ static void test_create_nested_and_names(void **state)
 	fx->nr_log = 0;
 	assert_int_equal(ktstr_cgroup_create(cg, "a"), 0);
 	assert_int_equal(fx->nr_log, 0);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(bad); i++)
 		assert_int_equal(ktstr_cgroup_create(cg, bad[i]), -EINVAL);
 	assert_non_null(strstr(ktstr_last_error(), "invalid cgroup name"));
 }
@@ -475,7 +476,7 @@ static void test_noop_accepts_what_mgr_accepts(void **state)
 	ktstr_cpuset_zero(&none);
 	assert_non_null(dbl);
 	assert_int_equal(ktstr_cgroup_create(real, "a"), 0);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(names); i++) {
 		const char *n = names[i];
 		int r = ktstr_cgroup_create(real, n), d = ktstr_cgroup_create(dbl, n);
 

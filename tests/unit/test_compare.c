@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include <ktstr/compare.h>
+#include <ktstr/util.h>
 
 /* ---- building runs ---- */
 
@@ -473,7 +474,7 @@ static void test_gate_parse(void **state)
 						  sizeof(why)), 0);
 	assert_true(g.gate[KTSTR_CMP_P99_WAKE_US].abs == 7);
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(bad); i++) {
 		before = g;
 		why[0] = '\0';
 		if (ktstr_compare_gate_parse(&g, bad[i], why, sizeof(why)) != -EINVAL)

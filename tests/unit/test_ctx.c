@@ -435,7 +435,7 @@ static void test_setup_cgroups_bounds(void **state)
 
 	(void)state;
 	new_ctx(&ctx, &cg);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(cases); i++) {
 		int ret;
 
 		wl = ktstr_dfl_wl(&ctx);

@@ -19,6 +19,7 @@
 
 #include <ktstr/collector.h>
 #include <ktstr/scenario.h>
+#include <ktstr/util.h>
 
 #include "collect/backend_priv.h"
 
@@ -48,7 +49,7 @@ static void test_registry(void **state)
 	int total = ktstr_scenario_count(), ours = 0, sum = 0;
 
 	(void)state;
-	for (size_t c = 0; c < sizeof(ktstr_cats) / sizeof(ktstr_cats[0]); c++) {
+	for (size_t c = 0; c < KTSTR_ARRAY_SIZE(ktstr_cats); c++) {
 		int n = 0;
 
 		for (int i = 0; i < total; i++)

@@ -18,6 +18,7 @@
 
 #include <ktstr/dev.h>
 #include <ktstr/stat.h>
+#include <ktstr/util.h>
 
 static void set_cpu(struct ktstr_task_rec *t, int cpu)
 {
@@ -266,7 +267,7 @@ static void test_json_tasks(void **state)
 	t = json_array_get(arr, 0);
 	assert_int_equal(geti(t, "pid"), 10);
 	assert_int_equal(geti(json_array_get(arr, 1), "pid"), 20);
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(required); i++)
 		if (!json_object_get(t, required[i]))
 			fail_msg("task field '%s' missing", required[i]);
 

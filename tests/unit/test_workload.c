@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <ktstr/workload.h>
+#include <ktstr/util.h>
 
 static const char *const names[] = {
 	"SpinWait", "YieldHeavy", "Mixed", "IoSyncWrite", "Bursty", "PipeIo",
@@ -31,7 +32,7 @@ static const char *const names[] = {
 static void test_every_name_found(void **state)
 {
 	(void)state;
-	assert_int_equal(sizeof(names) / sizeof(names[0]), KTSTR_WORK_NR);
+	assert_int_equal(KTSTR_ARRAY_SIZE(names), KTSTR_WORK_NR);
 	for (int k = 0; k < KTSTR_WORK_NR; k++) {
 		struct ktstr_work w;
 		char lower[64], upper[64];
@@ -120,7 +121,7 @@ static void test_group_sizes(void **state)
 	struct ktstr_work w;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(want); i++) {
 		assert_int_equal(ktstr_work_by_name(want[i].name, &w), 0);
 		assert_int_equal(ktstr_work_group_size(&w), want[i].gs);
 	}
