@@ -145,6 +145,29 @@ static int check_json(const json_t *j, const char *src, int want_results,
 	return 0;
 }
 
+/*
+ * The --json file @path judged by check_json(): test @name ok or failed.
+ * Returns the document for more checks (the caller's to json_decref()),
+ * NULL when it did not load.
+ */
+static json_t *judge_json(const char *path, const char *name, const char *src,
+			  int want_results)
+{
+	char why[512];
+	json_error_t jerr;
+	json_t *j = json_load_file(path, 0, &jerr);
+
+	if (!j) {
+		fail(name, "%s: %s", path, jerr.text);
+		return NULL;
+	}
+	if (check_json(j, src, want_results, why, sizeof(why)))
+		fail(name, "%s", why);
+	else
+		ok(name);
+	return j;
+}
+
 /* A result of @j by name, or NULL. */
 static const json_t *result(const json_t *j, const char *name)
 {
@@ -264,8 +287,7 @@ int main(void)
 					"cgroup_steady", NULL };
 	char *const mod_argv[] = { "ktstr", "run", "--duration", "1", "--json", MOD_JSON,
 				   "--assert-relax", "max_spread_pct=50", "cgroup_steady", NULL };
-	char err[8192], why[512];
-	json_error_t jerr;
+	char err[8192];
 	json_t *j;
 	int st;
 
@@ -306,14 +328,8 @@ int main(void)
 	check(count_str(err, NOTICE) == 1 && count_str(err, "/dev/ktstr") == 1,
 	      "fallback_notice_once", "%d notices, %d mentions of /dev/ktstr",
 	      count_str(err, NOTICE), count_str(err, "/dev/ktstr"));
-	j = json_load_file(FB_JSON, 0, &jerr);
-	if (!j) {
-		fail("fallback_json_bpf", "%s: %s", FB_JSON, jerr.text);
-	} else {
-		if (check_json(j, "bpf", 2, why, sizeof(why)))
-			fail("fallback_json_bpf", "%s", why);
-		else
-			ok("fallback_json_bpf");
+	j = judge_json(FB_JSON, "fallback_json_bpf", "bpf", 2);
+	if (j) {
 		check(json_is_false(json_object_get(j, "kernel_module")),
 		      "fallback_json_no_module", "kernel_module not false");
 		json_decref(j);
@@ -327,16 +343,7 @@ int main(void)
 	show(FB_ERR);
 	check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "taskstats_run_exit_0",
 	      "status 0x%x", st);
-	j = json_load_file(FB_JSON, 0, &jerr);
-	if (!j) {
-		fail("taskstats_json", "%s: %s", FB_JSON, jerr.text);
-	} else {
-		if (check_json(j, "taskstats", 2, why, sizeof(why)))
-			fail("taskstats_json", "%s", why);
-		else
-			ok("taskstats_json");
-		json_decref(j);
-	}
+	json_decref(judge_json(FB_JSON, "taskstats_json", "taskstats", 2));
 
 	/* The module asked for by name, but not loaded: one line, exit 1. */
 	st = run_ktstr(need_mod_argv, "/tmp/fb.out", FB_ERR, 60000);
@@ -358,16 +365,7 @@ int main(void)
 	if (read_file("/tmp/fb_module.err", err, sizeof(err)) < 0)
 		err[0] = '\0';
 	check(!strstr(err, "not found"), "module_run_no_notice", "%s", err);
-	j = json_load_file(MOD_JSON, 0, &jerr);
-	if (!j) {
-		fail("module_json_module", "%s: %s", MOD_JSON, jerr.text);
-	} else {
-		if (check_json(j, "module", 1, why, sizeof(why)))
-			fail("module_json_module", "%s", why);
-		else
-			ok("module_json_module");
-		json_decref(j);
-	}
+	json_decref(judge_json(MOD_JSON, "module_json_module", "module", 1));
 	kernel_on("module", false);
 	return g_failed ? 1 : 0;
 }
