@@ -167,7 +167,7 @@ static int mgr_setup(struct ktstr_cgroups *cg)
 	char path[PATH_MAX];
 	int levels = 0, ret;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	ret = check_root(m);
 	if (ret)
 		return ret;
@@ -218,7 +218,7 @@ static int mgr_create(struct ktstr_cgroups *cg, const char *name)
 	char rel[PATH_MAX], path[PATH_MAX];
 	int ret;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	ret = cg_check_name(name, false);
 	if (ret)
 		return ret;
@@ -280,7 +280,7 @@ static int mgr_drain(struct ktstr_cgroups *cg, const char *name)
 	char path[PATH_MAX];
 	int ret;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	ret = cg_path(m, name, path);
 
 	return ret ? ret : drain_path(m, path);
@@ -315,7 +315,7 @@ static int mgr_remove(struct ktstr_cgroups *cg, const char *name)
 	bool known = false;
 	int ret;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	ret = cg_check_name(name, false);
 	if (ret)
 		return ret;
@@ -374,14 +374,14 @@ static int mgr_set_cpuset(struct ktstr_cgroups *cg, const char *name,
 {
 	int ret;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	ret = cg_check_set("set_cpuset", name, cpus);
 	return ret ? ret : write_cpuset_file(to_mgr(cg), name, "cpuset.cpus", cpus);
 }
 
 static int mgr_clear_cpuset(struct ktstr_cgroups *cg, const char *name)
 {
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	return write_cpuset_file(to_mgr(cg), name, "cpuset.cpus", NULL);
 }
 
@@ -390,14 +390,14 @@ static int mgr_set_mems(struct ktstr_cgroups *cg, const char *name,
 {
 	int ret;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	ret = cg_check_set("set_mems", name, nodes);
 	return ret ? ret : write_cpuset_file(to_mgr(cg), name, "cpuset.mems", nodes);
 }
 
 static int mgr_clear_mems(struct ktstr_cgroups *cg, const char *name)
 {
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	return write_cpuset_file(to_mgr(cg), name, "cpuset.mems", NULL);
 }
 
@@ -407,7 +407,7 @@ static int mgr_move_task(struct ktstr_cgroups *cg, const char *name, pid_t pid)
 	char path[PATH_MAX];
 	int ret;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	ret = cg_path(m, name, path);
 	if (!ret)
 		ret = cg_check_pid(pid);
@@ -424,7 +424,7 @@ static int mgr_move_all(struct ktstr_cgroups *cg, const char *from, const char *
 	pid_t *pids;
 	int n, moved = 0, ret;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	ret = cg_path(m, from, src);
 	if (!ret)
 		ret = cg_path(m, to, dst);
@@ -482,13 +482,13 @@ static int set_frozen(struct cg_mgr *m, const char *name, bool frozen)
 
 static int mgr_freeze(struct ktstr_cgroups *cg, const char *name)
 {
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	return set_frozen(to_mgr(cg), name, true);
 }
 
 static int mgr_unfreeze(struct ktstr_cgroups *cg, const char *name)
 {
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	return set_frozen(to_mgr(cg), name, false);
 }
 
@@ -499,7 +499,7 @@ static int mgr_cleanup(struct ktstr_cgroups *cg)
 	char path[PATH_MAX];
 	int first = 0, ret;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	for (int i = m->nr_created - 1; i >= 0; i--) {
 		cg_path(m, m->created[i], path);
 		ret = remove_one(m, path);
@@ -553,7 +553,7 @@ struct ktstr_cgroups *ktstr_cgroup_mgr_new(const struct ktstr_cgroup_opts *opts)
 	struct cg_mgr *m = calloc(1, sizeof(*m));
 	size_t len;
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	if (!m) {
 		cg_fail(-ENOMEM, "out of memory");
 		return NULL;

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +19,6 @@
 #include "cgroup_fs.h"
 #include "util/ktstr_error.h"
 
-
-int cg_fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ktstr_verrorf(err, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-void cg_clear_error(void)
-{
-	KTSTR_CLEAR_ERROR();
-}
 
 /* Relative cgroup names: no empty, "." or ".." components, no leading '/'. */
 static bool valid_name(const char *name, bool allow_empty)

@@ -10,11 +10,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Record the message for ktstr_last_error(); returns @err. */
-int cg_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Clear ktstr_last_error(): every operation starts with it, so the
- * text describes the last call only ("" after a success). */
-void cg_clear_error(void);
+#include "util/ktstr_error.h"
+
+/* Record the message for ktstr_last_error(); evaluates to @err. */
+#define cg_fail(err, ...)	KTSTR_FAIL(err, __VA_ARGS__)
 
 /*
  * The one validator of cgroup names, shared by the manager and the no-op

@@ -70,7 +70,7 @@ static int record_set(struct ktstr_cgroups *cg, const char *op, const char *name
 /* The manager's checks, with the last error cleared first as it does. */
 static int check1(const char *name, bool allow_empty)
 {
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	return cg_check_name(name, allow_empty);
 }
 
@@ -82,7 +82,7 @@ static const char *noop_parent_path(struct ktstr_cgroups *cg)
 
 static int noop_setup(struct ktstr_cgroups *cg)
 {
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	return record(cg, "setup");
 }
 
@@ -175,7 +175,7 @@ static int noop_unfreeze(struct ktstr_cgroups *cg, const char *name)
 
 static int noop_cleanup(struct ktstr_cgroups *cg)
 {
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	return record(cg, "cleanup");
 }
 
@@ -211,7 +211,7 @@ struct ktstr_cgroups *ktstr_cgroup_noop_new(void)
 {
 	struct cg_noop *d = calloc(1, sizeof(*d));
 
-	cg_clear_error();
+	KTSTR_CLEAR_ERROR();
 	if (!d) {
 		cg_fail(-ENOMEM, "out of memory");
 		return NULL;

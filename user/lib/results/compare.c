@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,21 +56,8 @@ static const struct metric_info metrics[KTSTR_CMP__COUNT] = {
 #define GATE_ABS_MAX	1e18
 #define GATE_REL_MAX	1e6
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap, aq;
-
-	va_start(ap, fmt);
-	if (why && len) {
-		va_copy(aq, ap);
-		vsnprintf(why, len, fmt, aq);
-		va_end(aq);
-	}
-	ktstr_verrorf(-EINVAL, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* A bad gate: the message to @why and to ktstr_last_error(); -EINVAL. */
+#define fail(why, len, ...)	ktstr_errorf_buf(why, len, -EINVAL, __VA_ARGS__)
 
 static bool valid_metric(enum ktstr_compare_metric m)
 {

@@ -6,9 +6,10 @@
 #include <ktstr/assert.h>
 #include <ktstr/ops.h>
 
-/* Record the message for ktstr_last_error(); returns @err. */
-__attribute__((format(printf, 2, 3)))
-int ops_fail(int err, const char *fmt, ...);
+#include "util/ktstr_error.h"
+
+/* Record the message for ktstr_last_error(); evaluates to @err. */
+#define ops_fail(err, ...)	KTSTR_FAIL(err, __VA_ARGS__)
 /* Prefix the current message with @fmt ("step 1 op 2: <old>"). */
 __attribute__((format(printf, 2, 3)))
 int ops_fail_prefix(int err, const char *fmt, ...);

@@ -16,16 +16,6 @@
 #include "ops_priv.h"
 #include "util/ktstr_error.h"
 
-int ops_fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ktstr_verrorf(err, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 int ops_fail_prefix(int err, const char *fmt, ...)
 {
 	const char *old = ktstr_last_error();

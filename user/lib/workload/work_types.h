@@ -12,6 +12,8 @@
 #include <ktstr/worker.h>
 #include <ktstr/workload.h>
 
+#include "util/ktstr_error.h"
+
 /* Longest a work loop may go without looking at the stop flag. */
 #define KTSTR_STOP_SLICE_NS	(10ULL * 1000000ULL)
 #define KTSTR_SPIN_CHUNK	1024
@@ -30,8 +32,8 @@ struct ktstr_work_type {
 };
 
 const struct ktstr_work_type *ktstr_work_type(enum ktstr_work_kind kind);
-int ktstr_work_fail(int err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Record the message for ktstr_last_error(); evaluates to @err. */
+#define ktstr_work_fail(err, ...)	KTSTR_FAIL(err, __VA_ARGS__)
 
 /* work_cpu.c */
 /*

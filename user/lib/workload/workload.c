@@ -4,7 +4,6 @@
  * sizes, lookup and parsing by name, and workload checks.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +14,6 @@
 #include "work_types.h"
 #include "util/ktstr_error.h"
 
-
-int ktstr_work_fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ktstr_verrorf(err, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-/* Each public entry point starts here: the text tells of the last call. */
-static void ktstr_work_clear_error(void)
-{
-	ktstr_error_clear();
-}
 
 #define P(kind_field, nm, d, lo, hi, h)					\
 	{ .name = nm, .offset = offsetof(struct ktstr_work, kind_field),	\
@@ -232,7 +215,7 @@ int ktstr_work_init(struct ktstr_work *w, enum ktstr_work_kind kind)
 {
 	const struct ktstr_work_param *p;
 
-	ktstr_work_clear_error();
+	KTSTR_CLEAR_ERROR();
 	if (!w || !kind_ok(kind))
 		return ktstr_work_fail(-EINVAL, "bad work kind %d", (int)kind);
 	memset(w, 0, sizeof(*w));
@@ -255,7 +238,7 @@ int ktstr_work_init(struct ktstr_work *w, enum ktstr_work_kind kind)
 
 int ktstr_work_by_name(const char *name, struct ktstr_work *w)
 {
-	ktstr_work_clear_error();
+	KTSTR_CLEAR_ERROR();
 	if (!name || !w)
 		return ktstr_work_fail(-EINVAL, "no work type name");
 	for (int k = 0; k < KTSTR_WORK_NR; k++)
@@ -312,7 +295,7 @@ int ktstr_work_parse(const char *spec, struct ktstr_work *w)
 	size_t len;
 	int ret;
 
-	ktstr_work_clear_error();
+	KTSTR_CLEAR_ERROR();
 	if (!spec || !w)
 		return ktstr_work_fail(-EINVAL, "no work type");
 	len = strlen(spec);
@@ -368,7 +351,7 @@ int ktstr_work_check(const struct ktstr_work *w, int nr_workers)
 	const char *name;
 	int gs, fixed;
 
-	ktstr_work_clear_error();
+	KTSTR_CLEAR_ERROR();
 	if (!w || !kind_ok(w->kind))
 		return ktstr_work_fail(-EINVAL, "bad work type");
 	name = types[w->kind].t.name;
@@ -429,7 +412,7 @@ int ktstr_workload_init(struct ktstr_workload *wl, enum ktstr_work_kind kind,
 {
 	int ret;
 
-	ktstr_work_clear_error();
+	KTSTR_CLEAR_ERROR();
 	if (!wl)
 		return ktstr_work_fail(-EINVAL, "no workload");
 	memset(wl, 0, sizeof(*wl));
@@ -447,7 +430,7 @@ int ktstr_workload_check(const struct ktstr_workload *wl)
 	const struct ktstr_affinity *a;
 	int ret;
 
-	ktstr_work_clear_error();
+	KTSTR_CLEAR_ERROR();
 	if (!wl)
 		return ktstr_work_fail(-EINVAL, "no workload");
 	ret = ktstr_work_check(&wl->work, wl->nr_workers);
