@@ -21,6 +21,7 @@
 #include <ktstr/util.h>
 
 #include "collect/backend_priv.h"
+#include "util/ktstr_error.h"
 
 #define MS	1000000ULL
 
@@ -31,6 +32,8 @@ static struct {
 	uint64_t max_wait_ns;	/* every record's longest wait */
 	uint64_t starve_ns;	/* last threshold given to a watchdog */
 	int resets;
+	int reset_err;		/* reset fails with it (0: succeeds)... */
+	const char *reset_msg;	/* ...saying this (NULL: saying nothing) */
 } fk;
 
 static int fk_open(void **st)
@@ -56,6 +59,10 @@ static int fk_track(void *st, pid_t pid, bool follow)
 static int fk_reset(void *st)
 {
 	(void)st;
+	if (fk.reset_err && fk.reset_msg)
+		return ktstr_errorf(fk.reset_err, "%s", fk.reset_msg);
+	if (fk.reset_err)
+		return fk.reset_err;
 	fk.nr = 0;
 	fk.resets++;
 	return 0;
@@ -93,16 +100,11 @@ static int fk_snapshot(void *st, struct ktstr_task_rec **recs, size_t *n)
 	return 0;
 }
 
-static const char *fk_err(void)
-{
-	return "fake: failed";
-}
-
 /* The BPF collector's shape: all fields, no watchdog, no cgroups. */
 static const struct ktstr_backend be_bpf = {
 	.name = "bpf", .has = KTSTR_HAS_ALL & ~KTSTR_HAS_WATCHDOG,
 	.open = fk_open, .close = fk_close, .track_pid = fk_track,
-	.reset = fk_reset, .snapshot = fk_snapshot, .last_error = fk_err,
+	.reset = fk_reset, .snapshot = fk_snapshot,
 };
 
 /* The module's shape (its watchdog counts episodes itself). */
@@ -110,14 +112,14 @@ static const struct ktstr_backend be_mod = {
 	.name = "module", .has = KTSTR_HAS_ALL,
 	.open = fk_open, .close = fk_close, .track_pid = fk_track,
 	.reset = fk_reset, .set_starve_ns = fk_set_starve,
-	.snapshot = fk_snapshot, .last_error = fk_err,
+	.snapshot = fk_snapshot,
 };
 
 /* taskstats' shape: totals only. */
 static const struct ktstr_backend be_ts = {
 	.name = "taskstats", .has = 0,
 	.open = fk_open, .close = fk_close, .track_pid = fk_track,
-	.reset = fk_reset, .snapshot = fk_snapshot, .last_error = fk_err,
+	.reset = fk_reset, .snapshot = fk_snapshot,
 };
 
 static struct ktstr_collector *wrap(const struct ktstr_backend *be)
@@ -151,6 +153,31 @@ static void test_open_refuses(void **state)
 	assert_string_equal(ktstr_collector_name(NULL), "");
 	assert_null(ktstr_collector_dev(NULL));
 	ktstr_collector_close(NULL);
+}
+
+/*
+ * A failing backend's own message is what ktstr_last_error() says; one
+ * that says nothing gets a line naming it, never an older message about
+ * something else.
+ */
+static void test_backend_message(void **state)
+{
+	struct ktstr_collector *c = wrap(&be_mod);
+
+	(void)state;
+	assert_int_equal(ktstr_collector_set_starve_ms(c, 0), -EINVAL);
+	assert_non_null(strstr(ktstr_last_error(), "out of range"));
+	fk.reset_err = -EIO;
+	assert_int_equal(ktstr_collector_reset(c), -EIO);
+	assert_string_equal(ktstr_last_error(), "module: reset: Input/output error");
+	fk.reset_msg = "fake: the tracer is gone";
+	assert_int_equal(ktstr_collector_reset(c), -EIO);
+	assert_string_equal(ktstr_last_error(), "fake: the tracer is gone");
+	fk.reset_err = 0;
+	assert_int_equal(ktstr_collector_reset(c), 0);
+	/* A success keeps the last failure's message (<ktstr/error.h>). */
+	assert_string_equal(ktstr_last_error(), "fake: the tracer is gone");
+	ktstr_collector_close(c);
 }
 
 static void test_threshold(void **state)
@@ -306,6 +333,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_refuses),
+		cmocka_unit_test(test_backend_message),
 		cmocka_unit_test(test_threshold),
 		cmocka_unit_test(test_starvation_from_waits),
 		cmocka_unit_test(test_collect_bpf_starvation),

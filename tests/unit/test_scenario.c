@@ -202,9 +202,8 @@ static int fake_snap(void *st, struct ktstr_task_rec **r, size_t *n)
 	*n = 0;
 	return 0;
 }
-static const char *fake_err(void) { return ""; }
 #define FAKE_BE(nm, bits) { .name = nm, .has = bits, .open = fake_open, .close = fake_close, \
-	.track_pid = fake_track, .reset = fake_reset, .snapshot = fake_snap, .last_error = fake_err }
+	.track_pid = fake_track, .reset = fake_reset, .snapshot = fake_snap }
 static const struct ktstr_backend be_module = FAKE_BE("module", KTSTR_HAS_ALL);
 static const struct ktstr_backend be_bpf = FAKE_BE("bpf", KTSTR_HAS_ALL & ~KTSTR_HAS_WATCHDOG);
 static const struct ktstr_backend be_ts = FAKE_BE("taskstats", 0);

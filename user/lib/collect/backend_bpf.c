@@ -55,5 +55,4 @@ const struct ktstr_backend ktstr_backend_bpf = {
 	.reset = bpf_reset,
 	.snapshot = bpf_snapshot,
 	.dropped = bpf_dropped,
-	.last_error = ktstr_last_error,
 };

@@ -74,5 +74,4 @@ const struct ktstr_backend ktstr_backend_module = {
 	.snapshot = mod_snapshot,
 	.read_events = mod_read_events,
 	.dropped = mod_dropped,
-	.last_error = ktstr_last_error,
 };

@@ -30,7 +30,10 @@
  * @read_events: starvation events as in ktstr_dev_read_events() (NULL:
  *		no events)
  * @dropped:	tasks or records lost so far (NULL: none are)
- * @last_error:	one line about the last failure of this backend
+ *
+ * A call that fails says why in ktstr_last_error(), the library's only
+ * error channel; for one that says nothing the collector writes a line
+ * naming the backend and the call.
  */
 struct ktstr_backend {
 	const char *name;
@@ -45,7 +48,6 @@ struct ktstr_backend {
 	ssize_t (*read_events)(void *st, struct ktstr_event *ev, size_t max,
 			       int timeout_ms);
 	uint64_t (*dropped)(void *st);
-	const char *(*last_error)(void);
 };
 
 extern const struct ktstr_backend ktstr_backend_module;

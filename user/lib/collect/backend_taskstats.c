@@ -37,6 +37,7 @@
 #include <ktstr/taskstats.h>
 
 #include "collect/backend_priv.h"
+#include "util/ktstr_error.h"
 #include "util/proc_stat.h"
 
 /* Exit records kept for a parent that is not known yet, at most. */
@@ -79,19 +80,11 @@ struct ts_state {
 	uint64_t overruns;		/* counted by hand (offline) */
 };
 
-static __thread char last_err[256];
-
-static const char *ts_last_error(void)
-{
-	return last_err[0] ? last_err : ktstr_last_error();
-}
-
 static int ts_open(void **st)
 {
 	struct ts_state *s = calloc(1, sizeof(*s));
 	int r;
 
-	last_err[0] = '\0';
 	if (!s)
 		return -ENOMEM;
 	r = ktstr_taskstats_open(&s->ts);
@@ -249,14 +242,9 @@ static int on_exit_rec(const struct ktstr_taskstats_sample *x, void *arg)
 /* The records queued so far; 0 when there is no exit socket. */
 static int drain(struct ts_state *s)
 {
-	int r;
-
 	if (!ktstr_taskstats_listening(s->ts))
 		return 0;
-	r = ktstr_taskstats_drain(s->ts, on_exit_rec, s);
-	if (r < 0)
-		snprintf(last_err, sizeof(last_err), "%s", ktstr_last_error());
-	return r;
+	return ktstr_taskstats_drain(s->ts, on_exit_rec, s);
 }
 
 /* Retry the pending records until none more is ours: returns how many were. */
@@ -351,7 +339,6 @@ static int ts_track_pid(void *st, pid_t pid, bool follow)
 	struct ktstr_taskstats_sample base;
 	int r;
 
-	last_err[0] = '\0';
 	/* Records queued before now are not this task's (nor its children's). */
 	r = drain(s);
 	if (r < 0)
@@ -444,6 +431,12 @@ static int scan_threads(struct ts_state *s)
 	return grew;
 }
 
+/* Finding the tracked tasks' children and threads failed: say so. */
+static int scan_failed(int err)
+{
+	return ktstr_errorf(err, "taskstats: scanning /proc: %s", strerror(-err));
+}
+
 /*
  * Everything that belongs to the tracked tasks by now: exit records, live
  * children and threads, and pending records whose parent turned up; until
@@ -457,19 +450,19 @@ static int discover(struct ts_state *s)
 		grew = 0;
 		r = drain(s);
 		if (r < 0)
-			return r;
+			return r;	/* the taskstats layer said why */
 		grew |= r > 0;
 		r = scan_children(s);
 		if (r < 0)
-			return r;
+			return scan_failed(r);
 		grew |= r;
 		r = scan_threads(s);
 		if (r < 0)
-			return r;
+			return scan_failed(r);
 		grew |= r;
 		r = retry_pending(s);
 		if (r < 0)
-			return r;
+			return scan_failed(r);
 		grew |= r > 0;
 	}
 	return 0;
@@ -644,16 +637,11 @@ static int ts_snapshot(void *st, struct ktstr_task_rec **recs, size_t *n)
 	size_t cnt = 0;
 	int r;
 
-	last_err[0] = '\0';
 	*recs = NULL;
 	*n = 0;
 	r = discover(s);
-	if (r < 0) {
-		if (!last_err[0])
-			snprintf(last_err, sizeof(last_err), "taskstats: scanning /proc: %s",
-				 strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	r = refresh_all(s);
 	if (r < 0)
 		return r;
@@ -690,5 +678,4 @@ const struct ktstr_backend ktstr_backend_taskstats = {
 	.reset = ts_reset,
 	.snapshot = ts_snapshot,
 	.dropped = ts_dropped,
-	.last_error = ts_last_error,
 };

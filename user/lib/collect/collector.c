@@ -55,14 +55,17 @@ bool ktstr_collector_known(const char *name)
 	return find(name) != NULL;
 }
 
-/* The backend's own message for a failed call, or a generic one. */
-static int fail(const struct ktstr_collector *c, int err, const char *what)
+/*
+ * A failed call of backend @be, made when the thread had recorded @since
+ * messages: the backend's own message stays; a generic one when it left
+ * none (the message there now is older, about something else).
+ */
+static int fail(const struct ktstr_backend *be, int err, const char *what,
+		unsigned int since)
 {
-	const char *why = c->be->last_error ? c->be->last_error() : "";
-
-	if (why && *why)
-		return ktstr_errorf(err, "%s", why);
-	return ktstr_errorf(err, "%s: %s: %s", c->be->name, what, strerror(-err));
+	if (ktstr_error_count() != since)
+		return err;
+	return ktstr_errorf(err, "%s: %s: %s", be->name, what, strerror(-err));
 }
 
 struct ktstr_collector *ktstr__collector_wrap(const struct ktstr_backend *be, void *st)
@@ -77,17 +80,19 @@ struct ktstr_collector *ktstr__collector_wrap(const struct ktstr_backend *be, vo
 	return c;
 }
 
+/* Open @be; 0, or -errno with its message in ktstr_last_error(). */
 static int open_one(const struct ktstr_backend *be, struct ktstr_collector **out)
 {
+	unsigned int since = ktstr_error_count();
 	void *st = NULL;
 	int r = be->open(&st);
 
 	if (r < 0)
-		return r;
+		return fail(be, r, "open", since);
 	*out = ktstr__collector_wrap(be, st);
 	if (!*out) {
 		be->close(st);
-		return -ENOMEM;
+		return fail(be, -ENOMEM, "open", since);
 	}
 	return 0;
 }
@@ -109,8 +114,7 @@ int ktstr_collector_open(const char *name, struct ktstr_collector **out)
 			return ktstr_errorf(-EINVAL,
 					    "unknown collector '%s' (module, bpf or taskstats)",
 					    name);
-		r = open_one(be, out);
-		return r < 0 ? ktstr_errorf(r, "%s", be->last_error()) : 0;
+		return open_one(be, out);
 	}
 	/* Each one's reason, in order: the message says why it fell back. */
 	for (size_t i = 0; i < KTSTR_ARRAY_SIZE(order); i++) {
@@ -118,7 +122,7 @@ int ktstr_collector_open(const char *name, struct ktstr_collector **out)
 		if (len < sizeof(why) && (r || len))
 			len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s: %s",
 						len ? "; " : "", order[i]->name,
-						r ? order[i]->last_error() : "opened");
+						r ? ktstr_last_error() : "opened");
 		if (!r)
 			break;
 	}
@@ -146,6 +150,7 @@ unsigned int ktstr_collector_has(const struct ktstr_collector *c)
 
 int ktstr_collector_set_starve_ms(struct ktstr_collector *c, uint64_t ms)
 {
+	unsigned int since = ktstr_error_count();
 	int r;
 
 	if (!c || ms < KTSTR_STARVE_MS_MIN || ms > KTSTR_STARVE_MS_MAX)
@@ -156,7 +161,7 @@ int ktstr_collector_set_starve_ms(struct ktstr_collector *c, uint64_t ms)
 	if (c->be->set_starve_ns) {
 		r = c->be->set_starve_ns(c->st, ms * KTSTR_NSEC_PER_MSEC);
 		if (r < 0)
-			return fail(c, r, "threshold");
+			return fail(c->be, r, "threshold", since);
 	}
 	c->starve_ns = ms * KTSTR_NSEC_PER_MSEC;
 	return 0;
@@ -169,17 +174,19 @@ uint64_t ktstr_collector_starve_ns(const struct ktstr_collector *c)
 
 int ktstr_collector_track_pid(struct ktstr_collector *c, pid_t pid, bool follow)
 {
+	unsigned int since = ktstr_error_count();
 	int r;
 
 	if (!c || pid <= 0)
 		return -EINVAL;
 	r = c->be->track_pid(c->st, pid, follow);
-	return r < 0 ? fail(c, r, "track") : 0;
+	return r < 0 ? fail(c->be, r, "track", since) : 0;
 }
 
 int ktstr_collector_track_cgroup_fd(struct ktstr_collector *c, int cgroup_fd,
 				    bool follow)
 {
+	unsigned int since = ktstr_error_count();
 	int r;
 
 	if (!c || cgroup_fd < 0)
@@ -189,7 +196,7 @@ int ktstr_collector_track_cgroup_fd(struct ktstr_collector *c, int cgroup_fd,
 				    c->be->name);
 	r = c->be->track_cgroup_fd(c->st, cgroup_fd, follow);
 	if (r < 0)
-		return fail(c, r, "track cgroup");
+		return fail(c->be, r, "track cgroup", since);
 	c->by_cgroup = true;
 	return 0;
 }
@@ -201,13 +208,14 @@ bool ktstr_collector_tracks_cgroup(const struct ktstr_collector *c)
 
 int ktstr_collector_reset(struct ktstr_collector *c)
 {
+	unsigned int since = ktstr_error_count();
 	int r;
 
 	if (!c)
 		return -EINVAL;
 	r = c->be->reset(c->st);
 	if (r < 0)
-		return fail(c, r, "reset");
+		return fail(c->be, r, "reset", since);
 	c->by_cgroup = false;
 	return 0;
 }
@@ -232,6 +240,7 @@ static void starve_from_waits(const struct ktstr_collector *c,
 int ktstr_collector_snapshot(struct ktstr_collector *c,
 			     struct ktstr_task_rec **recs, size_t *n)
 {
+	unsigned int since = ktstr_error_count();
 	int r;
 
 	if (!c || !recs || !n)
@@ -240,7 +249,7 @@ int ktstr_collector_snapshot(struct ktstr_collector *c,
 	*n = 0;
 	r = c->be->snapshot(c->st, recs, n);
 	if (r < 0)
-		return fail(c, r, "snapshot");
+		return fail(c->be, r, "snapshot", since);
 	if (!(c->be->has & KTSTR_HAS_WATCHDOG) && (c->be->has & KTSTR_HAS_MAX_WAIT))
 		starve_from_waits(c, *recs, *n);
 	return 0;
@@ -250,6 +259,7 @@ ssize_t ktstr_collector_read_events(struct ktstr_collector *c,
 				    struct ktstr_event *ev, size_t max,
 				    int timeout_ms)
 {
+	unsigned int since = ktstr_error_count();
 	ssize_t r;
 
 	if (!c || (!ev && max))
@@ -259,7 +269,7 @@ ssize_t ktstr_collector_read_events(struct ktstr_collector *c,
 				    "%s: no watchdog, no events (starvation is judged from the records)",
 				    c->be->name);
 	r = c->be->read_events(c->st, ev, max, timeout_ms);
-	return r < 0 ? fail(c, (int)r, "events") : r;
+	return r < 0 ? fail(c->be, (int)r, "events", since) : r;
 }
 
 uint64_t ktstr_collector_dropped(const struct ktstr_collector *c)

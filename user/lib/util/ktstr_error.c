@@ -12,6 +12,7 @@
 #define KTSTR_ERROR_LEN 512
 
 static _Thread_local char last_error[KTSTR_ERROR_LEN];
+static _Thread_local unsigned int nr_errors;
 
 const char *ktstr_last_error(void)
 {
@@ -23,6 +24,11 @@ void ktstr_error_clear(void)
 	last_error[0] = '\0';
 }
 
+unsigned int ktstr_error_count(void)
+{
+	return nr_errors;
+}
+
 int ktstr_verrorf(int err, const char *fmt, va_list ap)
 {
 	char tmp[KTSTR_ERROR_LEN];
@@ -30,6 +36,7 @@ int ktstr_verrorf(int err, const char *fmt, va_list ap)
 	/* Through tmp: the arguments may point into last_error. */
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	memcpy(last_error, tmp, strlen(tmp) + 1);
+	nr_errors++;
 	return err;
 }
 

@@ -34,6 +34,12 @@ int ktstr_errorf_buf(char *buf, size_t len, int err, const char *fmt, ...)
 /* Empty the thread's message (for functions that clear it on success). */
 void ktstr_error_clear(void);
 
+/*
+ * Messages the thread has recorded so far. Equal before and after a
+ * failed call: the callee said nothing, and the message is an older one.
+ */
+unsigned int ktstr_error_count(void);
+
 /* Empty the thread's message: a public call starts with it, so the text
  * describes the last call only ("" after a success). */
 #define KTSTR_CLEAR_ERROR()	ktstr_error_clear()
